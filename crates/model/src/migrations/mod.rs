@@ -1,0 +1,73 @@
+//! The migration list, and the two operations the binary needs: apply them, and ask whether any
+//! are pending.
+
+mod audit;
+mod m20261122_000001_core;
+mod m20261122_000002_jobs;
+mod m20261122_000003_files;
+mod m20261122_000004_sessions;
+
+use std::time::Duration;
+
+use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm_migration::prelude::*;
+
+pub use audit::audited;
+
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_core::Migration),
+            Box::new(m20261122_000002_jobs::Migration),
+            Box::new(m20261122_000003_files::Migration),
+            Box::new(m20261122_000004_sessions::Migration),
+        ]
+    }
+}
+
+/// Applies every pending migration. Idempotent.
+///
+/// Two processes may start at once (say `procure web` and `procure worker` on one SQLite file):
+/// each migration runs in its own transaction, so the loser of a race fails without leaving a
+/// half-applied step, and a retry then finds nothing left to do.
+pub async fn migrate(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
+    let mut attempt = 0;
+    loop {
+        let pending: Vec<String> =
+            Migrator::get_pending_migrations(db).await?.iter().map(|m| m.name().to_owned()).collect();
+        if pending.is_empty() {
+            return Ok(pending);
+        }
+        match Migrator::up(db, None).await {
+            Ok(()) => return Ok(pending),
+            Err(e) if attempt < 5 => {
+                attempt += 1;
+                tracing::warn!(attempt, error = %e, "migration failed; retrying");
+                tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationState {
+    pub applied: Vec<String>,
+    pub pending: Vec<String>,
+}
+
+/// Which migrations are applied and which pending, without creating anything.
+pub async fn migration_state(db: &DatabaseConnection) -> Result<MigrationState, DbErr> {
+    let all = Migrator::get_migration_with_status_read_only(db).await?;
+    let mut state = MigrationState { applied: Vec::new(), pending: Vec::new() };
+    for m in all {
+        let name = m.name().to_owned();
+        match m.status() {
+            sea_orm_migration::MigrationStatus::Applied => state.applied.push(name),
+            _ => state.pending.push(name),
+        }
+    }
+    Ok(state)
+}

@@ -1,0 +1,175 @@
+//! A cache of short-lived values (the original cached for 30 s): in memory by default, Redis
+//! when configured. The cache is never essential: when Redis is unreachable every read is a
+//! miss and every write is dropped, pages keep being served, the heartbeat reports the cache at
+//! warning level, and the connection manager reconnects by itself when Redis returns.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use redis::AsyncCommands;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+use crate::config::RedisConfig;
+use crate::health::{CheckFuture, CheckLevel, CheckResult, HealthCheck};
+
+/// How long a cache call may take before it counts as a miss.
+const REDIS_TIMEOUT: Duration = Duration::from_millis(250);
+
+#[derive(Clone)]
+pub enum Cache {
+    Memory(moka::future::Cache<String, (Arc<str>, Duration)>),
+    Redis { conn: ConnectionManager, prefix: String, healthy: Arc<AtomicBool> },
+}
+
+/// Per-entry lifetimes for the in-memory cache.
+struct PerEntryTtl;
+
+impl moka::Expiry<String, (Arc<str>, Duration)> for PerEntryTtl {
+    fn expire_after_create(&self, _: &String, value: &(Arc<str>, Duration), _: std::time::Instant) -> Option<Duration> {
+        Some(value.1)
+    }
+}
+
+impl Cache {
+    pub fn memory() -> Cache {
+        Cache::Memory(moka::future::Cache::builder().max_capacity(10_000).expire_after(PerEntryTtl).build())
+    }
+
+    /// Redis at `config`. Fails only on a malformed URL: an unreachable server is a degraded
+    /// cache, not a reason to stop.
+    pub async fn redis(config: &RedisConfig, prefix: &str) -> Result<Cache, redis::RedisError> {
+        let client = redis::Client::open(config.url.expose())?;
+        let manager_config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(1)))
+            .set_response_timeout(Some(REDIS_TIMEOUT))
+            .set_number_of_retries(1)
+            .set_max_delay(Duration::from_secs(2));
+        let healthy = Arc::new(AtomicBool::new(true));
+        let conn = match client.get_connection_manager_with_config(manager_config.clone()).await {
+            Ok(conn) => conn,
+            Err(e) => {
+                tracing::warn!(error = %e, "Redis cache unreachable at start-up; serving without a cache until it answers");
+                healthy.store(false, Ordering::SeqCst);
+                // A manager that connects lazily keeps retrying in the background.
+                ConnectionManager::new_lazy_with_config(client, manager_config)?
+            }
+        };
+        Ok(Cache::Redis { conn, prefix: format!("{prefix}:cache:"), healthy })
+    }
+
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Cache::Memory(_) => "in-memory",
+            Cache::Redis { .. } => "Redis",
+        }
+    }
+
+    pub async fn get(&self, key: &str) -> Option<String> {
+        match self {
+            Cache::Memory(m) => m.get(key).await.map(|(v, _)| v.to_string()),
+            Cache::Redis { conn, prefix, healthy } => {
+                let mut conn = conn.clone();
+                let result =
+                    tokio::time::timeout(REDIS_TIMEOUT, conn.get::<_, Option<String>>(format!("{prefix}{key}"))).await;
+                note(healthy, result.map_err(|_| "timed out".to_owned()).and_then(|r| r.map_err(|e| e.to_string())))
+                    .flatten()
+            }
+        }
+    }
+
+    pub async fn set(&self, key: &str, value: &str, ttl: Duration) {
+        match self {
+            Cache::Memory(m) => m.insert(key.to_owned(), (value.into(), ttl)).await,
+            Cache::Redis { conn, prefix, healthy } => {
+                let mut conn = conn.clone();
+                let secs = ttl.as_secs().max(1);
+                let result =
+                    tokio::time::timeout(REDIS_TIMEOUT, conn.set_ex::<_, _, ()>(format!("{prefix}{key}"), value, secs))
+                        .await;
+                note(healthy, result.map_err(|_| "timed out".to_owned()).and_then(|r| r.map_err(|e| e.to_string())));
+            }
+        }
+    }
+
+    pub async fn delete(&self, key: &str) {
+        match self {
+            Cache::Memory(m) => m.invalidate(key).await,
+            Cache::Redis { conn, prefix, healthy } => {
+                let mut conn = conn.clone();
+                let result = tokio::time::timeout(REDIS_TIMEOUT, conn.del::<_, ()>(format!("{prefix}{key}"))).await;
+                note(healthy, result.map_err(|_| "timed out".to_owned()).and_then(|r| r.map_err(|e| e.to_string())));
+            }
+        }
+    }
+
+    /// A round trip to Redis (always fine in memory).
+    pub async fn ping(&self) -> Result<(), String> {
+        match self {
+            Cache::Memory(_) => Ok(()),
+            Cache::Redis { conn, healthy, .. } => {
+                let mut conn = conn.clone();
+                let result =
+                    tokio::time::timeout(REDIS_TIMEOUT, redis::cmd("PING").query_async::<String>(&mut conn)).await;
+                let result = result.map_err(|_| "timed out".to_owned()).and_then(|r| r.map_err(|e| e.to_string()));
+                note(healthy, result.clone());
+                result.map(|_| ())
+            }
+        }
+    }
+}
+
+/// Tracks Redis's health from call results, logging each change of state once.
+fn note<T>(healthy: &AtomicBool, result: Result<T, String>) -> Option<T> {
+    match result {
+        Ok(v) => {
+            if !healthy.swap(true, Ordering::SeqCst) {
+                tracing::info!("Redis cache is back");
+            }
+            Some(v)
+        }
+        Err(e) => {
+            if healthy.swap(false, Ordering::SeqCst) {
+                tracing::warn!(error = %e, "Redis cache unreachable; serving without it");
+            }
+            None
+        }
+    }
+}
+
+/// The cache in the heartbeat: a failure is a warning, never an error.
+pub struct CacheCheck(pub Cache);
+
+impl HealthCheck for CacheCheck {
+    fn name(&self) -> &'static str {
+        "cache"
+    }
+
+    fn check(&self) -> CheckFuture<'_> {
+        Box::pin(async move {
+            match self.0.ping().await {
+                Ok(()) => CheckResult::ok(),
+                Err(e) => CheckResult::new(CheckLevel::Warning, "cache.W001", format!("Redis cache unreachable: {e}")),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn memory_entries_expire_after_their_own_ttl() {
+        let cache = Cache::memory();
+        cache.set("short", "a", Duration::from_millis(50)).await;
+        cache.set("long", "b", Duration::from_secs(60)).await;
+        assert_eq!(cache.get("short").await.as_deref(), Some("a"));
+        tokio::time::sleep(Duration::from_millis(120)).await;
+        assert_eq!(cache.get("short").await, None);
+        assert_eq!(cache.get("long").await.as_deref(), Some("b"));
+        cache.delete("long").await;
+        assert_eq!(cache.get("long").await, None);
+        assert!(cache.ping().await.is_ok());
+    }
+}

@@ -1,0 +1,183 @@
+//! The one typed configuration, built once at start-up from the environment.
+//!
+//! Every variable the seed documents name is accepted, with its aliases (the first alias that is
+//! set wins, in the order listed in `docs/configuration.md`). A bad value is an error naming the
+//! variable; in production, missing essentials are errors too.
+
+pub mod deploy_check;
+mod env;
+mod sections;
+
+use std::path::PathBuf;
+
+pub use env::{ConfigError, ConfigErrors, EnvSource, ProcessEnv, Vars, load_dotenv, parse_bool};
+pub use sections::*;
+
+/// Which mode the process runs in. Production refuses to start without its essentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Development,
+    Test,
+    Production,
+}
+
+impl Environment {
+    pub fn is_production(self) -> bool {
+        self == Environment::Production
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Environment::Development => "development",
+            Environment::Test => "test",
+            Environment::Production => "production",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub env: Environment,
+    /// Why the environment was chosen, e.g. "PROCURE_ENV=production" or "DYNO is set".
+    pub env_reason: String,
+    /// Running on a Heroku dyno (`DYNO` is set), whatever chose the mode: the filesystem is
+    /// ephemeral there.
+    pub on_heroku: bool,
+    pub data_dir: PathBuf,
+    pub server: ServerConfig,
+    pub site: SiteConfig,
+    pub database: DatabaseConfig,
+    pub secret: SecretConfig,
+    pub security: SecurityConfig,
+    pub uploads: UploadConfig,
+    pub mail: MailConfig,
+    pub redis: Option<RedisConfig>,
+    pub broker: Option<BrokerConfig>,
+    pub s3: Option<S3Config>,
+    pub sentry: Option<SentryConfig>,
+    pub statsd: Option<StatsdConfig>,
+    pub metrics_token: Option<Secret>,
+    pub logging: LogConfig,
+    pub health: HealthConfig,
+    pub jobs: JobsConfig,
+    pub sessions: SessionConfig,
+    pub admins: Vec<Admin>,
+}
+
+impl Config {
+    /// Reads the process environment (call [`load_dotenv`] first).
+    pub fn from_env() -> Result<Config, ConfigErrors> {
+        Self::from_source(&ProcessEnv)
+    }
+
+    /// Builds the configuration from any variable source, collecting every problem.
+    pub fn from_source(source: &dyn EnvSource) -> Result<Config, ConfigErrors> {
+        let mut vars = Vars::new(source);
+        let (env, env_reason) = environment(&mut vars);
+        let on_heroku = vars.first(&["DYNO"]).is_some();
+        let data_dir = PathBuf::from(vars.string_or(&["DATA_DIR"], "./data"));
+        let server = ServerConfig::read(&mut vars);
+        let site = SiteConfig::read(&mut vars, env, server.port);
+        let database = DatabaseConfig::read(&mut vars, env, &data_dir);
+        let secret = SecretConfig::read(&mut vars, env);
+        let security = SecurityConfig::read(&mut vars, env, &site);
+        let uploads = UploadConfig::read(&mut vars, &data_dir);
+        let mail = MailConfig::read(&mut vars, &data_dir);
+        let redis = RedisConfig::read(&mut vars);
+        let broker = BrokerConfig::read(&mut vars);
+        let s3 = S3Config::read(&mut vars);
+        let sentry = SentryConfig::read(&mut vars, env);
+        let statsd = StatsdConfig::read(&mut vars);
+        let metrics_token = read_metrics_token(&mut vars);
+        let logging = LogConfig::read(&mut vars, env);
+        let health = HealthConfig::read(&mut vars);
+        let jobs = JobsConfig::read(&mut vars);
+        let sessions = SessionConfig::read(&mut vars);
+        let admins = read_admins(&mut vars);
+
+        if vars.errors.is_empty() {
+            Ok(Config {
+                env,
+                env_reason,
+                on_heroku,
+                data_dir,
+                server,
+                site,
+                database,
+                secret,
+                security,
+                uploads,
+                mail,
+                redis,
+                broker,
+                s3,
+                sentry,
+                statsd,
+                metrics_token,
+                logging,
+                health,
+                jobs,
+                sessions,
+                admins,
+            })
+        } else {
+            Err(ConfigErrors(vars.errors))
+        }
+    }
+
+    /// One line per backend, for the start-up report of every role.
+    pub fn backends_summary(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("database", self.database.describe()),
+            (
+                "files",
+                self.s3
+                    .as_ref()
+                    .map_or_else(|| format!("local folder {}", self.uploads.folder.display()), S3Config::describe),
+            ),
+            ("email", self.mail.describe()),
+            ("jobs", self.broker.as_ref().map_or_else(|| "database queue".to_owned(), BrokerConfig::describe)),
+            ("cache", self.redis.as_ref().map_or_else(|| "in-memory".to_owned(), RedisConfig::describe)),
+            ("errors", if self.sentry.is_some() { "Sentry".to_owned() } else { "logs only".to_owned() }),
+            (
+                "metrics",
+                self.statsd.as_ref().map_or_else(|| "none".to_owned(), |s| format!("StatsD {}:{}", s.host, s.port)),
+            ),
+        ]
+    }
+}
+
+/// Production is chosen by `PROCURE_ENV`, or by a marker one of the seeds' platforms sets:
+/// Heroku's `DYNO`, the original suite's `PITTSBURGH-PURCHASING-SUITE_ENV=prod`, or a Django
+/// production settings module. An explicit `PROCURE_ENV` always wins.
+fn environment(vars: &mut Vars<'_>) -> (Environment, String) {
+    if let Some((name, raw)) = vars.first(&["PROCURE_ENV"]) {
+        return match raw.to_ascii_lowercase().as_str() {
+            "production" | "prod" => (Environment::Production, format!("{name}={raw}")),
+            "development" | "dev" => (Environment::Development, format!("{name}={raw}")),
+            "test" => (Environment::Test, format!("{name}={raw}")),
+            _ => {
+                vars.error(name, format!("expected production, development or test, got {raw:?}"));
+                (Environment::Development, String::new())
+            }
+        };
+    }
+    if vars.first(&["DYNO"]).is_some() {
+        return (Environment::Production, "DYNO is set (Heroku)".to_owned());
+    }
+    if let Some((name, raw)) = vars.first(&["PITTSBURGH-PURCHASING-SUITE_ENV"])
+        && (raw.eq_ignore_ascii_case("prod") || raw.eq_ignore_ascii_case("production"))
+    {
+        return (Environment::Production, format!("{name}={raw}"));
+    }
+    if let Some((name, raw)) = vars.first(&["DJANGO_SETTINGS_MODULE"])
+        && (raw.ends_with("production") || raw.ends_with(".prod"))
+    {
+        return (Environment::Production, format!("{name}={raw}"));
+    }
+    (Environment::Development, "default".to_owned())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,56 @@
+//! The database connection: SQLite (WAL, foreign keys, busy timeout) or PostgreSQL, from one
+//! [`DatabaseConfig`].
+
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
+
+use crate::config::{DatabaseBackend, DatabaseConfig};
+
+/// How long a writer waits for SQLite's lock before giving up (Vaultwarden uses the same).
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbConnectError {
+    #[error("cannot create the database folder {path}: {source}")]
+    Folder { path: String, source: std::io::Error },
+    #[error("cannot connect to the database ({target}): {source}")]
+    Connect { target: String, source: DbErr },
+}
+
+/// Opens the pool. For SQLite the file and its folder are created on first run.
+pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection, DbConnectError> {
+    if let DatabaseBackend::Sqlite { path } = &config.backend
+        && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent)
+            .map_err(|source| DbConnectError::Folder { path: parent.display().to_string(), source })?;
+    }
+    let mut options = ConnectOptions::new(config.url.expose().to_owned());
+    options
+        .max_connections(config.max_connections)
+        .min_connections(0)
+        .connect_timeout(config.connect_timeout)
+        .acquire_timeout(config.connect_timeout)
+        .idle_timeout(Duration::from_secs(300))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                .create_if_missing(true)
+        });
+    Database::connect(options).await.map_err(|source| DbConnectError::Connect { target: config.describe(), source })
+}
+
+/// A round trip to the database, bounded by `timeout` so a dead server cannot hang a caller
+/// (the heartbeat, say) for the pool's whole acquire timeout.
+pub async fn ping(db: &DatabaseConnection, timeout: Duration) -> Result<(), String> {
+    match tokio::time::timeout(timeout, db.execute_unprepared("SELECT 1")).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(format!("no answer within {} ms", timeout.as_millis())),
+    }
+}

@@ -1,0 +1,13 @@
+//! The HTTP kit every wing uses: shared state, middleware, error pages, Dockerflow endpoints
+//! and the server loop.
+
+pub mod errors;
+pub mod middleware;
+pub mod ops;
+pub mod security;
+pub mod serve;
+mod state;
+
+pub use errors::{AppError, ErrorPage, wants_json};
+pub use middleware::{RequestId, apply_middleware};
+pub use state::{AppState, AppStateInner, ServerErrorHook, Wing};

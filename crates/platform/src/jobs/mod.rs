@@ -1,0 +1,127 @@
+//! Background jobs: a durable queue whose store of record is the `jobs` table (see
+//! `docs/decisions/0001-job-queue.md`).
+//!
+//! - A job is a serialisable value with a [`Job`] impl; [`enqueue`] writes it with the caller's
+//!   connection or transaction, so it exists exactly when the caller's change commits.
+//! - [`Worker`] claims jobs under a lease, runs them with a timeout, deletes them on success and
+//!   retries failures with exponential backoff; after the last retry a job stays `failed`.
+//! - Jobs run at least once: a worker that dies mid-job lets its lease expire and the job runs
+//!   again, so every job must be idempotent.
+
+pub mod broker;
+mod probe;
+pub(crate) mod queue;
+mod registry;
+mod relay;
+pub mod scheduler;
+mod worker;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sea_orm::DatabaseConnection;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub use probe::{NoopJob, ProbeJob};
+pub use queue::{
+    ClaimedJob, EnqueueOptions, JobRow, JobsError, claim, discard, enqueue, enqueue_named, enqueue_with, list,
+    queue_depth, retry,
+};
+pub use registry::Registry;
+pub use scheduler::{Days, Periodic, Schedule};
+pub use worker::{Worker, WorkerOptions};
+
+use crate::Config;
+
+/// How one job type is run.
+#[derive(Debug, Clone, Copy)]
+pub struct JobSettings {
+    /// Retries after the first attempt (Celery's default, and the seeds': 3).
+    pub retries: u32,
+    /// First retry delay; each further retry doubles it (capped at one hour).
+    pub retry_base: Duration,
+    /// A run taking longer is cancelled and counts as a failure.
+    pub timeout: Duration,
+    /// How many of this type one worker process runs at once.
+    pub concurrency: usize,
+    /// Higher runs first.
+    pub priority: i16,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        JobSettings {
+            retries: 3,
+            retry_base: Duration::from_secs(30),
+            timeout: Duration::from_secs(300),
+            concurrency: 4,
+            priority: 0,
+        }
+    }
+}
+
+impl JobSettings {
+    /// How long a claim holds a job: the timeout plus a margin for the bookkeeping after it.
+    /// A job still locked after that belonged to a worker that died; another may run it.
+    pub fn lease(&self) -> Duration {
+        self.timeout + Duration::from_secs(2)
+    }
+
+    /// Delay before retry number `attempt` (1-based count of failed attempts so far).
+    pub fn backoff(&self, failed_attempts: u32) -> Duration {
+        let factor = 2u32.saturating_pow(failed_attempts.saturating_sub(1));
+        self.retry_base.saturating_mul(factor).min(Duration::from_secs(3600))
+    }
+}
+
+/// The services a job can use. Cheap to clone.
+#[derive(Clone)]
+pub struct JobEnv {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub mailer: crate::mail::Mailer,
+    pub storage: crate::storage::Storage,
+}
+
+impl JobEnv {
+    /// The services as configured: mail transport and file store on top of `db`.
+    pub fn from_config(db: DatabaseConnection, config: Arc<Config>) -> anyhow::Result<JobEnv> {
+        let mailer = crate::mail::Mailer::from_config(&config.mail)?;
+        let secret = crate::secrets::app_secret(&config)?;
+        let storage = crate::storage::Storage::from_config(&config, &secret)?;
+        Ok(JobEnv { db, config, mailer, storage })
+    }
+}
+
+/// What a running job knows about its own run.
+#[derive(Clone)]
+pub struct JobContext {
+    pub env: JobEnv,
+    pub job_id: i64,
+    /// 1 on the first run.
+    pub attempt: u32,
+    pub worker: Arc<str>,
+}
+
+/// A kind of background work. Implementations must be idempotent (see the module docs).
+pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// Stable name stored in the queue, e.g. `beacon.notify_vendors`.
+    const NAME: &'static str;
+
+    fn settings() -> JobSettings {
+        JobSettings::default()
+    }
+
+    fn run(self, ctx: &JobContext) -> impl Future<Output = anyhow::Result<()>> + Send;
+}
+
+/// Milliseconds since the epoch, the unit of the queue's times.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+pub(crate) fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,8 @@
+//! The `procure` binary's wiring: which crates make up the app, and how each role starts.
+//! No business rules live here.
+
+pub mod app;
+pub mod cli;
+pub mod jobs_cmd;
+pub mod roles;
+pub mod version;

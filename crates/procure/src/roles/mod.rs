@@ -1,0 +1,146 @@
+//! How each role starts and stops. Every role reads the same configuration, reports its
+//! backends, and stops cleanly on SIGTERM.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use platform::Config;
+use platform::config::BrokerConfig;
+use platform::health::{CheckLevel, HealthCheck, StorageCheck};
+use platform::jobs::broker::Broker;
+use platform::jobs::{JobEnv, Worker, WorkerOptions};
+use tokio_util::sync::CancellationToken;
+
+use crate::app;
+
+fn report_backends(role: &str, config: &Config) {
+    tracing::info!(role, version = crate::version::one_line(), mode = config.env.as_str(), "starting");
+    for (concern, backend) in config.backends_summary() {
+        tracing::info!(role, concern, backend, "backend");
+    }
+}
+
+/// `procure web`.
+pub async fn run_web(config: Arc<Config>) -> anyhow::Result<()> {
+    let started = Instant::now();
+    report_backends("web", &config);
+    let shutdown = platform::shutdown::on_signal();
+    web(config, shutdown, started).await
+}
+
+async fn web(config: Arc<Config>, shutdown: CancellationToken, started: Instant) -> anyhow::Result<()> {
+    let db = app::open_database(&config).await?;
+    let state = app::build_state(config.clone(), db.clone()).await?;
+    // Start-up check of every backend: failures are reported and serving starts anyway, as in
+    // the seeds; the heartbeat keeps reporting them until they recover.
+    let health = state.health.clone();
+    tokio::spawn(async move {
+        let report = health.run().await;
+        for (name, detail) in &report.details {
+            tracing::error!(backend = name, messages = ?detail.messages, "backend check failed at start-up");
+        }
+    });
+    let router = app::router(&state);
+    let addr = std::net::SocketAddr::new(config.server.bind, config.server.port);
+    let listener = platform::http::serve::bind(addr).await?;
+    let local = listener.local_addr()?;
+    tracing::info!(address = %local, ready_ms = started.elapsed().as_millis() as u64, "listening");
+    platform::http::serve::serve(listener, router, shutdown, config.server.shutdown_grace).await?;
+    db.close().await?;
+    tracing::info!("web stopped");
+    Ok(())
+}
+
+/// `procure worker`: runs jobs until SIGTERM, then drains.
+pub async fn run_worker(config: Arc<Config>) -> anyhow::Result<()> {
+    report_backends("worker", &config);
+    worker(config, platform::shutdown::on_signal()).await
+}
+
+async fn worker(config: Arc<Config>, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let db = app::open_database(&config).await?;
+    let env = JobEnv::from_config(db.clone(), config.clone())?;
+    // Start-up check of the file store the jobs write to: reported, and the worker starts anyway.
+    let storage = StorageCheck { storage: env.storage.clone(), timeout: std::time::Duration::from_secs(5) };
+    let result = storage.check().await;
+    if result.level != CheckLevel::Ok {
+        tracing::error!(messages = ?result.messages, "file store check failed at start-up");
+    }
+    let options = WorkerOptions::new(config.server.shutdown_grace);
+    let mut worker = Worker::new(env, app::jobs(), options);
+    if let Some(broker_config) = &config.broker {
+        let Some(broker) = connect_broker(broker_config, &shutdown).await else {
+            return Ok(());
+        };
+        worker = worker.with_broker(broker);
+    }
+    worker.run(shutdown).await;
+    db.close().await?;
+    Ok(())
+}
+
+/// Connects to the broker, retrying until it answers: a worker started before its broker keeps
+/// starting rather than crash-looping. `None` if shutdown came first.
+async fn connect_broker(config: &BrokerConfig, shutdown: &CancellationToken) -> Option<Broker> {
+    loop {
+        match Broker::connect(config, &config.prefix).await {
+            Ok(broker) => return Some(broker),
+            Err(e) => tracing::error!(error = %e, "cannot reach the job broker; retrying in 5 s"),
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return None,
+            () = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
+        }
+    }
+}
+
+/// `procure scheduler`: enqueues each periodic job once per slot.
+pub async fn run_scheduler(config: Arc<Config>) -> anyhow::Result<()> {
+    report_backends("scheduler", &config);
+    scheduler(config, platform::shutdown::on_signal()).await
+}
+
+async fn scheduler(config: Arc<Config>, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let db = app::open_database(&config).await?;
+    let schedule = app::schedule(&config);
+    let (tz, tick) = (config.site.display_timezone, config.jobs.scheduler_tick);
+    platform::jobs::scheduler::run(db.clone(), app::jobs(), schedule, tz, tick, shutdown).await;
+    db.close().await?;
+    Ok(())
+}
+
+/// `procure` with no command: web, worker and scheduler in one process. The first role to
+/// fail stops the others.
+pub async fn run_all(config: Arc<Config>) -> anyhow::Result<()> {
+    let started = Instant::now();
+    report_backends("all", &config);
+    let shutdown = platform::shutdown::on_signal();
+    // Migrate once, before the roles race to do it.
+    app::open_database(&config).await?.close().await?;
+    let stop_all = shutdown.clone();
+    let guard = |result: anyhow::Result<()>| {
+        if result.is_err() {
+            stop_all.cancel();
+        }
+        result
+    };
+    let (web, worker, scheduler) = tokio::join!(
+        async { guard(web(config.clone(), shutdown.clone(), started).await) },
+        async { guard(worker(config.clone(), shutdown.clone()).await) },
+        async { guard(scheduler(config.clone(), shutdown.clone()).await) },
+    );
+    web.and(worker).and(scheduler)
+}
+
+/// `procure migrate`: applies what is pending, says what it did.
+pub async fn migrate(config: Arc<Config>) -> anyhow::Result<()> {
+    let db = platform::db::connect(&config.database).await?;
+    let applied = model::migrate(&db).await?;
+    if applied.is_empty() {
+        println!("{}: no pending migrations", config.database.describe());
+    } else {
+        println!("{}: applied {}", config.database.describe(), applied.join(", "));
+    }
+    db.close().await?;
+    Ok(())
+}

@@ -1,0 +1,82 @@
+//! The one migration set on both databases: idempotent, and matching the entities.
+
+mod common;
+
+use common::{Backend, TestApp};
+use model::entities::{accepted_domain, app_status, department, job_status, role, user, user_role};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, PaginatorTrait};
+
+async fn migrations_are_idempotent_and_match_the_entities(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let db = &app.state.db;
+
+    assert_eq!(model::migrate(db).await.expect("second run"), Vec::<String>::new());
+    assert_eq!(model::migrate(db).await.expect("third run"), Vec::<String>::new());
+    let state = model::migration_state(db).await.expect("state");
+    assert!(state.pending.is_empty() && !state.applied.is_empty());
+
+    // Every entity reads back from its table: column names and types agree.
+    assert_eq!(user::Entity::find().count(db).await.expect("users"), 0);
+    assert_eq!(department::Entity::find().count(db).await.expect("departments"), 0);
+    assert_eq!(accepted_domain::Entity::find().count(db).await.expect("domains"), 0);
+    assert_eq!(user_role::Entity::find().count(db).await.expect("user roles"), 0);
+    assert_eq!(job_status::Entity::find().count(db).await.expect("job status"), 0);
+    let roles: Vec<String> = role::Entity::find().all(db).await.expect("roles").into_iter().map(|r| r.name).collect();
+    assert_eq!(roles, ["superadmin", "admin", "conductor", "staff", "county"]);
+    let status = app_status::Entity::find_by_id(1).one(db).await.expect("query").expect("seeded row");
+    assert_eq!(status.status, "ok");
+}
+on_both_backends!(migrations_are_idempotent_and_match_the_entities);
+
+async fn constraints_hold_on_both_backends(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let db = &app.state.db;
+    let now = chrono::Utc::now();
+
+    let dept = department::ActiveModel { name: Set("Finance".into()), ..Default::default() }
+        .insert(db)
+        .await
+        .expect("department");
+    let u = user::ActiveModel {
+        email: Set("ada@example.gov".into()),
+        active: Set(true),
+        department_id: Set(Some(dept.id)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("user");
+    assert_eq!(u.department_id, Some(dept.id));
+
+    let upper = user::ActiveModel {
+        email: Set("Bob@Example.gov".into()),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await;
+    assert!(upper.is_err(), "emails are stored lower-case; the database refuses others");
+
+    let bad_role = role::ActiveModel { name: Set("wizard".into()), ..Default::default() }.insert(db).await;
+    assert!(bad_role.is_err(), "roles are a closed list");
+
+    let today = now.date_naive();
+    let slot = || job_status::ActiveModel {
+        name: Set("nightly".into()),
+        date: Set(today),
+        status: Set("new".into()),
+        ..Default::default()
+    };
+    slot().insert(db).await.expect("first slot");
+    assert!(slot().insert(db).await.is_err(), "one row per (job, date)");
+
+    // Deleting the department leaves the user without one rather than failing.
+    department::Entity::delete_by_id(dept.id).exec(db).await.expect("delete department");
+    let reloaded = user::Entity::find_by_id(u.id).one(db).await.expect("query").expect("user");
+    assert_eq!(reloaded.department_id, None);
+}
+on_both_backends!(constraints_hold_on_both_backends);

@@ -1,0 +1,406 @@
+//! The HTTP surface on both databases: Dockerflow endpoints, `/_status`, pages, error pages,
+//! middleware (request id, security headers, compression, limits, timeout).
+
+mod common;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::routing::get;
+use common::{Backend, TestApp};
+
+async fn dockerflow_endpoints(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+
+    let lb = app.get("/__lbheartbeat__").await;
+    assert_eq!(lb.status, StatusCode::OK);
+    assert_eq!(lb.json()["status"], "OK");
+    let head = app.request(Request::head("/__lbheartbeat__").body(Body::empty()).expect("req")).await;
+    assert_eq!(head.status, StatusCode::OK);
+
+    let hb = app.get("/__heartbeat__").await;
+    assert_eq!(hb.status, StatusCode::OK);
+    assert_eq!(hb.header("cache-control"), "no-store");
+    let body = hb.json();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["checks"]["database"], "ok");
+    assert!(body["details"].as_object().is_some_and(|d| d.is_empty()));
+    let head = app.request(Request::head("/__heartbeat__").body(Body::empty()).expect("req")).await;
+    assert_eq!(head.status, StatusCode::OK);
+
+    let robots = app.get("/robots.txt").await;
+    for path in ["/__heartbeat__", "/__lbheartbeat__", "/__version__", "/_status"] {
+        assert!(robots.body.contains(&format!("Disallow: {path}\n")), "{}", robots.body);
+    }
+}
+on_both_backends!(dockerflow_endpoints);
+
+async fn version_json(backend: Backend) {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("version.json");
+    let file_str = file.display().to_string();
+    let Some(app) = TestApp::new(backend, &[("VERSION_FILE", &file_str)]).await else { return };
+
+    let missing = app.get("/__version__").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.header("content-type"), "application/json");
+    assert_eq!(missing.json()["status"], 404);
+
+    std::fs::write(&file, r#"{"source":"https://example.org/procure","version":"1.2.3","commit":"abc","build":""}"#)
+        .expect("write");
+    let found = app.get("/__version__").await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert_eq!(found.json()["version"], "1.2.3");
+    assert_eq!(found.json()["commit"], "abc");
+}
+on_both_backends!(version_json);
+
+async fn boom() -> &'static str {
+    panic!("deliberate test panic")
+}
+
+/// A route that fails on purpose, mounted only in tests.
+fn faulty_routes() -> Router<platform::http::AppState> {
+    Router::new().route("/test/panic", get(boom)).route(
+        "/test/slow",
+        get(|| async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            "late"
+        }),
+    )
+}
+
+async fn server_errors_are_pages_and_reach_status(backend: Backend) {
+    let Some(app) = TestApp::with_routes(backend, &[], faulty_routes()).await else { return };
+    let status = app.get_json("/_status").await;
+    assert_eq!(status.status, StatusCode::OK);
+    let body = status.json();
+    assert_eq!(body["status"], "ok");
+    let expected_db = if backend == Backend::Postgres { "Postgres" } else { "SQLite" };
+    assert_eq!(body["dependencies"], serde_json::json!([expected_db]));
+    assert!(body["resources"].is_object());
+    assert!(body["updated"].as_i64().is_some_and(|t| t > 1_700_000_000));
+
+    let html = app.get("/test/panic").await;
+    assert_eq!(html.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(html.header("content-type").starts_with("text/html"));
+    assert!(html.body.contains("Something went wrong"), "{}", html.body);
+    assert!(!html.body.contains("deliberate"), "the panic message must not leak");
+    let json = app.get_json("/test/panic").await;
+    assert_eq!(json.json()["status"], 500);
+    assert_eq!(json.json()["request_id"], json.header("x-request-id"));
+
+    // The hook records the error asynchronously; give it a bounded number of chances.
+    let mut reported = String::new();
+    for _ in 0..50 {
+        reported = app.get_json("/_status").await.json()["status"].as_str().unwrap_or_default().to_owned();
+        if reported != "ok" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(reported.starts_with("error: 500 on /test/panic"), "{reported}");
+}
+on_both_backends!(server_errors_are_pages_and_reach_status);
+
+#[tokio::test]
+async fn client_errors_are_html_for_browsers_and_json_for_api_clients() {
+    let app = TestApp::new(Backend::Sqlite, &[]).await.expect("sqlite");
+    let html = app.get("/no/such/page").await;
+    assert_eq!(html.status, StatusCode::NOT_FOUND);
+    assert!(html.header("content-type").starts_with("text/html"));
+    assert!(html.body.contains("Page not found") && html.body.contains("usa-button"));
+
+    let json = app.get_json("/no/such/page").await;
+    assert_eq!(json.status, StatusCode::NOT_FOUND);
+    assert_eq!(json.json()["error"], "Page not found");
+
+    let api = app.get("/api/nothing").await;
+    assert_eq!(api.header("content-type"), "application/json", "paths under /api/ always get JSON");
+
+    let post = app.request(Request::post("/").header("accept", "text/html").body(Body::empty()).expect("req")).await;
+    assert_eq!(post.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(post.header("allow").contains("GET"), "405 keeps its Allow header");
+    assert!(post.body.contains("Method not allowed"));
+}
+
+#[tokio::test]
+async fn bodies_above_the_limit_get_413_with_the_limit_named() {
+    let app = TestApp::new(Backend::Sqlite, &[("MAX_CONTENT_LENGTH", "1KiB")]).await.expect("sqlite");
+    let big = vec![b'x'; 2048];
+    let response = app
+        .request(
+            Request::post("/")
+                .header("accept", "text/html")
+                .header("content-length", big.len())
+                .body(Body::from(big))
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(response.body.contains("larger than the 1 KiB"), "{}", response.body);
+}
+
+#[tokio::test]
+async fn slow_requests_time_out_with_408() {
+    let app =
+        TestApp::with_routes(Backend::Sqlite, &[("REQUEST_TIMEOUT", "1")], faulty_routes()).await.expect("sqlite");
+    let response = app.get_json("/test/slow").await;
+    assert_eq!(response.status, StatusCode::REQUEST_TIMEOUT);
+    assert_eq!(response.json()["error"], "Request timed out");
+}
+
+#[tokio::test]
+async fn every_response_carries_security_headers_and_a_request_id() {
+    let app = TestApp::new(Backend::Sqlite, &[]).await.expect("sqlite");
+    for path in ["/", "/no/such/page", "/__heartbeat__"] {
+        let r = app.get(path).await;
+        assert_eq!(r.header("x-frame-options"), "DENY", "{path}");
+        assert_eq!(r.header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(r.header("referrer-policy"), "strict-origin-when-cross-origin", "{path}");
+        assert!(r.header("content-security-policy").contains("default-src 'self'"), "{path}");
+        assert!(r.header("content-security-policy").contains("frame-ancestors 'none'"), "{path}");
+        assert_eq!(r.header("x-request-id").len(), 32, "{path}: a generated id");
+    }
+
+    let echoed =
+        app.request(Request::get("/").header("x-request-id", "router-abc.123").body(Body::empty()).expect("req")).await;
+    assert_eq!(echoed.header("x-request-id"), "router-abc.123");
+    let replaced = app
+        .request(Request::get("/").header("x-request-id", "bad id with spaces").body(Body::empty()).expect("req"))
+        .await;
+    assert_ne!(replaced.header("x-request-id"), "bad id with spaces");
+}
+
+#[tokio::test]
+async fn csp_can_be_report_only_or_off() {
+    let app = TestApp::new(Backend::Sqlite, &[("CSP_REPORT_ONLY", "1"), ("CSP_REPORT_URI", "/csp-report")])
+        .await
+        .expect("app");
+    let r = app.get("/").await;
+    assert!(r.header("content-security-policy").is_empty());
+    assert!(r.header("content-security-policy-report-only").ends_with("report-uri /csp-report"));
+    let app = TestApp::new(Backend::Sqlite, &[("CSP_ENABLED", "false")]).await.expect("app");
+    let r = app.get("/").await;
+    assert!(
+        r.header("content-security-policy").is_empty() && r.header("content-security-policy-report-only").is_empty()
+    );
+}
+
+#[tokio::test]
+async fn pages_are_compressed_when_the_client_accepts_it() {
+    let app = TestApp::new(Backend::Sqlite, &[]).await.expect("sqlite");
+    let r = app.request(Request::get("/").header("accept-encoding", "gzip").body(Body::empty()).expect("req")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header("content-encoding"), "gzip");
+}
+
+#[tokio::test]
+async fn home_and_about_pages_use_the_uswds_shell() {
+    let app = TestApp::new(Backend::Sqlite, &[]).await.expect("sqlite");
+    let home = app.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    for text in ["Scout", "Beacon", "Conductor", "usa-header", "usa-skipnav", "<main id=\"main-content\""] {
+        assert!(home.body.contains(text), "home page lacks {text}");
+    }
+    let about = app.get("/about/").await;
+    assert_eq!(about.status, StatusCode::OK);
+    assert!(about.body.contains("About Procure"));
+    let redirect = app.get("/about").await;
+    assert_eq!(redirect.status, StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(redirect.header("location"), "/about/");
+}
+
+#[tokio::test]
+async fn assets_are_served_under_a_content_hash_and_cached_forever() {
+    let app = TestApp::new(Backend::Sqlite, &[]).await.expect("sqlite");
+    let home = app.get("/").await;
+    let css = home
+        .body
+        .split('"')
+        .find(|s| s.starts_with("/assets/") && s.ends_with("uswds.min.css"))
+        .expect("the page links the USWDS stylesheet")
+        .to_owned();
+    let hash = app.state.assets.hash().to_owned();
+    assert_eq!(css, format!("/assets/{hash}/vendor/uswds/css/uswds.min.css"));
+
+    let r = app.get(&css).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.header("content-type").starts_with("text/css"));
+    assert_eq!(r.header("cache-control"), "public, max-age=31536000, immutable");
+    assert!(r.body.contains("usa-header"));
+
+    // Fonts referenced relatively from the stylesheet resolve under the same hash.
+    let font = app
+        .get(&format!("/assets/{hash}/vendor/uswds/fonts/source-sans-pro/sourcesanspro-regular-webfont.woff2"))
+        .await;
+    assert_eq!(font.status, StatusCode::OK);
+    for script in ["vendor/htmx/htmx.min.js", "vendor/uswds/js/uswds.min.js"] {
+        assert!(home.body.contains(&format!("/assets/{hash}/{script}")), "{script} not linked");
+        assert_eq!(app.get(&format!("/assets/{hash}/{script}")).await.status, StatusCode::OK);
+    }
+
+    let stale = app.get("/assets/0000000000/vendor/uswds/css/uswds.min.css").await;
+    assert_eq!(stale.status, StatusCode::OK);
+    assert_eq!(stale.header("cache-control"), "no-cache", "an old hash must not be cached forever");
+    assert_eq!(app.get(&format!("/assets/{hash}/nope.css")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&format!("/assets/{hash}/../Cargo.toml")).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_production_server_errors_email_the_admins_once_per_quiet_period() {
+    let dbdir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}/p.db", dbdir.path().display());
+    let env = [
+        ("PROCURE_ENV", "production"),
+        ("SECRET_KEY", "Zq8vN3pL0sX7rT2mW9yB4cH6jK1fD5gA8eU3iO0pQ7wE2rT9yU4iO6pA1sD3fG5h"),
+        ("APP_URL", "https://buy.example.gov"),
+        ("DATABASE_URL", url.as_str()),
+        ("ADMINS", "Ops <ops@example.gov>, dev@example.gov"),
+    ];
+    let app = TestApp::with_routes(Backend::Sqlite, &env, faulty_routes()).await.expect("app");
+    for _ in 0..3 {
+        let request = Request::get("/test/panic").header("host", "buy.example.gov").body(Body::empty()).expect("req");
+        assert_eq!(app.request(request).await.status, StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    let db = &app.state.db;
+    for _ in 0..50 {
+        if !platform::jobs::list(db, "queued", 10).await.expect("list").is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Time for the other two errors' hooks to have queued mail, had they been going to.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let queued = platform::jobs::list(db, "queued", 10).await.expect("list");
+    assert_eq!(queued.len(), 1, "one email for three errors: {queued:?}");
+    assert_eq!(queued[0].job_type, "platform.send_email");
+    let email: platform::mail::Email = serde_json::from_str(&queued[0].payload).expect("an Email");
+    assert_eq!(email.to, ["Ops <ops@example.gov>", "dev@example.gov"]);
+    assert!(email.subject.starts_with("Server error on Procure: 500 on /test/panic"), "{}", email.subject);
+    assert!(email.message_id.ends_with("@buy.example.gov>"));
+}
+
+fn with_host(method: &str, path: &str, host: &str) -> axum::http::request::Builder {
+    Request::builder().method(method).uri(path).header("host", host).header("accept", "application/json")
+}
+
+#[tokio::test]
+async fn only_allowed_hosts_are_answered_but_load_balancers_always_are() {
+    let app = TestApp::new(Backend::Sqlite, &[("APP_URL", "http://buy.example.gov")]).await.expect("app");
+    let ok = app.request(with_host("GET", "/", "buy.example.gov:8000").body(Body::empty()).expect("req")).await;
+    assert_eq!(ok.status, StatusCode::OK);
+    let local = app.request(with_host("GET", "/", "localhost:8000").body(Body::empty()).expect("req")).await;
+    assert_eq!(local.status, StatusCode::OK, "localhost is allowed outside production");
+    let evil = app.request(with_host("GET", "/", "evil.example.com").body(Body::empty()).expect("req")).await;
+    assert_eq!(evil.status, StatusCode::BAD_REQUEST);
+    assert!(evil.json()["message"].as_str().is_some_and(|m| m.contains("host name")));
+    let lb = app.request(with_host("GET", "/__lbheartbeat__", "10.0.0.7").body(Body::empty()).expect("req")).await;
+    assert_eq!(lb.status, StatusCode::OK, "the load balancer calls by IP");
+}
+
+#[tokio::test]
+async fn https_sites_redirect_plain_http_and_send_hsts() {
+    let app = TestApp::new(Backend::Sqlite, &[("APP_URL", "https://buy.example.gov")]).await.expect("app");
+    let r = app
+        .request(
+            with_host("GET", "/about/?x=1", "buy.example.gov")
+                .header("x-forwarded-proto", "http")
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(r.header("location"), "https://buy.example.gov/about/?x=1");
+    let r = app
+        .request(
+            with_host("GET", "/about/", "buy.example.gov")
+                .header("x-forwarded-proto", "https")
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.header("strict-transport-security"), "max-age=60; includeSubDomains");
+    let lb = app
+        .request(
+            with_host("GET", "/__lbheartbeat__", "10.0.0.7")
+                .header("x-forwarded-proto", "http")
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(lb.status, StatusCode::OK, "nginx's port 80 health check is not redirected");
+}
+
+#[tokio::test]
+async fn the_auth_wall_asks_for_the_password_and_leaves_dockerflow_open() {
+    let app = TestApp::new(
+        Backend::Sqlite,
+        &[("AUTH_WALL_USERNAME", "city"), ("AUTH_WALL_PASSWORD", "staging-pass"), ("AUTH_WALL_REALM", "Staging")],
+    )
+    .await
+    .expect("app");
+    let r = app.get("/").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.header("www-authenticate"), "Basic realm=\"Staging\"");
+    let wrong = app
+        .request(Request::get("/").header("authorization", "Basic Y2l0eTpub3Bl").body(Body::empty()).expect("req"))
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    // base64("city:staging-pass")
+    let right = app
+        .request(
+            Request::get("/")
+                .header("authorization", "Basic Y2l0eTpzdGFnaW5nLXBhc3M=")
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(right.status, StatusCode::OK);
+    assert_eq!(app.get("/__lbheartbeat__").await.status, StatusCode::OK);
+    assert_eq!(app.get("/__heartbeat__").await.status, StatusCode::OK);
+}
+
+async fn echo() -> &'static str {
+    "accepted"
+}
+
+#[tokio::test]
+async fn cross_site_posts_are_refused_and_same_site_posts_pass() {
+    let routes = Router::new().route("/test/echo", axum::routing::post(echo));
+    let app = TestApp::with_routes(Backend::Sqlite, &[], routes).await.expect("app");
+    let cross = app
+        .request(
+            with_host("POST", "/test/echo", "localhost")
+                .header("sec-fetch-site", "cross-site")
+                .header("origin", "https://evil.example.com")
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(cross.status, StatusCode::FORBIDDEN);
+    assert_eq!(cross.header("content-type"), "application/json", "refusals get the error page");
+    let same = app
+        .request(
+            with_host("POST", "/test/echo", "localhost")
+                .header("sec-fetch-site", "same-origin")
+                .header("origin", "http://localhost")
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(same.status, StatusCode::OK);
+    assert_eq!(same.body, "accepted");
+    let old_browser = app
+        .request(
+            with_host("POST", "/test/echo", "localhost")
+                .header("origin", "https://evil.example.com")
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(old_browser.status, StatusCode::FORBIDDEN, "without Fetch metadata, the Origin decides");
+}

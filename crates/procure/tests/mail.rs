@@ -1,0 +1,192 @@
+//! Email end to end: rendered from templates, queued as a job, sent by a worker through a real
+//! SMTP server (aiosmtpd), or written as `.eml` files when no server is configured.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::{Backend, Deployment};
+use platform::jobs::{self, JobEnv, Worker, WorkerOptions};
+use platform::mail::{Email, SendEmail, Sender, Unsubscribe};
+
+/// aiosmtpd on a free port, writing what it receives to a folder; killed on drop.
+struct SmtpSink {
+    child: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl SmtpSink {
+    fn start() -> Option<SmtpSink> {
+        let available = Command::new("python3").args(["-c", "import aiosmtpd"]).status().is_ok_and(|s| s.success());
+        if !available {
+            common::skip_unless_required("smtp", "python3 cannot import aiosmtpd");
+            return None;
+        }
+        let dir = tempfile::tempdir().expect("dir");
+        let port = common::bin::free_port();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_sink.py");
+        let child = Command::new("python3")
+            .arg(script)
+            .arg(port.to_string())
+            .arg(dir.path())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start the SMTP sink");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "the SMTP sink did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(SmtpSink { child, port, dir })
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn eml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "eml")).collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+async fn wait_for_files(dir: &Path, n: usize) -> Vec<PathBuf> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let files = eml_files(dir);
+        if files.len() >= n || Instant::now() > deadline {
+            return files;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Runs a worker on `d` until `files_in` holds `n` messages.
+async fn deliver(d: &Deployment, files_in: &Path, n: usize) -> Vec<PathBuf> {
+    let config = Arc::new(d.config());
+    let env = JobEnv::from_config(d.db.clone(), config).expect("job services");
+    let mut options = WorkerOptions::new(Duration::from_secs(5));
+    options.poll_interval = Duration::from_millis(20);
+    let stop = tokio_util::sync::CancellationToken::new();
+    let worker = tokio::spawn(Worker::new(env, procure::app::jobs(), options).run(stop.clone()));
+    let files = wait_for_files(files_in, n).await;
+    stop.cancel();
+    worker.await.expect("worker");
+    files
+}
+
+fn newsletter(host: &str) -> Email {
+    Email {
+        sender: Sender::Beacon,
+        to: vec!["Vendor One <vendor1@example.com>".into()],
+        cc: vec!["buyer@example.gov".into()],
+        reply_to: Some("Ada Buyer <ada@example.gov>".into()),
+        subject: "New opportunity: road salt".into(),
+        text: "A new opportunity in Road Salt is open until December 1.".into(),
+        html: Some("<p>A new opportunity in <b>Road Salt</b> is open until December 1.</p>".into()),
+        unsubscribe: Some(Unsubscribe {
+            url: "https://buy.example.gov/beacon/unsubscribe/abc".into(),
+            mailto: Some("unsubscribe@buy.example.gov".into()),
+        }),
+        message_id: format!("<test-{}@{host}>", uuid::Uuid::new_v4().simple()),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_email_goes_out_through_smtp_as_multipart_with_our_headers() {
+    let Some(sink) = SmtpSink::start() else { return };
+    let port = sink.port.to_string();
+    let d = Deployment::new(
+        Backend::Sqlite,
+        &[
+            ("MAIL_SERVER", "127.0.0.1"),
+            ("MAIL_PORT", &port),
+            ("MAIL_USE_TLS", "false"),
+            ("BEACON_SENDER", "Beacon <beacon@buy.example.gov>"),
+            ("MAIL_SUBJECT_PREFIX", "[Pittsburgh Purchasing]"),
+        ],
+    )
+    .await
+    .expect("sqlite");
+    let email = newsletter("buy.example.gov");
+    jobs::enqueue(&d.db, &SendEmail(email.clone())).await.expect("enqueue");
+
+    let files = deliver(&d, sink.dir.path(), 1).await;
+    assert_eq!(files.len(), 1, "one message reached the SMTP server");
+    // Long headers are folded onto continuation lines; unfold them to compare.
+    let raw = std::fs::read_to_string(&files[0]).expect("read").replace("\r\n ", " ").replace("\n ", " ");
+    let envelope: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(files[0].with_extension("json")).expect("envelope"))
+            .expect("json");
+    assert_eq!(envelope["mail_from"], "beacon@buy.example.gov");
+    assert_eq!(envelope["rcpt_tos"], serde_json::json!(["vendor1@example.com", "buyer@example.gov"]));
+    for header in [
+        "From: Beacon <beacon@buy.example.gov>",
+        "To: \"Vendor One\" <vendor1@example.com>",
+        "Cc: buyer@example.gov",
+        "Reply-To: \"Ada Buyer\" <ada@example.gov>",
+        "Subject: [Pittsburgh Purchasing] New opportunity: road salt",
+        &format!("Message-ID: {}", email.message_id),
+        "List-Unsubscribe: <https://buy.example.gov/beacon/unsubscribe/abc>, <mailto:unsubscribe@buy.example.gov>",
+        "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
+        "Content-Type: multipart/alternative",
+        "Content-Type: text/plain; charset=utf-8",
+        "Content-Type: text/html; charset=utf-8",
+        "A new opportunity in Road Salt is open until December 1.",
+        "<p>A new opportunity in <b>Road Salt</b> is open until December 1.</p>",
+    ] {
+        assert!(raw.contains(header), "missing {header:?} in:\n{raw}");
+    }
+    assert_eq!(d.count("SELECT COUNT(*) AS n FROM jobs").await, 0, "the job is done");
+    drop(sink);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_smtp_the_same_email_becomes_an_eml_file() {
+    let d = Deployment::new(Backend::Sqlite, &[]).await.expect("sqlite");
+    let outbox = d.config().mail.outbox.clone();
+    let email = newsletter("localhost");
+    jobs::enqueue(&d.db, &SendEmail(email.clone())).await.expect("enqueue");
+    let files = deliver(&d, &outbox, 1).await;
+    assert_eq!(files.len(), 1, "one .eml in {}", outbox.display());
+    let raw = std::fs::read_to_string(&files[0]).expect("read");
+    assert!(raw.contains("Subject: [Procure] New opportunity: road salt"), "{raw}");
+    assert!(raw.contains(&format!("Message-ID: {}", email.message_id)));
+    assert!(raw.contains("Content-Type: multipart/alternative"));
+}
+
+#[tokio::test]
+async fn emails_render_from_their_three_templates() {
+    let app = common::TestApp::new(Backend::Sqlite, &[]).await.expect("app");
+    let ctx = minijinja::context! { what => "500 on /scout/", request_id => "abc123", when => "2026-11-22 12:00", quiet_minutes => 10 };
+    let email = Email::render(
+        &app.state.templates,
+        "platform/emails/server_error",
+        ctx,
+        Sender::Default,
+        vec!["ops@example.gov".into()],
+        "buy.example.gov",
+    )
+    .expect("render");
+    assert_eq!(email.subject, "Server error on Procure: 500 on /scout/");
+    assert!(email.text.contains("Request id: abc123"));
+    assert_eq!(email.html, None, "this message has no HTML part");
+    assert!(email.message_id.ends_with("@buy.example.gov>"));
+
+    let bad = Email { to: vec!["not an address".into()], ..email };
+    let config = app.state.config.mail.clone();
+    let err = bad.to_message(&config).expect_err("bad address");
+    assert!(err.to_string().contains("to: \"not an address\" is not an email address"), "{err}");
+}

@@ -1,0 +1,136 @@
+//! Server-side sessions on SQLite, PostgreSQL and Redis: signed cookie with the right flags,
+//! state kept between requests, idle and absolute expiry, tampering refused.
+
+mod common;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::Request;
+use axum::routing::get;
+use common::{Backend, TestApp};
+use platform::http::AppState;
+use tower_sessions::Session;
+
+async fn visits(session: Session) -> String {
+    let n: u32 = session.get("visits").await.ok().flatten().unwrap_or(0) + 1;
+    let _ = session.insert("visits", n).await;
+    n.to_string()
+}
+
+fn routes() -> Router<AppState> {
+    Router::new().route("/test/visits", get(visits))
+}
+
+#[derive(Clone, Copy)]
+enum Store {
+    Sqlite,
+    Postgres,
+    Redis,
+}
+
+async fn app(store: Store, extra: &[(&str, &str)]) -> Option<TestApp> {
+    let mut env: Vec<(&str, &str)> = extra.to_vec();
+    let redis;
+    let backend = match store {
+        Store::Sqlite => Backend::Sqlite,
+        Store::Postgres => Backend::Postgres,
+        Store::Redis => {
+            redis = common::service_url("TEST_REDIS_URL", "redis")?;
+            env.push(("REDIS_URL", &redis));
+            Backend::Sqlite
+        }
+    };
+    TestApp::with_routes(backend, &env, routes()).await
+}
+
+/// GET /test/visits with `cookie`; returns (count, the cookie to send next time).
+async fn visit(app: &TestApp, cookie: &str) -> (String, String) {
+    let mut req = Request::get("/test/visits");
+    if !cookie.is_empty() {
+        req = req.header("cookie", cookie);
+    }
+    let r = app.request(req.body(Body::empty()).expect("req")).await;
+    let set = r.header("set-cookie").to_owned();
+    let next = if set.is_empty() { cookie.to_owned() } else { set.split(';').next().unwrap_or("").to_owned() };
+    (r.body, next)
+}
+
+async fn sessions_keep_state_behind_a_signed_cookie(store: Store) {
+    let Some(app) = app(store, &[]).await else { return };
+    let r = app.request(Request::get("/test/visits").body(Body::empty()).expect("req")).await;
+    assert_eq!(r.body, "1");
+    let set = r.header("set-cookie");
+    assert!(set.starts_with("procure_session="), "{set}");
+    for flag in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(set.contains(flag), "{flag} missing: {set}");
+    }
+    assert!(!set.contains("Secure"), "not Secure over plain http: {set}");
+    let cookie = set.split(';').next().unwrap_or("").to_owned();
+    let (n, cookie) = visit(&app, &cookie).await;
+    assert_eq!(n, "2");
+    let (n, _) = visit(&app, &cookie).await;
+    assert_eq!(n, "3");
+
+    // A forged or altered cookie is a new, empty session.
+    let tampered = format!("{}x", &cookie[..cookie.len() - 1]);
+    assert_eq!(visit(&app, &tampered).await.0, "1");
+    assert_eq!(visit(&app, "procure_session=AAAAAAAAAAAAAAAAAAAAAA").await.0, "1");
+
+    // Pages that do not touch the session set no cookie.
+    assert!(app.get("/").await.header("set-cookie").is_empty());
+}
+
+async fn sessions_end_when_idle_and_at_their_absolute_limit(store: Store) {
+    let Some(app) = app(store, &[("SESSION_IDLE_TIMEOUT", "1"), ("SESSION_MAX_AGE", "3")]).await else { return };
+    let (_, cookie) = visit(&app, "").await;
+    let (n, cookie) = visit(&app, &cookie).await;
+    assert_eq!(n, "2");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (n, cookie) = visit(&app, &cookie).await;
+    assert_eq!(n, "1", "idle for longer than SESSION_IDLE_TIMEOUT: a new session");
+
+    // Used every 0.5 s it never goes idle, but it still ends SESSION_MAX_AGE after it began.
+    let mut cookie = cookie;
+    let mut last = String::new();
+    for _ in 0..8 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let (n, next) = visit(&app, &cookie).await;
+        cookie = next;
+        if n == "1" {
+            last = n;
+            break;
+        }
+        last = n;
+    }
+    assert_eq!(last, "1", "the absolute limit ended the session");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_sites_set_secure_cookies() {
+    let app = app(Store::Sqlite, &[("APP_URL", "https://buy.example.gov")]).await.expect("app");
+    let r = app.request(Request::get("/test/visits").body(Body::empty()).expect("req")).await;
+    assert!(r.header("set-cookie").contains("Secure"), "{}", r.header("set-cookie"));
+}
+
+macro_rules! on_every_store {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(super::Store::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(super::Store::Postgres).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn redis() {
+                super::$name(super::Store::Redis).await
+            }
+        }
+    };
+}
+on_every_store!(sessions_keep_state_behind_a_signed_cookie);
+on_every_store!(sessions_end_when_idle_and_at_their_absolute_limit);

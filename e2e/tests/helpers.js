@@ -1,0 +1,201 @@
+// Shared helpers for Procure's browser tests: start headless Chromium, open a page while recording
+// everything that went wrong on it (console errors, uncaught exceptions, Content-Security-Policy
+// violations, failed requests), and check a page with axe-core.
+//
+// The tests run against a server that e2e/run.sh starts; it exports BASE_URL.
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+
+if (!process.env.BASE_URL) {
+  throw new Error('BASE_URL is not set: run the browser tests with e2e/run.sh');
+}
+export const BASE_URL = process.env.BASE_URL.replace(/\/+$/, '');
+
+/** Absolute URL of a path on the server under test. */
+export function url(path = '/') {
+  return new URL(path, `${BASE_URL}/`).href;
+}
+
+// Debian's Chromium (apt-get install chromium). Browser downloads fail on these machines, so
+// playwright-core drives the system browser; never `npx playwright install`.
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+// How Chromium must be started on the development and CI machines (see shared/notes/machine.md):
+// without the background-networking flags its connections to Google's hosts are refused, many at
+// a time, by the closed network. Playwright itself adds a fresh, temporary --user-data-dir
+// (playwright_chromiumdev_profile-* under $TMPDIR, which run.sh points at its own temp folder)
+// and refuses one passed here, so it is not in this list.
+export const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+// Bounds on every browser action, so a hung page fails a test instead of stalling the run.
+export const ACTION_TIMEOUT_MS = 10_000;
+export const NAVIGATION_TIMEOUT_MS = 15_000;
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+    timeout: 30_000,
+  });
+}
+
+export const DESKTOP = { width: 1280, height: 900 };
+export const MOBILE = { width: 375, height: 812 };
+
+/**
+ * Opens `path` in a new browser context and records what goes wrong on the page.
+ *
+ * The context enforces the page's CSP like a real browser does (no bypassCSP), so a violation is
+ * seen both as a `securitypolicyviolation` event and as a console error. Returns
+ * `{ context, page, response, problems }`; close `context` when done.
+ *
+ * Options: `viewport`, `isMobile`, `hasTouch` (passed to browser.newContext), and
+ * `expectStatus` (default 200), the status the main document must have.
+ */
+export async function openPage(browser, path, { viewport = DESKTOP, isMobile = false, hasTouch = false, expectStatus = 200 } = {}) {
+  const context = await browser.newContext({ viewport, isMobile, hasTouch });
+  context.setDefaultTimeout(ACTION_TIMEOUT_MS);
+  context.setDefaultNavigationTimeout(NAVIGATION_TIMEOUT_MS);
+  const page = await context.newPage();
+  const problems = recordProblems(page);
+  await page.exposeFunction('__e2eCspViolation', (violation) => {
+    problems.cspViolations.push(violation);
+  });
+  // Runs before any of the page's own scripts, in every document the page loads.
+  await page.addInitScript(() => {
+    document.addEventListener(
+      'securitypolicyviolation',
+      (e) => {
+        window.__e2eCspViolation({
+          documentURI: e.documentURI,
+          violatedDirective: e.violatedDirective,
+          effectiveDirective: e.effectiveDirective,
+          blockedURI: e.blockedURI,
+          sourceFile: e.sourceFile,
+          lineNumber: e.lineNumber,
+          sample: e.sample,
+        });
+      },
+      true,
+    );
+  });
+  const response = await page.goto(url(path), { waitUntil: 'load' });
+  assert.ok(response, `no response for ${path}`);
+  assert.equal(response.status(), expectStatus, `status of ${path}`);
+  await settle(page);
+  return { context, page, response, problems };
+}
+
+/** Waits until the page's web fonts have loaded (or failed), so their requests are recorded. */
+export async function settle(page) {
+  await page.waitForLoadState('load');
+  await page.evaluate(() => document.fonts.ready.then(() => undefined));
+}
+
+function recordProblems(page) {
+  const problems = {
+    consoleErrors: [],
+    pageErrors: [],
+    cspViolations: [],
+    failedRequests: [],
+    // Every response the page got, for checks on what loaded: { url, status, type }.
+    responses: [],
+  };
+  const isMainDocument = (request) => request.isNavigationRequest() && request.frame() === page.mainFrame();
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    const { url: where = '', lineNumber } = msg.location();
+    // Chromium logs "Failed to load resource: ... 404" for an error page's own document, whose
+    // status the test checks itself; any other failed load is caught by failedRequests too.
+    if (/^Failed to load resource/.test(msg.text()) && where === page.url()) return;
+    problems.consoleErrors.push(`${msg.text()}${where ? ` (${where}:${lineNumber})` : ''}`);
+  });
+  page.on('pageerror', (err) => problems.pageErrors.push(String(err?.stack || err)));
+  page.on('requestfailed', (request) => {
+    problems.failedRequests.push(`${request.method()} ${request.url()} [${request.resourceType()}]: ${request.failure()?.errorText ?? 'failed'}`);
+  });
+  page.on('response', (response) => {
+    const request = response.request();
+    problems.responses.push({ url: response.url(), status: response.status(), type: request.resourceType() });
+    if (response.status() >= 400 && !isMainDocument(request)) {
+      problems.failedRequests.push(`${request.method()} ${response.url()} [${request.resourceType()}]: HTTP ${response.status()}`);
+    }
+  });
+  return problems;
+}
+
+/**
+ * Fails if the page logged a console error, threw, violated its CSP or had a request fail.
+ * Lists everything found, grouped, in the failure message.
+ */
+export function expectNoProblems(problems, label = 'page') {
+  const sections = [
+    ['CSP violations', problems.cspViolations.map(formatViolation)],
+    ['console errors', problems.consoleErrors],
+    ['uncaught exceptions', problems.pageErrors],
+    ['failed requests', problems.failedRequests],
+  ].filter(([, items]) => items.length > 0);
+  if (sections.length === 0) return;
+  const text = sections.map(([name, items]) => `${name}:\n${items.map((i) => `  - ${i}`).join('\n')}`).join('\n');
+  assert.fail(`problems on ${label}:\n${text}`);
+}
+
+function formatViolation(v) {
+  const where = v.sourceFile ? ` at ${v.sourceFile}:${v.lineNumber}` : '';
+  const sample = v.sample ? ` sample=${JSON.stringify(v.sample)}` : '';
+  return `${v.effectiveDirective || v.violatedDirective} blocked ${v.blockedURI || '(inline)'} on ${v.documentURI}${where}${sample}`;
+}
+
+// ---- Accessibility -------------------------------------------------------------------------
+
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+/**
+ * Runs axe-core on the page as it is now (with the page's CSP still enforced) and fails listing
+ * every violation: rule id, impact, help text and the target of each offending node.
+ *
+ * axe is put into the page through the DevTools protocol (Runtime.evaluate), which a page's CSP
+ * does not govern, the same way a snippet typed into DevTools runs. A <script> tag added by
+ * page.addScriptTag would be an inline script, which this site's CSP rightly blocks; and a
+ * bypassCSP context would test a page with its CSP switched off.
+ */
+export async function expectAccessible(page, label = page.url()) {
+  const hasAxe = await page.evaluate(() => typeof window.axe === 'object');
+  if (!hasAxe) {
+    const cdp = await page.context().newCDPSession(page);
+    try {
+      const { exceptionDetails } = await cdp.send('Runtime.evaluate', { expression: AXE_SOURCE });
+      if (exceptionDetails) throw new Error(`injecting axe-core failed: ${exceptionDetails.exception?.description ?? exceptionDetails.text}`);
+    } finally {
+      await cdp.detach().catch(() => {});
+    }
+  }
+  const results = await page.evaluate(
+    (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }),
+    AXE_TAGS,
+  );
+  if (results.violations.length === 0) return results;
+  const lines = results.violations.map((v) => {
+    const nodes = v.nodes
+      .map((n) => `      ${n.target.join(' ')}${n.failureSummary ? `\n        ${n.failureSummary.replace(/\n/g, '\n        ')}` : ''}`)
+      .join('\n');
+    return `  - ${v.id} [${v.impact}]: ${v.help} (${v.helpUrl})\n${nodes}`;
+  });
+  assert.fail(`axe found ${results.violations.length} accessibility violation(s) on ${label} (tags ${AXE_TAGS.join(', ')}):\n${lines.join('\n')}`);
+}
