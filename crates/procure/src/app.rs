@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::Router;
-use axum::routing::get;
 use minijinja::value::{Serde, Value};
 use platform::Config;
 use platform::assets::{self, Assets};
@@ -14,7 +13,7 @@ use platform::config::DatabaseBackend;
 use platform::files::{self, DeleteObject};
 use platform::health::{BrokerCheck, DatabaseCheck, Health, StorageCheck};
 use platform::http::errors::not_found;
-use platform::http::{AppState, AppStateInner, ServerErrorHook, Wing, apply_middleware, ops};
+use platform::http::{AppState, AppStateInner, Routes, ServerErrorHook, Wing, apply_middleware, ops};
 use platform::jobs::{NoopJob, Periodic, ProbeJob, Registry, Schedule};
 use platform::mail::SendEmail;
 use platform::sessions::PurgeExpiredSessions;
@@ -67,7 +66,8 @@ pub fn jobs() -> Registry {
         .register::<ProbeJob>()
         .register::<SendEmail>()
         .register::<DeleteObject>()
-        .register::<PurgeExpiredSessions>();
+        .register::<PurgeExpiredSessions>()
+        .register::<accounts::PurgeSignInRecords>();
     registry
 }
 
@@ -81,6 +81,11 @@ pub fn schedule(config: &Config) -> Schedule {
         config.jobs.nightly_at,
     ));
     schedule.add(Periodic::daily("platform.purge_sessions", &PurgeExpiredSessions {}, config.jobs.nightly_at));
+    schedule.add(Periodic::daily(
+        "accounts.purge_sign_in_records",
+        &accounts::PurgeSignInRecords {},
+        config.jobs.nightly_at,
+    ));
     schedule
 }
 
@@ -100,7 +105,7 @@ pub async fn build_state(config: Arc<Config>, db: DatabaseConnection) -> anyhow:
     let assets = Assets::load();
     let wings = wings();
     let templates = Templates::new(
-        vec![platform_templates(), site::templates()],
+        vec![platform_templates(), site::templates(), accounts::templates(), admin::templates()],
         &assets,
         vec![("site_name", Value::from(SITE_NAME)), ("wings", Value::from(Serde(&wings)))],
     );
@@ -132,15 +137,21 @@ pub async fn build_state(config: Arc<Config>, db: DatabaseConnection) -> anyhow:
     }))
 }
 
-/// Every route of every mounted crate, without middleware.
-pub fn routes(state: &AppState) -> Router {
-    Router::new()
+/// Every route of every mounted crate. The route-by-role test walks this list, so a route
+/// added anywhere is a route someone has decided the permissions of.
+pub fn route_table() -> Routes {
+    Routes::new()
         .merge(ops::routes())
         .merge(site::routes())
-        .route(&format!("{}/{{hash}}/{{*path}}", assets::PREFIX), get(assets::serve))
-        .route("/files/{*key}", get(files::download))
-        .fallback(not_found)
-        .with_state(state.clone())
+        .merge(accounts::routes())
+        .merge(admin::routes())
+        .get(&format!("{}/{{hash}}/{{*path}}", assets::PREFIX), assets::serve)
+        .get("/files/{*key}", files::download)
+}
+
+/// Every route of every mounted crate, without middleware.
+pub fn routes(state: &AppState) -> Router {
+    route_table().into_router().fallback(not_found).with_state(state.clone())
 }
 
 /// Every route, wrapped in the standard middleware: what `procure web` serves.

@@ -44,6 +44,12 @@ pub enum Command {
         #[arg(long, default_value = "warning", value_parser = parse_level)]
         fail_level: Level,
     },
+    /// Create a superadmin (or promote an existing user) and print a one-time sign-in link.
+    Createsuperuser {
+        /// Their email address; the seeds' SEEDEMAIL is used when this is left out.
+        #[arg(long, env = "SEEDEMAIL")]
+        email: String,
+    },
     /// Inspect the job queue; retry or discard failed jobs.
     Jobs {
         #[command(subcommand)]
@@ -141,6 +147,7 @@ pub fn main() -> ExitCode {
             Some(Command::Scheduler) => roles::run_scheduler(config).await,
             Some(Command::Migrate) => roles::migrate(config).await,
             Some(Command::Jobs { command }) => crate::jobs_cmd::jobs(config, command).await,
+            Some(Command::Createsuperuser { email }) => crate::jobs_cmd::create_superuser(config, &email).await,
             Some(Command::StoreFile { path, public, area }) => {
                 crate::jobs_cmd::store_file(config, &path, public, &area).await
             }

@@ -104,3 +104,14 @@ pub async fn store_file(config: Arc<Config>, path: &std::path::Path, public: boo
     println!("{} {} bytes {} sha256:{}", stored.key, stored.size, stored.content_type, stored.sha256);
     Ok(())
 }
+
+/// `procure createsuperuser --email E`: the link goes to stdout, for the operator to open.
+pub async fn create_superuser(config: Arc<Config>, email: &str) -> anyhow::Result<()> {
+    let db = app::open_database(&config).await?;
+    let (link, created) = accounts::create_superuser(&db, &config, email).await?;
+    let verb = if created { "created" } else { "promoted" };
+    eprintln!("{verb} superadmin {}; this link signs them in once, within 15 minutes:", email.trim().to_lowercase());
+    println!("{link}");
+    db.close().await?;
+    Ok(())
+}

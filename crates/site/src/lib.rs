@@ -4,9 +4,7 @@
 mod pages;
 pub mod status;
 
-use axum::Router;
-use axum::routing::get;
-use platform::http::AppState;
+use platform::http::Routes;
 use platform::templates::TemplateSource;
 
 /// This crate's templates (`site/…`).
@@ -14,10 +12,10 @@ pub fn templates() -> TemplateSource {
     platform::template_source!()
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(pages::home))
-        .route("/about/", get(pages::about))
-        .route("/about", get(pages::about_redirect))
-        .route("/_status", get(status::status))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/", pages::home)
+        .get("/about/", pages::about)
+        .get("/about", pages::about_redirect)
+        .get("/_status", status::status)
 }

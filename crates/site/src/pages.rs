@@ -1,3 +1,4 @@
+use accounts::Viewer;
 use axum::extract::State;
 use axum::response::{Html, Redirect};
 use minijinja::context;
@@ -23,7 +24,7 @@ const PRODUCTS: [(&str, &str, &str); 3] = [
     ),
 ];
 
-pub async fn home(State(state): State<AppState>) -> Result<Html<String>, AppError> {
+pub async fn home(State(state): State<AppState>, viewer: Viewer) -> Result<Html<String>, AppError> {
     let products: Vec<_> = PRODUCTS
         .iter()
         .map(|&(name, path, summary)| {
@@ -31,11 +32,11 @@ pub async fn home(State(state): State<AppState>) -> Result<Html<String>, AppErro
             context! { name, path, summary, mounted }
         })
         .collect();
-    Ok(Html(state.templates.render("site/home.html", context! { products })?))
+    accounts::page(&state, &viewer, "site/home.html", context! { products })
 }
 
-pub async fn about(State(state): State<AppState>) -> Result<Html<String>, AppError> {
-    Ok(Html(state.templates.render("site/about.html", context! {})?))
+pub async fn about(State(state): State<AppState>, viewer: Viewer) -> Result<Html<String>, AppError> {
+    accounts::page(&state, &viewer, "site/about.html", context! {})
 }
 
 pub async fn about_redirect() -> Redirect {

@@ -6,6 +6,7 @@ mod m20261122_000001_core;
 mod m20261122_000002_jobs;
 mod m20261122_000003_files;
 mod m20261122_000004_sessions;
+mod m20261122_000005_accounts;
 
 use std::time::Duration;
 
@@ -13,6 +14,8 @@ use sea_orm::{DatabaseConnection, DbErr};
 use sea_orm_migration::prelude::*;
 
 pub use audit::audited;
+pub use m20261122_000001_core::ROLES;
+pub use m20261122_000005_accounts::{ACCEPTED_DOMAIN, DEPARTMENTS};
 
 pub struct Migrator;
 
@@ -23,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_jobs::Migration),
             Box::new(m20261122_000003_files::Migration),
             Box::new(m20261122_000004_sessions::Migration),
+            Box::new(m20261122_000005_accounts::Migration),
         ]
     }
 }

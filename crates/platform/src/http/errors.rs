@@ -26,8 +26,12 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     BadRequest(String),
+    #[error("sign in first")]
+    Unauthorized,
     #[error("forbidden")]
     Forbidden,
+    #[error("too many requests")]
+    TooManyRequests,
     #[error("too large")]
     PayloadTooLarge,
     /// Anything unexpected; the detail is logged, never shown.
@@ -52,7 +56,9 @@ impl IntoResponse for AppError {
         let (status, message) = match self {
             AppError::NotFound => (StatusCode::NOT_FOUND, None),
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, Some(m)),
+            AppError::Unauthorized => (StatusCode::UNAUTHORIZED, None),
             AppError::Forbidden => (StatusCode::FORBIDDEN, None),
+            AppError::TooManyRequests => (StatusCode::TOO_MANY_REQUESTS, None),
             AppError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, None),
             AppError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "internal error");

@@ -81,6 +81,21 @@ pub fn is_ops_path(path: &str) -> bool {
     matches!(path, "/__lbheartbeat__" | "/__heartbeat__" | "/__version__" | "/__metrics__" | "/_status")
 }
 
+/// Query parameters that are credentials (sign-in tokens, link signatures): logged as `…`.
+const SECRET_PARAMS: [&str; 3] = ["token", "sig", "password"];
+
+/// The query string with the values of [`SECRET_PARAMS`] replaced, for the request log.
+pub fn redact_query(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if SECRET_PARAMS.contains(&key) => format!("{key}=…"),
+            _ => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 fn valid_request_id(raw: &str) -> bool {
     (1..=128).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
 }
@@ -104,7 +119,7 @@ pub async fn request_context(mut request: Request, next: Next) -> Response {
             request.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str()).to_owned(),
             request.method().to_string(),
             request.uri().path().to_owned(),
-            request.uri().query().unwrap_or("").to_owned(),
+            redact_query(request.uri().query().unwrap_or("")),
             text(header::USER_AGENT),
             text(header::ACCEPT_LANGUAGE),
         )
@@ -188,5 +203,13 @@ mod tests {
         assert!(!valid_request_id(""));
         assert!(!valid_request_id("evil\nINFO fake log line"));
         assert!(!valid_request_id(&"x".repeat(129)));
+    }
+
+    #[test]
+    fn credentials_in_query_strings_stay_out_of_the_log() {
+        assert_eq!(redact_query("token=abc"), "token=…");
+        assert_eq!(redact_query("ct=pdf&exp=9&sig=00ff"), "ct=pdf&exp=9&sig=…");
+        assert_eq!(redact_query("q=token%3Dx&page=2"), "q=token%3Dx&page=2");
+        assert_eq!(redact_query(""), "");
     }
 }

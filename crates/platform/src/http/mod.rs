@@ -4,10 +4,12 @@
 pub mod errors;
 pub mod middleware;
 pub mod ops;
+pub mod routes;
 pub mod security;
 pub mod serve;
 mod state;
 
 pub use errors::{AppError, ErrorPage, wants_json};
 pub use middleware::{RequestId, apply_middleware};
+pub use routes::{RouteInfo, Routes};
 pub use state::{AppState, AppStateInner, ServerErrorHook, Wing};

@@ -1,22 +1,21 @@
 //! Dockerflow's endpoints and robots.txt. `/_status` lives with the pages that own its table.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 
+use super::routes::Routes;
 use super::state::AppState;
 use crate::health::CheckLevel;
 
 /// The operational routes; mount them before any auth wall so load balancers can reach them.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/__lbheartbeat__", get(lbheartbeat))
-        .route("/__heartbeat__", get(heartbeat))
-        .route("/__version__", get(version))
-        .route("/robots.txt", get(robots))
-        .route("/__metrics__", get(crate::telemetry::prometheus))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/__lbheartbeat__", lbheartbeat)
+        .get("/__heartbeat__", heartbeat)
+        .get("/__version__", version)
+        .get("/robots.txt", robots)
+        .get("/__metrics__", crate::telemetry::prometheus)
 }
 
 fn json(status: StatusCode, body: String) -> Response {

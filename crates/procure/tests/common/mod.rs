@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod bin;
+pub mod browser;
 pub mod proxy;
 
 use std::collections::HashMap;

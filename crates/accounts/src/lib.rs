@@ -1,0 +1,66 @@
+//! Staff accounts: sign-in by one-time emailed link, sign-out, the profile page, users, roles
+//! and departments, and the permission policy every service asks ([`policy::can`]).
+
+pub mod links;
+mod pages;
+pub mod policy;
+pub mod render;
+pub mod throttle;
+pub mod users;
+pub mod viewer;
+
+use platform::http::Routes;
+use platform::jobs::{Job, JobContext};
+use platform::templates::TemplateSource;
+use serde::{Deserialize, Serialize};
+
+pub use policy::{Action, AdminArea, Denied, Resource, Role, authorize, can};
+pub use render::{page, page_with_status};
+pub use viewer::{CurrentUser, SignedIn, Viewer};
+
+/// This crate's templates (`accounts/…`).
+pub fn templates() -> TemplateSource {
+    platform::template_source!()
+}
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/sign-in", pages::sign_in_form)
+        .post("/sign-in", pages::request_link)
+        .get("/sign-in/link", pages::confirm_link)
+        .post("/sign-in/link", pages::use_link)
+        .post("/sign-out", pages::sign_out)
+        .get("/profile", pages::profile)
+        .post("/profile", pages::save_profile)
+}
+
+/// `procure createsuperuser --email E`: makes `email` a superadmin (creating the user if needed)
+/// and returns a one-time sign-in URL for it, not bound to any browser, and whether the user
+/// was created.
+pub async fn create_superuser(
+    db: &sea_orm::DatabaseConnection,
+    config: &platform::Config,
+    email: &str,
+) -> anyhow::Result<(String, bool)> {
+    let email = users::normalize_email(email).map_err(|problem| anyhow::anyhow!("{problem}"))?;
+    let (user, created) = users::ensure_superadmin(db, &email).await?;
+    let token = links::issue(db, user.id, None, None).await?;
+    let mut url = config.site.app_url.join("/sign-in/link")?;
+    url.query_pairs_mut().append_pair("token", &token);
+    Ok((url.into(), created))
+}
+
+/// Nightly: forgets sign-in links and link requests older than a day.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PurgeSignInRecords {}
+
+impl Job for PurgeSignInRecords {
+    const NAME: &'static str = "accounts.purge_sign_in_records";
+
+    async fn run(self, ctx: &JobContext) -> anyhow::Result<()> {
+        let links = links::purge(&ctx.env.db).await?;
+        let attempts = throttle::purge(&ctx.env.db).await?;
+        tracing::info!(links, attempts, "old sign-in records purged");
+        Ok(())
+    }
+}

@@ -1,0 +1,159 @@
+//! One-time sign-in links.
+//!
+//! A link carries 32 random bytes (base64url); the database keeps only their SHA-256, so a copy
+//! of the database cannot sign anyone in. A link works once, for 15 minutes, and, when a browser
+//! asked for it, only in that browser: the request leaves a random nonce in that browser's
+//! session and the link row keeps the nonce's hash.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{Duration, Utc};
+use model::entities::sign_in_token;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sha2::{Digest, Sha256};
+
+pub const LIFETIME: Duration = Duration::minutes(15);
+
+/// Why a link does not sign anyone in; each gets its own page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// Never issued, mistyped, or tampered with.
+    Unknown,
+    Used,
+    Expired,
+    /// Requested from another browser.
+    OtherBrowser,
+}
+
+/// A link that may be used: whose, and where to go afterwards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Valid {
+    pub user_id: i32,
+    pub next: Option<String>,
+}
+
+/// 32 random bytes, base64url: for tokens and browser nonces.
+pub fn random_token() -> anyhow::Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+fn digest(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Whether `token` could be one of ours (43 base64url characters); anything else is refused
+/// before the database is asked.
+fn well_formed(token: &str) -> bool {
+    token.len() == 43 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Issues a link for `user_id`; returns the token to put in the email.
+pub async fn issue(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    browser_nonce: Option<&str>,
+    next: Option<&str>,
+) -> anyhow::Result<String> {
+    let token = random_token()?;
+    let now = Utc::now();
+    sign_in_token::ActiveModel {
+        user_id: Set(user_id),
+        token_hash: Set(digest(&token)),
+        browser_hash: Set(browser_nonce.map(digest)),
+        next_path: Set(next.map(str::to_owned)),
+        expires_at: Set(now + LIFETIME),
+        used_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        created_by: Set(None),
+        updated_by: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+async fn find(db: &impl ConnectionTrait, token: &str) -> Result<Option<sign_in_token::Model>, DbErr> {
+    if !well_formed(token) {
+        return Ok(None);
+    }
+    sign_in_token::Entity::find().filter(sign_in_token::Column::TokenHash.eq(digest(token))).one(db).await
+}
+
+fn judge(row: Option<&sign_in_token::Model>, browser_nonce: Option<&str>) -> Result<Valid, Refused> {
+    let Some(row) = row else { return Err(Refused::Unknown) };
+    if row.used_at.is_some() {
+        return Err(Refused::Used);
+    }
+    if row.expires_at <= Utc::now() {
+        return Err(Refused::Expired);
+    }
+    if let Some(expected) = &row.browser_hash
+        && browser_nonce.map(digest).as_ref() != Some(expected)
+    {
+        return Err(Refused::OtherBrowser);
+    }
+    Ok(Valid { user_id: row.user_id, next: row.next_path.clone() })
+}
+
+/// Whether `token` would sign in from this browser, without using it up (the confirmation page).
+pub async fn check(
+    db: &impl ConnectionTrait,
+    token: &str,
+    browser_nonce: Option<&str>,
+) -> Result<Result<Valid, Refused>, DbErr> {
+    Ok(judge(find(db, token).await?.as_ref(), browser_nonce))
+}
+
+/// Uses `token` up. Exactly one of two concurrent redemptions succeeds: the row is marked used
+/// by a conditional UPDATE, and only the request whose UPDATE changed it signs in.
+pub async fn redeem(
+    db: &impl ConnectionTrait,
+    token: &str,
+    browser_nonce: Option<&str>,
+) -> Result<Result<Valid, Refused>, DbErr> {
+    let row = find(db, token).await?;
+    let valid = match judge(row.as_ref(), browser_nonce) {
+        Ok(valid) => valid,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    let now = Utc::now();
+    let updated = sign_in_token::Entity::update_many()
+        .col_expr(sign_in_token::Column::UsedAt, Expr::value(now))
+        .col_expr(sign_in_token::Column::UpdatedAt, Expr::value(now))
+        .filter(sign_in_token::Column::TokenHash.eq(digest(token)))
+        .filter(sign_in_token::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(if updated.rows_affected == 1 { Ok(valid) } else { Err(Refused::Used) })
+}
+
+/// Forgets links that ended more than a day ago.
+pub async fn purge(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    let cutoff = Utc::now() - Duration::days(1);
+    Ok(sign_in_token::Entity::delete_many()
+        .filter(sign_in_token::Column::ExpiresAt.lt(cutoff))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_32_random_bytes_in_base64url() {
+        let a = random_token().expect("token");
+        let b = random_token().expect("token");
+        assert_ne!(a, b);
+        assert!(well_formed(&a), "{a}");
+        assert_eq!(URL_SAFE_NO_PAD.decode(&a).expect("base64").len(), 32);
+        assert!(!well_formed(&a[1..]));
+        assert!(!well_formed(&format!("{}=", &a[1..])));
+    }
+}

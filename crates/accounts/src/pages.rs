@@ -1,0 +1,259 @@
+//! Sign-in by emailed link, sign-out, and the profile page.
+
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use minijinja::value::Serde;
+use platform::http::{AppError, AppState};
+use platform::jobs;
+use platform::mail::{Email, SendEmail, Sender};
+use sea_orm::TransactionTrait;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use crate::links::{self, Refused};
+use crate::render::{page, page_with_status};
+use crate::throttle::{self, ClientIp};
+use crate::users::{self, ProfileForm};
+use crate::viewer::{SESSION_USER, SignedIn, Viewer, safe_next};
+
+/// The session key of the nonce that binds a sign-in link to the browser that asked for it.
+const SESSION_NONCE: &str = "sign_in_nonce";
+
+fn internal(e: impl Into<anyhow::Error>) -> AppError {
+    AppError::Internal(e.into())
+}
+
+fn session_of(viewer: &Viewer) -> Result<&Session, AppError> {
+    viewer.session.as_ref().ok_or_else(|| internal(anyhow::anyhow!("the session layer is not installed")))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NextQuery {
+    pub next: Option<String>,
+}
+
+pub async fn sign_in_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, AppError> {
+    let next = safe_next(q.next.as_deref());
+    if viewer.user.is_some() {
+        return Ok(Redirect::to(next.unwrap_or("/")).into_response());
+    }
+    Ok(page(&state, &viewer, "accounts/sign_in.html", context! { next, asked => next.is_some() })?.into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    pub email: String,
+    pub next: Option<String>,
+}
+
+/// Emails a link to anyone who may sign in, and answers everyone the same way, so the form
+/// cannot be used to find out who has an account.
+pub async fn request_link(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ClientIp(client): ClientIp,
+    Form(form): Form<SignInForm>,
+) -> Result<Response, AppError> {
+    let next = safe_next(form.next.as_deref());
+    let email = match users::normalize_email(&form.email) {
+        Ok(email) => email,
+        Err(problem) => {
+            let ctx = context! { next, email => form.email, error => problem };
+            return page_with_status(&state, &viewer, StatusCode::BAD_REQUEST, "accounts/sign_in.html", ctx);
+        }
+    };
+    if !throttle::allow(&state.db, &email, &client).await? {
+        tracing::warn!(client, "sign-in link requests throttled");
+        let ctx = context! {
+            next, email,
+            error => "Too many sign-in links were asked for. Wait 15 minutes, then try again.",
+        };
+        return page_with_status(&state, &viewer, StatusCode::TOO_MANY_REQUESTS, "accounts/sign_in.html", ctx);
+    }
+
+    let txn = state.db.begin().await?;
+    let user = match users::find_by_email(&txn, &email).await? {
+        Some(user) => Some(user),
+        None if users::domain_is_accepted(&txn, &email).await? => Some(users::sign_up_staff(&txn, &email).await?),
+        None => None,
+    };
+    if let Some(user) = user.filter(|u| u.active) {
+        let session = session_of(&viewer)?;
+        let nonce = match session.get::<String>(SESSION_NONCE).await.map_err(internal)? {
+            Some(nonce) => nonce,
+            None => {
+                let nonce = links::random_token()?;
+                session.insert(SESSION_NONCE, &nonce).await.map_err(internal)?;
+                nonce
+            }
+        };
+        let token = links::issue(&txn, user.id, Some(&nonce), next).await?;
+        let mut link = state.config.site.app_url.join("/sign-in/link").map_err(internal)?;
+        link.query_pairs_mut().append_pair("token", &token);
+        let ctx = context! { link => link.as_str(), minutes => links::LIFETIME.num_minutes() };
+        let email = Email::render(
+            &state.templates,
+            "accounts/emails/sign_in_link",
+            ctx,
+            Sender::Default,
+            vec![user.email.clone()],
+            state.config.site.host(),
+        )
+        .map_err(internal)?;
+        jobs::enqueue(&txn, &SendEmail(email)).await.map_err(internal)?;
+    }
+    txn.commit().await?;
+    Ok(page(&state, &viewer, "accounts/sign_in_sent.html", context! { email })?.into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct TokenParams {
+    #[serde(default)]
+    pub token: String,
+}
+
+fn refused_page(state: &AppState, viewer: &Viewer, why: Refused) -> Result<Response, AppError> {
+    let (title, message) = match why {
+        Refused::Unknown => {
+            ("This sign-in link is not valid", "Check that you copied the whole link, or ask for a new one.")
+        }
+        Refused::Used => ("This sign-in link has already been used", "Each link works once. Ask for a new one."),
+        Refused::Expired => ("This sign-in link has expired", "Links work for 15 minutes. Ask for a new one."),
+        Refused::OtherBrowser => (
+            "Open this link in the browser where you asked for it",
+            "For your safety a link only works in the browser that requested it. Ask for a new link in this browser.",
+        ),
+    };
+    page_with_status(state, viewer, StatusCode::BAD_REQUEST, "accounts/link_refused.html", context! { title, message })
+}
+
+async fn browser_nonce(viewer: &Viewer) -> Result<Option<String>, AppError> {
+    match &viewer.session {
+        Some(session) => session.get::<String>(SESSION_NONCE).await.map_err(internal),
+        None => Ok(None),
+    }
+}
+
+/// The link from the email: a page with one button. Opening the link uses nothing up, so mail
+/// scanners that fetch links cannot spend it; the button's POST signs in.
+pub async fn confirm_link(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<TokenParams>,
+) -> Result<Response, AppError> {
+    let nonce = browser_nonce(&viewer).await?;
+    match links::check(&state.db, &q.token, nonce.as_deref()).await? {
+        Ok(valid) => {
+            let who = users::current_user(&state.db, valid.user_id).await?;
+            let Some(who) = who else { return refused_page(&state, &viewer, Refused::Unknown) };
+            let ctx = context! { token => q.token, email => who.email };
+            Ok(page(&state, &viewer, "accounts/link.html", ctx)?.into_response())
+        }
+        Err(why) => refused_page(&state, &viewer, why),
+    }
+}
+
+pub async fn use_link(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<TokenParams>,
+) -> Result<Response, AppError> {
+    let nonce = browser_nonce(&viewer).await?;
+    let valid = match links::redeem(&state.db, &form.token, nonce.as_deref()).await? {
+        Ok(valid) => valid,
+        Err(why) => return refused_page(&state, &viewer, why),
+    };
+    let Some(user) = users::current_user(&state.db, valid.user_id).await? else {
+        return refused_page(&state, &viewer, Refused::Unknown);
+    };
+    let session = session_of(&viewer)?;
+    // A new session id at sign-in, so an id planted before cannot ride along (session fixation).
+    session.cycle_id().await.map_err(internal)?;
+    session.remove::<String>(SESSION_NONCE).await.map_err(internal)?;
+    session.insert(SESSION_USER, user.id).await.map_err(internal)?;
+    users::record_sign_in(&state.db, user.id).await?;
+    tracing::info!(uid = user.id, "signed in");
+    let next = safe_next(valid.next.as_deref()).unwrap_or("/");
+    let to = if user.needs_profile() { crate::viewer::with_next("/profile", next) } else { next.to_owned() };
+    Ok(Redirect::to(&to).into_response())
+}
+
+pub async fn sign_out(viewer: Viewer) -> Result<Response, AppError> {
+    if let Some(session) = &viewer.session {
+        session.flush().await.map_err(internal)?;
+    }
+    Ok(Redirect::to("/").into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ProfileQuery {
+    pub next: Option<String>,
+    pub saved: Option<String>,
+}
+
+async fn profile_page(
+    state: &AppState,
+    viewer: &Viewer,
+    status: StatusCode,
+    form: &ProfileForm,
+    errors: &users::FieldErrors,
+    next: Option<&str>,
+    saved: bool,
+) -> Result<Response, AppError> {
+    let departments: Vec<_> = users::departments(&state.db)
+        .await?
+        .into_iter()
+        .filter(|d| d.name != users::NEW_USER_DEPARTMENT)
+        .map(|d| context! { id => d.id.to_string(), name => d.name })
+        .collect();
+    let errors: Vec<_> = errors.iter().map(|(field, message)| context! { field => *field, message }).collect();
+    let ctx = context! { form => Serde(form), departments, errors, next, saved };
+    page_with_status(state, viewer, status, "accounts/profile.html", ctx)
+}
+
+pub async fn profile(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    viewer: Viewer,
+    Query(q): Query<ProfileQuery>,
+) -> Result<Response, AppError> {
+    let form = ProfileForm {
+        first_name: me.first_name.clone().unwrap_or_default(),
+        last_name: me.last_name.clone().unwrap_or_default(),
+        department: if me.needs_profile() {
+            String::new()
+        } else {
+            me.department_id.map(|d| d.to_string()).unwrap_or_default()
+        },
+    };
+    let next = safe_next(q.next.as_deref());
+    profile_page(&state, &viewer, StatusCode::OK, &form, &Vec::new(), next, q.saved.is_some()).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ProfilePost {
+    #[serde(flatten)]
+    pub form: ProfileForm,
+    pub next: Option<String>,
+}
+
+pub async fn save_profile(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    viewer: Viewer,
+    Form(post): Form<ProfilePost>,
+) -> Result<Response, AppError> {
+    let next = safe_next(post.next.as_deref());
+    match users::update_profile(&state.db, &me, &post.form).await? {
+        Ok(()) => Ok(Redirect::to(next.filter(|n| *n != "/").unwrap_or("/profile?saved=1")).into_response()),
+        Err(errors) => profile_page(&state, &viewer, StatusCode::BAD_REQUEST, &post.form, &errors, next, false).await,
+    }
+}

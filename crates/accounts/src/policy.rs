@@ -1,0 +1,178 @@
+//! Who may do what: the one place that decides. Services call [`authorize`] before they act, so a
+//! hand-made POST gets the same answer as the page that offers the button.
+//!
+//! The rules are the original suite's: conductor-level means conductor, admin or superadmin;
+//! the admin back-office is for admins, except stages and flows (conductor-level) and roles
+//! (superadmin only, as is making someone a superadmin).
+
+use serde::Serialize;
+
+use crate::viewer::CurrentUser;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Superadmin,
+    Admin,
+    Conductor,
+    Staff,
+    County,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [Role::Superadmin, Role::Admin, Role::Conductor, Role::Staff, Role::County];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Superadmin => "superadmin",
+            Role::Admin => "admin",
+            Role::Conductor => "conductor",
+            Role::Staff => "staff",
+            Role::County => "county",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.name() == name)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    View,
+    Create,
+    Edit,
+    Delete,
+}
+
+/// Parts of the back-office, each with its own rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum AdminArea {
+    /// Most tables: admins.
+    General,
+    /// Stages and flows: conductor-level, as in the original.
+    Workflow,
+    /// Who holds which role, and who is a superadmin.
+    Roles,
+    /// The log of admin changes.
+    AuditLog,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    /// The signed-in user's own profile.
+    OwnProfile,
+    /// The admin index page: anyone who may see some part of the back-office.
+    AdminHome,
+    Admin(AdminArea),
+}
+
+impl CurrentUser {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.has(Role::Admin) || self.has(Role::Superadmin)
+    }
+
+    pub fn is_conductor_level(&self) -> bool {
+        self.is_admin() || self.has(Role::Conductor)
+    }
+}
+
+/// Whether `user` (None: anonymous) may do `action` on `resource`.
+pub fn can(user: Option<&CurrentUser>, action: Action, resource: Resource) -> bool {
+    let Some(user) = user else { return false };
+    match resource {
+        Resource::OwnProfile => matches!(action, Action::View | Action::Edit),
+        Resource::AdminHome => action == Action::View && user.is_conductor_level(),
+        Resource::Admin(AdminArea::General) => user.is_admin(),
+        Resource::Admin(AdminArea::Workflow) => user.is_conductor_level(),
+        Resource::Admin(AdminArea::Roles) => user.has(Role::Superadmin),
+        // The log is evidence: it can be read, never edited from the app.
+        Resource::Admin(AdminArea::AuditLog) => action == Action::View && user.is_admin(),
+    }
+}
+
+/// Why a request was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    #[error("sign in first")]
+    SignInRequired,
+    #[error("you do not have sufficient permissions")]
+    Forbidden,
+}
+
+/// [`can`], as a `Result` for services to `?`.
+pub fn authorize(user: Option<&CurrentUser>, action: Action, resource: Resource) -> Result<(), Denied> {
+    match (user, can(user, action, resource)) {
+        (_, true) => Ok(()),
+        (None, false) => Err(Denied::SignInRequired),
+        (Some(_), false) => Err(Denied::Forbidden),
+    }
+}
+
+impl From<Denied> for platform::http::AppError {
+    fn from(denied: Denied) -> Self {
+        match denied {
+            Denied::SignInRequired => platform::http::AppError::Unauthorized,
+            Denied::Forbidden => platform::http::AppError::Forbidden,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(roles: &[Role]) -> CurrentUser {
+        CurrentUser {
+            id: 1,
+            email: "a@example.gov".into(),
+            first_name: None,
+            last_name: None,
+            department_id: None,
+            department: None,
+            roles: roles.to_vec(),
+        }
+    }
+
+    #[test]
+    fn the_original_rules_hold() {
+        let area = |a| Resource::Admin(a);
+        for (roles, general, workflow, roles_area, home) in [
+            (vec![], false, false, false, false),
+            (vec![Role::Staff], false, false, false, false),
+            (vec![Role::County], false, false, false, false),
+            (vec![Role::Conductor], false, true, false, true),
+            (vec![Role::Admin], true, true, false, true),
+            (vec![Role::Superadmin], true, true, true, true),
+            (vec![Role::Staff, Role::Admin], true, true, false, true),
+        ] {
+            let u = user(&roles);
+            assert_eq!(can(Some(&u), Action::Edit, area(AdminArea::General)), general, "{roles:?}");
+            assert_eq!(can(Some(&u), Action::Edit, area(AdminArea::Workflow)), workflow, "{roles:?}");
+            assert_eq!(can(Some(&u), Action::Edit, area(AdminArea::Roles)), roles_area, "{roles:?}");
+            assert_eq!(can(Some(&u), Action::View, Resource::AdminHome), home, "{roles:?}");
+            assert!(can(Some(&u), Action::Edit, Resource::OwnProfile));
+        }
+    }
+
+    #[test]
+    fn anonymous_may_do_nothing_here_and_is_asked_to_sign_in() {
+        assert!(!can(None, Action::View, Resource::OwnProfile));
+        assert_eq!(authorize(None, Action::View, Resource::AdminHome), Err(Denied::SignInRequired));
+        let staff = user(&[Role::Staff]);
+        assert_eq!(authorize(Some(&staff), Action::View, Resource::AdminHome), Err(Denied::Forbidden));
+    }
+
+    #[test]
+    fn nobody_edits_the_audit_log() {
+        let root = user(&[Role::Superadmin]);
+        assert!(can(Some(&root), Action::View, Resource::Admin(AdminArea::AuditLog)));
+        for action in [Action::Create, Action::Edit, Action::Delete] {
+            assert!(!can(Some(&root), action, Resource::Admin(AdminArea::AuditLog)));
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! Limits on sign-in link requests, per email address and per client address, kept in the
+//! database so every web process counts the same requests.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use chrono::{Duration, Utc};
+use model::entities::sign_in_attempt;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Set};
+
+/// At most this many link requests per email address per [`WINDOW`]: enough for a typo and a
+/// retry, too few to flood someone's inbox.
+pub const PER_EMAIL: u64 = 5;
+/// At most this many per client address per [`WINDOW`] (an office shares one address).
+pub const PER_CLIENT: u64 = 30;
+pub const WINDOW: Duration = Duration::minutes(15);
+
+/// Records a request for `email` from `client` if both are under their limits; `false` if the
+/// request must be refused.
+pub async fn allow(db: &impl ConnectionTrait, email: &str, client: &str) -> Result<bool, DbErr> {
+    let since = Utc::now() - WINDOW;
+    let recent = sign_in_attempt::Entity::find().filter(sign_in_attempt::Column::CreatedAt.gt(since));
+    if recent.clone().filter(sign_in_attempt::Column::Email.eq(email)).count(db).await? >= PER_EMAIL
+        || recent.filter(sign_in_attempt::Column::ClientIp.eq(client)).count(db).await? >= PER_CLIENT
+    {
+        return Ok(false);
+    }
+    let now = Utc::now();
+    sign_in_attempt::ActiveModel {
+        email: Set(email.to_owned()),
+        client_ip: Set(client.to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        created_by: Set(None),
+        updated_by: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(true)
+}
+
+/// Forgets requests older than a day.
+pub async fn purge(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    let cutoff = Utc::now() - Duration::days(1);
+    Ok(sign_in_attempt::Entity::delete_many()
+        .filter(sign_in_attempt::Column::CreatedAt.lt(cutoff))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// The requesting client's address (see [`client_ip`]), as a handler argument.
+#[derive(Debug, Clone)]
+pub struct ClientIp(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+        Ok(ClientIp(client_ip(&parts.headers, peer)))
+    }
+}
+
+/// The client's address. When the connection comes from a proxy on this machine or the private
+/// network (nginx, Heroku's router), the proxy's own entry — the rightmost of
+/// `X-Forwarded-For`, which the client cannot forge — names the client; otherwise the peer does.
+pub fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>) -> String {
+    let behind_proxy = peer.is_none_or(|p| is_local(p.ip()));
+    // The rightmost entry only: if it is not an address, nothing to its left is trusted either.
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .next_back()
+        .and_then(|s| s.trim().parse::<IpAddr>().ok());
+    match (behind_proxy, forwarded, peer) {
+        (true, Some(ip), _) => ip.to_string(),
+        (_, _, Some(p)) => p.ip().to_string(),
+        (false, _, None) | (true, None, None) => "unknown".to_owned(),
+    }
+}
+
+fn is_local(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_loopback() || v4.is_private() || v4.is_link_local(),
+        IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.is_unique_local() || v6.to_ipv4_mapped().is_some_and(|v4| is_local(IpAddr::V4(v4)))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(xff: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in xff {
+            h.append("x-forwarded-for", v.parse().expect("header"));
+        }
+        h
+    }
+
+    #[test]
+    fn behind_a_local_proxy_the_rightmost_forwarded_address_counts() {
+        let proxy: SocketAddr = "127.0.0.1:5000".parse().expect("addr");
+        assert_eq!(client_ip(&headers(&["6.6.6.6, 203.0.113.9"]), Some(proxy)), "203.0.113.9");
+        assert_eq!(client_ip(&headers(&["6.6.6.6", "203.0.113.9"]), Some(proxy)), "203.0.113.9");
+        assert_eq!(client_ip(&headers(&[]), Some(proxy)), "127.0.0.1");
+        assert_eq!(client_ip(&headers(&["203.0.113.9, junk"]), Some(proxy)), "127.0.0.1");
+    }
+
+    #[test]
+    fn a_client_on_the_internet_cannot_choose_its_address() {
+        let client: SocketAddr = "198.51.100.7:40000".parse().expect("addr");
+        assert_eq!(client_ip(&headers(&["10.0.0.1"]), Some(client)), "198.51.100.7");
+    }
+}

@@ -1,0 +1,256 @@
+//! Users, their roles and departments: the service functions every page and command goes through.
+
+use chrono::Utc;
+use model::entities::{accepted_domain, department, role, user, user_role};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+
+use crate::policy::Role;
+use crate::viewer::CurrentUser;
+
+/// Where self-registered staff wait until they choose their department.
+pub const NEW_USER_DEPARTMENT: &str = "New User";
+
+/// A lower-cased, plausible email address, or why not. Deliberately loose: the link we send is
+/// the real check.
+pub fn normalize_email(raw: &str) -> Result<String, &'static str> {
+    let email = raw.trim().to_lowercase();
+    if email.is_empty() {
+        return Err("Enter your email address.");
+    }
+    let valid = email.len() <= 254
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control() || c == ',' || c == ';')
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.contains('@')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
+    if valid { Ok(email) } else { Err("Enter an email address like name@example.gov.") }
+}
+
+/// The signed-in user `id` with roles and department, if it exists and is active.
+pub async fn current_user(db: &impl ConnectionTrait, id: i32) -> Result<Option<CurrentUser>, DbErr> {
+    let Some((u, dept)) = user::Entity::find_by_id(id)
+        .filter(user::Column::Active.eq(true))
+        .find_also_related(department::Entity)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let roles = roles_of(db, u.id).await?;
+    Ok(Some(CurrentUser {
+        id: u.id,
+        email: u.email,
+        first_name: u.first_name,
+        last_name: u.last_name,
+        department_id: u.department_id,
+        department: dept.map(|d| d.name),
+        roles,
+    }))
+}
+
+pub async fn roles_of(db: &impl ConnectionTrait, user_id: i32) -> Result<Vec<Role>, DbErr> {
+    let rows = user_role::Entity::find()
+        .filter(user_role::Column::UserId.eq(user_id))
+        .find_also_related(role::Entity)
+        .all(db)
+        .await?;
+    let mut roles: Vec<Role> = rows.into_iter().filter_map(|(_, r)| r.and_then(|r| Role::parse(&r.name))).collect();
+    roles.sort();
+    Ok(roles)
+}
+
+pub async fn find_by_email(db: &impl ConnectionTrait, email: &str) -> Result<Option<user::Model>, DbErr> {
+    user::Entity::find().filter(user::Column::Email.eq(email.to_lowercase())).one(db).await
+}
+
+/// Whether staff with this address may sign themselves up.
+pub async fn domain_is_accepted(db: &impl ConnectionTrait, email: &str) -> Result<bool, DbErr> {
+    let Some((_, domain)) = email.rsplit_once('@') else { return Ok(false) };
+    Ok(accepted_domain::Entity::find()
+        .filter(accepted_domain::Column::Domain.eq(domain.to_lowercase()))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+pub async fn department_id(db: &impl ConnectionTrait, name: &str) -> Result<Option<i32>, DbErr> {
+    Ok(department::Entity::find().filter(department::Column::Name.eq(name)).one(db).await?.map(|d| d.id))
+}
+
+/// Every department, by name, for choosers.
+pub async fn departments(db: &impl ConnectionTrait) -> Result<Vec<department::Model>, DbErr> {
+    department::Entity::find().order_by_asc(department::Column::Name).all(db).await
+}
+
+/// Creates a user (active, no password) and gives it `roles`. `actor` is who did it, if anyone.
+pub async fn create_user(
+    db: &impl ConnectionTrait,
+    email: &str,
+    department: Option<i32>,
+    roles: &[Role],
+    actor: Option<i32>,
+) -> Result<user::Model, DbErr> {
+    let now = Utc::now();
+    let created = user::ActiveModel {
+        email: Set(email.to_lowercase()),
+        active: Set(true),
+        department_id: Set(department),
+        created_at: Set(now),
+        updated_at: Set(now),
+        created_by: Set(actor),
+        updated_by: Set(actor),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    set_roles(db, created.id, roles, actor).await?;
+    Ok(created)
+}
+
+/// Replaces a user's roles with `roles`.
+pub async fn set_roles(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    roles: &[Role],
+    actor: Option<i32>,
+) -> Result<(), DbErr> {
+    user_role::Entity::delete_many().filter(user_role::Column::UserId.eq(user_id)).exec(db).await?;
+    let names: Vec<&str> = roles.iter().map(|r| r.name()).collect();
+    let ids = role::Entity::find().filter(role::Column::Name.is_in(names)).all(db).await?;
+    let now = Utc::now();
+    for r in ids {
+        user_role::ActiveModel {
+            user_id: Set(user_id),
+            role_id: Set(r.id),
+            created_at: Set(now),
+            updated_at: Set(now),
+            created_by: Set(actor),
+            updated_by: Set(actor),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A staff member who signs themselves up: `staff`, in "New User" until they say otherwise.
+pub async fn sign_up_staff(db: &impl ConnectionTrait, email: &str) -> Result<user::Model, DbErr> {
+    let new_users = department_id(db, NEW_USER_DEPARTMENT).await?;
+    create_user(db, email, new_users, &[Role::Staff], None).await
+}
+
+/// `procure createsuperuser`: creates the user, or adds `superadmin` to an existing one (and
+/// reactivates it). Returns the user and whether it was created.
+pub async fn ensure_superadmin(db: &sea_orm::DatabaseConnection, email: &str) -> Result<(user::Model, bool), DbErr> {
+    let txn = db.begin().await?;
+    let result = match find_by_email(&txn, email).await? {
+        Some(existing) => {
+            let mut roles = roles_of(&txn, existing.id).await?;
+            if !roles.contains(&Role::Superadmin) {
+                roles.push(Role::Superadmin);
+                set_roles(&txn, existing.id, &roles, None).await?;
+            }
+            let mut active: user::ActiveModel = existing.into();
+            active.active = Set(true);
+            active.updated_at = Set(Utc::now());
+            (active.update(&txn).await?, false)
+        }
+        None => {
+            let other = department_id(&txn, "Other").await?;
+            (create_user(&txn, email, other, &[Role::Superadmin], None).await?, true)
+        }
+    };
+    txn.commit().await?;
+    Ok(result)
+}
+
+/// What the profile form sends. Every field is optional so a missing one is a validation
+/// message, not a rejected request.
+#[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
+pub struct ProfileForm {
+    #[serde(default)]
+    pub first_name: String,
+    #[serde(default)]
+    pub last_name: String,
+    #[serde(default)]
+    pub department: String,
+}
+
+/// Field name → message.
+pub type FieldErrors = Vec<(&'static str, String)>;
+
+/// Saves a user's own profile, or says what is wrong with the form.
+pub async fn update_profile(
+    db: &impl ConnectionTrait,
+    me: &CurrentUser,
+    form: &ProfileForm,
+) -> Result<Result<(), FieldErrors>, DbErr> {
+    let mut errors = FieldErrors::new();
+    let first = form.first_name.trim();
+    let last = form.last_name.trim();
+    if first.chars().count() > 100 {
+        errors.push(("first_name", "Use at most 100 characters.".into()));
+    }
+    if last.chars().count() > 100 {
+        errors.push(("last_name", "Use at most 100 characters.".into()));
+    }
+    let department = match form.department.trim().parse::<i32>() {
+        Ok(id) => match department::Entity::find_by_id(id).one(db).await? {
+            Some(d) if d.name == NEW_USER_DEPARTMENT => {
+                errors.push(("department", "Choose the department you work in.".into()));
+                None
+            }
+            Some(d) => Some(d.id),
+            None => {
+                errors.push(("department", "That department does not exist; choose one from the list.".into()));
+                None
+            }
+        },
+        Err(_) => {
+            errors.push(("department", "Choose your department.".into()));
+            None
+        }
+    };
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    let Some(found) = user::Entity::find_by_id(me.id).one(db).await? else {
+        return Err(DbErr::RecordNotFound(format!("user {}", me.id)));
+    };
+    let mut active: user::ActiveModel = found.into();
+    let blank_to_none = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    active.first_name = Set(blank_to_none(first));
+    active.last_name = Set(blank_to_none(last));
+    active.department_id = Set(department);
+    active.updated_at = Set(Utc::now());
+    active.updated_by = Set(Some(me.id));
+    active.update(db).await?;
+    Ok(Ok(()))
+}
+
+pub async fn record_sign_in(db: &impl ConnectionTrait, user_id: i32) -> Result<(), DbErr> {
+    user::Entity::update_many()
+        .col_expr(user::Column::LastSignInAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_lower_cased_and_checked() {
+        assert_eq!(normalize_email("  Jane.Doe@PittsburghPA.gov "), Ok("jane.doe@pittsburghpa.gov".into()));
+        for bad in ["", "jane", "jane@", "@x.gov", "a b@x.gov", "a@x", "a@b@c.gov", "a@x.gov,b@y.gov", "a@.gov"] {
+            assert!(normalize_email(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! The generic back-office pages over every declared [`AdminResource`]: the permission check,
+//! paging, search, confirmation before delete, and an audit entry in the same transaction as
+//! each change.
+
+use accounts::{Action, CurrentUser, Resource, SignedIn, Viewer, authorize, can, page, page_with_status};
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use minijinja::value::Serde;
+use platform::http::{AppError, AppState};
+use sea_orm::TransactionTrait;
+use serde::Deserialize;
+
+use crate::audit::{self, Change, Entry};
+use crate::resource::{AdminError, AdminResource, FieldErrors, Values};
+use crate::resources;
+
+pub const PER_PAGE: u64 = 50;
+
+impl From<AdminError> for AppError {
+    fn from(e: AdminError) -> Self {
+        match e {
+            AdminError::Db(e) => e.into(),
+            AdminError::Denied(d) => d.into(),
+            AdminError::Refused(message) => AppError::BadRequest(message),
+        }
+    }
+}
+
+fn find(slug: &str) -> Result<&'static dyn AdminResource, AppError> {
+    resources::find(slug).ok_or(AppError::NotFound)
+}
+
+fn allow(me: &CurrentUser, action: Action, res: &dyn AdminResource) -> Result<(), AppError> {
+    Ok(authorize(Some(me), action, Resource::Admin(res.area()))?)
+}
+
+pub async fn index(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    viewer: Viewer,
+) -> Result<Response, AppError> {
+    authorize(Some(&me), Action::View, Resource::AdminHome)?;
+    let sections: Vec<_> = resources::all()
+        .iter()
+        .filter(|r| can(Some(&me), Action::View, Resource::Admin(r.area())))
+        .map(|r| context! { slug => r.slug(), title => r.title() })
+        .collect();
+    let audit = can(Some(&me), Action::View, Resource::Admin(accounts::AdminArea::AuditLog));
+    Ok(page(&state, &viewer, "admin/index.html", context! { sections, audit })?.into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    pub q: String,
+    pub page: Option<String>,
+}
+
+/// Page numbers start at 1; anything unparsable is page 1.
+fn page_number(raw: Option<&str>) -> u64 {
+    raw.and_then(|p| p.parse::<u64>().ok()).filter(|p| *p >= 1 && *p <= 1_000_000).unwrap_or(1)
+}
+
+fn pages_context(page: u64, total: u64, q: &str) -> minijinja::Value {
+    let last = total.div_ceil(PER_PAGE).max(1);
+    let link = |p: u64| {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        if !q.is_empty() {
+            s.append_pair("q", q);
+        }
+        s.append_pair("page", &p.to_string());
+        format!("?{}", s.finish())
+    };
+    context! {
+        current => page, last, total,
+        previous => (page > 1).then(|| link(page - 1)),
+        next => (page < last).then(|| link(page + 1)),
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let res = find(&slug)?;
+    allow(&me, Action::View, res)?;
+    let search: String = q.q.trim().chars().take(200).collect();
+    let page_no = page_number(q.page.as_deref());
+    let txn = state.db.begin().await?;
+    let (rows, total) = res.list(&txn, &search, (page_no - 1) * PER_PAGE, PER_PAGE).await?;
+    txn.commit().await?;
+    let ctx = context! {
+        slug => res.slug(), title => res.title(), noun => res.noun(), columns => Serde(res.columns()),
+        pages => pages_context(page_no, total, &search), rows => Serde(rows), q => search,
+        can_create => can(Some(&me), Action::Create, Resource::Admin(res.area())),
+    };
+    Ok(page(&state, &viewer, "admin/list.html", ctx)?.into_response())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn form_page(
+    state: &AppState,
+    viewer: &Viewer,
+    me: &CurrentUser,
+    res: &dyn AdminResource,
+    id: Option<i32>,
+    values: &Values,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let txn = state.db.begin().await?;
+    let fields = res.fields(&txn, me).await?;
+    txn.commit().await?;
+    let heading = match id {
+        Some(_) => format!("Edit {} {}", res.noun(), res.label(values)),
+        None => format!("New {}", res.noun()),
+    };
+    let action = match id {
+        Some(id) => format!("/admin/{}/{id}/edit", res.slug()),
+        None => format!("/admin/{}/new", res.slug()),
+    };
+    let ctx = context! {
+        slug => res.slug(), title => res.title(), heading, action, id,
+        fields => Serde(fields), values => Serde(values), errors => Serde(&errors.0),
+    };
+    page_with_status(state, viewer, status, "admin/form.html", ctx)
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    let res = find(&slug)?;
+    allow(&me, Action::Create, res)?;
+    form_page(&state, &viewer, &me, res, None, &Values::new(), &FieldErrors::default(), StatusCode::OK).await
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    viewer: Viewer,
+    Path((slug, id)): Path<(String, i32)>,
+) -> Result<Response, AppError> {
+    let res = find(&slug)?;
+    allow(&me, Action::Edit, res)?;
+    let txn = state.db.begin().await?;
+    let values = res.load(&txn, id).await?.ok_or(AppError::NotFound)?;
+    txn.commit().await?;
+    form_page(&state, &viewer, &me, res, Some(id), &values, &FieldErrors::default(), StatusCode::OK).await
+}
+
+fn to_values(pairs: Vec<(String, String)>) -> Values {
+    let mut values = Values::new();
+    for (k, v) in pairs {
+        values.entry(k).or_default().push(v);
+    }
+    values
+}
+
+/// Creates (`id` None) or updates a record, with its audit entry, in one transaction.
+async fn save(
+    state: &AppState,
+    viewer: &Viewer,
+    me: &CurrentUser,
+    res: &dyn AdminResource,
+    id: Option<i32>,
+    input: Values,
+) -> Result<Response, AppError> {
+    let action = if id.is_some() { Action::Edit } else { Action::Create };
+    allow(me, action, res)?;
+    let txn = state.db.begin().await?;
+    let before = match id {
+        Some(id) => Some(res.load(&txn, id).await?.ok_or(AppError::NotFound)?),
+        None => None,
+    };
+    match res.save(&txn, me, id, &input).await? {
+        Ok(saved) => {
+            let after = res.load(&txn, saved).await?;
+            let label = after.as_ref().map_or_else(String::new, |v| res.label(v));
+            let change = if id.is_some() { Change::Update } else { Change::Create };
+            let entry = Entry {
+                change,
+                resource: res.slug(),
+                record_id: saved,
+                label,
+                before: before.as_ref(),
+                after: after.as_ref(),
+            };
+            audit::record(&txn, me.id, entry).await?;
+            txn.commit().await?;
+            Ok(Redirect::to(&format!("/admin/{}/?saved={saved}", res.slug())).into_response())
+        }
+        Err(errors) => {
+            txn.rollback().await?;
+            form_page(state, viewer, me, res, id, &input, &errors, StatusCode::BAD_REQUEST).await
+        }
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let res = find(&slug)?;
+    save(&state, &viewer, &me, res, None, to_values(pairs)).await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    viewer: Viewer,
+    Path((slug, id)): Path<(String, i32)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let res = find(&slug)?;
+    save(&state, &viewer, &me, res, Some(id), to_values(pairs)).await
+}
+
+pub async fn confirm_delete(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    viewer: Viewer,
+    Path((slug, id)): Path<(String, i32)>,
+) -> Result<Response, AppError> {
+    let res = find(&slug)?;
+    allow(&me, Action::Delete, res)?;
+    let txn = state.db.begin().await?;
+    let values = res.load(&txn, id).await?.ok_or(AppError::NotFound)?;
+    txn.commit().await?;
+    let ctx =
+        context! { slug => res.slug(), title => res.title(), noun => res.noun(), id, label => res.label(&values) };
+    Ok(page(&state, &viewer, "admin/delete.html", ctx)?.into_response())
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path((slug, id)): Path<(String, i32)>,
+) -> Result<Response, AppError> {
+    let res = find(&slug)?;
+    allow(&me, Action::Delete, res)?;
+    let txn = state.db.begin().await?;
+    let before = res.load(&txn, id).await?.ok_or(AppError::NotFound)?;
+    res.delete(&txn, &me, id).await?;
+    let entry = Entry {
+        change: Change::Delete,
+        resource: res.slug(),
+        record_id: id,
+        label: res.label(&before),
+        before: Some(&before),
+        after: None,
+    };
+    audit::record(&txn, me.id, entry).await?;
+    txn.commit().await?;
+    Ok(Redirect::to(&format!("/admin/{}/?deleted=1", res.slug())).into_response())
+}
+
+pub async fn audit_log(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    viewer: Viewer,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    authorize(Some(&me), Action::View, Resource::Admin(accounts::AdminArea::AuditLog))?;
+    let page_no = page_number(q.page.as_deref());
+    let (entries, total) = audit::page(&state.db, (page_no - 1) * PER_PAGE, PER_PAGE).await?;
+    let ctx = context! { entries => Serde(entries), pages => pages_context(page_no, total, "") };
+    Ok(page(&state, &viewer, "admin/audit.html", ctx)?.into_response())
+}

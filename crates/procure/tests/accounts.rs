@@ -1,0 +1,265 @@
+//! Signing in by emailed link, the profile, signing out, throttling, and `createsuperuser`.
+
+mod common;
+
+use accounts::Role;
+use axum::http::StatusCode;
+use common::browser::{Browser, last_email, queued_emails, token_in};
+use common::{Backend, TestApp};
+use model::entities::{department, sign_in_token, user};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+async fn app(backend: Backend) -> Option<TestApp> {
+    TestApp::new(backend, &[]).await
+}
+
+async fn link_for(app: &TestApp, browser: &Browser<'_>, email: &str, next: Option<&str>) -> String {
+    let mut form = vec![("email", email)];
+    if let Some(next) = next {
+        form.push(("next", next));
+    }
+    let sent = browser.post("/sign-in", &form).await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+    assert!(sent.body.contains("Check your email"), "{}", sent.body);
+    let email_json = last_email(app).await.expect("an email was queued");
+    assert_eq!(email_json["to"][0], email.to_lowercase());
+    token_in(&email_json).expect("the email carries a link")
+}
+
+async fn a_new_staff_member_signs_in_once_and_completes_the_profile(backend: Backend) {
+    let Some(app) = app(backend).await else { return };
+    let browser = Browser::new(&app);
+    let token = link_for(&app, &browser, "Jane.Doe@PittsburghPA.gov", Some("/admin/")).await;
+    assert_eq!(token.len(), 43, "32 random bytes, base64url");
+
+    // The user exists now: staff, waiting in "New User"; only the token's hash is stored.
+    let jane =
+        user::Entity::find().filter(user::Column::Email.eq("jane.doe@pittsburghpa.gov")).one(&app.state.db).await;
+    let jane = jane.expect("query").expect("created on request");
+    let dept = department::Entity::find_by_id(jane.department_id.expect("department")).one(&app.state.db).await;
+    assert_eq!(dept.expect("query").expect("department").name, "New User");
+    assert_eq!(accounts::users::roles_of(&app.state.db, jane.id).await.expect("roles"), vec![Role::Staff]);
+    let stored = sign_in_token::Entity::find().all(&app.state.db).await.expect("tokens");
+    assert_eq!(stored.len(), 1);
+    assert_ne!(stored[0].token_hash, token, "the token itself is never stored");
+    assert_eq!(stored[0].token_hash.len(), 64, "a SHA-256");
+
+    // Opening the link uses nothing up; the button does.
+    let confirm = browser.get(&format!("/sign-in/link?token={token}")).await;
+    assert_eq!(confirm.status, StatusCode::OK, "{}", confirm.body);
+    assert!(confirm.body.contains("jane.doe@pittsburghpa.gov"));
+    let before = browser.cookie("procure_session").expect("the request started a session");
+    let signed_in = browser.post("/sign-in/link", &[("token", &token)]).await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER, "{}", signed_in.body);
+    assert_eq!(signed_in.header("location"), "/profile?next=%2Fadmin%2F", "new staff go to their profile first");
+    let after = browser.cookie("procure_session").expect("session");
+    assert_ne!(before, after, "signing in rotates the session id");
+
+    // A second use is refused with a page that says so.
+    let again = browser.post("/sign-in/link", &[("token", &token)]).await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert!(again.body.contains("already been used"), "{}", again.body);
+
+    // The profile: a blank department and "New User" are validation errors, not crashes.
+    let profile = browser.get("/profile?next=%2Fadmin%2F").await;
+    assert_eq!(profile.status, StatusCode::OK, "{}", profile.body);
+    assert!(profile.body.contains("Equal Opportunity Review Commission"));
+    assert!(!profile.body.contains(">New User<"), "New User is not a choice");
+    let blank = browser.post("/profile", &[("first_name", "Jane"), ("last_name", "Doe"), ("department", "")]).await;
+    assert_eq!(blank.status, StatusCode::BAD_REQUEST, "{}", blank.body);
+    assert!(blank.body.contains("Choose your department"), "{}", blank.body);
+    let new_user = accounts::users::department_id(&app.state.db, "New User").await.expect("q").expect("seeded");
+    let waiting = browser
+        .post("/profile", &[("first_name", "Jane"), ("last_name", "Doe"), ("department", &new_user.to_string())])
+        .await;
+    assert_eq!(waiting.status, StatusCode::BAD_REQUEST);
+    let works =
+        accounts::users::department_id(&app.state.db, "Department of Public Works").await.expect("q").expect("seeded");
+    let saved = browser
+        .post(
+            "/profile",
+            &[("first_name", "Jane"), ("last_name", "Doe"), ("department", &works.to_string()), ("next", "/admin/")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(saved.header("location"), "/admin/");
+    let jane = user::Entity::find_by_id(jane.id).one(&app.state.db).await.expect("q").expect("user");
+    assert_eq!((jane.first_name.as_deref(), jane.department_id), (Some("Jane"), Some(works)));
+    assert_eq!(jane.updated_by, Some(jane.id), "the service fills the audit columns");
+
+    // Staff see no admin menu, and the admin is not theirs.
+    let home = browser.get("/").await;
+    assert!(home.body.contains("Jane Doe") && !home.body.contains("href=\"/admin/\""), "{}", home.body);
+    assert_eq!(browser.get("/admin/").await.status, StatusCode::FORBIDDEN);
+
+    // Signing out ends the session.
+    let out = browser.post("/sign-out", &[]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    let profile = browser.get("/profile").await;
+    assert_eq!(profile.status, StatusCode::SEE_OTHER);
+    assert_eq!(profile.header("location"), "/sign-in?next=%2Fprofile");
+}
+on_both_backends!(a_new_staff_member_signs_in_once_and_completes_the_profile);
+
+async fn tampered_expired_and_foreign_links_are_refused(backend: Backend) {
+    let Some(app) = app(backend).await else { return };
+    let browser = Browser::new(&app);
+    let token = link_for(&app, &browser, "sam@pittsburghpa.gov", None).await;
+
+    let mut tampered = token.clone().into_bytes();
+    tampered[10] = if tampered[10] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).expect("ascii");
+    for bad in [tampered.as_str(), "abc", "", &format!("{token}x"), "../../etc/passwd"] {
+        let r = browser.post("/sign-in/link", &[("token", bad)]).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(r.body.contains("not valid"), "{bad}: {}", r.body);
+        let page = browser.get(&format!("/sign-in/link?token={}", urlencode(bad))).await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+
+    // Another browser cannot use the link, and trying does not spend it.
+    let other = Browser::new(&app);
+    let r = other.post("/sign-in/link", &[("token", &token)]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("browser where you asked"), "{}", r.body);
+
+    // Fifteen minutes later it has expired.
+    use sea_orm::{ActiveModelTrait, Set};
+    let row = sign_in_token::Entity::find().one(&app.state.db).await.expect("q").expect("token");
+    let mut row: sign_in_token::ActiveModel = row.into();
+    row.expires_at = Set(chrono::Utc::now() - chrono::Duration::seconds(1));
+    row.update(&app.state.db).await.expect("update");
+    let r = browser.post("/sign-in/link", &[("token", &token)]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("expired"), "{}", r.body);
+    assert_eq!(browser.get("/profile").await.status, StatusCode::SEE_OTHER, "still signed out");
+}
+on_both_backends!(tampered_expired_and_foreign_links_are_refused);
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+#[tokio::test]
+async fn the_form_does_not_tell_who_has_an_account() {
+    let Some(app) = app(Backend::Sqlite).await else { return };
+    let known = Browser::sign_in_as(&app, "known@example.org", &[Role::Admin]).await;
+    known.post("/sign-out", &[]).await;
+    let browser = Browser::new(&app);
+    let before = queued_emails(&app).await;
+    let a = browser.post("/sign-in", &[("email", "known@example.org")]).await;
+    assert_eq!(queued_emails(&app).await, before + 1, "the user gets a link");
+    let b = browser.post("/sign-in", &[("email", "nobody@example.org")]).await;
+    assert_eq!(queued_emails(&app).await, before + 1, "a stranger gets nothing");
+    assert_eq!(a.status, b.status);
+    assert_eq!(a.body.replace("known@example.org", "X"), b.body.replace("nobody@example.org", "X"));
+    let nobody = user::Entity::find().filter(user::Column::Email.eq("nobody@example.org")).one(&app.state.db).await;
+    assert!(nobody.expect("q").is_none(), "no account is made for a domain that is not accepted");
+
+    let bad = browser.post("/sign-in", &[("email", "not an address")]).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("usa-error-message"), "{}", bad.body);
+}
+
+#[tokio::test]
+async fn link_requests_are_throttled_per_email_and_per_client() {
+    let Some(app) = app(Backend::Sqlite).await else { return };
+    let mut browser = Browser::new(&app);
+    browser.forwarded_for = Some("198.51.100.1, 203.0.113.5".into());
+    let mut statuses = Vec::new();
+    for _ in 0..10 {
+        statuses.push(browser.post("/sign-in", &[("email", "flood@pittsburghpa.gov")]).await.status.as_u16());
+    }
+    let limit = usize::try_from(accounts::throttle::PER_EMAIL).expect("small");
+    assert_eq!(statuses[..limit], vec![200; limit][..], "{statuses:?}");
+    assert!(statuses[limit..].iter().all(|s| *s == 429), "10 requests in a minute for one email: {statuses:?}");
+    assert_eq!(queued_emails(&app).await, i64::try_from(limit).expect("small"), "no email beyond the limit");
+    let throttled = browser.post("/sign-in", &[("email", "flood@pittsburghpa.gov")]).await;
+    assert!(throttled.body.contains("Wait 15 minutes"), "{}", throttled.body);
+
+    // Another address from another client is served.
+    let mut other = Browser::new(&app);
+    other.forwarded_for = Some("203.0.113.6".into());
+    assert_eq!(other.post("/sign-in", &[("email", "calm@pittsburghpa.gov")]).await.status, StatusCode::OK);
+
+    // One client (the rightmost forwarded address, whatever it claims before it) asking for
+    // many addresses is stopped too.
+    let mut spoofer = Browser::new(&app);
+    let mut last = 0;
+    for i in 0..=accounts::throttle::PER_CLIENT {
+        spoofer.forwarded_for = Some(format!("10.9.9.{i}, 203.0.113.77"));
+        last = spoofer.post("/sign-in", &[("email", &format!("user{i}@example.org"))]).await.status.as_u16();
+    }
+    assert_eq!(last, 429);
+}
+
+#[tokio::test]
+async fn a_cross_site_post_is_refused_and_the_same_post_from_the_site_succeeds() {
+    let Some(app) = app(Backend::Sqlite).await else { return };
+    let body = "email=a%40example.org";
+    let request = |site: &str, origin: &str| {
+        axum::http::Request::post("/sign-in")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("sec-fetch-site", site)
+            .header("origin", origin)
+            .body(axum::body::Body::from(body))
+            .expect("request")
+    };
+    let cross = app.request(request("cross-site", "https://evil.example")).await;
+    assert_eq!(cross.status, StatusCode::FORBIDDEN);
+    let same = app.request(request("same-origin", "http://localhost")).await;
+    assert_eq!(same.status, StatusCode::OK, "{}", same.body);
+}
+
+#[tokio::test]
+async fn a_deactivated_user_is_signed_out_and_gets_no_links() {
+    let Some(app) = app(Backend::Sqlite).await else { return };
+    let browser = Browser::sign_in_as(&app, "leaver@example.org", &[Role::Staff]).await;
+    assert_eq!(browser.get("/profile").await.status, StatusCode::OK);
+    user::Entity::update_many()
+        .col_expr(user::Column::Active, sea_orm::sea_query::Expr::value(false))
+        .exec(&app.state.db)
+        .await
+        .expect("deactivate");
+    assert_eq!(browser.get("/profile").await.status, StatusCode::SEE_OTHER);
+    let before = queued_emails(&app).await;
+    browser.post("/sign-in", &[("email", "leaver@example.org")]).await;
+    assert_eq!(queued_emails(&app).await, before);
+}
+
+#[tokio::test]
+async fn sign_in_returns_only_to_paths_on_this_site() {
+    let Some(app) = app(Backend::Sqlite).await else { return };
+    let _admin = Browser::sign_in_as(&app, "boss@example.org", &[Role::Admin]).await;
+    for (next, expected) in
+        [("/admin/users/", "/admin/users/"), ("https://evil.example/", "/"), ("//evil.example", "/")]
+    {
+        let browser = Browser::new(&app);
+        let token = link_for(&app, &browser, "boss@example.org", Some(next)).await;
+        let r = browser.post("/sign-in/link", &[("token", &token)]).await;
+        assert_eq!(r.header("location"), expected, "{next}");
+    }
+    let page = Browser::new(&app).get("/sign-in?next=https%3A%2F%2Fevil.example%2F").await;
+    assert!(!page.body.contains("evil.example"), "an unsafe next is dropped from the form");
+}
+
+#[test]
+fn createsuperuser_prints_a_link_that_signs_in_once() {
+    let dir = tempfile::tempdir().expect("dir");
+    let env = [("PROCURE_ENV", "test"), ("APP_URL", "http://localhost:8000")];
+    let out = common::bin::run(dir.path(), &["createsuperuser", "--email", "Root@Example.org"], &env);
+    assert!(out.status.success(), "{}", common::bin::text(&out.stderr));
+    let link = common::bin::text(&out.stdout).trim().to_owned();
+    assert!(link.starts_with("http://localhost:8000/sign-in/link?token="), "{link}");
+    assert!(common::bin::text(&out.stderr).contains("created superadmin root@example.org"));
+
+    // Running it again promotes rather than duplicates; SEEDEMAIL is the seeds' spelling.
+    let again =
+        common::bin::run(dir.path(), &["createsuperuser"], &[env[0], env[1], ("SEEDEMAIL", "root@example.org")]);
+    assert!(again.status.success(), "{}", common::bin::text(&again.stderr));
+    assert!(common::bin::text(&again.stderr).contains("promoted superadmin"));
+
+    let bad = common::bin::run(dir.path(), &["createsuperuser", "--email", "nope"], &env);
+    assert!(!bad.status.success());
+    assert!(common::bin::text(&bad.stderr).contains("email address"), "{}", common::bin::text(&bad.stderr));
+}

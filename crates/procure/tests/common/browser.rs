@@ -1,0 +1,126 @@
+//! A browser over a [`TestApp`]: keeps cookies, sends forms as a same-site page would, and can
+//! sign in as a user with given roles (through the real link flow).
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use accounts::Role;
+use axum::body::Body;
+use axum::http::Request;
+
+use super::{Response, TestApp};
+
+pub struct Browser<'a> {
+    pub app: &'a TestApp,
+    cookies: Mutex<BTreeMap<String, String>>,
+    /// Sent as `X-Forwarded-For` when set (the test app has no peer address: a local proxy).
+    pub forwarded_for: Option<String>,
+}
+
+impl<'a> Browser<'a> {
+    pub fn new(app: &'a TestApp) -> Browser<'a> {
+        Browser { app, cookies: Mutex::new(BTreeMap::new()), forwarded_for: None }
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.lock().expect("cookies").get(name).cloned()
+    }
+
+    pub fn clear_cookies(&self) {
+        self.cookies.lock().expect("cookies").clear();
+    }
+
+    pub async fn send(&self, builder: axum::http::request::Builder, body: Body) -> Response {
+        let mut builder = builder.header("accept", "text/html");
+        let jar = self.cookies.lock().expect("cookies").iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>();
+        if !jar.is_empty() {
+            builder = builder.header("cookie", jar.join("; "));
+        }
+        if let Some(ip) = &self.forwarded_for {
+            builder = builder.header("x-forwarded-for", ip);
+        }
+        let response = self.app.request(builder.body(body).expect("request")).await;
+        for set in response.headers.get_all("set-cookie") {
+            let text = set.to_str().expect("cookie");
+            let pair = text.split(';').next().unwrap_or("");
+            if let Some((name, value)) = pair.split_once('=') {
+                let mut jar = self.cookies.lock().expect("cookies");
+                if value.is_empty() || text.contains("Max-Age=0") {
+                    jar.remove(name);
+                } else {
+                    jar.insert(name.to_owned(), value.to_owned());
+                }
+            }
+        }
+        response
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.send(Request::get(path), Body::empty()).await
+    }
+
+    /// POSTs `form` as a page of this site would (`Origin` and `Sec-Fetch-Site: same-origin`).
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Response {
+        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+        let builder = Request::post(path)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("origin", "http://localhost")
+            .header("sec-fetch-site", "same-origin");
+        self.send(builder, Body::from(body)).await
+    }
+
+    /// Creates `email` with `roles` (in "Other", so no profile step) and signs in with a link.
+    pub async fn sign_in_as(app: &'a TestApp, email: &str, roles: &[Role]) -> Browser<'a> {
+        let db = &app.state.db;
+        let other = accounts::users::department_id(db, "Other").await.expect("department");
+        let user = accounts::users::create_user(db, email, other, roles, None).await.expect("user");
+        let browser = Browser::new(app);
+        browser.sign_in(user.id).await;
+        browser
+    }
+
+    /// Signs in as user `id` with a link no browser is bound to (as `createsuperuser` prints).
+    pub async fn sign_in(&self, id: i32) {
+        let token = accounts::links::issue(&self.app.state.db, id, None, None).await.expect("link");
+        let response = self.post("/sign-in/link", &[("token", &token)]).await;
+        assert_eq!(response.status.as_u16(), 303, "sign-in failed: {}", response.body);
+    }
+}
+
+/// The newest queued email (the `jobs` table holds the rendered message until a worker sends
+/// it), as JSON: `to`, `subject`, `text`, `html`.
+pub async fn last_email(app: &TestApp) -> Option<serde_json::Value> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = &app.state.db;
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT payload FROM jobs WHERE job_type = 'platform.send_email' ORDER BY id DESC LIMIT 1",
+        ))
+        .await
+        .expect("query")?;
+    let payload: String = row.try_get("", "payload").expect("payload");
+    Some(serde_json::from_str(&payload).expect("json"))
+}
+
+/// How many emails are queued.
+pub async fn queued_emails(app: &TestApp) -> i64 {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = &app.state.db;
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM jobs WHERE job_type = 'platform.send_email'",
+        ))
+        .await
+        .expect("query")
+        .expect("row");
+    row.try_get("", "n").expect("count")
+}
+
+/// The `token` of a sign-in link in an email's text.
+pub fn token_in(email: &serde_json::Value) -> Option<String> {
+    let text = email["text"].as_str()?;
+    let start = text.find("token=")? + "token=".len();
+    Some(text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect())
+}
