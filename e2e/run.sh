@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Browser end-to-end tests: starts Procure on a free port with an empty, temporary data folder,
+# Browser end-to-end tests: starts Procure (every role) on a free port with an empty, temporary data folder,
 # waits for /__lbheartbeat__, runs `node --test` on e2e/tests/*.test.js against it (BASE_URL) in
 # headless Chromium, stops the server, and exits with the tests' status.
 #
@@ -76,7 +76,7 @@ for attempt in 1 2 3; do
   # such as DATABASE_URL or CSP_ENABLED, cannot change what is tested.
   (cd "$WORK" && exec setsid env -i PATH="$PATH" HOME="$WORK" \
       PORT="$PORT" BIND_ADDRESS=127.0.0.1 DATA_DIR="$WORK/data" LOG_FORMAT=text \
-      "$PROCURE_BIN" web) >"$WORK/server.log" 2>&1 &
+      "$PROCURE_BIN") >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   deadline=$((SECONDS + STARTUP_TIMEOUT))
   while [ "$SECONDS" -lt "$deadline" ]; do
@@ -100,6 +100,12 @@ done
 echo "e2e: $PROCURE_BIN serving on $BASE_URL (data in $WORK/data)"
 
 export BASE_URL
+# Every role runs (the worker writes sign-in emails to the outbox the tests read), and a
+# superadmin exists with a one-time link, as `createsuperuser` gives an operator.
+export OUTBOX_DIR="$WORK/data/outbox"
+ADMIN_LINK=$(cd "$WORK" && env -i PATH="$PATH" HOME="$WORK" PORT="$PORT" DATA_DIR="$WORK/data" \
+  "$PROCURE_BIN" createsuperuser --email e2e-admin@example.org 2>>"$WORK/server.log")
+export ADMIN_LINK
 # Chromium's temporary profile (--user-data-dir, made by Playwright) goes in $WORK too.
 mkdir -p "$WORK/tmp"
 # In the background, so that a signal to this script is handled at once (see cleanup).

@@ -1,0 +1,183 @@
+//! The back-office: the generic pages over departments, accepted domains and users, the
+//! superadmin-only rules for roles, and the audit log.
+
+mod common;
+
+use accounts::Role;
+use axum::http::StatusCode;
+use common::browser::Browser;
+use common::{Backend, TestApp};
+use model::entities::{audit_log, department, user};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+
+fn id_from(location: &str) -> i32 {
+    location.rsplit('=').next().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("no id in {location}"))
+}
+
+async fn an_admin_manages_departments_and_every_change_is_logged(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let admin = Browser::sign_in_as(&app, "admin@example.org", &[Role::Admin]).await;
+
+    let list = admin.get("/admin/departments/").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("22 results"), "the original's 22 departments are seeded");
+    assert!(list.body.contains("Equal Opportunity Review Commission"));
+
+    // Create, with validation first.
+    let blank = admin.post("/admin/departments/new", &[("name", "  ")]).await;
+    assert_eq!(blank.status, StatusCode::BAD_REQUEST);
+    assert!(blank.body.contains("Name is required"), "{}", blank.body);
+    let taken = admin.post("/admin/departments/new", &[("name", "Other")]).await;
+    assert_eq!(taken.status, StatusCode::BAD_REQUEST);
+    assert!(taken.body.contains("already exists"));
+    let created = admin.post("/admin/departments/new", &[("name", "Bureau of 100% Tests")]).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let id = id_from(created.header("location"));
+
+    // Search is case-insensitive and takes % literally.
+    let found = admin.get("/admin/departments/?q=100%25").await;
+    assert!(found.body.contains("1 result") && found.body.contains("Bureau of 100% Tests"), "{}", found.body);
+    let none = admin.get("/admin/departments/?q=%25%25").await;
+    assert!(none.body.contains("0 results"), "{}", none.body);
+    assert!(admin.get("/admin/departments/?q=BUREAU+OF+100").await.body.contains("1 result"));
+
+    // Edit.
+    let form = admin.get(&format!("/admin/departments/{id}/edit")).await;
+    assert!(form.body.contains("value=\"Bureau of 100% Tests\""), "{}", form.body);
+    let edited = admin.post(&format!("/admin/departments/{id}/edit"), &[("name", "Bureau of Tests")]).await;
+    assert_eq!(edited.status, StatusCode::SEE_OTHER);
+    let row = department::Entity::find_by_id(id).one(&app.state.db).await.expect("q").expect("row");
+    let me = user::Entity::find().filter(user::Column::Email.eq("admin@example.org")).one(&app.state.db).await;
+    let me = me.expect("q").expect("admin");
+    assert_eq!((row.name.as_str(), row.created_by, row.updated_by), ("Bureau of Tests", Some(me.id), Some(me.id)));
+
+    // Delete asks first, then deletes.
+    let confirm = admin.get(&format!("/admin/departments/{id}/delete")).await;
+    assert!(confirm.body.contains("Delete department “Bureau of Tests”?"), "{}", confirm.body);
+    assert!(department::Entity::find_by_id(id).one(&app.state.db).await.expect("q").is_some());
+    let deleted = admin.post(&format!("/admin/departments/{id}/delete"), &[]).await;
+    assert_eq!(deleted.status, StatusCode::SEE_OTHER);
+    assert!(department::Entity::find_by_id(id).one(&app.state.db).await.expect("q").is_none());
+    assert_eq!(admin.get(&format!("/admin/departments/{id}/edit")).await.status, StatusCode::NOT_FOUND);
+
+    // "New User" is where sign-ups wait: it stays.
+    let new_user = accounts::users::department_id(&app.state.db, "New User").await.expect("q").expect("seeded");
+    let refused = admin.post(&format!("/admin/departments/{new_user}/delete"), &[]).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.body.contains("cannot be deleted"), "{}", refused.body);
+
+    // The log: three entries, newest first, with who and what changed.
+    let entries = audit_log::Entity::find().order_by_asc(audit_log::Column::Id).all(&app.state.db).await.expect("log");
+    let actions: Vec<_> = entries.iter().map(|e| (e.action.as_str(), e.actor_id)).collect();
+    assert_eq!(actions, vec![("create", Some(me.id)), ("update", Some(me.id)), ("delete", Some(me.id))]);
+    assert!(entries[1].before.as_deref().is_some_and(|b| b.contains("100%")));
+    assert!(entries[1].after.as_deref().is_some_and(|a| a.contains("Bureau of Tests")));
+    let page = admin.get("/admin/audit/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Bureau of 100% Tests → Bureau of Tests"), "{}", page.body);
+    assert!(page.body.contains("admin@example.org"));
+}
+on_both_backends!(an_admin_manages_departments_and_every_change_is_logged);
+
+#[tokio::test]
+async fn lists_are_paged_by_fifty() {
+    let Some(app) = TestApp::new(Backend::Sqlite, &[]).await else { return };
+    let admin = Browser::sign_in_as(&app, "admin@example.org", &[Role::Admin]).await;
+    for i in 0..40 {
+        let r = admin.post("/admin/departments/new", &[("name", &format!("Paged {i:02}"))]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+    }
+    let first = admin.get("/admin/departments/").await;
+    assert!(first.body.contains("62 results") && first.body.contains("Page 1 of 2"), "{}", first.body);
+    assert_eq!(first.body.matches("/edit\"").count(), 50);
+    let second = admin.get("/admin/departments/?page=2").await;
+    assert_eq!(second.body.matches("/edit\"").count(), 12);
+    let nonsense = admin.get("/admin/departments/?page=-3").await;
+    assert_eq!(nonsense.status, StatusCode::OK, "a bad page number is page 1");
+    assert_eq!(admin.get("/admin/nothing-here/").await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn only_superadmins_give_roles_or_touch_superadmins() {
+    let Some(app) = TestApp::new(Backend::Sqlite, &[]).await else { return };
+    let admin = Browser::sign_in_as(&app, "admin@example.org", &[Role::Admin]).await;
+    let root = Browser::sign_in_as(&app, "root@example.org", &[Role::Superadmin]).await;
+    let find = |email: &'static str| {
+        let db = app.state.db.clone();
+        async move {
+            user::Entity::find().filter(user::Column::Email.eq(email)).one(&db).await.expect("q").expect("user").id
+        }
+    };
+    let root_id = find("root@example.org").await;
+    let admin_id = find("admin@example.org").await;
+
+    // An admin creates a user: staff, whatever the form says about roles.
+    let form = admin.get("/admin/users/new").await;
+    assert!(!form.body.contains("name=\"roles\""), "admins do not see roles");
+    let created = admin
+        .post("/admin/users/new", &[("email", "New.Person@Example.org"), ("active", "on"), ("roles", "superadmin")])
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let new_id = id_from(created.header("location"));
+    assert_eq!(accounts::users::roles_of(&app.state.db, new_id).await.expect("roles"), vec![Role::Staff]);
+
+    // An admin can neither edit nor delete a superadmin.
+    assert_eq!(
+        admin.post(&format!("/admin/users/{root_id}/edit"), &[("email", "root@example.org")]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(admin.post(&format!("/admin/users/{root_id}/delete"), &[]).await.status, StatusCode::FORBIDDEN);
+    // Nor lock themselves out.
+    let own = admin.post(&format!("/admin/users/{admin_id}/delete"), &[]).await;
+    assert_eq!(own.status, StatusCode::BAD_REQUEST);
+
+    // A superadmin gives roles, and cannot take their own superadmin role away.
+    let form = root.get(&format!("/admin/users/{new_id}/edit")).await;
+    assert!(form.body.contains("name=\"roles\""));
+    let promoted = root
+        .post(
+            &format!("/admin/users/{new_id}/edit"),
+            &[("email", "new.person@example.org"), ("active", "on"), ("roles", "conductor"), ("roles", "county")],
+        )
+        .await;
+    assert_eq!(promoted.status, StatusCode::SEE_OTHER, "{}", promoted.body);
+    assert_eq!(
+        accounts::users::roles_of(&app.state.db, new_id).await.expect("roles"),
+        vec![Role::Conductor, Role::County]
+    );
+    let demote_self = root
+        .post(
+            &format!("/admin/users/{root_id}/edit"),
+            &[("email", "root@example.org"), ("active", "on"), ("roles", "admin")],
+        )
+        .await;
+    assert_eq!(demote_self.status, StatusCode::BAD_REQUEST);
+    assert!(demote_self.body.contains("superadmin role from yourself"));
+    let unknown = root
+        .post(&format!("/admin/users/{new_id}/edit"), &[("email", "new.person@example.org"), ("roles", "emperor")])
+        .await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+
+    // The role change is in the log, and the new conductor now sees the admin index.
+    let logged = audit_log::Entity::find().filter(audit_log::Column::Resource.eq("users")).count(&app.state.db).await;
+    assert_eq!(logged.expect("count"), 2);
+    let conductor = Browser::new(&app);
+    conductor.sign_in(new_id).await;
+    let index = conductor.get("/admin/").await;
+    assert_eq!(index.status, StatusCode::OK);
+    assert!(!index.body.contains("/admin/users/"), "but not the admin-only tables");
+}
+
+#[tokio::test]
+async fn accepted_domains_let_their_staff_sign_up() {
+    let Some(app) = TestApp::new(Backend::Sqlite, &[]).await else { return };
+    let admin = Browser::sign_in_as(&app, "admin@example.org", &[Role::Admin]).await;
+    let bad = admin.post("/admin/accepted-domains/new", &[("domain", "https://county.example")]).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let ok = admin.post("/admin/accepted-domains/new", &[("domain", "@County.Example")]).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let visitor = Browser::new(&app);
+    visitor.post("/sign-in", &[("email", "clerk@county.example")]).await;
+    let clerk = user::Entity::find().filter(user::Column::Email.eq("clerk@county.example")).one(&app.state.db).await;
+    assert!(clerk.expect("q").is_some(), "staff of an accepted domain get an account");
+}

@@ -1,0 +1,143 @@
+//! Every route of the app × every kind of user → the status each must get.
+//!
+//! The routes come from `procure::app::route_table()`, the same list the router is built from,
+//! and `expected` panics on a route it does not know: adding a route means deciding here who
+//! may use it.
+
+mod common;
+
+use accounts::Role;
+use axum::http::Method;
+use common::browser::Browser;
+use common::{Backend, TestApp};
+use platform::http::RouteInfo;
+
+#[derive(Debug, Clone, Copy)]
+enum Access {
+    /// The same answer for everyone: this status, or (None) whatever the route answers.
+    Public(Option<u16>),
+    /// The sign-in form: anonymous users see it, signed-in users are sent on.
+    SignInForm,
+    /// Anonymous users are sent to sign in; every signed-in user gets this status.
+    SignedIn(u16),
+    /// Conductor, admin, superadmin get this status; other users 403.
+    ConductorLevel(u16),
+    /// Admin and superadmin get this status; other users 403.
+    Admin(u16),
+}
+
+fn expected(route: &RouteInfo) -> Access {
+    use Access::*;
+    let get = route.method == Method::GET;
+    match (get, route.path.as_str()) {
+        (true, "/__lbheartbeat__" | "/__heartbeat__" | "/robots.txt" | "/" | "/about/" | "/_status") => {
+            Public(Some(200))
+        }
+        (true, "/__version__" | "/__metrics__" | "/files/{*key}") => Public(None),
+        (true, "/about") => Public(Some(308)),
+        (true, "/assets/{hash}/{*path}") => Public(Some(200)),
+        (true, "/sign-in") => SignInForm,
+        // An empty form or a missing token is a clear 400 for anyone.
+        (false, "/sign-in") | (_, "/sign-in/link") => Public(Some(400)),
+        (false, "/sign-out") => Public(Some(303)),
+        (true, "/profile") => SignedIn(200),
+        (false, "/profile") => SignedIn(400),
+        (true, "/admin/") => ConductorLevel(200),
+        (true, "/admin/audit/" | "/admin/{resource}/" | "/admin/{resource}/new") => Admin(200),
+        (true, "/admin/{resource}/{id}/edit" | "/admin/{resource}/{id}/delete") => Admin(200),
+        (false, "/admin/{resource}/new" | "/admin/{resource}/{id}/edit") => Admin(400),
+        (false, "/admin/{resource}/{id}/delete") => Admin(303),
+        _ => panic!("{route} has no expected access in the route-by-role matrix: decide who may use it"),
+    }
+}
+
+/// A concrete URL for `route`. Records a route acts on are made fresh for each request, so a
+/// delete by one role does not change what the next role sees.
+async fn concrete(app: &TestApp, route: &RouteInfo) -> String {
+    let mut path = route.path.clone();
+    if path.contains("{id}") {
+        let name = format!("Matrix {}", uuid::Uuid::new_v4().simple());
+        let id = department(app, &name).await;
+        path = path.replace("{id}", &id.to_string());
+    }
+    let asset = app.state.assets.url("css/procure.css");
+    path.replace("{resource}", "departments")
+        .replace("/assets/{hash}/{*path}", &asset)
+        .replace("{*key}", "public/none.pdf")
+}
+
+async fn department(app: &TestApp, name: &str) -> i32 {
+    use sea_orm::{ActiveModelTrait, Set};
+    let now = chrono::Utc::now();
+    let d = model::entities::department::ActiveModel {
+        name: Set(name.to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    d.insert(&app.state.db).await.expect("department").id
+}
+
+async fn every_route_answers_every_role_as_declared(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let users: Vec<(&str, Option<Role>)> = vec![
+        ("anonymous", None),
+        ("staff", Some(Role::Staff)),
+        ("county", Some(Role::County)),
+        ("conductor", Some(Role::Conductor)),
+        ("admin", Some(Role::Admin)),
+        ("superadmin", Some(Role::Superadmin)),
+    ];
+    let mut browsers = Vec::new();
+    for (name, role) in &users {
+        let browser = match role {
+            None => Browser::new(&app),
+            Some(role) => Browser::sign_in_as(&app, &format!("{name}@example.org"), &[*role]).await,
+        };
+        browsers.push((*name, *role, browser));
+    }
+
+    let routes = procure::app::route_table().list();
+    assert!(routes.len() >= 20, "the route table is complete: {routes:?}");
+    let mut failures = Vec::new();
+    for route in &routes {
+        let access = expected(route);
+        let mut public_statuses = Vec::new();
+        for (name, role, browser) in &browsers {
+            let path = concrete(&app, route).await;
+            let response =
+                if route.method == Method::GET { browser.get(&path).await } else { browser.post(&path, &[]).await };
+            let got = response.status.as_u16();
+            let location = response.header("location").to_owned();
+            let to_sign_in = got == 303 && location.starts_with("/sign-in");
+            let ok = match (access, role) {
+                (Access::Public(Some(want)), _) => got == want,
+                (Access::Public(None), _) => {
+                    public_statuses.push(got);
+                    !to_sign_in && got != 401 && got != 403
+                }
+                (Access::SignInForm, None) => got == 200,
+                (Access::SignInForm, Some(_)) => got == 303 && location == "/",
+                (Access::SignedIn(_) | Access::ConductorLevel(_) | Access::Admin(_), None) => {
+                    to_sign_in && location.contains("next=")
+                }
+                (Access::SignedIn(want), Some(_)) => got == want,
+                (Access::ConductorLevel(want), Some(r)) => {
+                    got == if matches!(r, Role::Conductor | Role::Admin | Role::Superadmin) { want } else { 403 }
+                }
+                (Access::Admin(want), Some(r)) => {
+                    got == if matches!(r, Role::Admin | Role::Superadmin) { want } else { 403 }
+                }
+            };
+            if !ok {
+                failures.push(format!("{route} as {name}: got {got} {location} (expected {access:?})"));
+            }
+        }
+        public_statuses.dedup();
+        if public_statuses.len() > 1 {
+            failures.push(format!("{route} answers roles differently: {public_statuses:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+}
+on_both_backends!(every_route_answers_every_role_as_declared);
