@@ -3,6 +3,7 @@
 
 pub mod links;
 mod pages;
+pub mod passwords;
 pub mod policy;
 pub mod render;
 pub mod throttle;
@@ -29,9 +30,11 @@ pub fn routes() -> Routes {
         .post("/sign-in", pages::request_link)
         .get("/sign-in/link", pages::confirm_link)
         .post("/sign-in/link", pages::use_link)
+        .post("/sign-in/password", pages::sign_in_with_password)
         .post("/sign-out", pages::sign_out)
         .get("/profile", pages::profile)
         .post("/profile", pages::save_profile)
+        .post("/profile/password", pages::set_password)
 }
 
 /// `procure createsuperuser --email E`: makes `email` a superadmin (creating the user if needed)

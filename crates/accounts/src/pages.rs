@@ -44,7 +44,9 @@ pub async fn sign_in_form(
     if viewer.user.is_some() {
         return Ok(Redirect::to(next.unwrap_or("/")).into_response());
     }
-    Ok(page(&state, &viewer, "accounts/sign_in.html", context! { next, asked => next.is_some() })?.into_response())
+    let password_login = state.config.security.password_login;
+    Ok(page(&state, &viewer, "accounts/sign_in.html", context! { next, asked => next.is_some(), password_login })?
+        .into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -66,14 +68,14 @@ pub async fn request_link(
     let email = match users::normalize_email(&form.email) {
         Ok(email) => email,
         Err(problem) => {
-            let ctx = context! { next, email => form.email, error => problem };
+            let ctx = context! { next, email => form.email, error => problem, password_login => state.config.security.password_login };
             return page_with_status(&state, &viewer, StatusCode::BAD_REQUEST, "accounts/sign_in.html", ctx);
         }
     };
     if !throttle::allow(&state.db, &email, &client).await? {
         tracing::warn!(client, "sign-in link requests throttled");
         let ctx = context! {
-            next, email,
+            next, email, password_login => state.config.security.password_login,
             error => "Too many sign-in links were asked for. Wait 15 minutes, then try again.",
         };
         return page_with_status(&state, &viewer, StatusCode::TOO_MANY_REQUESTS, "accounts/sign_in.html", ctx);
@@ -174,16 +176,70 @@ pub async fn use_link(
     let Some(user) = users::current_user(&state.db, valid.user_id).await? else {
         return refused_page(&state, &viewer, Refused::Unknown);
     };
-    let session = session_of(&viewer)?;
+    start_session(&state, &viewer, &user, valid.next.as_deref(), "link").await
+}
+
+/// Signs `user` in on this browser and sends them on (to their profile first if it is not
+/// complete).
+async fn start_session(
+    state: &AppState,
+    viewer: &Viewer,
+    user: &crate::CurrentUser,
+    next: Option<&str>,
+    how: &str,
+) -> Result<Response, AppError> {
+    let session = session_of(viewer)?;
     // A new session id at sign-in, so an id planted before cannot ride along (session fixation).
     session.cycle_id().await.map_err(internal)?;
     session.remove::<String>(SESSION_NONCE).await.map_err(internal)?;
     session.insert(SESSION_USER, user.id).await.map_err(internal)?;
     users::record_sign_in(&state.db, user.id).await?;
-    tracing::info!(uid = user.id, "signed in");
-    let next = safe_next(valid.next.as_deref()).unwrap_or("/");
+    tracing::info!(uid = user.id, how, "signed in");
+    let next = safe_next(next).unwrap_or("/");
     let to = if user.needs_profile() { crate::viewer::with_next("/profile", next) } else { next.to_owned() };
     Ok(Redirect::to(&to).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PasswordSignIn {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub password: String,
+    pub next: Option<String>,
+}
+
+/// `PASSWORD_LOGIN=1` only. Throttled like link requests; one answer for a wrong password and
+/// an unknown email.
+pub async fn sign_in_with_password(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ClientIp(client): ClientIp,
+    Form(form): Form<PasswordSignIn>,
+) -> Result<Response, AppError> {
+    if !state.config.security.password_login {
+        return Err(AppError::NotFound);
+    }
+    let next = safe_next(form.next.as_deref());
+    let fail = |status, error: &str| {
+        let ctx = context! { next, email => form.email.clone(), password_error => error, password_login => true };
+        page_with_status(&state, &viewer, status, "accounts/sign_in.html", ctx)
+    };
+    let Ok(email) = users::normalize_email(&form.email) else {
+        return fail(StatusCode::BAD_REQUEST, "Enter your email address and password.");
+    };
+    if !throttle::allow(&state.db, &email, &client).await? {
+        return fail(StatusCode::TOO_MANY_REQUESTS, "Too many attempts. Wait 15 minutes, then try again.");
+    }
+    let found = crate::passwords::check(&state.db, &email, &form.password).await?;
+    let user = match found {
+        Some(id) => users::current_user(&state.db, id).await?,
+        None => None,
+    };
+    match user {
+        Some(user) => start_session(&state, &viewer, &user, next, "password").await,
+        None => fail(StatusCode::BAD_REQUEST, "That email and password do not match an account."),
+    }
 }
 
 pub async fn sign_out(viewer: Viewer) -> Result<Response, AppError> {
@@ -215,7 +271,8 @@ async fn profile_page(
         .map(|d| context! { id => d.id.to_string(), name => d.name })
         .collect();
     let errors: Vec<_> = errors.iter().map(|(field, message)| context! { field => *field, message }).collect();
-    let ctx = context! { form => Serde(form), departments, errors, next, saved };
+    let password_login = state.config.security.password_login;
+    let ctx = context! { form => Serde(form), departments, errors, next, saved, password_login };
     page_with_status(state, viewer, status, "accounts/profile.html", ctx)
 }
 
@@ -256,4 +313,36 @@ pub async fn save_profile(
         Ok(()) => Ok(Redirect::to(next.filter(|n| *n != "/").unwrap_or("/profile?saved=1")).into_response()),
         Err(errors) => profile_page(&state, &viewer, StatusCode::BAD_REQUEST, &post.form, &errors, next, false).await,
     }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NewPassword {
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub confirm: String,
+}
+
+/// `PASSWORD_LOGIN=1` only: sets the signed-in user's password.
+pub async fn set_password(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    viewer: Viewer,
+    Form(form): Form<NewPassword>,
+) -> Result<Response, AppError> {
+    if !state.config.security.password_login {
+        return Err(AppError::NotFound);
+    }
+    if let Some(problem) = crate::passwords::problem_with(&form.password, &form.confirm, &me.email) {
+        let profile = ProfileForm {
+            first_name: me.first_name.clone().unwrap_or_default(),
+            last_name: me.last_name.clone().unwrap_or_default(),
+            department: me.department_id.map(|d| d.to_string()).unwrap_or_default(),
+        };
+        let errors = vec![("password", problem.to_owned())];
+        return profile_page(&state, &viewer, StatusCode::BAD_REQUEST, &profile, &errors, None, false).await;
+    }
+    crate::passwords::set(&state.db, me.id, &form.password).await?;
+    tracing::info!(uid = me.id, "password set");
+    Ok(Redirect::to("/profile?saved=1").into_response())
 }

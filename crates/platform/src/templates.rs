@@ -38,6 +38,38 @@ macro_rules! template_source {
     }};
 }
 
+/// How links are written: every link to another site gets `rel="noopener noreferrer"`; with
+/// `EXTERNAL_LINK_WARNING` it is also marked, visibly (USWDS's external-link icon) and for
+/// screen readers, as leaving the site.
+#[derive(Debug, Clone)]
+pub struct LinkPolicy {
+    /// This site's host; links to it are internal.
+    pub site_host: String,
+    pub warn: bool,
+}
+
+impl LinkPolicy {
+    pub fn is_external(&self, href: &str) -> bool {
+        match url::Url::parse(href) {
+            Ok(u) => matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| h != self.site_host),
+            // Relative links, fragments and the like stay on the site.
+            Err(_) => false,
+        }
+    }
+
+    /// `<a …>text</a>`, escaped.
+    pub fn anchor(&self, href: &str, text: &str) -> String {
+        let (href_e, text_e) = (minijinja::HtmlEscape(href), minijinja::HtmlEscape(text));
+        match (self.is_external(href), self.warn) {
+            (false, _) => format!(r#"<a class="usa-link" href="{href_e}">{text_e}</a>"#),
+            (true, false) => format!(r#"<a class="usa-link" href="{href_e}" rel="noopener noreferrer">{text_e}</a>"#),
+            (true, true) => format!(
+                r#"<a class="usa-link usa-link--external" href="{href_e}" rel="noopener noreferrer">{text_e}<span class="usa-sr-only"> (leaves this site)</span></a>"#
+            ),
+        }
+    }
+}
+
 /// The shared, read-only template environment.
 #[derive(Clone)]
 pub struct Templates {
@@ -46,12 +78,20 @@ pub struct Templates {
 
 impl Templates {
     /// Builds the environment over `sources`, with `globals` visible to every template.
-    /// Templates get an `asset(path)` function that returns the asset's hashed URL.
-    pub fn new(sources: Vec<TemplateSource>, assets: &Assets, globals: Vec<(&'static str, Value)>) -> Templates {
+    /// Templates get an `asset(path)` function that returns the asset's hashed URL, and
+    /// `link(href, text)`, which writes a link and marks it when it leaves the site (see
+    /// [`LinkPolicy`]).
+    pub fn new(
+        sources: Vec<TemplateSource>,
+        assets: &Assets,
+        links: LinkPolicy,
+        globals: Vec<(&'static str, Value)>,
+    ) -> Templates {
         let mut env = Environment::new();
         let assets = assets.clone();
         // A hashed path we built ourselves: safe, and left unescaped so the HTML stays readable.
         env.add_function("asset", move |path: &str| Value::from_safe_string(assets.url(path)));
+        env.add_function("link", move |href: &str, text: &str| Value::from_safe_string(links.anchor(href, text)));
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         let reload = cfg!(debug_assertions);
         env.set_auto_reload(reload);
@@ -101,4 +141,23 @@ fn load(
 /// The platform's own templates (`platform/base.html`, `platform/error.html`).
 pub fn platform_templates() -> TemplateSource {
     crate::template_source!()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LinkPolicy;
+
+    #[test]
+    fn links_that_leave_the_site_are_marked_when_asked() {
+        let warn = LinkPolicy { site_host: "procure.example.gov".into(), warn: true };
+        let out = warn.anchor("https://github.com/x?a=1&b=2", "Source <code>");
+        assert!(out.contains("usa-link--external") && out.contains("(leaves this site)"), "{out}");
+        assert!(out.contains("a=1&amp;b=2") && out.contains("Source &lt;code&gt;"), "escaped: {out}");
+        for internal in ["/scout/", "https://procure.example.gov/beacon/", "#main", "mailto:a@b.gov"] {
+            assert!(!warn.anchor(internal, "x").contains("external"), "{internal}");
+        }
+        let quiet = LinkPolicy { warn: false, ..warn };
+        let out = quiet.anchor("https://github.com/x", "Source");
+        assert!(!out.contains("external") && out.contains("noopener"), "{out}");
+    }
 }

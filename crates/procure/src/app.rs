@@ -18,7 +18,7 @@ use platform::jobs::{NoopJob, Periodic, ProbeJob, Registry, Schedule};
 use platform::mail::SendEmail;
 use platform::sessions::PurgeExpiredSessions;
 use platform::storage::Storage;
-use platform::templates::{Templates, platform_templates};
+use platform::templates::{LinkPolicy, Templates, platform_templates};
 use sea_orm::DatabaseConnection;
 
 /// How long the heartbeat waits for the database before calling it down.
@@ -107,7 +107,12 @@ pub async fn build_state(config: Arc<Config>, db: DatabaseConnection) -> anyhow:
     let templates = Templates::new(
         vec![platform_templates(), site::templates(), accounts::templates(), admin::templates()],
         &assets,
-        vec![("site_name", Value::from(SITE_NAME)), ("wings", Value::from(Serde(&wings)))],
+        LinkPolicy { site_host: config.site.host().to_owned(), warn: config.site.external_link_warning },
+        vec![
+            ("site_name", Value::from(SITE_NAME)),
+            ("wings", Value::from(Serde(&wings))),
+            ("source_url", Value::from(crate::version::SOURCE)),
+        ],
     );
     let mut health = Health::new();
     health.register(DatabaseCheck { db: db.clone(), timeout: DATABASE_CHECK_TIMEOUT });

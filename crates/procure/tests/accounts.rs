@@ -263,3 +263,64 @@ fn createsuperuser_prints_a_link_that_signs_in_once() {
     assert!(!bad.status.success());
     assert!(common::bin::text(&bad.stderr).contains("email address"), "{}", common::bin::text(&bad.stderr));
 }
+
+#[tokio::test]
+async fn with_password_login_staff_set_a_password_and_sign_in_with_it() {
+    let Some(app) = TestApp::new(Backend::Sqlite, &[("PASSWORD_LOGIN", "1")]).await else { return };
+    let browser = Browser::sign_in_as(&app, "pat@example.org", &[Role::Staff]).await;
+    let profile = browser.get("/profile").await;
+    assert!(profile.body.contains("action=\"/profile/password\""), "{}", profile.body);
+    let short = browser.post("/profile/password", &[("password", "short"), ("confirm", "short")]).await;
+    assert_eq!(short.status, StatusCode::BAD_REQUEST);
+    assert!(short.body.contains("at least 12 characters"), "{}", short.body);
+    let good = "a long and private phrase";
+    let set = browser.post("/profile/password", &[("password", good), ("confirm", good)]).await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER, "{}", set.body);
+    let stored = user::Entity::find().filter(user::Column::Email.eq("pat@example.org")).one(&app.state.db).await;
+    let stored = stored.expect("q").expect("user").password_hash.expect("a hash is stored");
+    assert!(stored.starts_with("$argon2id$"), "{stored}");
+    assert!(!stored.contains(good));
+    browser.post("/sign-out", &[]).await;
+
+    let wrong =
+        browser.post("/sign-in/password", &[("email", "pat@example.org"), ("password", "not the password")]).await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    let unknown =
+        browser.post("/sign-in/password", &[("email", "nobody@example.org"), ("password", "not the password")]).await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        wrong.body.replace("pat@example.org", "X"),
+        unknown.body.replace("nobody@example.org", "X"),
+        "a wrong password and an unknown email look the same"
+    );
+    assert_eq!(browser.get("/profile").await.status, StatusCode::SEE_OTHER, "still signed out");
+    let before = browser.cookie("procure_session");
+    let right = browser
+        .post("/sign-in/password", &[("email", "Pat@Example.org"), ("password", good), ("next", "/profile")])
+        .await;
+    assert_eq!(right.status, StatusCode::SEE_OTHER, "{}", right.body);
+    assert_eq!(right.header("location"), "/profile");
+    assert_ne!(browser.cookie("procure_session"), before, "a new session id");
+    assert_eq!(browser.get("/profile").await.status, StatusCode::OK);
+
+    // Guessing is throttled like link requests.
+    let guesser = Browser::new(&app);
+    let mut last = 0;
+    for _ in 0..=accounts::throttle::PER_EMAIL {
+        last = guesser
+            .post("/sign-in/password", &[("email", "pat@example.org"), ("password", "guess")])
+            .await
+            .status
+            .as_u16();
+    }
+    assert_eq!(last, 429);
+}
+
+#[tokio::test]
+async fn password_sign_in_is_off_unless_configured() {
+    let Some(app) = app(Backend::Sqlite).await else { return };
+    let browser = Browser::new(&app);
+    assert!(!browser.get("/sign-in").await.body.contains("/sign-in/password"));
+    let r = browser.post("/sign-in/password", &[("email", "a@example.org"), ("password", "whatever it is")]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}

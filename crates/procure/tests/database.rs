@@ -3,8 +3,11 @@
 mod common;
 
 use common::{Backend, TestApp};
-use model::entities::{accepted_domain, app_status, department, job_status, role, user, user_role};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, PaginatorTrait};
+use model::entities::{
+    accepted_domain, app_status, audit_log, department, job_status, role, sign_in_attempt, sign_in_token, user,
+    user_role,
+};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, PaginatorTrait, QueryOrder};
 
 async fn migrations_are_idempotent_and_match_the_entities(backend: Backend) {
     let Some(app) = TestApp::new(backend, &[]).await else { return };
@@ -17,8 +20,24 @@ async fn migrations_are_idempotent_and_match_the_entities(backend: Backend) {
 
     // Every entity reads back from its table: column names and types agree.
     assert_eq!(user::Entity::find().count(db).await.expect("users"), 0);
-    assert_eq!(department::Entity::find().count(db).await.expect("departments"), 0);
-    assert_eq!(accepted_domain::Entity::find().count(db).await.expect("domains"), 0);
+    // The original's seed data: its 22 departments, in its order, and one accepted domain.
+    let departments: Vec<String> = department::Entity::find()
+        .order_by_asc(department::Column::Id)
+        .all(db)
+        .await
+        .expect("departments")
+        .into_iter()
+        .map(|d| d.name)
+        .collect();
+    assert_eq!(departments, model::migrations::DEPARTMENTS);
+    assert!(departments.iter().any(|d| d == "Equal Opportunity Review Commission"));
+    assert_eq!(departments[20..], ["Other", "New User"]);
+    let domains: Vec<String> =
+        accepted_domain::Entity::find().all(db).await.expect("domains").into_iter().map(|d| d.domain).collect();
+    assert_eq!(domains, ["pittsburghpa.gov"]);
+    assert_eq!(sign_in_token::Entity::find().count(db).await.expect("tokens"), 0);
+    assert_eq!(sign_in_attempt::Entity::find().count(db).await.expect("attempts"), 0);
+    assert_eq!(audit_log::Entity::find().count(db).await.expect("audit log"), 0);
     assert_eq!(user_role::Entity::find().count(db).await.expect("user roles"), 0);
     assert_eq!(job_status::Entity::find().count(db).await.expect("job status"), 0);
     let roles: Vec<String> = role::Entity::find().all(db).await.expect("roles").into_iter().map(|r| r.name).collect();

@@ -40,6 +40,9 @@ fn expected(route: &RouteInfo) -> Access {
         // An empty form or a missing token is a clear 400 for anyone.
         (false, "/sign-in") | (_, "/sign-in/link") => Public(Some(400)),
         (false, "/sign-out") => Public(Some(303)),
+        // Password sign-in is off unless PASSWORD_LOGIN=1 (tests/accounts.rs turns it on).
+        (false, "/sign-in/password") => Public(Some(404)),
+        (false, "/profile/password") => SignedIn(404),
         (true, "/profile") => SignedIn(200),
         (false, "/profile") => SignedIn(400),
         (true, "/admin/") => ConductorLevel(200),

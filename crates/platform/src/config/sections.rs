@@ -326,6 +326,8 @@ pub struct SecurityConfig {
     pub csp_enabled: bool,
     pub csp_report_only: bool,
     pub csp_report_uri: Option<String>,
+    /// Staff may also sign in with a password (argon2id), set on their profile.
+    pub password_login: bool,
 }
 
 impl SecurityConfig {
@@ -378,6 +380,7 @@ impl SecurityConfig {
             csp_enabled: vars.flag(&["CSP_ENABLED"], true),
             csp_report_only: vars.flag(&["CSP_REPORT_ONLY"], false),
             csp_report_uri: vars.string(&["CSP_REPORT_URI"]),
+            password_login: vars.flag(&["PASSWORD_LOGIN"], false),
         }
     }
 }
