@@ -38,19 +38,23 @@ pub fn routes() -> Routes {
 }
 
 /// `procure createsuperuser --email E`: makes `email` a superadmin (creating the user if needed)
-/// and returns a one-time sign-in URL for it, not bound to any browser, and whether the user
-/// was created.
+/// and, if `with_link`, returns a one-time sign-in URL for it, not bound to any browser; also
+/// whether the user was created.
 pub async fn create_superuser(
     db: &sea_orm::DatabaseConnection,
     config: &platform::Config,
     email: &str,
-) -> anyhow::Result<(String, bool)> {
+    with_link: bool,
+) -> anyhow::Result<(Option<String>, bool)> {
     let email = users::normalize_email(email).map_err(|problem| anyhow::anyhow!("{problem}"))?;
     let (user, created) = users::ensure_superadmin(db, &email).await?;
+    if !with_link {
+        return Ok((None, created));
+    }
     let token = links::issue(db, user.id, None, None).await?;
     let mut url = config.site.app_url.join("/sign-in/link")?;
     url.query_pairs_mut().append_pair("token", &token);
-    Ok((url.into(), created))
+    Ok((Some(url.into()), created))
 }
 
 /// Nightly: forgets sign-in links and link requests older than a day.

@@ -11,7 +11,7 @@ use crate::policy::Role;
 use crate::users;
 
 /// The session key that holds the signed-in user's id.
-pub(crate) const SESSION_USER: &str = "uid";
+pub(crate) const SESSION_USER: &str = platform::sessions::USER_KEY;
 
 /// A signed-in, active user with their roles and department.
 #[derive(Debug, Clone, Serialize)]
@@ -77,6 +77,10 @@ impl FromRequestParts<AppState> for Viewer {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        // A handler that takes both `SignedIn` and `Viewer` looks the user up once.
+        if let Some(known) = parts.extensions.get::<Viewer>() {
+            return Ok(known.clone());
+        }
         let Some(session) = parts.extensions.get::<Session>().cloned() else {
             return Ok(Viewer { user: None, session: None });
         };
@@ -89,7 +93,9 @@ impl FromRequestParts<AppState> for Viewer {
             // Deleted or deactivated since signing in: the session no longer means anything.
             session.flush().await.map_err(|e| AppError::Internal(e.into()))?;
         }
-        Ok(Viewer { user, session: Some(session) })
+        let viewer = Viewer { user, session: Some(session) };
+        parts.extensions.insert(viewer.clone());
+        Ok(viewer)
     }
 }
 

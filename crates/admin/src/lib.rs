@@ -19,6 +19,7 @@ pub fn templates() -> TemplateSource {
 
 pub fn routes() -> Routes {
     Routes::new()
+        .get("/admin", || async { axum::response::Redirect::permanent("/admin/") })
         .get("/admin/", pages::index)
         .get("/admin/audit/", pages::audit_log)
         .get("/admin/{resource}/", pages::list)

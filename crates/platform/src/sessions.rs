@@ -28,6 +28,23 @@ use crate::jobs::{Job, JobContext};
 
 pub const COOKIE_NAME: &str = "procure_session";
 
+/// The session key holding the signed-in user's id (written by `accounts` at sign-in; read here
+/// only to name the user in the request log).
+pub const USER_KEY: &str = "uid";
+
+/// Middleware inside the session layer: marks the response with the signed-in user's id, for
+/// `request.summary`'s `uid` field.
+pub async fn log_user(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let session = request.extensions().get::<tower_sessions::Session>().cloned();
+    let mut response = next.run(request).await;
+    if let Some(session) = session
+        && let Ok(Some(uid)) = session.get::<i32>(USER_KEY).await
+    {
+        response.extensions_mut().insert(crate::http::middleware::LogUser(uid.to_string()));
+    }
+    response
+}
+
 /// The store of this deployment, with the absolute session lifetime it enforces.
 #[derive(Debug, Clone)]
 pub struct Store {

@@ -49,6 +49,10 @@ pub enum Command {
         /// Their email address; the seeds' SEEDEMAIL is used when this is left out.
         #[arg(long, env = "SEEDEMAIL")]
         email: String,
+        /// Print no link (for unattended setup such as Heroku's postdeploy, whose log is kept);
+        /// the user then asks for a link on the sign-in page.
+        #[arg(long)]
+        no_link: bool,
     },
     /// Inspect the job queue; retry or discard failed jobs.
     Jobs {
@@ -147,7 +151,9 @@ pub fn main() -> ExitCode {
             Some(Command::Scheduler) => roles::run_scheduler(config).await,
             Some(Command::Migrate) => roles::migrate(config).await,
             Some(Command::Jobs { command }) => crate::jobs_cmd::jobs(config, command).await,
-            Some(Command::Createsuperuser { email }) => crate::jobs_cmd::create_superuser(config, &email).await,
+            Some(Command::Createsuperuser { email, no_link }) => {
+                crate::jobs_cmd::create_superuser(config, &email, no_link).await
+            }
             Some(Command::StoreFile { path, public, area }) => {
                 crate::jobs_cmd::store_file(config, &path, public, &area).await
             }

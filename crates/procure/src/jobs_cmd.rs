@@ -106,12 +106,18 @@ pub async fn store_file(config: Arc<Config>, path: &std::path::Path, public: boo
 }
 
 /// `procure createsuperuser --email E`: the link goes to stdout, for the operator to open.
-pub async fn create_superuser(config: Arc<Config>, email: &str) -> anyhow::Result<()> {
+pub async fn create_superuser(config: Arc<Config>, email: &str, no_link: bool) -> anyhow::Result<()> {
     let db = app::open_database(&config).await?;
-    let (link, created) = accounts::create_superuser(&db, &config, email).await?;
+    let (link, created) = accounts::create_superuser(&db, &config, email, !no_link).await?;
     let verb = if created { "created" } else { "promoted" };
-    eprintln!("{verb} superadmin {}; this link signs them in once, within 15 minutes:", email.trim().to_lowercase());
-    println!("{link}");
+    let email = email.trim().to_lowercase();
+    match link {
+        Some(link) => {
+            eprintln!("{verb} superadmin {email}; this link signs them in once, within 15 minutes:");
+            println!("{link}");
+        }
+        None => eprintln!("{verb} superadmin {email}; they sign in at {}sign-in", config.site.app_url),
+    }
     db.close().await?;
     Ok(())
 }

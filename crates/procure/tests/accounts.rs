@@ -259,6 +259,12 @@ fn createsuperuser_prints_a_link_that_signs_in_once() {
     assert!(again.status.success(), "{}", common::bin::text(&again.stderr));
     assert!(common::bin::text(&again.stderr).contains("promoted superadmin"));
 
+    // Unattended setup (Heroku's postdeploy) prints no link.
+    let quiet = common::bin::run(dir.path(), &["createsuperuser", "--no-link", "--email", "second@example.org"], &env);
+    assert!(quiet.status.success());
+    assert_eq!(common::bin::text(&quiet.stdout), "");
+    assert!(!common::bin::text(&quiet.stderr).contains("token="));
+
     let bad = common::bin::run(dir.path(), &["createsuperuser", "--email", "nope"], &env);
     assert!(!bad.status.success());
     assert!(common::bin::text(&bad.stderr).contains("email address"), "{}", common::bin::text(&bad.stderr));

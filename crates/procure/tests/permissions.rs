@@ -34,7 +34,7 @@ fn expected(route: &RouteInfo) -> Access {
             Public(Some(200))
         }
         (true, "/__version__" | "/__metrics__" | "/files/{*key}") => Public(None),
-        (true, "/about") => Public(Some(308)),
+        (true, "/about" | "/admin") => Public(Some(308)),
         (true, "/assets/{hash}/{*path}") => Public(Some(200)),
         (true, "/sign-in") => SignInForm,
         // An empty form or a missing token is a clear 400 for anyone.

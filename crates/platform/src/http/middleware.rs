@@ -40,6 +40,7 @@ pub fn apply_middleware(router: Router, state: &AppState) -> Router {
     let limit = usize::try_from(config.uploads.max_content_length).unwrap_or(usize::MAX);
     // `.layer` wraps what is already there, so the last one added is the outermost.
     router
+        .layer(middleware::from_fn(crate::sessions::log_user))
         .layer(state.sessions.clone())
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(limit))
