@@ -54,6 +54,15 @@ pub enum Command {
         #[arg(long)]
         no_link: bool,
     },
+    /// Import the original suite's data files: contracts (the City list), state, costars
+    /// (COSTARS-<n>.csv files) or nigp (categories). Importing a file twice changes nothing.
+    Import {
+        /// contracts, state, costars or nigp.
+        kind: String,
+        /// One or more CSV files.
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
     /// Inspect the job queue; retry or discard failed jobs.
     Jobs {
         #[command(subcommand)]
@@ -151,6 +160,7 @@ pub fn main() -> ExitCode {
             Some(Command::Scheduler) => roles::run_scheduler(config).await,
             Some(Command::Migrate) => roles::migrate(config).await,
             Some(Command::Jobs { command }) => crate::jobs_cmd::jobs(config, command).await,
+            Some(Command::Import { kind, files }) => crate::import_cmd::import(config, &kind, &files).await,
             Some(Command::Createsuperuser { email, no_link }) => {
                 crate::jobs_cmd::create_superuser(config, &email, no_link).await
             }

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod import_cmd;
 pub mod jobs_cmd;
 pub mod roles;
 pub mod version;

@@ -4,8 +4,9 @@ mod common;
 
 use common::{Backend, TestApp};
 use model::entities::{
-    accepted_domain, app_status, audit_log, department, job_status, role, sign_in_attempt, sign_in_token, user,
-    user_role,
+    accepted_domain, app_status, audit_log, category, company, company_contact, contract, contract_company,
+    contract_follower, contract_note, contract_property, contract_type, department, job_status, line_item, role,
+    sign_in_attempt, sign_in_token, user, user_role,
 };
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, PaginatorTrait, QueryOrder};
 
@@ -38,6 +39,19 @@ async fn migrations_are_idempotent_and_match_the_entities(backend: Backend) {
     assert_eq!(sign_in_token::Entity::find().count(db).await.expect("tokens"), 0);
     assert_eq!(sign_in_attempt::Entity::find().count(db).await.expect("attempts"), 0);
     assert_eq!(audit_log::Entity::find().count(db).await.expect("audit log"), 0);
+    // Scout's tables, and the original's 13 contract types.
+    let types: Vec<String> =
+        contract_type::Entity::find().all(db).await.expect("types").into_iter().map(|t| t.name).collect();
+    assert_eq!(types, model::migrations::CONTRACT_TYPES);
+    assert_eq!(contract::Entity::find().count(db).await.expect("contracts"), 0);
+    assert_eq!(company::Entity::find().count(db).await.expect("companies"), 0);
+    assert_eq!(company_contact::Entity::find().count(db).await.expect("contacts"), 0);
+    assert_eq!(contract_company::Entity::find().count(db).await.expect("links"), 0);
+    assert_eq!(contract_property::Entity::find().count(db).await.expect("properties"), 0);
+    assert_eq!(line_item::Entity::find().count(db).await.expect("line items"), 0);
+    assert_eq!(contract_note::Entity::find().count(db).await.expect("notes"), 0);
+    assert_eq!(contract_follower::Entity::find().count(db).await.expect("followers"), 0);
+    assert_eq!(category::Entity::find().count(db).await.expect("categories"), 0);
     assert_eq!(user_role::Entity::find().count(db).await.expect("user roles"), 0);
     assert_eq!(job_status::Entity::find().count(db).await.expect("job status"), 0);
     let roles: Vec<String> = role::Entity::find().all(db).await.expect("roles").into_iter().map(|r| r.name).collect();

@@ -7,6 +7,7 @@ mod m20261122_000002_jobs;
 mod m20261122_000003_files;
 mod m20261122_000004_sessions;
 mod m20261122_000005_accounts;
+mod m20261122_000006_scout;
 
 use std::time::Duration;
 
@@ -16,6 +17,7 @@ use sea_orm_migration::prelude::*;
 pub use audit::audited;
 pub use m20261122_000001_core::ROLES;
 pub use m20261122_000005_accounts::{ACCEPTED_DOMAIN, DEPARTMENTS};
+pub use m20261122_000006_scout::CONTRACT_TYPES;
 
 pub struct Migrator;
 
@@ -27,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_files::Migration),
             Box::new(m20261122_000004_sessions::Migration),
             Box::new(m20261122_000005_accounts::Migration),
+            Box::new(m20261122_000006_scout::Migration),
         ]
     }
 }

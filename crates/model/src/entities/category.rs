@@ -1,0 +1,26 @@
+use sea_orm::entity::prelude::*;
+
+/// An NIGP commodity category (Beacon's vendor sign-up choices).
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "categories")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    /// `|`-separated NIGP codes as integers (leading zeros are not kept, as in the original).
+    pub nigp_codes: String,
+    /// The top-level group.
+    pub category: Option<String>,
+    pub subcategory: Option<String>,
+    pub category_friendly_name: Option<String>,
+    /// `|`-separated examples.
+    pub examples: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub created_by: Option<i32>,
+    pub updated_by: Option<i32>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

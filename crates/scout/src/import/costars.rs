@@ -1,0 +1,107 @@
+//! COSTARS award lists (`COSTARS-<n>.csv`): one contract per company, a line item for each
+//! product column marked `Yes`.
+
+use sea_orm::ConnectionTrait;
+
+use super::reader::Row;
+use super::store::{self, Actor, ContractKey};
+use super::{Outcome, Report, RowResult, contacts, outcome, parse_date};
+
+/// Columns that are not product categories.
+const FIXED: [&str; 11] = [
+    "Company",
+    "County Located",
+    "Manufacturers",
+    "Expiration",
+    "CONTROLLER",
+    "ADDRESS1",
+    "ADDRESS2",
+    "E-MAIL ADDRESS",
+    "CONTACT",
+    "PHONE #",
+    "FAX #",
+];
+
+/// Header spellings seen in real files for two fixed columns. The original matched exactly
+/// and so lost COSTARS-36/-37's controller numbers and COSTARS-8's manufacturer lists; Procure
+/// reads them.
+const CONTROLLER_SPELLINGS: [&str; 2] = ["CONTROLLER", "Controller"];
+const MANUFACTURER_SPELLINGS: [&str; 2] = ["Manufacturers", "Manufacturing"];
+
+pub(crate) struct Context {
+    /// `12` in `COSTARS-12.csv`.
+    pub number: String,
+    /// The product columns, in file order.
+    pub products: Vec<String>,
+}
+
+impl Context {
+    pub(crate) fn new(file_name: &str, headers: &[String]) -> anyhow::Result<Context> {
+        let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
+        let number = base
+            .strip_prefix("COSTARS")
+            .or_else(|| base.strip_prefix("costars"))
+            .and_then(|rest| rest.strip_prefix('-').or_else(|| rest.strip_prefix(' ')))
+            .and_then(|rest| rest.strip_suffix(".csv"))
+            .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        let Some(number) = number else {
+            anyhow::bail!("{base}: a COSTARS file must be named COSTARS-<number>.csv (the number names the contract)");
+        };
+        let fixed =
+            |h: &str| FIXED.contains(&h) || CONTROLLER_SPELLINGS.contains(&h) || MANUFACTURER_SPELLINGS.contains(&h);
+        let products = headers.iter().filter(|h| !h.is_empty() && !fixed(h)).cloned().collect();
+        Ok(Context { number: number.to_owned(), products })
+    }
+}
+
+pub(crate) async fn row(
+    db: &impl ConnectionTrait,
+    actor: Actor,
+    ctx: &Context,
+    row: &Row,
+    report: &mut Report,
+) -> RowResult {
+    let Some(company) = row.get("Company") else {
+        return Ok(Outcome::Skipped("Company is empty; a contract needs a company".into()));
+    };
+    let costars = store::contract_type(db, actor, "COSTARS").await?;
+    let expiration = row.get("Expiration").and_then(|raw| {
+        let date = parse_date(raw, false);
+        if date.is_none() {
+            report.warn(row.line, format!("Expiration {raw:?} is not a date; the contract has no expiration date"));
+        }
+        date
+    });
+    let key = ContractKey {
+        contract_type_id: Some(costars),
+        expiration,
+        financial_id: CONTROLLER_SPELLINGS.iter().find_map(|h| row.get(h)).map(str::to_owned),
+        description: Some(format!("COSTARS {} - {company}", ctx.number)),
+        href: None,
+    };
+    let (contract_id, created) = store::contract(db, actor, &key).await?;
+    let mut added = false;
+    if let Some(county) = row.get("County Located") {
+        added |= store::property(db, actor, contract_id, "Located in", Some(&format!("{county} County"))).await?;
+    }
+    if let Some(list) = MANUFACTURER_SPELLINGS.iter().find_map(|h| row.get(h)) {
+        added |= store::property(db, actor, contract_id, "List of manufacturers", Some(list)).await?;
+    }
+    for product in &ctx.products {
+        match row.get(product) {
+            Some("Yes" | "yes") => added |= store::line_item(db, actor, contract_id, product).await?,
+            None | Some("No" | "no" | "NO") => {}
+            Some(other) => report.warn(
+                row.line,
+                format!("{product:?} holds {other:?}, which is neither Yes nor No; no line item was made for it"),
+            ),
+        }
+    }
+    let (company_id, new_company) = store::company(db, actor, company).await?;
+    added |= new_company | store::link(db, actor, contract_id, company_id).await?;
+    let contact = contacts::parse(row);
+    if !contact.is_empty() {
+        added |= store::contact(db, actor, company_id, &contact).await?;
+    }
+    Ok(outcome(created, added))
+}

@@ -1,0 +1,216 @@
+//! Importers for the original suite's data files: the City's contract list (the "X-Drive"
+//! file), the PA state-contract list, COSTARS award lists and NIGP categories.
+//!
+//! Every file is read whole, then imported in one transaction: a row that cannot be imported
+//! (an empty company, say) is reported with its line and reason and the others still import;
+//! a database failure rolls the whole file back, so nothing is half-imported. Entities are
+//! found or created by all of their attributes, so importing a file twice changes nothing.
+
+mod contacts;
+mod costars;
+mod nigp;
+pub mod reader;
+mod state;
+pub mod store;
+mod xdrive;
+
+use chrono::NaiveDate;
+use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+use serde::Serialize;
+
+pub use store::Actor;
+
+/// Which importer reads a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// The City's contract list (`TYPE OF CONTRACT, CONTRACT, PA, COMPANY, …`).
+    Contracts,
+    /// The PA state-contract list (`…, PARENT, …`).
+    State,
+    /// A COSTARS award list, named `COSTARS-<n>.csv`.
+    Costars,
+    /// NIGP categories (`code, category_friendly_name, examples, category, parent_category`).
+    Nigp,
+}
+
+impl Kind {
+    pub fn parse(name: &str) -> Option<Kind> {
+        match name {
+            "contracts" => Some(Kind::Contracts),
+            "state" => Some(Kind::State),
+            "costars" => Some(Kind::Costars),
+            "nigp" => Some(Kind::Nigp),
+            _ => None,
+        }
+    }
+}
+
+/// What became of one row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// It made a new contract (or category).
+    Created,
+    /// It added to an existing one (a company, a property, a line item, a contact).
+    Updated,
+    /// Everything in it was already there.
+    Unchanged,
+    /// It was not imported, because of this.
+    Skipped(String),
+}
+
+/// A note about one line of a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub line: u64,
+    pub reason: String,
+    /// The row was not imported (otherwise it was, and this is a warning about one value).
+    pub skipped: bool,
+}
+
+/// The summary of one file's import.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub file: String,
+    pub rows: u64,
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub skipped: u64,
+    pub problems: Vec<Problem>,
+}
+
+impl Report {
+    pub(crate) fn warn(&mut self, line: u64, reason: impl Into<String>) {
+        self.problems.push(Problem { line, reason: reason.into(), skipped: false });
+    }
+}
+
+/// `m/d/yy` (two-digit year, Python's rule: 69–99 are 1900s) or `m/d/yyyy`, as the original's
+/// `strptime` formats read them; anything else is not a date.
+pub(crate) fn parse_date(raw: &str, four_digit_year: bool) -> Option<NaiveDate> {
+    let parts: Vec<&str> = raw.split('/').collect();
+    let [m, d, y] = parts[..] else { return None };
+    let digits =
+        |s: &str, min: usize, max: usize| (min..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(m, 1, 2) || !digits(d, 1, 2) {
+        return None;
+    }
+    let year: i32 = if four_digit_year {
+        if !digits(y, 4, 4) {
+            return None;
+        }
+        y.parse().ok()?
+    } else {
+        if !digits(y, 2, 2) {
+            return None;
+        }
+        let yy: i32 = y.parse().ok()?;
+        if yy >= 69 { 1900 + yy } else { 2000 + yy }
+    };
+    NaiveDate::from_ymd_opt(year, m.parse().ok()?, d.parse().ok()?)
+}
+
+/// Imports one file (`name` is its file name, which COSTARS lists need), reporting progress as
+/// (rows done, rows in all).
+pub async fn import(
+    db: &DatabaseConnection,
+    actor: Actor,
+    kind: Kind,
+    name: &str,
+    bytes: &[u8],
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> anyhow::Result<Report> {
+    let table = reader::read(bytes).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    let costars = match kind {
+        Kind::Costars => Some(costars::Context::new(name, &table.headers)?),
+        _ => None,
+    };
+    if let Some(missing) = required(kind).iter().find(|h| !table.headers.iter().any(|t| t == *h)) {
+        anyhow::bail!(
+            "{name}: there is no {missing:?} column, so this is not a {} file (its columns: {})",
+            serde_json::to_string(&kind).unwrap_or_default().trim_matches('"'),
+            table.headers.join(", ")
+        );
+    }
+    let total = u64::try_from(table.rows.len()).unwrap_or(u64::MAX);
+    let mut report = Report { file: name.to_owned(), ..Report::default() };
+    let txn = db.begin().await?;
+    for (done, row) in table.rows.into_iter().enumerate() {
+        report.rows += 1;
+        let outcome = match row {
+            Err(unreadable) => {
+                report.problems.push(Problem { line: unreadable.line, reason: unreadable.reason, skipped: true });
+                report.skipped += 1;
+                continue;
+            }
+            Ok(row) => match kind {
+                Kind::Contracts => xdrive::row(&txn, actor, &row, &mut report).await?,
+                Kind::State => state::row(&txn, actor, &row, &mut report).await?,
+                Kind::Costars => match &costars {
+                    Some(ctx) => costars::row(&txn, actor, ctx, &row, &mut report).await?,
+                    None => Outcome::Skipped("internal: no COSTARS context".into()),
+                },
+                Kind::Nigp => nigp::row(&txn, actor, &row, &mut report).await?,
+            }
+            .with_line(row.line),
+        };
+        match outcome {
+            (Outcome::Created, _) => report.created += 1,
+            (Outcome::Updated, _) => report.updated += 1,
+            (Outcome::Unchanged, _) => report.unchanged += 1,
+            (Outcome::Skipped(reason), line) => {
+                report.skipped += 1;
+                report.problems.push(Problem { line, reason, skipped: true });
+            }
+        }
+        progress(u64::try_from(done).unwrap_or(u64::MAX) + 1, total);
+    }
+    txn.commit().await?;
+    report.problems.sort_by_key(|p| p.line);
+    Ok(report)
+}
+
+impl Outcome {
+    fn with_line(self, line: u64) -> (Outcome, u64) {
+        (self, line)
+    }
+}
+
+/// The columns a file of each kind must have.
+fn required(kind: Kind) -> &'static [&'static str] {
+    match kind {
+        Kind::Contracts => &["TYPE OF CONTRACT", "CONTRACT", "COMPANY", "SERVICE", "EXPIRATION", "CONTROLLER"],
+        Kind::State => &["TYPE OF CONTRACT", "CONTRACT", "PARENT", "COMPANY", "SERVICE", "EXPIRATION", "CONTROLLER"],
+        Kind::Costars => &["Company", "Expiration"],
+        Kind::Nigp => &["code", "category_friendly_name", "examples", "category", "parent_category"],
+    }
+}
+
+/// Combines what a row did to its contract and to everything around it.
+pub(crate) fn outcome(contract_created: bool, anything_added: bool) -> Outcome {
+    match (contract_created, anything_added) {
+        (true, _) => Outcome::Created,
+        (false, true) => Outcome::Updated,
+        (false, false) => Outcome::Unchanged,
+    }
+}
+
+pub(crate) type RowResult = Result<Outcome, DbErr>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_follow_the_original_formats() {
+        assert_eq!(parse_date("6/30/15", false), NaiveDate::from_ymd_opt(2015, 6, 30));
+        assert_eq!(parse_date("12/31/99", false), NaiveDate::from_ymd_opt(1999, 12, 31));
+        assert_eq!(parse_date("11/31/2015", false), None, "four digits and an impossible date");
+        assert_eq!(parse_date("Mo. To Mo.", false), None);
+        assert_eq!(parse_date("10.24/15", false), None);
+        assert_eq!(parse_date("6/30/2015", true), NaiveDate::from_ymd_opt(2015, 6, 30));
+        assert_eq!(parse_date("6/30/15", true), None);
+        assert_eq!(parse_date(" 6/30/15", false), None);
+    }
+}

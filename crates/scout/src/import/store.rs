@@ -1,0 +1,270 @@
+//! Find-or-create for every imported entity, matching on all of its attributes as the
+//! original's `get_or_create` did, so that importing a file twice changes nothing. Each returns
+//! whether it created something.
+
+use chrono::{NaiveDate, Utc};
+use model::entities::{
+    category, company, company_contact, contract, contract_company, contract_property, contract_type, line_item,
+};
+use sea_orm::sea_query::IntoCondition;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+
+use super::contacts::Contact;
+
+/// `column = value`, or `column IS NULL` for `None`.
+fn same<C: ColumnTrait, V: Into<sea_orm::Value>>(column: C, value: Option<V>) -> sea_orm::Condition {
+    match value {
+        Some(v) => column.eq(v).into_condition(),
+        None => column.is_null().into_condition(),
+    }
+}
+
+/// Who is importing (the CLI: nobody), for the audit columns.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Actor(pub Option<i32>);
+
+pub async fn contract_type(db: &impl ConnectionTrait, actor: Actor, name: &str) -> Result<i32, DbErr> {
+    if let Some(found) = contract_type::Entity::find().filter(contract_type::Column::Name.eq(name)).one(db).await? {
+        return Ok(found.id);
+    }
+    let now = Utc::now();
+    let created = contract_type::ActiveModel {
+        name: Set(name.to_owned()),
+        allow_opportunities: Set(false),
+        managed_by_conductor: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        created_by: Set(actor.0),
+        updated_by: Set(actor.0),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(created.id)
+}
+
+pub async fn company(db: &impl ConnectionTrait, actor: Actor, name: &str) -> Result<(i32, bool), DbErr> {
+    if let Some(found) = company::Entity::find().filter(company::Column::Name.eq(name)).one(db).await? {
+        return Ok((found.id, false));
+    }
+    let now = Utc::now();
+    let created = company::ActiveModel {
+        name: Set(name.to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        created_by: Set(actor.0),
+        updated_by: Set(actor.0),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok((created.id, true))
+}
+
+/// What identifies an imported contract.
+#[derive(Debug, Clone, Default)]
+pub struct ContractKey {
+    pub contract_type_id: Option<i32>,
+    pub expiration: Option<NaiveDate>,
+    pub financial_id: Option<String>,
+    pub description: Option<String>,
+    pub href: Option<String>,
+}
+
+pub async fn contract(db: &impl ConnectionTrait, actor: Actor, key: &ContractKey) -> Result<(i32, bool), DbErr> {
+    let found = contract::Entity::find()
+        .filter(same(contract::Column::ContractTypeId, key.contract_type_id))
+        .filter(same(contract::Column::ExpirationDate, key.expiration))
+        .filter(same(contract::Column::FinancialId, key.financial_id.clone()))
+        .filter(same(contract::Column::Description, key.description.clone()))
+        .filter(same(contract::Column::ContractHref, key.href.clone()))
+        .one(db)
+        .await?;
+    if let Some(found) = found {
+        return Ok((found.id, false));
+    }
+    let now = Utc::now();
+    let created = contract::ActiveModel {
+        financial_id: Set(key.financial_id.clone()),
+        expiration_date: Set(key.expiration),
+        description: Set(key.description.clone()),
+        contract_href: Set(key.href.clone()),
+        document_id: Set(None),
+        contract_type_id: Set(key.contract_type_id),
+        department_id: Set(None),
+        is_archived: Set(false),
+        is_visible: Set(true),
+        parent_id: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        created_by: Set(actor.0),
+        updated_by: Set(actor.0),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok((created.id, true))
+}
+
+pub async fn link(db: &impl ConnectionTrait, actor: Actor, contract_id: i32, company_id: i32) -> Result<bool, DbErr> {
+    if contract_company::Entity::find_by_id((contract_id, company_id)).one(db).await?.is_some() {
+        return Ok(false);
+    }
+    let now = Utc::now();
+    contract_company::ActiveModel {
+        contract_id: Set(contract_id),
+        company_id: Set(company_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        created_by: Set(actor.0),
+        updated_by: Set(actor.0),
+    }
+    .insert(db)
+    .await?;
+    Ok(true)
+}
+
+pub async fn property(
+    db: &impl ConnectionTrait,
+    actor: Actor,
+    contract_id: i32,
+    key: &str,
+    value: Option<&str>,
+) -> Result<bool, DbErr> {
+    let found = contract_property::Entity::find()
+        .filter(contract_property::Column::ContractId.eq(contract_id))
+        .filter(contract_property::Column::Key.eq(key))
+        .filter(same(contract_property::Column::Value, value))
+        .one(db)
+        .await?;
+    if found.is_some() {
+        return Ok(false);
+    }
+    let now = Utc::now();
+    contract_property::ActiveModel {
+        contract_id: Set(contract_id),
+        key: Set(key.to_owned()),
+        value: Set(value.map(str::to_owned)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        created_by: Set(actor.0),
+        updated_by: Set(actor.0),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(true)
+}
+
+pub async fn contact(db: &impl ConnectionTrait, actor: Actor, company_id: i32, c: &Contact) -> Result<bool, DbErr> {
+    use company_contact::Column as Col;
+    let found = company_contact::Entity::find()
+        .filter(Col::CompanyId.eq(company_id))
+        .filter(same(Col::FirstName, c.first_name.clone()))
+        .filter(same(Col::LastName, c.last_name.clone()))
+        .filter(same(Col::Addr1, c.addr1.clone()))
+        .filter(same(Col::City, c.city.clone()))
+        .filter(same(Col::State, c.state.clone()))
+        .filter(same(Col::ZipCode, c.zip_code.clone()))
+        .filter(same(Col::PhoneNumber, c.phone_number.clone()))
+        .filter(same(Col::FaxNumber, c.fax_number.clone()))
+        .filter(same(Col::Email, c.email.clone()))
+        .one(db)
+        .await?;
+    if found.is_some() {
+        return Ok(false);
+    }
+    let now = Utc::now();
+    company_contact::ActiveModel {
+        company_id: Set(company_id),
+        first_name: Set(c.first_name.clone()),
+        last_name: Set(c.last_name.clone()),
+        addr1: Set(c.addr1.clone()),
+        addr2: Set(None),
+        city: Set(c.city.clone()),
+        state: Set(c.state.clone()),
+        zip_code: Set(c.zip_code.clone()),
+        phone_number: Set(c.phone_number.clone()),
+        fax_number: Set(c.fax_number.clone()),
+        email: Set(c.email.clone()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        created_by: Set(actor.0),
+        updated_by: Set(actor.0),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(true)
+}
+
+pub async fn line_item(
+    db: &impl ConnectionTrait,
+    actor: Actor,
+    contract_id: i32,
+    description: &str,
+) -> Result<bool, DbErr> {
+    let found = line_item::Entity::find()
+        .filter(line_item::Column::ContractId.eq(contract_id))
+        .filter(line_item::Column::Description.eq(description))
+        .one(db)
+        .await?;
+    if found.is_some() {
+        return Ok(false);
+    }
+    let now = Utc::now();
+    line_item::ActiveModel {
+        contract_id: Set(contract_id),
+        description: Set(description.to_owned()),
+        percentage: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        created_by: Set(actor.0),
+        updated_by: Set(actor.0),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(true)
+}
+
+/// An NIGP category, identified by all of its attributes.
+#[derive(Debug, Clone, Default)]
+pub struct Category {
+    pub nigp_codes: String,
+    pub category: Option<String>,
+    pub subcategory: Option<String>,
+    pub friendly_name: Option<String>,
+    pub examples: Option<String>,
+}
+
+pub async fn category(db: &impl ConnectionTrait, actor: Actor, c: &Category) -> Result<bool, DbErr> {
+    use category::Column as Col;
+    let found = category::Entity::find()
+        .filter(Col::NigpCodes.eq(c.nigp_codes.clone()))
+        .filter(same(Col::Category, c.category.clone()))
+        .filter(same(Col::Subcategory, c.subcategory.clone()))
+        .filter(same(Col::CategoryFriendlyName, c.friendly_name.clone()))
+        .filter(same(Col::Examples, c.examples.clone()))
+        .one(db)
+        .await?;
+    if found.is_some() {
+        return Ok(false);
+    }
+    let now = Utc::now();
+    category::ActiveModel {
+        nigp_codes: Set(c.nigp_codes.clone()),
+        category: Set(c.category.clone()),
+        subcategory: Set(c.subcategory.clone()),
+        category_friendly_name: Set(c.friendly_name.clone()),
+        examples: Set(c.examples.clone()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        created_by: Set(actor.0),
+        updated_by: Set(actor.0),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(true)
+}

@@ -1,0 +1,2 @@
+//! Scout: the city's contracts.
+pub mod import;
