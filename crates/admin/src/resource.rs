@@ -53,6 +53,9 @@ impl Field {
     pub fn email(name: &'static str, label: &'static str) -> Field {
         Field { kind: FieldKind::Email, ..Field::text(name, label) }
     }
+    pub fn textarea(name: &'static str, label: &'static str) -> Field {
+        Field { kind: FieldKind::TextArea, ..Field::text(name, label) }
+    }
     pub fn checkbox(name: &'static str, label: &'static str) -> Field {
         Field { kind: FieldKind::Checkbox, ..Field::text(name, label) }
     }

@@ -181,3 +181,35 @@ async fn accepted_domains_let_their_staff_sign_up() {
     let clerk = user::Entity::find().filter(user::Column::Email.eq("clerk@county.example")).one(&app.state.db).await;
     assert!(clerk.expect("q").is_some(), "staff of an accepted domain get an account");
 }
+
+#[tokio::test]
+async fn contract_types_say_where_opportunities_may_be_posted() {
+    let Some(app) = TestApp::new(Backend::Sqlite, &[]).await else { return };
+    let admin = Browser::sign_in_as(&app, "admin@example.org", &[Role::Admin]).await;
+    let list = admin.get("/admin/contract-types/").await;
+    assert!(list.body.contains("13 results") && list.body.contains("COSTARS"), "the original's types are seeded");
+    use model::entities::contract_type;
+    let county = contract_type::Entity::find()
+        .filter(contract_type::Column::Name.eq("County"))
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("seeded");
+    assert!(!county.allow_opportunities);
+    let saved = admin
+        .post(
+            &format!("/admin/contract-types/{}/edit", county.id),
+            &[
+                ("name", "County"),
+                ("allow_opportunities", "on"),
+                ("opportunity_response_instructions", "Submit via the county portal."),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let county = contract_type::Entity::find_by_id(county.id).one(&app.state.db).await.expect("q").expect("row");
+    assert!(county.allow_opportunities && !county.managed_by_conductor);
+    assert_eq!(county.opportunity_response_instructions.as_deref(), Some("Submit via the county portal."));
+    let audit = admin.get("/admin/audit/").await;
+    assert!(audit.body.contains("allow_opportunities"), "{}", audit.body);
+}

@@ -1,6 +1,7 @@
 //! Every resource the back-office manages. A wing that brings a table adds its resource here.
 
 mod accepted_domains;
+mod contract_types;
 mod departments;
 mod users;
 
@@ -8,8 +9,8 @@ use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 
 use crate::resource::AdminResource;
 
-static RESOURCES: [&dyn AdminResource; 3] =
-    [&departments::Departments, &accepted_domains::AcceptedDomains, &users::Users];
+static RESOURCES: [&dyn AdminResource; 4] =
+    [&departments::Departments, &accepted_domains::AcceptedDomains, &users::Users, &contract_types::ContractTypes];
 
 pub fn all() -> &'static [&'static dyn AdminResource] {
     &RESOURCES
