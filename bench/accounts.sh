@@ -40,7 +40,7 @@ run admin-departments -H "Cookie: $cookie" "$base/admin/departments/"
 echo "peak RSS (VmHWM): $(awk '/VmHWM/ {print $2, $3}' /proc/$pid/status)" | tee "$out/accounts-rss.txt"
 
 # Password sign-in: set one, then time five sign-ins (the throttle allows five per 15 minutes).
-pw='a long benchmark passphrase'
+pw='a long evaluation passphrase'
 curl -s -o /dev/null -H "Cookie: $cookie" -H "Origin: $base" --data-urlencode "password=$pw" --data-urlencode "confirm=$pw" "$base/profile/password"
 echo "== password sign-in, 5 sequential requests (seconds)" | tee "$out/accounts-password.txt"
 for _ in 1 2 3 4 5; do
