@@ -8,6 +8,7 @@ mod m20261122_000003_files;
 mod m20261122_000004_sessions;
 mod m20261122_000005_accounts;
 mod m20261122_000006_scout;
+mod m20261122_000007_search;
 
 use std::time::Duration;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_sessions::Migration),
             Box::new(m20261122_000005_accounts::Migration),
             Box::new(m20261122_000006_scout::Migration),
+            Box::new(m20261122_000007_search::Migration),
         ]
     }
 }

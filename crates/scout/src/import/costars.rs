@@ -103,5 +103,5 @@ pub(crate) async fn row(
     if !contact.is_empty() {
         added |= store::contact(db, actor, company_id, &contact).await?;
     }
-    Ok(outcome(created, added))
+    Ok(outcome(report, contract_id, created, added))
 }

@@ -78,6 +78,9 @@ pub struct Report {
     pub unchanged: u64,
     pub skipped: u64,
     pub problems: Vec<Problem>,
+    /// Contracts this import created or changed, to re-index before the transaction commits.
+    #[serde(skip)]
+    pub(crate) touched: std::collections::BTreeSet<i32>,
 }
 
 impl Report {
@@ -166,6 +169,10 @@ pub async fn import(
         }
         progress(u64::try_from(done).unwrap_or(u64::MAX) + 1, total);
     }
+    // The search index changes in the same transaction as the contracts it describes.
+    for id in &report.touched {
+        crate::search::reindex(&txn, *id).await?;
+    }
     txn.commit().await?;
     report.problems.sort_by_key(|p| p.line);
     Ok(report)
@@ -187,8 +194,12 @@ fn required(kind: Kind) -> &'static [&'static str] {
     }
 }
 
-/// Combines what a row did to its contract and to everything around it.
-pub(crate) fn outcome(contract_created: bool, anything_added: bool) -> Outcome {
+/// Combines what a row did to contract `id` and to everything around it, and notes the contract
+/// for re-indexing if anything changed.
+pub(crate) fn outcome(report: &mut Report, id: i32, contract_created: bool, anything_added: bool) -> Outcome {
+    if contract_created || anything_added {
+        report.touched.insert(id);
+    }
     match (contract_created, anything_added) {
         (true, _) => Outcome::Created,
         (false, true) => Outcome::Updated,

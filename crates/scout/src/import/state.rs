@@ -35,5 +35,5 @@ pub(crate) async fn row(db: &impl ConnectionTrait, actor: Actor, row: &Row, repo
     let parent = store::property(db, actor, contract_id, "Parent Number", row.get("PARENT")).await?;
     let number = store::property(db, actor, contract_id, "Contract Number", row.get("CONTRACT")).await?;
     let company_side = xdrive::company_side(db, actor, contract_id, company, row).await?;
-    Ok(outcome(created, parent || number || company_side))
+    Ok(outcome(report, contract_id, created, parent || number || company_side))
 }

@@ -48,5 +48,5 @@ pub(crate) async fn row(db: &impl ConnectionTrait, actor: Actor, row: &Row, repo
     let (contract_id, created) = store::contract(db, actor, &key).await?;
     let spec = store::property(db, actor, contract_id, "Spec Number", row.get("CONTRACT")).await?;
     let company_side = company_side(db, actor, contract_id, company, row).await?;
-    Ok(outcome(created, spec || company_side))
+    Ok(outcome(report, contract_id, created, spec || company_side))
 }

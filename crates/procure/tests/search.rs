@@ -1,0 +1,165 @@
+//! Contract search on SQLite (FTS5) and PostgreSQL (tsvector): the query language, filters,
+//! ranking, paging, "found in" and highlighted passages, and an index that is never stale.
+
+mod common;
+
+use common::{Backend, TestApp};
+use scout::import::{self, Actor, Kind};
+use scout::search::{self, Field, Request, Results};
+
+const HEADER: &str = "TYPE OF CONTRACT,CONTRACT,PA,COMPANY,SERVICE,EXPIRATION,CONTROLLER,ADDRESS1,ADDRESS2,E-MAIL ADDRESS,CONTACT,PHONE #,FAX #,NOTES";
+
+async fn load(app: &TestApp, name: &str, rows: &[String]) {
+    let text = format!("{HEADER}\r{}\r", rows.join("\r"));
+    let report = import::import(&app.state.db, Actor(None), Kind::Contracts, name, text.as_bytes(), &|_, _| {})
+        .await
+        .expect("import");
+    assert_eq!(report.skipped, 0, "{:?}", report.problems);
+}
+
+fn row(kind: &str, company: &str, service: &str, expires: &str, controller: &str) -> String {
+    format!("{kind},S-{controller},,\"{company}\",\"{service}\",{expires},{controller},,,,,,,")
+}
+
+async fn find(app: &TestApp, q: &str) -> Results {
+    run(app, Request { q: q.into(), ..Request::default() }).await
+}
+
+async fn run(app: &TestApp, mut req: Request) -> Results {
+    req.today = chrono::NaiveDate::from_ymd_opt(2026, 11, 22);
+    search::search(&app.state.db, &req).await.unwrap_or_else(|e| panic!("{:?}: {e}", req.q))
+}
+
+async fn description_of(app: &TestApp, id: i32) -> String {
+    use sea_orm::EntityTrait;
+    model::entities::contract::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("row")
+        .description
+        .unwrap_or_default()
+}
+
+async fn descriptions(app: &TestApp, r: &Results) -> Vec<String> {
+    let mut out = Vec::new();
+    for h in &r.hits {
+        out.push(description_of(app, h.contract_id).await);
+    }
+    out
+}
+
+async fn the_query_language_filters_and_passages(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    load(
+        &app,
+        "city.csv",
+        &[
+            row("County", "ACME FIRE EQUIPMENT", "FIRE PROTECTIVE GEAR", "6/30/30", "1001"),
+            row("A-BID", "BLUE TRUCKS INC", "SNOW PLOW TRUCKS", "6/30/30", "1002"),
+            row("A-BID", "GREEN OFFICE SUPPLY & <CO>", "OFFICE FURNITURE", "1/1/10", "1003"),
+            row("B-BID", "RED TRUCKS LLC", "DUMP TRUCKS AND PARTS", "6/30/30", "1004"),
+        ],
+    )
+    .await;
+
+    let fire = find(&app, "fire").await;
+    assert_eq!(fire.total, 1);
+    assert_eq!(fire.hits[0].found_in, "company name");
+    assert!(fire.hits[0].snippet.contains("<mark>"), "{:?}", fire.hits[0]);
+
+    // AND by default, OR, exclusion, phrases.
+    assert_eq!(descriptions(&app, &find(&app, "trucks snow").await).await, ["SNOW PLOW TRUCKS"]);
+    assert_eq!(find(&app, "trucks").await.total, 2);
+    assert_eq!(find(&app, "plow OR dump").await.total, 2);
+    assert_eq!(descriptions(&app, &find(&app, "trucks -snow").await).await, ["DUMP TRUCKS AND PARTS"]);
+    assert_eq!(find(&app, "\"protective gear\"").await.total, 1);
+    assert_eq!(find(&app, "\"gear protective\"").await.total, 0);
+
+    // Expired contracts only when asked for.
+    assert_eq!(find(&app, "furniture").await.total, 0);
+    let with_expired = run(&app, Request { q: "furniture".into(), include_expired: true, ..Request::default() }).await;
+    assert_eq!(with_expired.total, 1);
+    // The company's "& <CO>" comes back escaped, never as markup.
+    let supply = run(&app, Request { q: "supply".into(), include_expired: true, ..Request::default() }).await;
+    assert_eq!(supply.total, 1);
+    let snippet = supply.hits[0].snippet.replace("<mark>", "").replace("</mark>", "");
+    let unescaped = snippet.replace("&amp;", "").replace("&lt;", "").replace("&gt;", "");
+    assert!(!snippet.contains('<') && !unescaped.contains('&'), "{:?}", supply.hits[0]);
+
+    // A controller number matches directly, first.
+    let by_number = find(&app, "1002").await;
+    assert_eq!(by_number.hits[0].found_in, "controller number");
+    assert_eq!(description_of(&app, by_number.hits[0].contract_id).await, "SNOW PLOW TRUCKS");
+
+    // Fields to search in.
+    let only_descriptions =
+        run(&app, Request { q: "fire".into(), fields: vec![Field::Description], ..Request::default() }).await;
+    assert_eq!(only_descriptions.total, 1);
+    assert_eq!(only_descriptions.hits[0].found_in, "description");
+    let only_items = run(&app, Request { q: "fire".into(), fields: vec![Field::LineItem], ..Request::default() }).await;
+    assert_eq!(only_items.total, 0);
+
+    // Contract type filter.
+    let a_bid = model::entities::contract_type::Entity::find_by_name(&app, "A-BID").await;
+    let typed = run(&app, Request { q: "trucks".into(), contract_type: Some(a_bid), ..Request::default() }).await;
+    assert_eq!(descriptions(&app, &typed).await, ["SNOW PLOW TRUCKS"]);
+
+    // Malformed input never errors.
+    for junk in
+        ["\"", "OR", "-", "- -trucks", "((( ***", "NEAR(a b)", "\\", "'; DROP TABLE contracts; --", &"x ".repeat(5_000)]
+    {
+        let r = find(&app, junk).await;
+        assert!(r.total <= 4, "{junk:?}");
+    }
+}
+on_both_backends!(the_query_language_filters_and_passages);
+
+trait FindByName {
+    async fn find_by_name(app: &TestApp, name: &str) -> i32;
+}
+
+impl FindByName for model::entities::contract_type::Entity {
+    async fn find_by_name(app: &TestApp, name: &str) -> i32 {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        model::entities::contract_type::Entity::find()
+            .filter(model::entities::contract_type::Column::Name.eq(name))
+            .one(&app.state.db)
+            .await
+            .expect("q")
+            .expect("type")
+            .id
+    }
+}
+
+async fn results_are_paged_and_the_index_is_never_stale(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let rows: Vec<String> = (0..60)
+        .map(|i| {
+            row(
+                "County",
+                &format!("WIDGET MAKER {i}"),
+                &format!("WIDGETS LOT {i}"),
+                "6/30/30",
+                &format!("{}", 5000 + i),
+            )
+        })
+        .collect();
+    load(&app, "widgets.csv", &rows).await;
+    let first = find(&app, "widgets").await;
+    assert_eq!((first.total, first.pages, first.hits.len()), (60, 2, 50));
+    let second = run(&app, Request { q: "widgets".into(), page: 2, ..Request::default() }).await;
+    assert_eq!(second.hits.len(), 10);
+    let mut all: Vec<i32> = first.hits.iter().chain(&second.hits).map(|h| h.contract_id).collect();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len(), 60, "pages do not overlap");
+
+    // A second file adds a company to an existing contract: found at once by the new name.
+    assert_eq!(find(&app, "zanzibar").await.total, 0);
+    load(&app, "more.csv", &[row("County", "ZANZIBAR SUPPLY", "WIDGETS LOT 7", "6/30/30", "5007")]).await;
+    let found = find(&app, "zanzibar").await;
+    assert_eq!(found.total, 1);
+    assert_eq!(description_of(&app, found.hits[0].contract_id).await, "WIDGETS LOT 7");
+}
+on_both_backends!(results_are_paged_and_the_index_is_never_stale);

@@ -1,0 +1,394 @@
+//! Contract search on both databases behind one interface: PostgreSQL full-text search over a
+//! weighted `tsvector`, SQLite FTS5. The index (`contract_search`) is rewritten by [`reindex`]
+//! in the same transaction as any change to a contract, so a search never shows stale data.
+
+pub mod query;
+
+use chrono::NaiveDate;
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
+use serde::Serialize;
+
+pub use query::Parsed;
+
+/// Results per page.
+pub const PER_PAGE: u64 = 50;
+
+/// Where a search may look. Empty means everywhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Company,
+    Description,
+    LineItem,
+    Property,
+    Controller,
+}
+
+impl Field {
+    pub const ALL: [Field; 5] =
+        [Field::Company, Field::Description, Field::LineItem, Field::Property, Field::Controller];
+
+    pub fn parse(name: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Company => "company",
+            Field::Description => "description",
+            Field::LineItem => "line_item",
+            Field::Property => "property",
+            Field::Controller => "controller",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Company => "company name",
+            Field::Description => "description",
+            Field::LineItem => "line item",
+            Field::Property => "contract property",
+            Field::Controller => "controller number",
+        }
+    }
+
+    /// The index column, for the fields that have one.
+    fn column(self) -> Option<&'static str> {
+        match self {
+            Field::Company => Some("company"),
+            Field::Description => Some("description"),
+            Field::LineItem => Some("line_items"),
+            Field::Property => Some("properties"),
+            Field::Controller => None,
+        }
+    }
+}
+
+/// Index columns in the order of preference for "found in".
+const COLUMNS: [(Field, &str); 4] = [
+    (Field::Company, "company"),
+    (Field::Description, "description"),
+    (Field::LineItem, "line_items"),
+    (Field::Property, "properties"),
+];
+
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub q: String,
+    pub fields: Vec<Field>,
+    pub contract_type: Option<i32>,
+    pub department: Option<i32>,
+    pub include_expired: bool,
+    pub include_archived: bool,
+    /// From 1.
+    pub page: u64,
+    /// Contracts that expired before this day are expired (the display time zone's today).
+    pub today: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub contract_id: i32,
+    /// The field the search matched in.
+    pub found_in: &'static str,
+    /// A passage of that field, HTML-escaped, with matches in `<mark>`.
+    pub snippet: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Results {
+    pub hits: Vec<Hit>,
+    pub total: u64,
+    pub page: u64,
+    pub pages: u64,
+}
+
+/// Rewrites contract `id`'s row of the index from the contract and what hangs off it. Call it
+/// in the transaction that changed them.
+pub async fn reindex(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
+    let text = |sql: &str| Statement::from_sql_and_values(backend, sql, [Value::from(id)]);
+    let joined = |rows: Vec<sea_orm::QueryResult>| -> String {
+        rows.iter()
+            .filter_map(|r| r.try_get_by_index::<Option<String>>(0).ok().flatten())
+            .collect::<Vec<_>>()
+            .join(" ; ")
+    };
+    let ph = |n: usize| if backend == DbBackend::Postgres { format!("${n}") } else { "?".to_owned() };
+    let company = joined(
+        db.query_all_raw(text(&format!(
+            "SELECT co.name FROM companies co JOIN contract_companies cc ON cc.company_id = co.id \
+             WHERE cc.contract_id = {} ORDER BY co.name",
+            ph(1)
+        )))
+        .await?,
+    );
+    let description =
+        joined(db.query_all_raw(text(&format!("SELECT description FROM contracts WHERE id = {}", ph(1)))).await?);
+    let concat = if backend == DbBackend::Postgres {
+        "concat_ws(' ', description, manufacturer, model_number)"
+    } else {
+        "description || coalesce(' ' || manufacturer, '') || coalesce(' ' || model_number, '')"
+    };
+    let line_items = joined(
+        db.query_all_raw(text(&format!("SELECT {concat} FROM line_items WHERE contract_id = {} ORDER BY id", ph(1))))
+            .await?,
+    );
+    let prop = if backend == DbBackend::Postgres {
+        "concat_ws(': ', key, value)"
+    } else {
+        "key || coalesce(': ' || value, '')"
+    };
+    let properties = joined(
+        db.query_all_raw(text(&format!(
+            "SELECT {prop} FROM contract_properties WHERE contract_id = {} ORDER BY id",
+            ph(1)
+        )))
+        .await?,
+    );
+    let values = [Value::from(id), company.into(), description.into(), line_items.into(), properties.into()];
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "INSERT INTO contract_search (contract_id, company, description, line_items, properties, vector) \
+             VALUES ($1, $2, $3, $4, $5, \
+               setweight(to_tsvector('english', $2 || ' ' || $3), 'A') || \
+               setweight(to_tsvector('english', $4), 'B') || setweight(to_tsvector('english', $5), 'D')) \
+             ON CONFLICT (contract_id) DO UPDATE SET company = EXCLUDED.company, description = EXCLUDED.description, \
+               line_items = EXCLUDED.line_items, properties = EXCLUDED.properties, vector = EXCLUDED.vector"
+        }
+        _ => {
+            db.execute_raw(Statement::from_sql_and_values(
+                backend,
+                "DELETE FROM contract_search WHERE rowid = ?",
+                [Value::from(id)],
+            ))
+            .await?;
+            "INSERT INTO contract_search (rowid, company, description, line_items, properties) VALUES (?, ?, ?, ?, ?)"
+        }
+    };
+    db.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+    Ok(())
+}
+
+/// Removes contract `id` from the index (SQLite; PostgreSQL's row goes with the contract).
+pub async fn forget(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        let stmt = Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "DELETE FROM contract_search WHERE rowid = ?",
+            [Value::from(id)],
+        );
+        db.execute_raw(stmt).await?;
+    }
+    Ok(())
+}
+
+/// SQL for the filters on `c` (contracts), with their values appended to `values`.
+fn filters(req: &Request, backend: DbBackend, values: &mut Vec<Value>) -> String {
+    let mut sql = String::from(" AND c.is_visible");
+    let push = |values: &mut Vec<Value>, v: Value| {
+        values.push(v);
+        if backend == DbBackend::Postgres { format!("${}", values.len()) } else { "?".to_owned() }
+    };
+    if !req.include_archived {
+        sql.push_str(" AND NOT c.is_archived");
+    }
+    if !req.include_expired
+        && let Some(today) = req.today
+    {
+        let p = push(values, today.into());
+        sql.push_str(&format!(" AND (c.expiration_date IS NULL OR c.expiration_date >= {p})"));
+    }
+    if let Some(t) = req.contract_type {
+        let p = push(values, t.into());
+        sql.push_str(&format!(" AND c.contract_type_id = {p}"));
+    }
+    if let Some(d) = req.department {
+        let p = push(values, d.into());
+        sql.push_str(&format!(" AND c.department_id = {p}"));
+    }
+    sql
+}
+
+fn count(row: Option<sea_orm::QueryResult>) -> u64 {
+    row.and_then(|r| r.try_get_by_index::<i64>(0).ok()).and_then(|n| u64::try_from(n).ok()).unwrap_or(0)
+}
+
+fn wanted(req: &Request, field: Field) -> bool {
+    req.fields.is_empty() || req.fields.contains(&field)
+}
+
+/// Runs a search. Malformed input finds nothing rather than failing.
+pub async fn search(db: &impl ConnectionTrait, req: &Request) -> Result<Results, DbErr> {
+    let backend = db.get_database_backend();
+    let page = req.page.max(1);
+    let offset = (page - 1) * PER_PAGE;
+
+    // An exact controller number comes first.
+    let mut exact: Vec<i32> = Vec::new();
+    let controller = req.q.trim();
+    if wanted(req, Field::Controller) && !controller.is_empty() && controller.len() <= 64 {
+        let mut values = vec![Value::from(controller.to_owned())];
+        let p1 = if backend == DbBackend::Postgres { "$1" } else { "?" };
+        let sql = format!(
+            "SELECT c.id FROM contracts c WHERE c.financial_id = {p1}{} ORDER BY c.id",
+            filters(req, backend, &mut values)
+        );
+        for row in db.query_all_raw(Statement::from_sql_and_values(backend, &sql, values)).await? {
+            exact.push(row.try_get_by_index(0)?);
+        }
+    }
+    let parsed = Parsed::parse(&req.q);
+    let columns: Vec<&str> = Field::ALL.iter().filter(|f| wanted(req, **f)).filter_map(|f| f.column()).collect();
+    let searchable = !parsed.is_empty() && !columns.is_empty();
+    let exact_total = u64::try_from(exact.len()).unwrap_or(0);
+    let mut hits: Vec<Hit> = exact
+        .iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(PER_PAGE).unwrap_or(50))
+        .map(|id| Hit { contract_id: *id, found_in: Field::Controller.label(), snippet: escape(controller) })
+        .collect();
+    let mut total = exact_total;
+    if searchable {
+        let not_exact = if exact.is_empty() {
+            String::new()
+        } else {
+            format!(" AND c.id NOT IN ({})", exact.iter().map(i32::to_string).collect::<Vec<_>>().join(","))
+        };
+        let (matcher, rank, order, mut values) = match backend {
+            DbBackend::Postgres => {
+                let vector = if columns.len() == 4 {
+                    "s.vector".to_owned()
+                } else {
+                    format!(
+                        "to_tsvector('english', concat_ws(' ', {}))",
+                        columns.iter().map(|c| format!("s.{c}")).collect::<Vec<_>>().join(", ")
+                    )
+                };
+                (
+                    format!("{vector} @@ websearch_to_tsquery('english', $1)"),
+                    format!("ts_rank({vector}, websearch_to_tsquery('english', $1))"),
+                    "DESC",
+                    vec![Value::from(parsed.websearch())],
+                )
+            }
+            _ => {
+                let expr = if columns.len() == 4 {
+                    parsed.fts5()
+                } else {
+                    format!("{{{}}} : ({})", columns.join(" "), parsed.fts5())
+                };
+                (
+                    "contract_search MATCH ?".to_owned(),
+                    "bm25(contract_search, 10.0, 10.0, 4.0, 1.0)".to_owned(),
+                    "ASC",
+                    vec![Value::from(expr)],
+                )
+            }
+        };
+        let from = match backend {
+            DbBackend::Postgres => "contract_search s JOIN contracts c ON c.id = s.contract_id",
+            _ => "contract_search JOIN contracts c ON c.id = contract_search.rowid",
+        };
+        let filter_sql = filters(req, backend, &mut values);
+        let where_sql = format!("{matcher}{filter_sql}{not_exact}");
+        let counted = db
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                format!("SELECT COUNT(*) FROM {from} WHERE {where_sql}"),
+                values.clone(),
+            ))
+            .await?;
+        let fts_total = count(counted);
+        total += fts_total;
+        let shown = u64::try_from(hits.len()).unwrap_or(0);
+        let fts_offset = offset.saturating_sub(exact_total);
+        let fts_limit = PER_PAGE - shown;
+        if fts_limit > 0 {
+            let sql = format!(
+                "SELECT c.id FROM {from} WHERE {where_sql} ORDER BY {rank} {order}, c.id LIMIT {fts_limit} OFFSET {fts_offset}"
+            );
+            let mut ids = Vec::new();
+            for row in db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await? {
+                ids.push(row.try_get_by_index::<i32>(0)?);
+            }
+            hits.extend(explain(db, &parsed, &columns, &ids).await?);
+        }
+    }
+    let pages = total.div_ceil(PER_PAGE).max(1);
+    Ok(Results { hits, total, page, pages })
+}
+
+/// For each hit (in order): the first field it matched in, and a highlighted passage of it.
+async fn explain(db: &impl ConnectionTrait, parsed: &Parsed, columns: &[&str], ids: &[i32]) -> Result<Vec<Hit>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let backend = db.get_database_backend();
+    let id_list = ids.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
+    let mut found: std::collections::HashMap<i32, (Field, String)> = std::collections::HashMap::new();
+    for (index, (field, column)) in COLUMNS.iter().enumerate() {
+        if !columns.contains(column) {
+            continue;
+        }
+        let (sql, value) = match backend {
+            DbBackend::Postgres => (
+                format!(
+                    "SELECT s.contract_id, ts_headline('english', s.{column}, q, \
+                       'StartSel=\u{1}, StopSel=\u{2}, MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=\" … \"') \
+                     FROM contract_search s, websearch_to_tsquery('english', $1) q \
+                     WHERE s.contract_id IN ({id_list}) AND to_tsvector('english', s.{column}) @@ q"
+                ),
+                Value::from(parsed.websearch()),
+            ),
+            _ => (
+                format!(
+                    "SELECT rowid, snippet(contract_search, {index}, char(1), char(2), '…', 16) FROM contract_search \
+                     WHERE contract_search MATCH ? AND rowid IN ({id_list})"
+                ),
+                Value::from(format!("{{{column}}} : ({})", parsed.fts5())),
+            ),
+        };
+        for row in db.query_all_raw(Statement::from_sql_and_values(backend, sql, [value])).await? {
+            let id: i32 = row.try_get_by_index(0)?;
+            let passage: String = row.try_get_by_index(1)?;
+            found.entry(id).or_insert((*field, passage));
+        }
+    }
+    Ok(ids
+        .iter()
+        .map(|id| match found.remove(id) {
+            Some((field, passage)) => Hit { contract_id: *id, found_in: field.label(), snippet: highlight(&passage) },
+            // Matched through stemming across fields; nothing single to show.
+            None => Hit { contract_id: *id, found_in: "several fields", snippet: String::new() },
+        })
+        .collect())
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The databases mark matches with \x01…\x02 around raw text; escape the text, then mark.
+fn highlight(passage: &str) -> String {
+    escape(passage).replace('\u{1}', "<mark>").replace('\u{2}', "</mark>")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passages_are_escaped_before_they_are_marked() {
+        assert_eq!(super::highlight("<b>\u{1}fire\u{2}</b> & co"), "&lt;b&gt;<mark>fire</mark>&lt;/b&gt; &amp; co");
+    }
+}

@@ -1,0 +1,156 @@
+//! The search box's language, parsed once for both databases: words are AND-ed, `OR` between
+//! two terms makes either do, `"quoted words"` are a phrase, `-word` excludes. Anything else
+//! (stray quotes, operators alone, punctuation, 10 KB of text) is tolerated, never an error.
+
+/// A word, or several that must appear together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term(pub Vec<String>);
+
+/// A parsed search: every group must match (a group matches when any of its terms does), and
+/// no excluded term may.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Parsed {
+    pub groups: Vec<Vec<Term>>,
+    pub excluded: Vec<Term>,
+}
+
+/// Longer input is cut: no real search needs more.
+const MAX_CHARS: usize = 500;
+const MAX_TERMS: usize = 32;
+
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+}
+
+impl Parsed {
+    pub fn parse(input: &str) -> Parsed {
+        let input: String = input.chars().take(MAX_CHARS).collect();
+        let mut parsed = Parsed::default();
+        let mut pending_or = false;
+        let mut chars = input.chars().peekable();
+        let mut count = 0;
+        while let Some(&c) = chars.peek() {
+            if c.is_whitespace() {
+                chars.next();
+                continue;
+            }
+            let negated = c == '-';
+            if negated {
+                chars.next();
+            }
+            let raw: String = if chars.peek() == Some(&'"') {
+                chars.next();
+                let phrase: String = chars.by_ref().take_while(|&c| c != '"').collect();
+                phrase
+            } else {
+                let mut word = String::new();
+                while let Some(&c) = chars.peek() {
+                    if c.is_whitespace() || c == '"' {
+                        break;
+                    }
+                    word.push(c);
+                    chars.next();
+                }
+                if !negated && word.eq_ignore_ascii_case("or") {
+                    pending_or = !parsed.groups.is_empty();
+                    continue;
+                }
+                word
+            };
+            let term = Term(words(&raw));
+            if term.0.is_empty() {
+                continue;
+            }
+            count += 1;
+            if count > MAX_TERMS {
+                break;
+            }
+            if negated {
+                parsed.excluded.push(term);
+                pending_or = false;
+            } else if pending_or {
+                if let Some(last) = parsed.groups.last_mut() {
+                    last.push(term);
+                }
+                pending_or = false;
+            } else {
+                parsed.groups.push(vec![term]);
+            }
+        }
+        parsed
+    }
+
+    /// Nothing to look for: no positive term (an exclusion alone finds nothing, on purpose).
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    /// An FTS5 MATCH expression: every term quoted, so nothing the user typed is syntax.
+    pub fn fts5(&self) -> String {
+        let quote = |t: &Term| format!("\"{}\"", t.0.join(" ").replace('"', "\"\""));
+        let groups: Vec<String> = self
+            .groups
+            .iter()
+            .map(|g| {
+                let alts: Vec<String> = g.iter().map(quote).collect();
+                if alts.len() == 1 { alts[0].clone() } else { format!("({})", alts.join(" OR ")) }
+            })
+            .collect();
+        let mut expr = groups.join(" AND ");
+        for ex in &self.excluded {
+            expr = format!("({expr}) NOT {}", quote(ex));
+        }
+        expr
+    }
+
+    /// The same search for PostgreSQL's `websearch_to_tsquery`, rebuilt from the parsed terms so
+    /// that it means exactly what the FTS5 expression means.
+    pub fn websearch(&self) -> String {
+        let show = |t: &Term| if t.0.len() == 1 { t.0[0].clone() } else { format!("\"{}\"", t.0.join(" ")) };
+        let mut parts: Vec<String> =
+            self.groups.iter().map(|g| g.iter().map(show).collect::<Vec<_>>().join(" or ")).collect();
+        parts.extend(self.excluded.iter().map(|t| format!("-{}", show(t))));
+        parts.join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(words: &[&str]) -> Term {
+        Term(words.iter().map(|w| (*w).to_owned()).collect())
+    }
+
+    #[test]
+    fn words_phrases_or_and_exclusion() {
+        let p = Parsed::parse(r#"Fire "protective gear" OR boots -county"#);
+        assert_eq!(p.groups, vec![vec![t(&["fire"])], vec![t(&["protective", "gear"]), t(&["boots"])]]);
+        assert_eq!(p.excluded, vec![t(&["county"])]);
+        assert_eq!(p.fts5(), r#"("fire" AND ("protective gear" OR "boots")) NOT "county""#);
+        assert_eq!(p.websearch(), r#"fire "protective gear" or boots -county"#);
+    }
+
+    #[test]
+    fn punctuation_makes_phrases_and_junk_is_dropped() {
+        assert_eq!(Parsed::parse("A-070-09").groups, vec![vec![t(&["a", "070", "09"])]]);
+        for junk in ["", "\"", "\"\"\"", "OR", "or or", "- -", "&&& |||", "(((", "*", "NEAR(a b)"] {
+            let p = Parsed::parse(junk);
+            assert!(p.fts5().chars().filter(|c| *c == '"').count() % 2 == 0, "{junk}: {}", p.fts5());
+            if junk == "NEAR(a b)" {
+                assert_eq!(p.groups.len(), 2);
+            } else {
+                assert!(p.is_empty(), "{junk:?} → {p:?}");
+            }
+        }
+        assert!(Parsed::parse("-county").is_empty(), "an exclusion alone finds nothing");
+        assert_eq!(Parsed::parse("unbalanced \"quote here").groups.len(), 2);
+    }
+
+    #[test]
+    fn very_long_input_is_cut() {
+        let long = "word ".repeat(2_000);
+        let p = Parsed::parse(&long);
+        assert_eq!(p.groups.len(), MAX_TERMS);
+    }
+}
