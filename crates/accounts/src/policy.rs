@@ -43,6 +43,7 @@ pub enum Action {
     Create,
     Edit,
     Delete,
+    Follow,
 }
 
 /// Parts of the back-office, each with its own rule.
@@ -65,6 +66,11 @@ pub enum Resource {
     /// The admin index page: anyone who may see some part of the back-office.
     AdminHome,
     Admin(AdminArea),
+    /// A public contract: anyone may view it; any signed-in user may follow it (the original
+    /// forgot `county` users) and keep private notes on it.
+    Contract,
+    /// A signed-in user's own private note on a contract.
+    ContractNote,
 }
 
 impl CurrentUser {
@@ -83,6 +89,9 @@ impl CurrentUser {
 
 /// Whether `user` (None: anonymous) may do `action` on `resource`.
 pub fn can(user: Option<&CurrentUser>, action: Action, resource: Resource) -> bool {
+    if resource == Resource::Contract && action == Action::View {
+        return true;
+    }
     let Some(user) = user else { return false };
     match resource {
         Resource::OwnProfile => matches!(action, Action::View | Action::Edit),
@@ -92,6 +101,8 @@ pub fn can(user: Option<&CurrentUser>, action: Action, resource: Resource) -> bo
         Resource::Admin(AdminArea::Roles) => user.has(Role::Superadmin),
         // The log is evidence: it can be read, never edited from the app.
         Resource::Admin(AdminArea::AuditLog) => action == Action::View && user.is_admin(),
+        Resource::Contract => matches!(action, Action::View | Action::Follow),
+        Resource::ContractNote => matches!(action, Action::View | Action::Create | Action::Delete),
     }
 }
 
@@ -165,6 +176,17 @@ mod tests {
         assert_eq!(authorize(None, Action::View, Resource::AdminHome), Err(Denied::SignInRequired));
         let staff = user(&[Role::Staff]);
         assert_eq!(authorize(Some(&staff), Action::View, Resource::AdminHome), Err(Denied::Forbidden));
+    }
+
+    #[test]
+    fn every_signed_in_user_may_follow_a_contract_and_anyone_may_read_it() {
+        assert!(can(None, Action::View, Resource::Contract));
+        assert_eq!(authorize(None, Action::Follow, Resource::Contract), Err(Denied::SignInRequired));
+        for role in Role::ALL {
+            assert!(can(Some(&user(&[role])), Action::Follow, Resource::Contract), "{role:?}");
+            assert!(can(Some(&user(&[role])), Action::Create, Resource::ContractNote), "{role:?}");
+        }
+        assert!(!can(Some(&user(&[Role::Superadmin])), Action::Edit, Resource::Contract), "edits go through the admin");
     }
 
     #[test]

@@ -91,7 +91,7 @@ pub fn schedule(config: &Config) -> Schedule {
 
 /// The wings this build mounts. Each wing issue adds its entry here with its routes.
 pub fn wings() -> Vec<Wing> {
-    Vec::new()
+    vec![Wing { name: "Scout", path: "/scout/" }]
 }
 
 pub async fn build_state(config: Arc<Config>, db: DatabaseConnection) -> anyhow::Result<AppState> {
@@ -105,7 +105,7 @@ pub async fn build_state(config: Arc<Config>, db: DatabaseConnection) -> anyhow:
     let assets = Assets::load();
     let wings = wings();
     let templates = Templates::new(
-        vec![platform_templates(), site::templates(), accounts::templates(), admin::templates()],
+        vec![platform_templates(), site::templates(), accounts::templates(), admin::templates(), scout::templates()],
         &assets,
         LinkPolicy { site_host: config.site.host().to_owned(), warn: config.site.external_link_warning },
         vec![
@@ -150,6 +150,7 @@ pub fn route_table() -> Routes {
         .merge(site::routes())
         .merge(accounts::routes())
         .merge(admin::routes())
+        .merge(scout::routes())
         .get(&format!("{}/{{hash}}/{{*path}}", assets::PREFIX), assets::serve)
         .get("/files/{*key}", files::download)
 }

@@ -34,7 +34,16 @@ fn expected(route: &RouteInfo) -> Access {
             Public(Some(200))
         }
         (true, "/__version__" | "/__metrics__" | "/files/{*key}") => Public(None),
-        (true, "/about" | "/admin") => Public(Some(308)),
+        (true, "/about" | "/admin" | "/scout") => Public(Some(308)),
+        // Scout is public; following and notes need a signed-in user (any role).
+        (
+            true,
+            "/scout/" | "/scout/search" | "/scout/contracts/{id}" | "/scout/companies/{id}" | "/scout/departments/{id}",
+        ) => Public(Some(200)),
+        (false, "/scout/contracts/{id}/follow" | "/scout/contracts/{id}/unfollow") => SignedIn(303),
+        // An empty note is a 400 for the signed-in, the anonymous are sent to sign in.
+        (false, "/scout/contracts/{id}/notes") => SignedIn(400),
+        (false, "/scout/notes/{id}/delete") => SignedIn(404),
         (true, "/assets/{hash}/{*path}") => Public(Some(200)),
         (true, "/sign-in") => SignInForm,
         // An empty form or a missing token is a clear 400 for anyone.
@@ -58,7 +67,11 @@ fn expected(route: &RouteInfo) -> Access {
 /// delete by one role does not change what the next role sees.
 async fn concrete(app: &TestApp, route: &RouteInfo) -> String {
     let mut path = route.path.clone();
-    if path.contains("{id}") {
+    if path.starts_with("/scout/contracts/{id}") {
+        path = path.replace("{id}", &contract(app).await.to_string());
+    } else if path.starts_with("/scout/companies/{id}") {
+        path = path.replace("{id}", &company(app).await.to_string());
+    } else if path.contains("{id}") {
         let name = format!("Matrix {}", uuid::Uuid::new_v4().simple());
         let id = department(app, &name).await;
         path = path.replace("{id}", &id.to_string());
@@ -67,6 +80,32 @@ async fn concrete(app: &TestApp, route: &RouteInfo) -> String {
     path.replace("{resource}", "departments")
         .replace("/assets/{hash}/{*path}", &asset)
         .replace("{*key}", "public/none.pdf")
+}
+
+async fn contract(app: &TestApp) -> i32 {
+    use sea_orm::{ActiveModelTrait, Set};
+    let now = chrono::Utc::now();
+    let c = model::entities::contract::ActiveModel {
+        description: Set(Some("Matrix contract".into())),
+        is_archived: Set(false),
+        is_visible: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    c.insert(&app.state.db).await.expect("contract").id
+}
+
+async fn company(app: &TestApp) -> i32 {
+    use sea_orm::{ActiveModelTrait, Set};
+    let now = chrono::Utc::now();
+    let c = model::entities::company::ActiveModel {
+        name: Set(format!("Matrix {}", uuid::Uuid::new_v4().simple())),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    c.insert(&app.state.db).await.expect("company").id
 }
 
 async fn department(app: &TestApp, name: &str) -> i32 {

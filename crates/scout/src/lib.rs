@@ -1,4 +1,29 @@
-//! Scout: the city's contracts — their importers and search (pages and the API follow).
+//! Scout: the city's contracts — importers, search, and the public pages to find what the city
+//! buys, from whom, until when.
 
+pub mod contracts;
 pub mod import;
+mod pages;
 pub mod search;
+
+use platform::http::Routes;
+use platform::templates::TemplateSource;
+
+/// This crate's templates (`scout/…`).
+pub fn templates() -> TemplateSource {
+    platform::template_source!()
+}
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/scout", || async { axum::response::Redirect::permanent("/scout/") })
+        .get("/scout/", pages::home)
+        .get("/scout/search", pages::results)
+        .get("/scout/contracts/{id}", pages::contract_page)
+        .post("/scout/contracts/{id}/follow", pages::follow)
+        .post("/scout/contracts/{id}/unfollow", pages::unfollow)
+        .post("/scout/contracts/{id}/notes", pages::add_note)
+        .post("/scout/notes/{id}/delete", pages::delete_note)
+        .get("/scout/companies/{id}", pages::company_page)
+        .get("/scout/departments/{id}", pages::department_page)
+}

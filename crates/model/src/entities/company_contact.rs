@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A person to contact at a company.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "company_contacts")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A private note a user keeps on a contract (only its author sees it).
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "contract_notes")]
 pub struct Model {
     #[sea_orm(primary_key)]

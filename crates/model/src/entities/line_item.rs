@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// Something a contract supplies, with its price where known.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "line_items")]
 pub struct Model {
     #[sea_orm(primary_key)]

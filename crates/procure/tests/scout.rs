@@ -1,0 +1,152 @@
+//! Scout's pages over imported data: search results, a contract, a company, a department;
+//! following and private notes for every kind of signed-in user.
+
+mod common;
+
+use accounts::Role;
+use axum::http::StatusCode;
+use common::browser::Browser;
+use common::{Backend, TestApp};
+use model::entities::{company, contract};
+use scout::import::{self, Actor, Kind};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+
+fn data(path: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/pittsburgh").join(path)
+}
+
+async fn seeded(backend: Backend) -> Option<TestApp> {
+    let app = TestApp::new(backend, &[]).await?;
+    for (kind, file) in [(Kind::Contracts, "mock/old_contracts.csv"), (Kind::State, "mock/state.csv")] {
+        let bytes = std::fs::read(data(file)).expect("file");
+        let name = file.rsplit('/').next().expect("name");
+        import::import(&app.state.db, Actor(None), kind, name, &bytes, &|_, _| {}).await.expect("import");
+    }
+    Some(app)
+}
+
+async fn by_description(app: &TestApp, text: &str) -> contract::Model {
+    contract::Entity::find()
+        .filter(contract::Column::Description.contains(text))
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .unwrap_or_else(|| panic!("no contract with {text}"))
+}
+
+async fn anyone_finds_a_contract_and_reads_its_page(backend: Backend) {
+    let Some(app) = seeded(backend).await else { return };
+    let visitor = Browser::new(&app);
+    let home = visitor.get("/scout/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("Browse by department"));
+
+    // Include expired: the sample contracts ended in 2015–2016.
+    let results = visitor.get("/scout/search?q=protective+gear&expired=on").await;
+    assert_eq!(results.status, StatusCode::OK, "{}", results.body);
+    assert!(results.body.contains("1 contract found"), "{}", results.body);
+    assert!(results.body.contains("3 RIVERS FIRE EQUIPMENT"));
+    assert!(results.body.contains("<mark>"), "a highlighted passage");
+
+    // Without expired contracts nothing is found, and the page offers to include them.
+    let none = visitor.get("/scout/search?q=protective+gear").await;
+    assert!(none.body.contains("0 contracts found") && none.body.contains("expired=on"), "{}", none.body);
+
+    // A controller number finds its contract; a field filter is part of the link.
+    let number = visitor.get("/scout/search?q=49020&expired=on").await;
+    assert!(number.body.contains("controller number"), "{}", number.body);
+    let items_only = visitor.get("/scout/search?q=protective&fields=line_item&expired=on").await;
+    assert!(items_only.body.contains("0 contracts found"));
+
+    // Malformed searches are pages, not errors.
+    for q in ["%22", "OR", "-", "%28%28%28", &"x+".repeat(3000)] {
+        assert_eq!(visitor.get(&format!("/scout/search?q={q}")).await.status, StatusCode::OK, "{q}");
+    }
+
+    // The contract page: status, companies, properties, and where it was replaced.
+    let gear = by_description(&app, "PROTECTIVE GEAR").await;
+    let newer = by_description(&app, "TECHNOLOGY PRODUCTS").await;
+    let mut successor: contract::ActiveModel = newer.clone().into();
+    successor.parent_id = Set(Some(gear.id));
+    successor.update(&app.state.db).await.expect("link");
+    let page = visitor.get(&format!("/scout/contracts/{}", gear.id)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Replaced") && page.body.contains(&format!("/scout/contracts/{}", newer.id)),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Spec Number") && page.body.contains("6525"));
+    assert!(page.body.contains("Sign in</a> to follow"));
+    let newer_page = visitor.get(&format!("/scout/contracts/{}", newer.id)).await;
+    assert!(newer_page.body.contains("Renews"), "{}", newer_page.body);
+
+    // A state contract links to its document, marked when EXTERNAL_LINK_WARNING is on.
+    let state = contract::Entity::find().filter(contract::Column::ContractHref.is_not_null()).one(&app.state.db).await;
+    let state = state.expect("q").expect("a state contract");
+    assert!(visitor.get(&format!("/scout/contracts/{}", state.id)).await.body.contains("emarketplace.state.pa.us"));
+
+    // The company page: its contracts and contacts.
+    let fire =
+        company::Entity::find().filter(company::Column::Name.eq("3 RIVERS FIRE EQUIPMENT")).one(&app.state.db).await;
+    let fire = fire.expect("q").expect("company");
+    let co = visitor.get(&format!("/scout/companies/{}", fire.id)).await;
+    assert!(co.body.contains("ted@3riversfire.com") && co.body.contains("TURTLE CREEK"), "{}", co.body);
+
+    // Hidden contracts and unknown ids are 404.
+    let mut hidden: contract::ActiveModel = gear.clone().into();
+    hidden.is_visible = Set(false);
+    hidden.update(&app.state.db).await.expect("hide");
+    assert_eq!(visitor.get(&format!("/scout/contracts/{}", gear.id)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(visitor.get("/scout/contracts/999999").await.status, StatusCode::NOT_FOUND);
+}
+on_both_backends!(anyone_finds_a_contract_and_reads_its_page);
+
+#[tokio::test]
+async fn every_signed_in_user_follows_and_keeps_private_notes() {
+    let Some(app) = seeded(Backend::Sqlite).await else { return };
+    let gear = by_description(&app, "PROTECTIVE GEAR").await;
+    let path = format!("/scout/contracts/{}", gear.id);
+
+    // County users could not follow in the original.
+    let county = Browser::sign_in_as(&app, "county@example.org", &[Role::County]).await;
+    assert_eq!(county.post(&format!("{path}/follow"), &[]).await.status, StatusCode::SEE_OTHER);
+    let page = county.get(&path).await;
+    assert!(page.body.contains("Stop following"), "{}", page.body);
+    assert_eq!(
+        county.post(&format!("{path}/follow"), &[]).await.status,
+        StatusCode::SEE_OTHER,
+        "following twice is fine"
+    );
+    let followers = model::entities::contract_follower::Entity::find().all(&app.state.db).await.expect("q");
+    assert_eq!(followers.len(), 1);
+
+    // The department page lists what its staff follow.
+    let other = accounts::users::department_id(&app.state.db, "Other").await.expect("q").expect("seeded");
+    let dept = county.get(&format!("/scout/departments/{other}")).await;
+    assert!(dept.body.contains("FIREFIGHTERS"), "{}", dept.body);
+
+    assert_eq!(county.post(&format!("{path}/unfollow"), &[]).await.status, StatusCode::SEE_OTHER);
+    assert!(county.get(&path).await.body.contains("Follow this contract"));
+
+    // Anonymous visitors are sent to sign in and brought back.
+    let anonymous = Browser::new(&app);
+    let r = anonymous.post(&format!("{path}/follow"), &[]).await;
+    assert_eq!(r.header("location"), format!("/sign-in?next=%2Fscout%2Fcontracts%2F{}", gear.id));
+
+    // Notes are private to their author, and only the author deletes them.
+    let staff = Browser::sign_in_as(&app, "staff@example.org", &[Role::Staff]).await;
+    assert_eq!(
+        staff.post(&format!("{path}/notes"), &[("note", "Renewal due: call Ted")]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert!(staff.get(&path).await.body.contains("Renewal due: call Ted"));
+    assert!(!county.get(&path).await.body.contains("Renewal due"), "another user cannot see it");
+    let empty = staff.post(&format!("{path}/notes"), &[("note", "   ")]).await;
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+    assert!(empty.body.contains("Write something"), "{}", empty.body);
+    let note = model::entities::contract_note::Entity::find().one(&app.state.db).await.expect("q").expect("note");
+    assert_eq!(county.post(&format!("/scout/notes/{}/delete", note.id), &[]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(staff.post(&format!("/scout/notes/{}/delete", note.id), &[]).await.status, StatusCode::SEE_OTHER);
+    assert!(model::entities::contract_note::Entity::find().one(&app.state.db).await.expect("q").is_none());
+}

@@ -1,0 +1,291 @@
+//! Contracts as Scout shows them: one contract with everything around it, a company with its
+//! contracts, following and private notes. Every change re-checks the permission policy.
+
+use accounts::{Action, CurrentUser, Denied, Resource, authorize};
+use chrono::{NaiveDate, Utc};
+use model::entities::{
+    company, company_contact, contract, contract_company, contract_follower, contract_note, contract_property,
+    contract_type, department, line_item,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
+use serde::Serialize;
+
+/// Days before expiry from which a contract shows as expiring.
+pub const EXPIRING_DAYS: i64 = 30;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Active,
+    Expiring,
+    Expired,
+    Archived,
+    Replaced,
+}
+
+impl Status {
+    pub fn of(c: &contract::Model, has_successors: bool, today: NaiveDate) -> Status {
+        if c.is_archived {
+            Status::Archived
+        } else if has_successors {
+            Status::Replaced
+        } else {
+            match c.expiration_date {
+                Some(d) if d < today => Status::Expired,
+                Some(d) if (d - today).num_days() <= EXPIRING_DAYS => Status::Expiring,
+                _ => Status::Active,
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub id: i32,
+    pub description: Option<String>,
+    pub financial_id: Option<String>,
+    pub expiration: Option<NaiveDate>,
+}
+
+impl From<contract::Model> for Summary {
+    fn from(c: contract::Model) -> Summary {
+        Summary { id: c.id, description: c.description, financial_id: c.financial_id, expiration: c.expiration_date }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CompanyRef {
+    pub id: i32,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Detail {
+    pub contract: Summary,
+    pub href: Option<String>,
+    pub status: Status,
+    pub contract_type: Option<String>,
+    pub department: Option<String>,
+    pub parent: Option<Summary>,
+    pub successors: Vec<Summary>,
+    pub companies: Vec<CompanyRef>,
+    pub properties: Vec<(String, String)>,
+    pub line_items: Vec<line_item::Model>,
+    pub followers: u64,
+    pub following: bool,
+    pub notes: Vec<contract_note::Model>,
+}
+
+/// A visible contract with everything its page shows; `None` if there is none to show.
+pub async fn detail(
+    db: &impl ConnectionTrait,
+    id: i32,
+    viewer: Option<&CurrentUser>,
+    today: NaiveDate,
+) -> Result<Option<Detail>, DbErr> {
+    let Some(c) = contract::Entity::find_by_id(id).filter(contract::Column::IsVisible.eq(true)).one(db).await? else {
+        return Ok(None);
+    };
+    let contract_type = match c.contract_type_id {
+        Some(t) => contract_type::Entity::find_by_id(t).one(db).await?.map(|t| t.name),
+        None => None,
+    };
+    let department = match c.department_id {
+        Some(d) => department::Entity::find_by_id(d).one(db).await?.map(|d| d.name),
+        None => None,
+    };
+    let parent = match c.parent_id {
+        Some(p) => contract::Entity::find_by_id(p).one(db).await?.map(Summary::from),
+        None => None,
+    };
+    let successors: Vec<Summary> = contract::Entity::find()
+        .filter(contract::Column::ParentId.eq(c.id))
+        .filter(contract::Column::IsVisible.eq(true))
+        .order_by_asc(contract::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Summary::from)
+        .collect();
+    let companies = contract_company::Entity::find()
+        .filter(contract_company::Column::ContractId.eq(c.id))
+        .find_also_related(company::Entity)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|(_, co)| co.map(|co| CompanyRef { id: co.id, name: co.name }))
+        .collect();
+    let properties = contract_property::Entity::find()
+        .filter(contract_property::Column::ContractId.eq(c.id))
+        .order_by_asc(contract_property::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.key, p.value.unwrap_or_default()))
+        .collect();
+    let line_items = line_item::Entity::find()
+        .filter(line_item::Column::ContractId.eq(c.id))
+        .order_by_asc(line_item::Column::Id)
+        .all(db)
+        .await?;
+    let followers =
+        contract_follower::Entity::find().filter(contract_follower::Column::ContractId.eq(c.id)).count(db).await?;
+    let (following, notes) = match viewer {
+        Some(v) => (
+            contract_follower::Entity::find_by_id((c.id, v.id)).one(db).await?.is_some(),
+            contract_note::Entity::find()
+                .filter(contract_note::Column::ContractId.eq(c.id))
+                .filter(contract_note::Column::UserId.eq(v.id))
+                .order_by_desc(contract_note::Column::Id)
+                .all(db)
+                .await?,
+        ),
+        None => (false, Vec::new()),
+    };
+    Ok(Some(Detail {
+        status: Status::of(&c, !successors.is_empty(), today),
+        href: c.contract_href.clone(),
+        contract: c.into(),
+        contract_type,
+        department,
+        parent,
+        successors,
+        companies,
+        properties,
+        line_items,
+        followers,
+        following,
+        notes,
+    }))
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CompanyPage {
+    pub company: CompanyRef,
+    pub contacts: Vec<company_contact::Model>,
+    pub contracts: Vec<Summary>,
+}
+
+pub async fn company(db: &impl ConnectionTrait, id: i32) -> Result<Option<CompanyPage>, DbErr> {
+    let Some(co) = company::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
+    let contacts = company_contact::Entity::find()
+        .filter(company_contact::Column::CompanyId.eq(co.id))
+        .order_by_asc(company_contact::Column::Id)
+        .all(db)
+        .await?;
+    let contracts = contract_company::Entity::find()
+        .filter(contract_company::Column::CompanyId.eq(co.id))
+        .find_also_related(contract::Entity)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|(_, c)| c.filter(|c| c.is_visible).map(Summary::from))
+        .collect();
+    Ok(Some(CompanyPage { company: CompanyRef { id: co.id, name: co.name }, contacts, contracts }))
+}
+
+async fn visible(db: &impl ConnectionTrait, id: i32) -> Result<bool, DbErr> {
+    Ok(contract::Entity::find_by_id(id).filter(contract::Column::IsVisible.eq(true)).one(db).await?.is_some())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    #[error(transparent)]
+    Db(#[from] DbErr),
+    #[error(transparent)]
+    Denied(#[from] Denied),
+    #[error("no such contract")]
+    NotFound,
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Starts or stops following contract `id`. Idempotent.
+pub async fn set_following(
+    db: &impl ConnectionTrait,
+    user: Option<&CurrentUser>,
+    id: i32,
+    follow: bool,
+) -> Result<(), ChangeError> {
+    authorize(user, Action::Follow, Resource::Contract)?;
+    let Some(user) = user else { return Err(Denied::SignInRequired.into()) };
+    if !visible(db, id).await? {
+        return Err(ChangeError::NotFound);
+    }
+    let existing = contract_follower::Entity::find_by_id((id, user.id)).one(db).await?;
+    match (follow, existing) {
+        (true, None) => {
+            let now = Utc::now();
+            contract_follower::ActiveModel {
+                contract_id: Set(id),
+                user_id: Set(user.id),
+                created_at: Set(now),
+                updated_at: Set(now),
+                created_by: Set(Some(user.id)),
+                updated_by: Set(Some(user.id)),
+            }
+            .insert(db)
+            .await?;
+        }
+        (false, Some(_)) => {
+            contract_follower::Entity::delete_by_id((id, user.id)).exec(db).await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Adds a private note by `user` to contract `id`.
+pub async fn add_note(
+    db: &impl ConnectionTrait,
+    user: Option<&CurrentUser>,
+    id: i32,
+    note: &str,
+) -> Result<(), ChangeError> {
+    authorize(user, Action::Create, Resource::ContractNote)?;
+    let Some(user) = user else { return Err(Denied::SignInRequired.into()) };
+    let note = note.trim();
+    if note.is_empty() {
+        return Err(ChangeError::Invalid("Write something in the note first.".into()));
+    }
+    if note.chars().count() > 5_000 {
+        return Err(ChangeError::Invalid("Keep a note under 5,000 characters.".into()));
+    }
+    if !visible(db, id).await? {
+        return Err(ChangeError::NotFound);
+    }
+    let now = Utc::now();
+    contract_note::ActiveModel {
+        contract_id: Set(id),
+        user_id: Set(user.id),
+        note: Set(note.to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        created_by: Set(Some(user.id)),
+        updated_by: Set(Some(user.id)),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Deletes one of `user`'s own notes (the original let anyone delete any note).
+pub async fn delete_note(
+    db: &impl ConnectionTrait,
+    user: Option<&CurrentUser>,
+    note_id: i32,
+) -> Result<i32, ChangeError> {
+    authorize(user, Action::Delete, Resource::ContractNote)?;
+    let Some(user) = user else { return Err(Denied::SignInRequired.into()) };
+    let Some(note) = contract_note::Entity::find_by_id(note_id).one(db).await? else {
+        return Err(ChangeError::NotFound);
+    };
+    if note.user_id != user.id {
+        return Err(Denied::Forbidden.into());
+    }
+    contract_note::Entity::delete_by_id(note_id).exec(db).await?;
+    Ok(note.contract_id)
+}
