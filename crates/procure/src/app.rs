@@ -67,7 +67,8 @@ pub fn jobs() -> Registry {
         .register::<SendEmail>()
         .register::<DeleteObject>()
         .register::<PurgeExpiredSessions>()
-        .register::<accounts::PurgeSignInRecords>();
+        .register::<accounts::PurgeSignInRecords>()
+        .register::<scout::notices::ExpirationNotices>();
     registry
 }
 
@@ -82,6 +83,11 @@ pub fn schedule(config: &Config) -> Schedule {
     ));
     schedule.add(Periodic::daily("platform.purge_sessions", &PurgeExpiredSessions {}, config.jobs.nightly_at));
     schedule.add(Periodic::daily(
+        "scout.expiration_notices",
+        &scout::notices::ExpirationNotices {},
+        config.jobs.nightly_at,
+    ));
+    schedule.add(Periodic::daily(
         "accounts.purge_sign_in_records",
         &accounts::PurgeSignInRecords {},
         config.jobs.nightly_at,
@@ -94,6 +100,26 @@ pub fn wings() -> Vec<Wing> {
     vec![Wing { name: "Scout", path: "/scout/" }]
 }
 
+/// Every crate's page and email templates, with the globals pages use.
+pub fn templates(config: &Config, assets: &Assets, wings: &[Wing]) -> Templates {
+    Templates::new(
+        vec![platform_templates(), site::templates(), accounts::templates(), admin::templates(), scout::templates()],
+        assets,
+        LinkPolicy { site_host: config.site.host().to_owned(), warn: config.site.external_link_warning },
+        vec![
+            ("site_name", Value::from(SITE_NAME)),
+            ("wings", Value::from(Serde(wings))),
+            ("source_url", Value::from(crate::version::SOURCE)),
+        ],
+    )
+}
+
+/// The job services, with the templates that jobs render emails with.
+pub fn job_env(db: DatabaseConnection, config: Arc<Config>) -> anyhow::Result<platform::jobs::JobEnv> {
+    let env = platform::jobs::JobEnv::from_config(db, config.clone())?;
+    Ok(env.with_templates(templates(&config, &Assets::load(), &wings())))
+}
+
 pub async fn build_state(config: Arc<Config>, db: DatabaseConnection) -> anyhow::Result<AppState> {
     let secret = platform::secrets::app_secret(&config).context("reading the application secret")?;
     let storage = Storage::from_config(&config, &secret).context("opening the file store")?;
@@ -104,16 +130,7 @@ pub async fn build_state(config: Arc<Config>, db: DatabaseConnection) -> anyhow:
     };
     let assets = Assets::load();
     let wings = wings();
-    let templates = Templates::new(
-        vec![platform_templates(), site::templates(), accounts::templates(), admin::templates(), scout::templates()],
-        &assets,
-        LinkPolicy { site_host: config.site.host().to_owned(), warn: config.site.external_link_warning },
-        vec![
-            ("site_name", Value::from(SITE_NAME)),
-            ("wings", Value::from(Serde(&wings))),
-            ("source_url", Value::from(crate::version::SOURCE)),
-        ],
-    );
+    let templates = templates(&config, &assets, &wings);
     let mut health = Health::new();
     health.register(DatabaseCheck { db: db.clone(), timeout: DATABASE_CHECK_TIMEOUT });
     health.register(StorageCheck { storage: storage.clone(), timeout: DATABASE_CHECK_TIMEOUT });

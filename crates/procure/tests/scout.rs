@@ -150,3 +150,57 @@ async fn every_signed_in_user_follows_and_keeps_private_notes() {
     assert_eq!(staff.post(&format!("/scout/notes/{}/delete", note.id), &[]).await.status, StatusCode::SEE_OTHER);
     assert!(model::entities::contract_note::Entity::find().one(&app.state.db).await.expect("q").is_none());
 }
+
+async fn followers_hear_once_before_and_when_a_contract_expires(backend: Backend) {
+    let Some(app) = seeded(backend).await else { return };
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).expect("date");
+    let set_expiry = |c: contract::Model, days: i64| {
+        let db = app.state.db.clone();
+        async move {
+            let mut m: contract::ActiveModel = c.into();
+            m.expiration_date = Set(Some(today + chrono::Duration::days(days)));
+            m.update(&db).await.expect("update")
+        }
+    };
+    let soon = set_expiry(by_description(&app, "PROTECTIVE GEAR").await, 10).await;
+    let ends = set_expiry(by_description(&app, "TECHNOLOGY PRODUCTS").await, 0).await;
+    let staff = Browser::sign_in_as(&app, "staff@example.org", &[Role::Staff]).await;
+    let county = Browser::sign_in_as(&app, "county@example.org", &[Role::County]).await;
+    for id in [soon.id, ends.id] {
+        staff.post(&format!("/scout/contracts/{id}/follow"), &[]).await;
+    }
+    county.post(&format!("/scout/contracts/{}/follow", soon.id), &[]).await;
+
+    let before = common::browser::queued_emails(&app).await;
+    let sent = scout::notices::send(&app.state.db, &app.state.templates, &app.state.config, today).await.expect("send");
+    assert_eq!(sent, 3, "two followers of the one expiring soon, one of the one ending today");
+    assert_eq!(common::browser::queued_emails(&app).await, before + 3);
+    let last = common::browser::last_email(&app).await.expect("email");
+    assert_eq!(last["to"].as_array().map(Vec::len), Some(1), "one recipient per email, never a shared list");
+    assert!(last["subject"].as_str().is_some_and(|s| s.contains("expires")), "{last}");
+
+    // Running again (a second scheduler, a retried job) sends nothing new.
+    let again =
+        scout::notices::send(&app.state.db, &app.state.templates, &app.state.config, today).await.expect("send");
+    assert_eq!(again, 0);
+    // The next day the contract that ended yesterday is not announced again either.
+    let tomorrow = today + chrono::Duration::days(1);
+    assert_eq!(
+        scout::notices::send(&app.state.db, &app.state.templates, &app.state.config, tomorrow).await.expect("send"),
+        0
+    );
+}
+on_both_backends!(followers_hear_once_before_and_when_a_contract_expires);
+
+#[tokio::test]
+async fn the_nightly_job_runs_with_the_workers_templates() {
+    use platform::jobs::{Job, JobContext};
+    let Some(app) = seeded(Backend::Sqlite).await else { return };
+    let env = procure::app::job_env(app.state.db.clone(), app.state.config.clone()).expect("job env");
+    let ctx = JobContext { env, job_id: 1, attempt: 1, worker: "test".into() };
+    scout::notices::ExpirationNotices {}.run(&ctx).await.expect("the job runs");
+    let bare = platform::jobs::JobEnv::from_config(app.state.db.clone(), app.state.config.clone()).expect("env");
+    let ctx = JobContext { env: bare, job_id: 2, attempt: 1, worker: "test".into() };
+    let err = scout::notices::ExpirationNotices {}.run(&ctx).await.expect_err("no templates");
+    assert!(err.to_string().contains("templates"), "{err}");
+}

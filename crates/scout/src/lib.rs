@@ -3,6 +3,7 @@
 
 pub mod contracts;
 pub mod import;
+pub mod notices;
 mod pages;
 pub mod search;
 

@@ -10,6 +10,7 @@ pub mod contract;
 pub mod contract_company;
 pub mod contract_follower;
 pub mod contract_note;
+pub mod contract_notice;
 pub mod contract_property;
 pub mod contract_type;
 pub mod department;

@@ -9,6 +9,7 @@ mod m20261122_000004_sessions;
 mod m20261122_000005_accounts;
 mod m20261122_000006_scout;
 mod m20261122_000007_search;
+mod m20261122_000008_contract_notices;
 
 use std::time::Duration;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_accounts::Migration),
             Box::new(m20261122_000006_scout::Migration),
             Box::new(m20261122_000007_search::Migration),
+            Box::new(m20261122_000008_contract_notices::Migration),
         ]
     }
 }

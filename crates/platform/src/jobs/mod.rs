@@ -83,15 +83,27 @@ pub struct JobEnv {
     pub config: Arc<Config>,
     pub mailer: crate::mail::Mailer,
     pub storage: crate::storage::Storage,
+    /// Templates for jobs that render email; the binary sets them (`with_templates`).
+    pub templates: Option<crate::templates::Templates>,
 }
 
 impl JobEnv {
+    pub fn with_templates(mut self, templates: crate::templates::Templates) -> JobEnv {
+        self.templates = Some(templates);
+        self
+    }
+
+    /// The templates, or an error naming what is missing.
+    pub fn templates(&self) -> anyhow::Result<&crate::templates::Templates> {
+        self.templates.as_ref().ok_or_else(|| anyhow::anyhow!("this worker has no templates to render email with"))
+    }
+
     /// The services as configured: mail transport and file store on top of `db`.
     pub fn from_config(db: DatabaseConnection, config: Arc<Config>) -> anyhow::Result<JobEnv> {
         let mailer = crate::mail::Mailer::from_config(&config.mail)?;
         let secret = crate::secrets::app_secret(&config)?;
         let storage = crate::storage::Storage::from_config(&config, &secret)?;
-        Ok(JobEnv { db, config, mailer, storage })
+        Ok(JobEnv { db, config, mailer, storage, templates: None })
     }
 }
 

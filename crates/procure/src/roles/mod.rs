@@ -8,7 +8,7 @@ use platform::Config;
 use platform::config::BrokerConfig;
 use platform::health::{CheckLevel, HealthCheck, StorageCheck};
 use platform::jobs::broker::Broker;
-use platform::jobs::{JobEnv, Worker, WorkerOptions};
+use platform::jobs::{Worker, WorkerOptions};
 use tokio_util::sync::CancellationToken;
 
 use crate::app;
@@ -59,7 +59,7 @@ pub async fn run_worker(config: Arc<Config>) -> anyhow::Result<()> {
 
 async fn worker(config: Arc<Config>, shutdown: CancellationToken) -> anyhow::Result<()> {
     let db = app::open_database(&config).await?;
-    let env = JobEnv::from_config(db.clone(), config.clone())?;
+    let env = app::job_env(db.clone(), config.clone())?;
     // Start-up check of the file store the jobs write to: reported, and the worker starts anyway.
     let storage = StorageCheck { storage: env.storage.clone(), timeout: std::time::Duration::from_secs(5) };
     let result = storage.check().await;
