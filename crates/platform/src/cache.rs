@@ -92,6 +92,15 @@ impl Cache {
         }
     }
 
+    /// Counts one more event under `key` within `window` and returns the count so far: a simple
+    /// rate limit. Not atomic across processes (read, then write), which a limit tolerates; when
+    /// the cache is down every count is 1, so limits relax rather than block people.
+    pub async fn count_hit(&self, key: &str, window: Duration) -> u64 {
+        let count = self.get(key).await.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + 1;
+        self.set(key, &count.to_string(), window).await;
+        count
+    }
+
     pub async fn delete(&self, key: &str) {
         match self {
             Cache::Memory(m) => m.invalidate(key).await,

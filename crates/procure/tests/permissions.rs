@@ -38,12 +38,19 @@ fn expected(route: &RouteInfo) -> Access {
         // Scout is public; following and notes need a signed-in user (any role).
         (
             true,
-            "/scout/" | "/scout/search" | "/scout/contracts/{id}" | "/scout/companies/{id}" | "/scout/departments/{id}",
+            "/scout/"
+            | "/scout/search"
+            | "/scout/contracts/{id}"
+            | "/scout/companies/{id}"
+            | "/scout/departments/{id}"
+            | "/scout/contracts/{id}/feedback",
         ) => Public(Some(200)),
         (false, "/scout/contracts/{id}/follow" | "/scout/contracts/{id}/unfollow") => SignedIn(303),
         // An empty note is a 400 for the signed-in, the anonymous are sent to sign in.
         (false, "/scout/contracts/{id}/notes") => SignedIn(400),
         (false, "/scout/notes/{id}/delete") => SignedIn(404),
+        // Anyone may write to the admins; an empty form is a 400.
+        (false, "/scout/contracts/{id}/feedback") => Public(Some(400)),
         (true, "/assets/{hash}/{*path}") => Public(Some(200)),
         (true, "/sign-in") => SignInForm,
         // An empty form or a missing token is a clear 400 for anyone.

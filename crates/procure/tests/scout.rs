@@ -204,3 +204,36 @@ async fn the_nightly_job_runs_with_the_workers_templates() {
     let err = scout::notices::ExpirationNotices {}.run(&ctx).await.expect_err("no templates");
     assert!(err.to_string().contains("templates"), "{err}");
 }
+
+#[tokio::test]
+async fn feedback_reaches_each_admin_and_is_rate_limited() {
+    let Some(app) = seeded(Backend::Sqlite).await else { return };
+    let _root = Browser::sign_in_as(&app, "root@example.org", &[Role::Superadmin]).await;
+    let _admin = Browser::sign_in_as(&app, "boss@example.org", &[Role::Admin]).await;
+    let _staff = Browser::sign_in_as(&app, "staff@example.org", &[Role::Staff]).await;
+    let gear = by_description(&app, "PROTECTIVE GEAR").await;
+    let path = format!("/scout/contracts/{}/feedback", gear.id);
+    let visitor = Browser::new(&app);
+    assert!(visitor.get(&format!("/scout/contracts/{}", gear.id)).await.body.contains(&path));
+    assert_eq!(visitor.get(&path).await.status, StatusCode::OK);
+
+    let blank = visitor.post(&path, &[("sender", "nope"), ("message", " ")]).await;
+    assert_eq!(blank.status, StatusCode::BAD_REQUEST);
+    assert!(blank.body.contains("Enter your email address") && blank.body.contains("Write your message"));
+
+    let before = common::browser::queued_emails(&app).await;
+    let sent = visitor.post(&path, &[("sender", "Vendor@Example.com"), ("message", "The gear price changed.")]).await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+    assert!(sent.body.contains("on its way"));
+    assert_eq!(common::browser::queued_emails(&app).await, before + 2, "one email per admin, not to staff");
+    let last = common::browser::last_email(&app).await.expect("email");
+    assert_eq!(last["reply_to"], "vendor@example.com");
+    assert!(last["text"].as_str().is_some_and(|t| t.contains("The gear price changed.")));
+
+    let mut last_status = 0;
+    for _ in 0..scout::feedback::PER_HOUR {
+        last_status =
+            visitor.post(&path, &[("sender", "vendor@example.com"), ("message", "again")]).await.status.as_u16();
+    }
+    assert_eq!(last_status, 429, "a client's sixth message within the hour is refused");
+}

@@ -2,6 +2,7 @@
 //! buys, from whom, until when.
 
 pub mod contracts;
+pub mod feedback;
 pub mod import;
 pub mod notices;
 mod pages;
@@ -24,6 +25,8 @@ pub fn routes() -> Routes {
         .post("/scout/contracts/{id}/follow", pages::follow)
         .post("/scout/contracts/{id}/unfollow", pages::unfollow)
         .post("/scout/contracts/{id}/notes", pages::add_note)
+        .get("/scout/contracts/{id}/feedback", pages::feedback_form)
+        .post("/scout/contracts/{id}/feedback", pages::send_feedback)
         .post("/scout/notes/{id}/delete", pages::delete_note)
         .get("/scout/companies/{id}", pages::company_page)
         .get("/scout/departments/{id}", pages::department_page)

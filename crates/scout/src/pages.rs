@@ -309,3 +309,71 @@ pub async fn delete_note(
     let contract = contracts::delete_note(&state.db, viewer.user.as_ref(), id).await?;
     Ok(Redirect::to(&format!("/scout/contracts/{contract}#notes")).into_response())
 }
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct FeedbackForm {
+    #[serde(default)]
+    pub sender: String,
+    #[serde(default)]
+    pub message: String,
+}
+
+async fn visible_contract(state: &AppState, id: i32) -> Result<contract::Model, AppError> {
+    contract::Entity::find_by_id(id)
+        .filter(contract::Column::IsVisible.eq(true))
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn feedback_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    let c = visible_contract(&state, id).await?;
+    let form = FeedbackForm {
+        sender: viewer.user.as_ref().map(|u| u.email.clone()).unwrap_or_default(),
+        message: String::new(),
+    };
+    let ctx = context! { id, description => c.description, form => Serde(form), problems => Vec::<(String, String)>::new(), sent => false, error => None::<String> };
+    Ok(page(&state, &viewer, "scout/feedback.html", ctx)?.into_response())
+}
+
+pub async fn send_feedback(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    accounts::throttle::ClientIp(client): accounts::throttle::ClientIp,
+    Path(id): Path<i32>,
+    Form(form): Form<FeedbackForm>,
+) -> Result<Response, AppError> {
+    let c = visible_contract(&state, id).await?;
+    let show = |status, problems: Vec<(&'static str, &'static str)>, error: Option<&'static str>, sent: bool| {
+        let ctx = context! { id, description => c.description.clone(), form => Serde(&form), problems, sent, error };
+        page_with_status(&state, &viewer, status, "scout/feedback.html", ctx)
+    };
+    let problems = crate::feedback::problems(&form.sender, &form.message);
+    if !problems.is_empty() {
+        return show(StatusCode::BAD_REQUEST, problems, None, false);
+    }
+    let hits = state.cache.count_hit(&format!("scout:feedback:{client}"), std::time::Duration::from_secs(3600)).await;
+    if hits > crate::feedback::PER_HOUR {
+        return show(
+            StatusCode::TOO_MANY_REQUESTS,
+            Vec::new(),
+            Some("You have sent several messages in the last hour. Please try again later."),
+            false,
+        );
+    }
+    crate::feedback::send(
+        &state.db,
+        &state.templates,
+        &state.config,
+        (c.id, c.description.clone()),
+        &form.sender,
+        &form.message,
+    )
+    .await
+    .map_err(AppError::Internal)?;
+    show(StatusCode::OK, Vec::new(), None, true)
+}
