@@ -25,6 +25,8 @@ pub fn set(values: &mut Values, field: &str, value: impl Into<String>) {
 pub enum FieldKind {
     Text,
     Email,
+    /// `YYYY-MM-DD`.
+    Date,
     TextArea,
     Checkbox,
     /// One of `options` (value, label); an empty value means "none".
@@ -52,6 +54,9 @@ impl Field {
     }
     pub fn email(name: &'static str, label: &'static str) -> Field {
         Field { kind: FieldKind::Email, ..Field::text(name, label) }
+    }
+    pub fn date(name: &'static str, label: &'static str) -> Field {
+        Field { kind: FieldKind::Date, ..Field::text(name, label) }
     }
     pub fn textarea(name: &'static str, label: &'static str) -> Field {
         Field { kind: FieldKind::TextArea, ..Field::text(name, label) }

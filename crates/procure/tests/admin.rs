@@ -213,3 +213,82 @@ async fn contract_types_say_where_opportunities_may_be_posted() {
     let audit = admin.get("/admin/audit/").await;
     assert!(audit.body.contains("allow_opportunities"), "{}", audit.body);
 }
+
+async fn contracts_are_edited_with_their_companies_details_and_items_and_search_follows(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let admin = Browser::sign_in_as(&app, "admin@example.org", &[Role::Admin]).await;
+    let search = |q: &'static str| {
+        let db = app.state.db.clone();
+        async move {
+            let req = scout::search::Request { q: q.into(), include_expired: true, ..Default::default() };
+            scout::search::search(&db, &req).await.expect("search").total
+        }
+    };
+    let created = admin
+        .post(
+            "/admin/contracts/new",
+            &[
+                ("description", "Road salt"),
+                ("financial_id", "77001"),
+                ("expiration", "2027-06-30"),
+                ("visible", "on"),
+                ("companies", "SALTY ROADS INC\nWINTER CO"),
+                ("properties", "Spec Number: 9001"),
+                ("line_items", "Rock salt\nCalcium chloride"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let id = id_from(created.header("location"));
+    assert_eq!(search("winter").await, 1, "found by company at once");
+    assert_eq!(search("chloride").await, 1, "and by line item");
+
+    let bad = admin
+        .post(
+            &format!("/admin/contracts/{id}/edit"),
+            &[
+                ("description", "Road salt"),
+                ("expiration", "30/06/2027"),
+                ("properties", "no colon here"),
+                ("parent", &id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    for message in ["YYYY-MM-DD", "is not Key: value", "cannot renew itself"] {
+        assert!(bad.body.contains(message), "{message}: {}", bad.body);
+    }
+
+    let edited = admin
+        .post(
+            &format!("/admin/contracts/{id}/edit"),
+            &[
+                ("description", "Road salt and grit"),
+                ("visible", "on"),
+                ("companies", "SALTY ROADS INC"),
+                ("line_items", "Rock salt\nGrit"),
+            ],
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::SEE_OTHER, "{}", edited.body);
+    assert_eq!(search("winter").await, 0, "the unlinked company no longer finds it");
+    assert_eq!(search("grit").await, 1);
+    assert_eq!(search("chloride").await, 0);
+    let form = admin.get(&format!("/admin/contracts/{id}/edit")).await;
+    assert!(form.body.contains("Rock salt\nGrit") || form.body.contains("Rock salt&#10;Grit"), "{}", form.body);
+
+    // Renaming a company re-indexes its contracts.
+    use model::entities::company;
+    let salty = company::Entity::find()
+        .filter(company::Column::Name.eq("SALTY ROADS INC"))
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("company");
+    admin.post(&format!("/admin/companies/{}/edit", salty.id), &[("name", "BRINE WORKS")]).await;
+    assert_eq!(search("brine").await, 1);
+
+    assert_eq!(admin.post(&format!("/admin/contracts/{id}/delete"), &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(search("grit").await, 0, "a deleted contract leaves the index");
+}
+on_both_backends!(contracts_are_edited_with_their_companies_details_and_items_and_search_follows);

@@ -1,7 +1,9 @@
 //! Every resource the back-office manages. A wing that brings a table adds its resource here.
 
 mod accepted_domains;
+mod companies;
 mod contract_types;
+mod contracts;
 mod departments;
 mod users;
 
@@ -9,8 +11,14 @@ use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 
 use crate::resource::AdminResource;
 
-static RESOURCES: [&dyn AdminResource; 4] =
-    [&departments::Departments, &accepted_domains::AcceptedDomains, &users::Users, &contract_types::ContractTypes];
+static RESOURCES: [&dyn AdminResource; 6] = [
+    &departments::Departments,
+    &accepted_domains::AcceptedDomains,
+    &users::Users,
+    &contract_types::ContractTypes,
+    &contracts::Contracts,
+    &companies::Companies,
+];
 
 pub fn all() -> &'static [&'static dyn AdminResource] {
     &RESOURCES

@@ -1,0 +1,107 @@
+use accounts::{AdminArea, CurrentUser};
+use chrono::Utc;
+use model::entities::{company, contract_company};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TryIntoModel,
+};
+
+use crate::resource::{AdminError, AdminResource, Field, FieldErrors, Row, Saved, Values, one, set};
+
+/// Suppliers. Renaming one re-indexes its contracts for search.
+pub struct Companies;
+
+#[async_trait::async_trait]
+impl AdminResource for Companies {
+    fn slug(&self) -> &'static str {
+        "companies"
+    }
+    fn title(&self) -> &'static str {
+        "Companies"
+    }
+    fn noun(&self) -> &'static str {
+        "company"
+    }
+    fn area(&self) -> AdminArea {
+        AdminArea::General
+    }
+    fn columns(&self) -> &'static [&'static str] {
+        &["Name"]
+    }
+
+    async fn fields(&self, _db: &DatabaseTransaction, _actor: &CurrentUser) -> Result<Vec<Field>, DbErr> {
+        Ok(vec![Field::text("name", "Name").required()])
+    }
+
+    async fn list(
+        &self,
+        db: &DatabaseTransaction,
+        search: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<Row>, u64), DbErr> {
+        let query = company::Entity::find().filter(super::contains(company::Column::Name, search));
+        let total = query.clone().count(db).await?;
+        let rows = query.order_by_asc(company::Column::Name).offset(offset).limit(limit).all(db).await?;
+        Ok((rows.into_iter().map(|c| Row { id: c.id, cells: vec![c.name] }).collect(), total))
+    }
+
+    async fn load(&self, db: &DatabaseTransaction, id: i32) -> Result<Option<Values>, DbErr> {
+        Ok(company::Entity::find_by_id(id).one(db).await?.map(|c| {
+            let mut v = Values::new();
+            set(&mut v, "name", c.name);
+            v
+        }))
+    }
+
+    fn label(&self, values: &Values) -> String {
+        one(values, "name").to_owned()
+    }
+
+    async fn save(
+        &self,
+        db: &DatabaseTransaction,
+        actor: &CurrentUser,
+        id: Option<i32>,
+        input: &Values,
+    ) -> Result<Saved, AdminError> {
+        let mut errors = FieldErrors::default();
+        errors.require(&self.fields(db, actor).await?, input);
+        let name = one(input, "name");
+        let taken = company::Entity::find().filter(company::Column::Name.eq(name)).one(db).await?;
+        if taken.is_some_and(|c| Some(c.id) != id) {
+            errors.add("name", "A company with this name already exists.");
+        }
+        if !errors.is_empty() {
+            return Ok(Err(errors));
+        }
+        let now = Utc::now();
+        let mut active = match id {
+            Some(id) => {
+                company::Entity::find_by_id(id).one(db).await?.ok_or(DbErr::RecordNotFound(id.to_string()))?.into()
+            }
+            None => {
+                company::ActiveModel { created_at: Set(now), created_by: Set(Some(actor.id)), ..Default::default() }
+            }
+        };
+        active.name = Set(name.to_owned());
+        active.updated_at = Set(now);
+        active.updated_by = Set(Some(actor.id));
+        let saved = active.save(db).await?.try_into_model()?;
+        for link in
+            contract_company::Entity::find().filter(contract_company::Column::CompanyId.eq(saved.id)).all(db).await?
+        {
+            scout::search::reindex(db, link.contract_id).await?;
+        }
+        Ok(Ok(saved.id))
+    }
+
+    async fn delete(&self, db: &DatabaseTransaction, _actor: &CurrentUser, id: i32) -> Result<(), AdminError> {
+        let links = contract_company::Entity::find().filter(contract_company::Column::CompanyId.eq(id)).all(db).await?;
+        company::Entity::delete_by_id(id).exec(db).await?;
+        for link in links {
+            scout::search::reindex(db, link.contract_id).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,280 @@
+//! Contracts with their companies, properties and line items edited inline (one per line), and
+//! the search index rewritten in the same transaction.
+
+use std::collections::HashMap;
+
+use accounts::{AdminArea, CurrentUser};
+use chrono::{NaiveDate, Utc};
+use model::entities::{company, contract, contract_company, contract_property, contract_type, department, line_item};
+use scout::import::store::{self, Actor};
+use sea_orm::sea_query::Condition;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TryIntoModel,
+};
+
+use crate::resource::{AdminError, AdminResource, Field, FieldErrors, Row, Saved, Values, one, set};
+
+pub struct Contracts;
+
+fn lines(text: &str) -> Vec<String> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect()
+}
+
+fn opt(text: &str) -> Option<String> {
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+#[async_trait::async_trait]
+impl AdminResource for Contracts {
+    fn slug(&self) -> &'static str {
+        "contracts"
+    }
+    fn title(&self) -> &'static str {
+        "Contracts"
+    }
+    fn noun(&self) -> &'static str {
+        "contract"
+    }
+    fn area(&self) -> AdminArea {
+        AdminArea::General
+    }
+    fn columns(&self) -> &'static [&'static str] {
+        &["Description", "Controller number", "Expires", "Visible"]
+    }
+
+    async fn fields(&self, db: &DatabaseTransaction, _actor: &CurrentUser) -> Result<Vec<Field>, DbErr> {
+        let types = contract_type::Entity::find().order_by_asc(contract_type::Column::Name).all(db).await?;
+        let departments = department::Entity::find().order_by_asc(department::Column::Name).all(db).await?;
+        Ok(vec![
+            Field::textarea("description", "Description").required(),
+            Field::text("financial_id", "Controller number"),
+            Field::date("expiration", "Expires on"),
+            Field::text("contract_href", "Link to the contract document").help("An http or https address."),
+            Field::select(
+                "contract_type",
+                "Contract type",
+                types.into_iter().map(|t| (t.id.to_string(), t.name)).collect(),
+            ),
+            Field::select(
+                "department",
+                "Department",
+                departments.into_iter().map(|d| (d.id.to_string(), d.name)).collect(),
+            ),
+            Field::text("parent", "Renews contract number").help("The id of the contract this one replaces, if any."),
+            Field::checkbox("visible", "Shown in Scout"),
+            Field::checkbox("archived", "Archived"),
+            Field::textarea("companies", "Companies").help("One company name per line; new names create companies."),
+            Field::textarea("properties", "Details").help("One per line, as Key: value (e.g. Spec Number: 6525)."),
+            Field::textarea("line_items", "Line items")
+                .help("One item per line. Prices of items kept by name are kept."),
+        ])
+    }
+
+    async fn list(
+        &self,
+        db: &DatabaseTransaction,
+        search: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<Row>, u64), DbErr> {
+        let query = contract::Entity::find().filter(
+            Condition::any()
+                .add(super::contains(contract::Column::Description, search))
+                .add(super::contains(contract::Column::FinancialId, search)),
+        );
+        let total = query.clone().count(db).await?;
+        let rows = query.order_by_asc(contract::Column::Id).offset(offset).limit(limit).all(db).await?;
+        let rows = rows
+            .into_iter()
+            .map(|c| Row {
+                id: c.id,
+                cells: vec![
+                    c.description.unwrap_or_default(),
+                    c.financial_id.unwrap_or_default(),
+                    c.expiration_date.map(|d| d.to_string()).unwrap_or_default(),
+                    if c.is_visible { "yes" } else { "no" }.into(),
+                ],
+            })
+            .collect();
+        Ok((rows, total))
+    }
+
+    async fn load(&self, db: &DatabaseTransaction, id: i32) -> Result<Option<Values>, DbErr> {
+        let Some(c) = contract::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
+        let mut v = Values::new();
+        set(&mut v, "description", c.description.unwrap_or_default());
+        set(&mut v, "financial_id", c.financial_id.unwrap_or_default());
+        set(&mut v, "expiration", c.expiration_date.map(|d| d.to_string()).unwrap_or_default());
+        set(&mut v, "contract_href", c.contract_href.unwrap_or_default());
+        set(&mut v, "contract_type", c.contract_type_id.map(|t| t.to_string()).unwrap_or_default());
+        set(&mut v, "department", c.department_id.map(|d| d.to_string()).unwrap_or_default());
+        set(&mut v, "parent", c.parent_id.map(|p| p.to_string()).unwrap_or_default());
+        if c.is_visible {
+            set(&mut v, "visible", "on");
+        }
+        if c.is_archived {
+            set(&mut v, "archived", "on");
+        }
+        let companies = contract_company::Entity::find()
+            .filter(contract_company::Column::ContractId.eq(id))
+            .find_also_related(company::Entity)
+            .all(db)
+            .await?;
+        let mut names: Vec<String> = companies.into_iter().filter_map(|(_, c)| c.map(|c| c.name)).collect();
+        names.sort();
+        set(&mut v, "companies", names.join("\n"));
+        let props = contract_property::Entity::find()
+            .filter(contract_property::Column::ContractId.eq(id))
+            .order_by_asc(contract_property::Column::Id)
+            .all(db)
+            .await?;
+        set(
+            &mut v,
+            "properties",
+            props
+                .into_iter()
+                .map(|p| format!("{}: {}", p.key, p.value.unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+        let items = line_item::Entity::find()
+            .filter(line_item::Column::ContractId.eq(id))
+            .order_by_asc(line_item::Column::Id)
+            .all(db)
+            .await?;
+        set(&mut v, "line_items", items.into_iter().map(|i| i.description).collect::<Vec<_>>().join("\n"));
+        Ok(Some(v))
+    }
+
+    fn label(&self, values: &Values) -> String {
+        one(values, "description").chars().take(80).collect()
+    }
+
+    async fn save(
+        &self,
+        db: &DatabaseTransaction,
+        actor: &CurrentUser,
+        id: Option<i32>,
+        input: &Values,
+    ) -> Result<Saved, AdminError> {
+        let mut errors = FieldErrors::default();
+        errors.require(&self.fields(db, actor).await?, input);
+        let expiration = match one(input, "expiration") {
+            "" => None,
+            raw => match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+                Ok(d) => Some(d),
+                Err(_) => {
+                    errors.add("expiration", "Enter a date as YYYY-MM-DD.");
+                    None
+                }
+            },
+        };
+        let href = one(input, "contract_href");
+        if !href.is_empty() && !url::Url::parse(href).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) {
+            errors.add("contract_href", "Enter an http or https address.");
+        }
+        let number = |field: &str, errors: &mut FieldErrors, what: &str| match one(input, field) {
+            "" => None,
+            raw => raw.parse::<i32>().ok().or_else(|| {
+                errors.add(field, format!("Choose a {what} from the list."));
+                None
+            }),
+        };
+        let contract_type = number("contract_type", &mut errors, "contract type");
+        let department = number("department", &mut errors, "department");
+        let parent = match one(input, "parent") {
+            "" => None,
+            raw => match raw.parse::<i32>() {
+                Ok(p) if Some(p) == id => {
+                    errors.add("parent", "A contract cannot renew itself.");
+                    None
+                }
+                Ok(p) if contract::Entity::find_by_id(p).one(db).await?.is_some() => Some(p),
+                _ => {
+                    errors.add("parent", "There is no contract with that number.");
+                    None
+                }
+            },
+        };
+        let mut properties = Vec::new();
+        for line in lines(one(input, "properties")) {
+            match line.split_once(':') {
+                Some((k, v)) if !k.trim().is_empty() => properties.push((k.trim().to_owned(), v.trim().to_owned())),
+                _ => errors.add("properties", format!("\"{line}\" is not Key: value.")),
+            }
+        }
+        if !errors.is_empty() {
+            return Ok(Err(errors));
+        }
+        let now = Utc::now();
+        let mut active = match id {
+            Some(id) => {
+                contract::Entity::find_by_id(id).one(db).await?.ok_or(DbErr::RecordNotFound(id.to_string()))?.into()
+            }
+            None => contract::ActiveModel {
+                created_at: Set(now),
+                created_by: Set(Some(actor.id)),
+                document_id: Set(None),
+                ..Default::default()
+            },
+        };
+        active.description = Set(opt(one(input, "description")));
+        active.financial_id = Set(opt(one(input, "financial_id")));
+        active.expiration_date = Set(expiration);
+        active.contract_href = Set(opt(href));
+        active.contract_type_id = Set(contract_type);
+        active.department_id = Set(department);
+        active.parent_id = Set(parent);
+        active.is_visible = Set(!one(input, "visible").is_empty());
+        active.is_archived = Set(!one(input, "archived").is_empty());
+        active.updated_at = Set(now);
+        active.updated_by = Set(Some(actor.id));
+        let saved = active.save(db).await?.try_into_model()?;
+        let who = Actor(Some(actor.id));
+
+        // Companies: link the named ones (creating new names), unlink the rest.
+        contract_company::Entity::delete_many()
+            .filter(contract_company::Column::ContractId.eq(saved.id))
+            .exec(db)
+            .await?;
+        for name in lines(one(input, "companies")) {
+            let (company_id, _) = store::company(db, who, &name).await?;
+            store::link(db, who, saved.id, company_id).await?;
+        }
+        contract_property::Entity::delete_many()
+            .filter(contract_property::Column::ContractId.eq(saved.id))
+            .exec(db)
+            .await?;
+        for (k, v) in &properties {
+            store::property(db, who, saved.id, k, Some(v)).await?;
+        }
+        // Line items: keep the rows (and their prices) whose description stays.
+        let wanted = lines(one(input, "line_items"));
+        let existing: HashMap<String, i32> = line_item::Entity::find()
+            .filter(line_item::Column::ContractId.eq(saved.id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|i| (i.description, i.id))
+            .collect();
+        for (description, item) in &existing {
+            if !wanted.contains(description) {
+                line_item::Entity::delete_by_id(*item).exec(db).await?;
+            }
+        }
+        for description in &wanted {
+            if !existing.contains_key(description) {
+                store::line_item(db, who, saved.id, description).await?;
+            }
+        }
+        scout::search::reindex(db, saved.id).await?;
+        Ok(Ok(saved.id))
+    }
+
+    async fn delete(&self, db: &DatabaseTransaction, _actor: &CurrentUser, id: i32) -> Result<(), AdminError> {
+        scout::search::forget(db, id).await?;
+        contract::Entity::delete_by_id(id).exec(db).await?;
+        Ok(())
+    }
+}
