@@ -3,6 +3,7 @@
 //! Who may see what is decided by `accounts::policy`, per resource area.
 
 pub mod audit;
+pub mod imports;
 mod pages;
 pub mod resource;
 pub mod resources;
@@ -22,6 +23,10 @@ pub fn routes() -> Routes {
         .get("/admin", || async { axum::response::Redirect::permanent("/admin/") })
         .get("/admin/", pages::index)
         .get("/admin/audit/", pages::audit_log)
+        .get("/admin/imports/", imports::index)
+        .post("/admin/imports/", imports::upload)
+        .get("/admin/imports/{id}", imports::show)
+        .post("/admin/imports/{id}/confirm", imports::confirm)
         .get("/admin/{resource}/", pages::list)
         .get("/admin/{resource}/new", pages::new_form)
         .post("/admin/{resource}/new", pages::create)

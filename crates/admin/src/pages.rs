@@ -49,7 +49,8 @@ pub async fn index(
         .map(|r| context! { slug => r.slug(), title => r.title() })
         .collect();
     let audit = can(Some(&me), Action::View, Resource::Admin(accounts::AdminArea::AuditLog));
-    Ok(page(&state, &viewer, "admin/index.html", context! { sections, audit })?.into_response())
+    let import_data = can(Some(&me), Action::Create, Resource::Admin(accounts::AdminArea::General));
+    Ok(page(&state, &viewer, "admin/index.html", context! { sections, audit, import_data })?.into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]

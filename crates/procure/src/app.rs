@@ -68,7 +68,8 @@ pub fn jobs() -> Registry {
         .register::<DeleteObject>()
         .register::<PurgeExpiredSessions>()
         .register::<accounts::PurgeSignInRecords>()
-        .register::<scout::notices::ExpirationNotices>();
+        .register::<scout::notices::ExpirationNotices>()
+        .register::<admin::imports::ImportFile>();
     registry
 }
 

@@ -292,3 +292,55 @@ async fn contracts_are_edited_with_their_companies_details_and_items_and_search_
     assert_eq!(search("grit").await, 0, "a deleted contract leaves the index");
 }
 on_both_backends!(contracts_are_edited_with_their_companies_details_and_items_and_search_follows);
+
+#[tokio::test]
+async fn admins_import_a_file_from_the_web_after_a_preview() {
+    use model::entities::{contract, import};
+    use platform::jobs::{Job, JobContext};
+    let Some(app) = TestApp::new(Backend::Sqlite, &[]).await else { return };
+    let admin = Browser::sign_in_as(&app, "admin@example.org", &[Role::Admin]).await;
+    let staff = Browser::sign_in_as(&app, "staff@example.org", &[Role::Staff]).await;
+    let file = std::fs::read(
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/data/pittsburgh/mock/old_contracts.csv"),
+    )
+    .expect("mock file");
+
+    let refused =
+        staff.post_multipart("/admin/imports/", &[("kind", "contracts")], ("file", "old_contracts.csv", &file)).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let wrong =
+        admin.post_multipart("/admin/imports/", &[("kind", "costars")], ("file", "old_contracts.csv", &file)).await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    assert!(wrong.body.contains("COSTARS-&lt;number&gt;.csv"), "{}", wrong.body);
+
+    let uploaded =
+        admin.post_multipart("/admin/imports/", &[("kind", "contracts")], ("file", "old_contracts.csv", &file)).await;
+    assert_eq!(uploaded.status, StatusCode::SEE_OTHER, "{}", uploaded.body);
+    let page_path = uploaded.header("location").to_owned();
+    let preview = admin.get(&page_path).await;
+    assert!(
+        preview.body.contains("Nothing is saved yet") && preview.body.contains("3 RIVERS FIRE EQUIPMENT"),
+        "{}",
+        preview.body
+    );
+    assert_eq!(contract::Entity::find().all(&app.state.db).await.expect("q").len(), 0, "the preview changed nothing");
+
+    let id: i32 = page_path.rsplit('/').next().and_then(|s| s.parse().ok()).expect("id");
+    assert_eq!(admin.post(&format!("/admin/imports/{id}/confirm"), &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(admin.post(&format!("/admin/imports/{id}/confirm"), &[]).await.status, StatusCode::BAD_REQUEST, "once");
+    assert!(admin.get(&page_path).await.body.contains("This page updates itself"));
+
+    // The worker runs it.
+    let env = procure::app::job_env(app.state.db.clone(), app.state.config.clone()).expect("env");
+    let ctx = JobContext { env, job_id: 1, attempt: 1, worker: "test".into() };
+    let admin_id =
+        accounts::users::find_by_email(&app.state.db, "admin@example.org").await.expect("q").expect("admin").id;
+    admin::imports::ImportFile { import_id: id, actor: Some(admin_id) }.run(&ctx).await.expect("import job");
+    let row = import::Entity::find_by_id(id).one(&app.state.db).await.expect("q").expect("row");
+    assert_eq!((row.status.as_str(), row.rows_done), ("done", 3));
+    let contracts = contract::Entity::find().all(&app.state.db).await.expect("q");
+    assert_eq!(contracts.len(), 3);
+    assert!(contracts.iter().all(|c| c.created_by == Some(admin_id)), "the audit columns name who imported");
+    assert!(admin.get(&page_path).await.body.contains("Imported."));
+}

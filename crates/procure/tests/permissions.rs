@@ -62,7 +62,11 @@ fn expected(route: &RouteInfo) -> Access {
         (true, "/profile") => SignedIn(200),
         (false, "/profile") => SignedIn(400),
         (true, "/admin/") => ConductorLevel(200),
-        (true, "/admin/audit/" | "/admin/{resource}/" | "/admin/{resource}/new") => Admin(200),
+        (true, "/admin/audit/" | "/admin/{resource}/" | "/admin/{resource}/new" | "/admin/imports/") => Admin(200),
+        // An upload without a file; an import that does not exist.
+        (false, "/admin/imports/") => Admin(400),
+        (true, "/admin/imports/{id}") => Admin(404),
+        (false, "/admin/imports/{id}/confirm") => Admin(404),
         (true, "/admin/{resource}/{id}/edit" | "/admin/{resource}/{id}/delete") => Admin(200),
         (false, "/admin/{resource}/new" | "/admin/{resource}/{id}/edit") => Admin(400),
         (false, "/admin/{resource}/{id}/delete") => Admin(303),

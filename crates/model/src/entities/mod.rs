@@ -14,6 +14,7 @@ pub mod contract_notice;
 pub mod contract_property;
 pub mod contract_type;
 pub mod department;
+pub mod import;
 pub mod job_status;
 pub mod line_item;
 pub mod role;

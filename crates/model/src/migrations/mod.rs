@@ -10,6 +10,7 @@ mod m20261122_000005_accounts;
 mod m20261122_000006_scout;
 mod m20261122_000007_search;
 mod m20261122_000008_contract_notices;
+mod m20261122_000009_imports;
 
 use std::time::Duration;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_scout::Migration),
             Box::new(m20261122_000007_search::Migration),
             Box::new(m20261122_000008_contract_notices::Migration),
+            Box::new(m20261122_000009_imports::Migration),
         ]
     }
 }

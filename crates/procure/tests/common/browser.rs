@@ -69,6 +69,29 @@ impl<'a> Browser<'a> {
         self.send(builder, Body::from(body)).await
     }
 
+    /// POSTs a multipart form with text `fields` and one `file` (field, file name, bytes).
+    pub async fn post_multipart(&self, path: &str, fields: &[(&str, &str)], file: (&str, &str, &[u8])) -> Response {
+        let boundary = "procure-test-boundary-7f3a";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        let (field, filename, bytes) = file;
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: text/csv\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let builder = Request::post(path)
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .header("origin", "http://localhost")
+            .header("sec-fetch-site", "same-origin");
+        self.send(builder, Body::from(body)).await
+    }
+
     /// Creates `email` with `roles` (in "Other", so no profile step) and signs in with a link.
     pub async fn sign_in_as(app: &'a TestApp, email: &str, roles: &[Role]) -> Browser<'a> {
         let db = &app.state.db;

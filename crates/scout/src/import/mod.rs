@@ -35,6 +35,26 @@ pub enum Kind {
 }
 
 impl Kind {
+    pub const ALL: [Kind; 4] = [Kind::Contracts, Kind::State, Kind::Costars, Kind::Nigp];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Contracts => "contracts",
+            Kind::State => "state",
+            Kind::Costars => "costars",
+            Kind::Nigp => "nigp",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Contracts => "City contract list",
+            Kind::State => "PA state contract list",
+            Kind::Costars => "COSTARS award list (COSTARS-<n>.csv)",
+            Kind::Nigp => "NIGP categories",
+        }
+    }
+
     pub fn parse(name: &str) -> Option<Kind> {
         match name {
             "contracts" => Some(Kind::Contracts),
@@ -124,6 +144,29 @@ pub async fn import(
     bytes: &[u8],
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> anyhow::Result<Report> {
+    run(db, actor, kind, name, bytes, progress, true).await
+}
+
+/// What importing the file would do, without doing it: the same run, rolled back.
+pub async fn preview(
+    db: &DatabaseConnection,
+    actor: Actor,
+    kind: Kind,
+    name: &str,
+    bytes: &[u8],
+) -> anyhow::Result<Report> {
+    run(db, actor, kind, name, bytes, &|_, _| {}, false).await
+}
+
+async fn run(
+    db: &DatabaseConnection,
+    actor: Actor,
+    kind: Kind,
+    name: &str,
+    bytes: &[u8],
+    progress: &(dyn Fn(u64, u64) + Sync),
+    commit: bool,
+) -> anyhow::Result<Report> {
     let table = reader::read(bytes).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
     let costars = match kind {
         Kind::Costars => Some(costars::Context::new(name, &table.headers)?),
@@ -132,7 +175,7 @@ pub async fn import(
     if let Some(missing) = required(kind).iter().find(|h| !table.headers.iter().any(|t| t == *h)) {
         anyhow::bail!(
             "{name}: there is no {missing:?} column, so this is not a {} file (its columns: {})",
-            serde_json::to_string(&kind).unwrap_or_default().trim_matches('"'),
+            kind.name(),
             table.headers.join(", ")
         );
     }
@@ -173,7 +216,11 @@ pub async fn import(
     for id in &report.touched {
         crate::search::reindex(&txn, *id).await?;
     }
-    txn.commit().await?;
+    if commit {
+        txn.commit().await?;
+    } else {
+        txn.rollback().await?;
+    }
     report.problems.sort_by_key(|p| p.line);
     Ok(report)
 }

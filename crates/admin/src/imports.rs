@@ -1,0 +1,253 @@
+//! Importing the original's data files from the admin: upload a CSV, see its first rows and what
+//! importing it would do (a dry run, rolled back), confirm, and watch the import run as a job.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use accounts::{Action, AdminArea, Resource, SignedIn, Viewer, authorize, page};
+use axum::extract::{Multipart, Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use minijinja::context;
+use minijinja::value::Serde;
+use model::entities::import;
+use platform::files;
+use platform::http::{AppError, AppState};
+use platform::jobs::{self, Job, JobContext};
+use platform::storage::Visibility;
+use scout::import::{Actor, Kind, Report, reader};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+
+/// Rows shown in the preview.
+const PREVIEW_ROWS: usize = 10;
+
+fn allow(me: &accounts::CurrentUser) -> Result<(), AppError> {
+    Ok(authorize(Some(me), Action::Create, Resource::Admin(AdminArea::General))?)
+}
+
+pub async fn index(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    viewer: Viewer,
+) -> Result<Response, AppError> {
+    allow(&me)?;
+    let recent = import::Entity::find().order_by_desc(import::Column::Id).limit(20).all(&state.db).await?;
+    let kinds: Vec<_> = Kind::ALL.iter().map(|k| (k.name(), k.label())).collect();
+    let ctx = context! { recent => Serde(recent), kinds, error => None::<String> };
+    Ok(page(&state, &viewer, "admin/imports.html", ctx)?.into_response())
+}
+
+async fn file_bytes(state: &AppState, file_id: Option<i64>) -> Result<Vec<u8>, AppError> {
+    let id = file_id.ok_or(AppError::NotFound)?;
+    let record = files::find(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let got = state.storage.get(&record.key).await.map_err(|e| AppError::Internal(e.into()))?;
+    Ok(got.bytes().await.map_err(|e| AppError::Internal(e.into()))?.to_vec())
+}
+
+/// Upload: store the file, dry-run it, and show the preview.
+pub async fn upload(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    viewer: Viewer,
+    request: axum::extract::Request,
+) -> Result<Response, AppError> {
+    // Permission first, then the body: a refused user learns nothing from how it was read.
+    allow(&me)?;
+    let mut form = <Multipart as axum::extract::FromRequest<AppState>>::from_request(request, &state)
+        .await
+        .map_err(|e| AppError::BadRequest(format!("send the form as an upload: {e}")))?;
+    let mut kind = None;
+    let mut upload: Option<(String, Vec<u8>)> = None;
+    while let Some(field) = form.next_field().await.map_err(|e| AppError::BadRequest(e.to_string()))? {
+        match field.name() {
+            Some("kind") => kind = Kind::parse(&field.text().await.map_err(|e| AppError::BadRequest(e.to_string()))?),
+            Some("file") => {
+                let name = field.file_name().unwrap_or("upload.csv").to_owned();
+                let bytes = field.bytes().await.map_err(|e| AppError::BadRequest(e.to_string()))?;
+                if !bytes.is_empty() {
+                    upload = Some((name, bytes.to_vec()));
+                }
+            }
+            _ => {}
+        }
+    }
+    let refuse = |error: &str| -> Result<Response, AppError> {
+        let kinds: Vec<_> = Kind::ALL.iter().map(|k| (k.name(), k.label())).collect();
+        let ctx = context! { recent => Serde(Vec::<import::Model>::new()), kinds, error };
+        accounts::page_with_status(&state, &viewer, axum::http::StatusCode::BAD_REQUEST, "admin/imports.html", ctx)
+    };
+    let Some(kind) = kind else { return refuse("Choose what kind of file this is.") };
+    let Some((name, bytes)) = upload else { return refuse("Choose a CSV file to upload.") };
+    // The dry run reads the file exactly as the import will; a file it cannot read is refused now.
+    let report = match scout::import::preview(&state.db, Actor(Some(me.id)), kind, &name, &bytes).await {
+        Ok(report) => report,
+        Err(e) => return refuse(&e.to_string()),
+    };
+    let stream = futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(bytes))]);
+    let limit = state.config.uploads.max_content_length;
+    let record = files::save_upload(&state, stream, &name, Visibility::Private, "imports", limit, None).await?;
+    let now = Utc::now();
+    let saved = import::ActiveModel {
+        kind: Set(kind.name().to_owned()),
+        file_name: Set(name),
+        file_id: Set(Some(record.id)),
+        status: Set("previewed".into()),
+        rows_done: Set(0),
+        rows_total: Set(i64::try_from(report.rows).unwrap_or(i64::MAX)),
+        report: Set(serde_json::to_string(&report).ok()),
+        error: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        created_by: Set(Some(me.id)),
+        updated_by: Set(Some(me.id)),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await?;
+    Ok(Redirect::to(&format!("/admin/imports/{}", saved.id)).into_response())
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    viewer: Viewer,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    allow(&me)?;
+    let row = import::Entity::find_by_id(id).one(&state.db).await?.ok_or(AppError::NotFound)?;
+    let report: Option<serde_json::Value> = row.report.as_deref().and_then(|r| serde_json::from_str(r).ok());
+    let (headers, sample) = if row.status == "previewed" {
+        let bytes = file_bytes(&state, row.file_id).await?;
+        let table = reader::read(&bytes).map_err(AppError::Internal)?;
+        let rows: Vec<Vec<String>> = table
+            .rows
+            .iter()
+            .filter_map(|r| r.as_ref().ok())
+            .take(PREVIEW_ROWS)
+            .map(|r| table.headers.iter().map(|h| r.get(h).unwrap_or("").to_owned()).collect())
+            .collect();
+        (table.headers, rows)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let working = matches!(row.status.as_str(), "queued" | "running");
+    let ctx = context! { import => Serde(&row), report => Serde(report), headers, sample, working };
+    Ok(page(&state, &viewer, "admin/import.html", ctx)?.into_response())
+}
+
+/// Confirm a previewed import: it is queued as a job in the same transaction.
+pub async fn confirm(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    allow(&me)?;
+    let txn = state.db.begin().await?;
+    let row = import::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    if row.status != "previewed" {
+        return Err(AppError::BadRequest("This import has already been started.".into()));
+    }
+    let mut active: import::ActiveModel = row.into();
+    active.status = Set("queued".into());
+    active.updated_at = Set(Utc::now());
+    active.updated_by = Set(Some(me.id));
+    active.update(&txn).await?;
+    jobs::enqueue(&txn, &ImportFile { import_id: id, actor: Some(me.id) })
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    txn.commit().await?;
+    Ok(Redirect::to(&format!("/admin/imports/{id}")).into_response())
+}
+
+/// Runs a confirmed import, recording progress on its row as it goes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ImportFile {
+    pub import_id: i32,
+    pub actor: Option<i32>,
+}
+
+async fn set_status(
+    db: &DatabaseConnection,
+    id: i32,
+    status: &str,
+    report: Option<&Report>,
+    error: Option<String>,
+) -> anyhow::Result<()> {
+    let Some(row) = import::Entity::find_by_id(id).one(db).await? else { return Ok(()) };
+    let mut active: import::ActiveModel = row.into();
+    active.status = Set(status.to_owned());
+    if let Some(report) = report {
+        active.report = Set(serde_json::to_string(report).ok());
+        active.rows_done = Set(i64::try_from(report.rows).unwrap_or(i64::MAX));
+    }
+    active.error = Set(error);
+    active.updated_at = Set(Utc::now());
+    active.update(db).await?;
+    Ok(())
+}
+
+impl Job for ImportFile {
+    const NAME: &'static str = "admin.import_file";
+
+    async fn run(self, ctx: &JobContext) -> anyhow::Result<()> {
+        let db = &ctx.env.db;
+        let Some(row) = import::Entity::find_by_id(self.import_id).one(db).await? else {
+            tracing::warn!(import = self.import_id, "import row is gone; nothing to do");
+            return Ok(());
+        };
+        let kind = Kind::parse(&row.kind).ok_or_else(|| anyhow::anyhow!("unknown import kind {}", row.kind))?;
+        let file_id = row.file_id.ok_or_else(|| anyhow::anyhow!("the uploaded file is gone"))?;
+        let record = files::find(db, file_id).await?.ok_or_else(|| anyhow::anyhow!("the uploaded file is gone"))?;
+        let bytes = ctx.env.storage.get(&record.key).await?.bytes().await?;
+        set_status(db, self.import_id, "running", None, None).await?;
+
+        // Progress goes to the row twice a second from a side task (the import's callback is
+        // synchronous and runs inside the import's transaction). Not on SQLite: its one writer is
+        // the import, so the page shows "running" until the end there.
+        let done = Arc::new(AtomicU64::new(0));
+        let sqlite = db.get_database_backend() == sea_orm::DbBackend::Sqlite;
+        let reporter = (!sqlite).then(|| {
+            let (db, done, id) = (db.clone(), done.clone(), self.import_id);
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                    let n = i64::try_from(done.load(Ordering::Relaxed)).unwrap_or(i64::MAX);
+                    let update = import::Entity::update_many()
+                        .col_expr(import::Column::RowsDone, sea_orm::sea_query::Expr::value(n))
+                        .filter(import::Column::Id.eq(id))
+                        .filter(import::Column::Status.eq("running"));
+                    if let Err(e) = update.exec(&db).await {
+                        tracing::warn!(error = %e, "could not record import progress");
+                    }
+                }
+            })
+        });
+        let result = scout::import::import(db, Actor(self.actor), kind, &row.file_name, &bytes, &|n, _| {
+            done.store(n, Ordering::Relaxed)
+        })
+        .await;
+        if let Some(reporter) = reporter {
+            reporter.abort();
+        }
+        match result {
+            Ok(report) => {
+                set_status(db, self.import_id, "done", Some(&report), None).await?;
+                tracing::info!(
+                    import = self.import_id,
+                    created = report.created,
+                    skipped = report.skipped,
+                    "import done"
+                );
+                Ok(())
+            }
+            Err(e) => {
+                set_status(db, self.import_id, "failed", None, Some(format!("{e:#}"))).await?;
+                Err(e)
+            }
+        }
+    }
+}
