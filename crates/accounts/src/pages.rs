@@ -333,6 +333,7 @@ pub async fn set_password(
     if !state.config.security.password_login {
         return Err(AppError::NotFound);
     }
+    crate::policy::authorize(Some(&me), crate::policy::Action::Edit, crate::policy::Resource::OwnProfile)?;
     if let Some(problem) = crate::passwords::problem_with(&form.password, &form.confirm, &me.email) {
         let profile = ProfileForm {
             first_name: me.first_name.clone().unwrap_or_default(),

@@ -17,16 +17,10 @@ pub const PER_EMAIL: u64 = 5;
 pub const PER_CLIENT: u64 = 30;
 pub const WINDOW: Duration = Duration::minutes(15);
 
-/// Records a request for `email` from `client` if both are under their limits; `false` if the
-/// request must be refused.
+/// Records a request for `email` from `client` and says whether it is within both limits
+/// (`false`: refuse it). The attempt is written before counting, so concurrent requests each
+/// see the others and at most the limit get through; refused attempts count too.
 pub async fn allow(db: &impl ConnectionTrait, email: &str, client: &str) -> Result<bool, DbErr> {
-    let since = Utc::now() - WINDOW;
-    let recent = sign_in_attempt::Entity::find().filter(sign_in_attempt::Column::CreatedAt.gt(since));
-    if recent.clone().filter(sign_in_attempt::Column::Email.eq(email)).count(db).await? >= PER_EMAIL
-        || recent.filter(sign_in_attempt::Column::ClientIp.eq(client)).count(db).await? >= PER_CLIENT
-    {
-        return Ok(false);
-    }
     let now = Utc::now();
     sign_in_attempt::ActiveModel {
         email: Set(email.to_owned()),
@@ -39,7 +33,10 @@ pub async fn allow(db: &impl ConnectionTrait, email: &str, client: &str) -> Resu
     }
     .insert(db)
     .await?;
-    Ok(true)
+    let since = now - WINDOW;
+    let recent = sign_in_attempt::Entity::find().filter(sign_in_attempt::Column::CreatedAt.gte(since));
+    Ok(recent.clone().filter(sign_in_attempt::Column::Email.eq(email)).count(db).await? <= PER_EMAIL
+        && recent.filter(sign_in_attempt::Column::ClientIp.eq(client)).count(db).await? <= PER_CLIENT)
 }
 
 /// Forgets requests older than a day.
@@ -79,9 +76,22 @@ pub fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>) -> String {
         .next_back()
         .and_then(|s| s.trim().parse::<IpAddr>().ok());
     match (behind_proxy, forwarded, peer) {
-        (true, Some(ip), _) => ip.to_string(),
-        (_, _, Some(p)) => p.ip().to_string(),
+        (true, Some(ip), _) => key(ip),
+        (_, _, Some(p)) => key(p.ip()),
         (false, _, None) | (true, None, None) => "unknown".to_owned(),
+    }
+}
+
+/// IPv6 clients are counted by their /64 (one home or office network), which they cannot
+/// escape by rotating addresses; IPv4 by the address.
+fn key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or_else(|| v6.to_string(), |v4| v4.to_string()),
+        IpAddr::V4(v4) => v4.to_string(),
     }
 }
 
@@ -113,6 +123,16 @@ mod tests {
         assert_eq!(client_ip(&headers(&["6.6.6.6", "203.0.113.9"]), Some(proxy)), "203.0.113.9");
         assert_eq!(client_ip(&headers(&[]), Some(proxy)), "127.0.0.1");
         assert_eq!(client_ip(&headers(&["203.0.113.9, junk"]), Some(proxy)), "127.0.0.1");
+    }
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_network() {
+        let proxy: SocketAddr = "127.0.0.1:5000".parse().expect("addr");
+        let a = client_ip(&headers(&["2001:db8:1:2:aaaa::1"]), Some(proxy));
+        let b = client_ip(&headers(&["2001:db8:1:2:bbbb::9"]), Some(proxy));
+        assert_eq!(a, "2001:db8:1:2::/64");
+        assert_eq!(a, b);
+        assert_eq!(client_ip(&headers(&["::ffff:203.0.113.9"]), Some(proxy)), "203.0.113.9");
     }
 
     #[test]

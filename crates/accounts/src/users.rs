@@ -190,6 +190,9 @@ pub async fn update_profile(
     me: &CurrentUser,
     form: &ProfileForm,
 ) -> Result<Result<(), FieldErrors>, DbErr> {
+    if crate::policy::authorize(Some(me), crate::policy::Action::Edit, crate::policy::Resource::OwnProfile).is_err() {
+        return Err(DbErr::Custom("not allowed to edit this profile".into()));
+    }
     let mut errors = FieldErrors::new();
     let first = form.first_name.trim();
     let last = form.last_name.trim();

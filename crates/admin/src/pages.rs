@@ -96,6 +96,16 @@ pub async fn list(
     let txn = state.db.begin().await?;
     let (rows, total) = res.list(&txn, &search, (page_no - 1) * PER_PAGE, PER_PAGE).await?;
     txn.commit().await?;
+    let last = total.div_ceil(PER_PAGE).max(1);
+    if page_no > last {
+        // Past the end (a stale link after deletions): the last page instead.
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        if !search.is_empty() {
+            query.append_pair("q", &search);
+        }
+        query.append_pair("page", &last.to_string());
+        return Ok(Redirect::to(&format!("/admin/{}/?{}", res.slug(), query.finish())).into_response());
+    }
     let ctx = context! {
         slug => res.slug(), title => res.title(), noun => res.noun(), columns => Serde(res.columns()),
         pages => pages_context(page_no, total, &search), rows => Serde(rows), q => search,

@@ -92,6 +92,9 @@ async fn lists_are_paged_by_fifty() {
     assert_eq!(first.body.matches("/edit\"").count(), 50);
     let second = admin.get("/admin/departments/?page=2").await;
     assert_eq!(second.body.matches("/edit\"").count(), 12);
+    let past = admin.get("/admin/departments/?page=999").await;
+    assert_eq!(past.status, StatusCode::SEE_OTHER);
+    assert_eq!(past.header("location"), "/admin/departments/?page=2");
     let nonsense = admin.get("/admin/departments/?page=-3").await;
     assert_eq!(nonsense.status, StatusCode::OK, "a bad page number is page 1");
     assert_eq!(admin.get("/admin/nothing-here/").await.status, StatusCode::NOT_FOUND);
@@ -276,6 +279,33 @@ async fn contracts_are_edited_with_their_companies_details_and_items_and_search_
     assert_eq!(search("chloride").await, 0);
     let form = admin.get(&format!("/admin/contracts/{id}/edit")).await;
     assert!(form.body.contains("Rock salt\nGrit") || form.body.contains("Rock salt&#10;Grit"), "{}", form.body);
+
+    // Saving without touching the inline lists leaves imported values alone (an untrimmed name).
+    let odd =
+        scout::import::store::company(&app.state.db, scout::import::Actor(None), "ODD NAME ").await.expect("company").0;
+    scout::import::store::link(&app.state.db, scout::import::Actor(None), id, odd).await.expect("link");
+    let form = admin.get(&format!("/admin/contracts/{id}/edit")).await;
+    let companies_text = "ODD NAME \nSALTY ROADS INC";
+    assert!(form.body.contains("ODD NAME"), "{}", form.body);
+    let resaved = admin
+        .post(
+            &format!("/admin/contracts/{id}/edit"),
+            &[
+                ("description", "Road salt and grit"),
+                ("expiration", "2028-01-31"),
+                ("visible", "on"),
+                ("companies", companies_text),
+                ("line_items", "Rock salt\r\nGrit"),
+            ],
+        )
+        .await;
+    assert_eq!(resaved.status, StatusCode::SEE_OTHER, "{}", resaved.body);
+    let links = model::entities::contract_company::Entity::find()
+        .filter(model::entities::contract_company::Column::CompanyId.eq(odd))
+        .all(&app.state.db)
+        .await
+        .expect("q");
+    assert_eq!(links.len(), 1, "still linked to the company as imported");
 
     // Renaming a company re-indexes its contracts.
     use model::entities::company;

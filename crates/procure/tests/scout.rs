@@ -93,6 +93,15 @@ async fn anyone_finds_a_contract_and_reads_its_page(backend: Backend) {
     let co = visitor.get(&format!("/scout/companies/{}", fire.id)).await;
     assert!(co.body.contains("ted@3riversfire.com") && co.body.contains("TURTLE CREEK"), "{}", co.body);
 
+    // A hidden predecessor is not shown on its successor's page.
+    let mut hide_parent: contract::ActiveModel = gear.clone().into();
+    hide_parent.is_visible = Set(false);
+    hide_parent.update(&app.state.db).await.expect("hide");
+    assert!(!visitor.get(&format!("/scout/contracts/{}", newer.id)).await.body.contains("Renews"));
+    let mut show_again: contract::ActiveModel = gear.clone().into();
+    show_again.is_visible = Set(true);
+    show_again.update(&app.state.db).await.expect("show");
+
     // Hidden contracts and unknown ids are 404.
     let mut hidden: contract::ActiveModel = gear.clone().into();
     hidden.is_visible = Set(false);

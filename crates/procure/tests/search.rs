@@ -73,6 +73,9 @@ async fn the_query_language_filters_and_passages(backend: Backend) {
     assert_eq!(find(&app, "trucks").await.total, 2);
     assert_eq!(find(&app, "plow OR dump").await.total, 2);
     assert_eq!(descriptions(&app, &find(&app, "trucks -snow").await).await, ["DUMP TRUCKS AND PARTS"]);
+    // AND binds the same way on both databases: (snow) AND (plow OR dump).
+    assert_eq!(descriptions(&app, &find(&app, "snow plow OR dump").await).await, ["SNOW PLOW TRUCKS"]);
+    assert_eq!(descriptions(&app, &find(&app, "plow OR dump -snow").await).await, ["DUMP TRUCKS AND PARTS"]);
     assert_eq!(find(&app, "\"protective gear\"").await.total, 1);
     assert_eq!(find(&app, "\"gear protective\"").await.total, 0);
 
@@ -149,6 +152,10 @@ async fn results_are_paged_and_the_index_is_never_stale(backend: Backend) {
     let first = find(&app, "widgets").await;
     assert_eq!((first.total, first.pages, first.hits.len()), (60, 2, 50));
     let second = run(&app, Request { q: "widgets".into(), page: 2, ..Request::default() }).await;
+    let browser = common::browser::Browser::new(&app);
+    let past = browser.get("/scout/search?q=widgets&page=999").await;
+    assert_eq!(past.status.as_u16(), 303, "past the last page: sent to it");
+    assert!(past.header("location").ends_with("page=2"), "{}", past.header("location"));
     assert_eq!(second.hits.len(), 10);
     let mut all: Vec<i32> = first.hits.iter().chain(&second.hits).map(|h| h.contract_id).collect();
     all.sort_unstable();

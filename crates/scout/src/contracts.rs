@@ -97,7 +97,11 @@ pub async fn detail(
         None => None,
     };
     let parent = match c.parent_id {
-        Some(p) => contract::Entity::find_by_id(p).one(db).await?.map(Summary::from),
+        Some(p) => contract::Entity::find_by_id(p)
+            .filter(contract::Column::IsVisible.eq(true))
+            .one(db)
+            .await?
+            .map(Summary::from),
         None => None,
     };
     let successors: Vec<Summary> = contract::Entity::find()

@@ -65,9 +65,11 @@ pub async fn send(
             let financial_id: Option<String> = row.try_get_by_index(4)?;
             let expiration: Option<NaiveDate> = row.try_get_by_index(5)?;
             let link = config.site.app_url.join(&format!("/scout/contracts/{contract_id}"))?;
+            // The catch-up window can find a contract that ended a day or two ago.
+            let ended_before_today = expiration.is_some_and(|d| d < today);
             let ctx = context! {
                 kind, description, financial_id, expiration => expiration.map(|d| d.format("%B %-d, %Y").to_string()),
-                link => link.as_str(),
+                link => link.as_str(), ended_before_today,
             };
             let message = Email::render(
                 templates,

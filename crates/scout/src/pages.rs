@@ -137,6 +137,10 @@ pub async fn results(
         today: Some(today(&state)),
     };
     let found = search::search(&state.db, &request).await?;
+    if found.page > found.pages {
+        // Past the last page (a stale link): show the last one.
+        return Ok(Redirect::to(&form.link(found.pages)).into_response());
+    }
     let ids: Vec<i32> = found.hits.iter().map(|h| h.contract_id).collect();
     let mut by_id: std::collections::HashMap<i32, contract::Model> = contract::Entity::find()
         .filter(contract::Column::Id.is_in(ids.clone()))

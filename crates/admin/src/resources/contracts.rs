@@ -21,6 +21,11 @@ fn lines(text: &str) -> Vec<String> {
     text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect()
 }
 
+/// Form text as compared for changes: browsers send CRLF line breaks.
+fn normalise(text: &str) -> String {
+    text.replace("\r\n", "\n").trim().to_owned()
+}
+
 fn opt(text: &str) -> Option<String> {
     (!text.is_empty()).then(|| text.to_owned())
 }
@@ -181,8 +186,27 @@ impl AdminResource for Contracts {
                 None
             }),
         };
-        let contract_type = number("contract_type", &mut errors, "contract type");
-        let department = number("department", &mut errors, "department");
+        let mut contract_type = number("contract_type", &mut errors, "contract type");
+        if let Some(t) = contract_type
+            && contract_type::Entity::find_by_id(t).one(db).await?.is_none()
+        {
+            errors.add("contract_type", "That contract type no longer exists; choose another.");
+            contract_type = None;
+        }
+        let mut department = number("department", &mut errors, "department");
+        if let Some(d) = department
+            && department::Entity::find_by_id(d).one(db).await?.is_none()
+        {
+            errors.add("department", "That department no longer exists; choose another.");
+            department = None;
+        }
+        // Inline lists are rewritten only when their text changed, so saving a contract never
+        // touches imported values it did not show differently (untrimmed names, NULL values).
+        let stored = match id {
+            Some(id) => self.load(db, id).await?.unwrap_or_default(),
+            None => Values::new(),
+        };
+        let changed = |field: &str| normalise(one(input, field)) != normalise(one(&stored, field));
         let parent = match one(input, "parent") {
             "" => None,
             raw => match raw.parse::<i32>() {
@@ -198,7 +222,7 @@ impl AdminResource for Contracts {
             },
         };
         let mut properties = Vec::new();
-        for line in lines(one(input, "properties")) {
+        for line in if changed("properties") { lines(one(input, "properties")) } else { Vec::new() } {
             match line.split_once(':') {
                 Some((k, v)) if !k.trim().is_empty() => properties.push((k.trim().to_owned(), v.trim().to_owned())),
                 _ => errors.add("properties", format!("\"{line}\" is not Key: value.")),
@@ -233,39 +257,45 @@ impl AdminResource for Contracts {
         let saved = active.save(db).await?.try_into_model()?;
         let who = Actor(Some(actor.id));
 
-        // Companies: link the named ones (creating new names), unlink the rest.
-        contract_company::Entity::delete_many()
-            .filter(contract_company::Column::ContractId.eq(saved.id))
-            .exec(db)
-            .await?;
-        for name in lines(one(input, "companies")) {
-            let (company_id, _) = store::company(db, who, &name).await?;
-            store::link(db, who, saved.id, company_id).await?;
-        }
-        contract_property::Entity::delete_many()
-            .filter(contract_property::Column::ContractId.eq(saved.id))
-            .exec(db)
-            .await?;
-        for (k, v) in &properties {
-            store::property(db, who, saved.id, k, Some(v)).await?;
-        }
-        // Line items: keep the rows (and their prices) whose description stays.
-        let wanted = lines(one(input, "line_items"));
-        let existing: HashMap<String, i32> = line_item::Entity::find()
-            .filter(line_item::Column::ContractId.eq(saved.id))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|i| (i.description, i.id))
-            .collect();
-        for (description, item) in &existing {
-            if !wanted.contains(description) {
-                line_item::Entity::delete_by_id(*item).exec(db).await?;
+        if changed("companies") {
+            // Link the named ones (creating new names), unlink the rest.
+            contract_company::Entity::delete_many()
+                .filter(contract_company::Column::ContractId.eq(saved.id))
+                .exec(db)
+                .await?;
+            for name in lines(one(input, "companies")) {
+                let (company_id, _) = store::company(db, who, &name).await?;
+                store::link(db, who, saved.id, company_id).await?;
             }
         }
-        for description in &wanted {
-            if !existing.contains_key(description) {
-                store::line_item(db, who, saved.id, description).await?;
+        if changed("properties") {
+            contract_property::Entity::delete_many()
+                .filter(contract_property::Column::ContractId.eq(saved.id))
+                .exec(db)
+                .await?;
+            for (k, v) in &properties {
+                store::property(db, who, saved.id, k, Some(v)).await?;
+            }
+        }
+        if changed("line_items") {
+            // Keep the rows (and their prices) whose description stays.
+            let wanted = lines(one(input, "line_items"));
+            let existing: HashMap<String, i32> = line_item::Entity::find()
+                .filter(line_item::Column::ContractId.eq(saved.id))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|i| (i.description.trim().to_owned(), i.id))
+                .collect();
+            for (description, item) in &existing {
+                if !wanted.contains(description) {
+                    line_item::Entity::delete_by_id(*item).exec(db).await?;
+                }
+            }
+            for description in &wanted {
+                if !existing.contains_key(description) {
+                    store::line_item(db, who, saved.id, description).await?;
+                }
             }
         }
         scout::search::reindex(db, saved.id).await?;

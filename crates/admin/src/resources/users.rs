@@ -2,7 +2,7 @@
 //! superadmins touch a superadmin's account.
 
 use accounts::users::{normalize_email, roles_of, set_roles};
-use accounts::{AdminArea, CurrentUser, Denied, Role};
+use accounts::{Action, AdminArea, CurrentUser, Denied, Resource, Role, can};
 use chrono::Utc;
 use model::entities::{department, user};
 use sea_orm::sea_query::Condition;
@@ -21,7 +21,7 @@ async fn guard_superadmin_target(
     id: i32,
 ) -> Result<Vec<Role>, AdminError> {
     let roles = roles_of(db, id).await?;
-    if roles.contains(&Role::Superadmin) && !actor.has(Role::Superadmin) {
+    if roles.contains(&Role::Superadmin) && !can(Some(actor), Action::Edit, Resource::Admin(AdminArea::Roles)) {
         return Err(Denied::Forbidden.into());
     }
     Ok(roles)
@@ -60,7 +60,7 @@ impl AdminResource for Users {
             Field::select("department", "Department", departments),
             Field::checkbox("active", "Active").help("Inactive users cannot sign in."),
         ];
-        if actor.has(Role::Superadmin) {
+        if can(Some(actor), Action::Edit, Resource::Admin(AdminArea::Roles)) {
             let roles = Role::ALL.iter().map(|r| (r.name().to_owned(), r.name().to_owned())).collect();
             fields.push(
                 Field::checkboxes("roles", "Roles", roles)
@@ -168,7 +168,7 @@ impl AdminResource for Users {
             errors.add("active", "You cannot deactivate your own account.");
         }
         // Roles: superadmins choose them; anyone else keeps what is there (new users: staff).
-        let roles: Vec<Role> = if actor.has(Role::Superadmin) {
+        let roles: Vec<Role> = if can(Some(actor), Action::Edit, Resource::Admin(AdminArea::Roles)) {
             let mut chosen = Vec::new();
             for name in input.get("roles").into_iter().flatten() {
                 match Role::parse(name) {

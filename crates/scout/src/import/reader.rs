@@ -52,24 +52,32 @@ fn value(raw: &str) -> Option<String> {
     (!raw.is_empty() && raw != "None").then(|| normalise(raw))
 }
 
-/// Lines are counted by hand: `csv` counts only `\n`, and most of these files end lines with CR.
-fn line_of(bytes: &[u8], offset: u64) -> u64 {
-    let end = usize::try_from(offset).unwrap_or(usize::MAX).min(bytes.len());
-    let head = &bytes[..end];
-    let mut lines = 1;
-    let mut i = 0;
-    while i < head.len() {
-        match head[i] {
-            b'\r' if head.get(i + 1) == Some(&b'\n') => {
-                lines += 1;
-                i += 1;
+/// Lines are counted by hand, as the reader moves forward: `csv` counts only `\n`, and most of
+/// these files end lines with CR.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    line: u64,
+}
+
+impl LineCounter<'_> {
+    /// The line `offset` is on; offsets must not go backwards.
+    fn line_of(&mut self, offset: u64) -> u64 {
+        let end = usize::try_from(offset).unwrap_or(usize::MAX).min(self.bytes.len());
+        while self.at < end {
+            match self.bytes[self.at] {
+                // CRLF is one line break, even when a record starts between its two bytes.
+                b'\r' if self.bytes.get(self.at + 1) == Some(&b'\n') => {
+                    self.line += 1;
+                    self.at += 1;
+                }
+                b'\r' | b'\n' => self.line += 1,
+                _ => {}
             }
-            b'\r' | b'\n' => lines += 1,
-            _ => {}
+            self.at += 1;
         }
-        i += 1;
+        self.line
     }
-    lines
 }
 
 pub fn read(bytes: &[u8]) -> anyhow::Result<Table> {
@@ -83,6 +91,7 @@ pub fn read(bytes: &[u8]) -> anyhow::Result<Table> {
     anyhow::ensure!(headers.iter().any(|h| !h.is_empty()), "the file has no header row");
     let mut rows = Vec::new();
     let mut record = csv::ByteRecord::new();
+    let mut lines = LineCounter { bytes, at: 0, line: 1 };
     loop {
         let offset = reader.position().byte();
         match reader.read_byte_record(&mut record) {
@@ -90,7 +99,7 @@ pub fn read(bytes: &[u8]) -> anyhow::Result<Table> {
             Ok(true) => {
                 // The record's own start, past any blank lines the reader skipped.
                 let start = record.position().map_or(offset, csv::Position::byte);
-                let line = line_of(bytes, start);
+                let line = lines.line_of(start);
                 if record.iter().all(<[u8]>::is_empty) {
                     continue;
                 }
@@ -115,7 +124,7 @@ pub fn read(bytes: &[u8]) -> anyhow::Result<Table> {
                 });
             }
             Err(e) => {
-                let line = line_of(bytes, e.position().map_or(offset, csv::Position::byte));
+                let line = lines.line_of(e.position().map_or(offset, csv::Position::byte));
                 rows.push(Err(Unreadable { line, reason: format!("the row cannot be read: {e}") }));
                 if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. } | csv::ErrorKind::UnequalLengths { .. }) {
                     break;

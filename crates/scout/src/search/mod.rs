@@ -266,10 +266,10 @@ pub async fn search(db: &impl ConnectionTrait, req: &Request) -> Result<Results,
                     )
                 };
                 (
-                    format!("{vector} @@ websearch_to_tsquery('english', $1)"),
-                    format!("ts_rank({vector}, websearch_to_tsquery('english', $1))"),
+                    format!("{vector} @@ to_tsquery('english', $1)"),
+                    format!("ts_rank({vector}, to_tsquery('english', $1))"),
                     "DESC",
-                    vec![Value::from(parsed.websearch())],
+                    vec![Value::from(parsed.tsquery())],
                 )
             }
             _ => {
@@ -336,10 +336,10 @@ async fn explain(db: &impl ConnectionTrait, parsed: &Parsed, columns: &[&str], i
                 format!(
                     "SELECT s.contract_id, ts_headline('english', s.{column}, q, \
                        'StartSel=\u{1}, StopSel=\u{2}, MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=\" … \"') \
-                     FROM contract_search s, websearch_to_tsquery('english', $1) q \
+                     FROM contract_search s, to_tsquery('english', $1) q \
                      WHERE s.contract_id IN ({id_list}) AND to_tsvector('english', s.{column}) @@ q"
                 ),
-                Value::from(parsed.websearch()),
+                Value::from(parsed.tsquery()),
             ),
             _ => (
                 format!(

@@ -103,14 +103,24 @@ impl Parsed {
         expr
     }
 
-    /// The same search for PostgreSQL's `websearch_to_tsquery`, rebuilt from the parsed terms so
-    /// that it means exactly what the FTS5 expression means.
-    pub fn websearch(&self) -> String {
-        let show = |t: &Term| if t.0.len() == 1 { t.0[0].clone() } else { format!("\"{}\"", t.0.join(" ")) };
-        let mut parts: Vec<String> =
-            self.groups.iter().map(|g| g.iter().map(show).collect::<Vec<_>>().join(" or ")).collect();
-        parts.extend(self.excluded.iter().map(|t| format!("-{}", show(t))));
-        parts.join(" ")
+    /// The same search as a PostgreSQL `to_tsquery` expression, parenthesised exactly as the
+    /// FTS5 one (`&` binds tighter than `|` there, so a plain websearch string would regroup
+    /// `a b OR c`). Words are alphanumeric, so quoting them is enough to keep them literal.
+    pub fn tsquery(&self) -> String {
+        let term = |t: &Term| {
+            let words: Vec<String> = t.0.iter().map(|w| format!("'{w}'")).collect();
+            if words.len() == 1 { words[0].clone() } else { format!("({})", words.join(" <-> ")) }
+        };
+        let mut parts: Vec<String> = self
+            .groups
+            .iter()
+            .map(|g| {
+                let alts: Vec<String> = g.iter().map(term).collect();
+                if alts.len() == 1 { alts[0].clone() } else { format!("({})", alts.join(" | ")) }
+            })
+            .collect();
+        parts.extend(self.excluded.iter().map(|t| format!("!{}", term(t))));
+        parts.join(" & ")
     }
 }
 
@@ -128,7 +138,7 @@ mod tests {
         assert_eq!(p.groups, vec![vec![t(&["fire"])], vec![t(&["protective", "gear"]), t(&["boots"])]]);
         assert_eq!(p.excluded, vec![t(&["county"])]);
         assert_eq!(p.fts5(), r#"("fire" AND ("protective gear" OR "boots")) NOT "county""#);
-        assert_eq!(p.websearch(), r#"fire "protective gear" or boots -county"#);
+        assert_eq!(p.tsquery(), "'fire' & (('protective' <-> 'gear') | 'boots') & !'county'");
     }
 
     #[test]
