@@ -63,6 +63,12 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
     },
+    /// Load a made-up but realistic data set (contracts, companies, line items) to try
+    /// Procure or to benchmark it; --scale sets how many contracts (10 line items each).
+    Demo {
+        #[arg(long, default_value_t = 200)]
+        scale: u64,
+    },
     /// Inspect the job queue; retry or discard failed jobs.
     Jobs {
         #[command(subcommand)]
@@ -161,6 +167,7 @@ pub fn main() -> ExitCode {
             Some(Command::Migrate) => roles::migrate(config).await,
             Some(Command::Jobs { command }) => crate::jobs_cmd::jobs(config, command).await,
             Some(Command::Import { kind, files }) => crate::import_cmd::import(config, &kind, &files).await,
+            Some(Command::Demo { scale }) => crate::import_cmd::demo(config, scale).await,
             Some(Command::Createsuperuser { email, no_link }) => {
                 crate::jobs_cmd::create_superuser(config, &email, no_link).await
             }

@@ -63,3 +63,20 @@ fn print_report(path: &str, r: &Report) {
         r.rows, r.created, r.updated, r.unchanged, r.skipped
     );
 }
+
+/// `procure demo --scale N`.
+pub async fn demo(config: Arc<Config>, scale: u64) -> anyhow::Result<()> {
+    let db = app::open_database(&config).await?;
+    let today = chrono::Utc::now().with_timezone(&config.site.display_timezone).date_naive();
+    let started = std::time::Instant::now();
+    let made = scout::demo::load(&db, scale, today).await?;
+    println!(
+        "demo data: {} contracts, {} companies, {} line items in {:.1} s",
+        made.contracts,
+        made.companies,
+        made.line_items,
+        started.elapsed().as_secs_f64()
+    );
+    db.close().await?;
+    Ok(())
+}

@@ -170,3 +170,16 @@ async fn results_are_paged_and_the_index_is_never_stale(backend: Backend) {
     assert_eq!(description_of(&app, found.hits[0].contract_id).await, "WIDGETS LOT 7");
 }
 on_both_backends!(results_are_paged_and_the_index_is_never_stale);
+
+async fn the_demo_set_is_complete_and_searchable(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).expect("date");
+    let made = scout::demo::load(&app.state.db, 50, today).await.expect("demo");
+    assert_eq!((made.contracts, made.companies, made.line_items), (50, 10, 500));
+    let all = run(&app, Request { q: "item".into(), include_expired: true, ..Request::default() }).await;
+    assert_eq!(all.total, 50, "every demo contract is indexed (its line items say 'item')");
+    let by_number = find(&app, "900007").await;
+    assert_eq!(by_number.hits.first().map(|h| h.found_in), Some("controller number"));
+    assert!(scout::demo::load(&app.state.db, 0, today).await.is_err(), "a scale of 0 is refused");
+}
+on_both_backends!(the_demo_set_is_complete_and_searchable);

@@ -2,6 +2,7 @@
 //! buys, from whom, until when.
 
 pub mod contracts;
+pub mod demo;
 pub mod feedback;
 pub mod import;
 pub mod notices;
