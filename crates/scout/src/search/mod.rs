@@ -327,7 +327,37 @@ async fn explain(db: &impl ConnectionTrait, parsed: &Parsed, columns: &[&str], i
     let backend = db.get_database_backend();
     let id_list = ids.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
     let mut found: std::collections::HashMap<i32, (Field, String)> = std::collections::HashMap::new();
-    for (index, (field, column)) in COLUMNS.iter().enumerate() {
+    if backend == DbBackend::Sqlite {
+        // One query: a passage of every searched column for the page's hits; the first column
+        // whose passage has a match marker is where it was found.
+        let snippets: Vec<String> = COLUMNS
+            .iter()
+            .enumerate()
+            .map(|(i, (_, c))| {
+                if columns.contains(c) {
+                    format!("snippet(contract_search, {i}, char(1), char(2), '…', 16)")
+                } else {
+                    "''".to_owned()
+                }
+            })
+            .collect();
+        let expr =
+            if columns.len() == 4 { parsed.fts5() } else { format!("{{{}}} : ({})", columns.join(" "), parsed.fts5()) };
+        let sql = format!(
+            "SELECT rowid, {} FROM contract_search WHERE contract_search MATCH ? AND rowid IN ({id_list})",
+            snippets.join(", ")
+        );
+        for row in db.query_all_raw(Statement::from_sql_and_values(backend, sql, [Value::from(expr)])).await? {
+            let id: i32 = row.try_get_by_index(0)?;
+            for (i, (field, _)) in COLUMNS.iter().enumerate() {
+                let passage: String = row.try_get_by_index(i + 1)?;
+                if passage.contains('\u{1}') {
+                    found.entry(id).or_insert((*field, passage));
+                }
+            }
+        }
+    }
+    for (field, column) in COLUMNS.iter().filter(|_| backend == DbBackend::Postgres) {
         if !columns.contains(column) {
             continue;
         }
@@ -341,13 +371,7 @@ async fn explain(db: &impl ConnectionTrait, parsed: &Parsed, columns: &[&str], i
                 ),
                 Value::from(parsed.tsquery()),
             ),
-            _ => (
-                format!(
-                    "SELECT rowid, snippet(contract_search, {index}, char(1), char(2), '…', 16) FROM contract_search \
-                     WHERE contract_search MATCH ? AND rowid IN ({id_list})"
-                ),
-                Value::from(format!("{{{column}}} : ({})", parsed.fts5())),
-            ),
+            _ => continue,
         };
         for row in db.query_all_raw(Statement::from_sql_and_values(backend, sql, [value])).await? {
             let id: i32 = row.try_get_by_index(0)?;
