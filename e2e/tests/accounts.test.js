@@ -46,12 +46,13 @@ async function linkFromOutbox(to, seen) {
       // The outbox folder appears with the first email.
     }
     for (const name of names) {
+      // The outbox file may still be being written: only a whole message counts.
       const eml = readFileSync(join(OUTBOX, name), 'utf8');
       if (!eml.toLowerCase().includes(`to: ${to}`)) continue;
-      seen.add(name);
       const text = decodedParts(eml).join('\n');
       const match = text.match(/\/sign-in\/link\?token=[A-Za-z0-9_-]{43}/);
-      assert.ok(match, `the email to ${to} carries a sign-in link:\n${text}`);
+      if (!match) continue;
+      seen.add(name);
       return match[0];
     }
     await new Promise((r) => setTimeout(r, 200));

@@ -55,7 +55,13 @@ impl Drop for SmtpSink {
 fn eml_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|rd| {
-            rd.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "eml")).collect()
+            // The sink writes `.<n>.eml` and renames it to `<n>.eml` when whole: skip the
+            // unfinished ones, or a reader can race the rename.
+            rd.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+                .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| !n.starts_with('.')))
+                .collect()
         })
         .unwrap_or_default();
     files.sort();
