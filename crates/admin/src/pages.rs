@@ -192,7 +192,7 @@ async fn save(
         Some(id) => Some(res.load(&txn, id).await?.ok_or(AppError::NotFound)?),
         None => None,
     };
-    match res.save(&txn, me, id, &input).await? {
+    match res.save(&txn, me, id, before.as_ref(), &input).await? {
         Ok(saved) => {
             let after = res.load(&txn, saved).await?;
             let label = after.as_ref().map_or_else(String::new, |v| res.label(v));

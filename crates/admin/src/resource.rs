@@ -150,12 +150,16 @@ pub trait AdminResource: Send + Sync {
     async fn load(&self, db: &DatabaseTransaction, id: i32) -> Result<Option<Values>, DbErr>;
     /// A short label of a record, for headings and the audit log.
     fn label(&self, values: &Values) -> String;
-    /// Validates and writes (`id` None: create). Runs inside the page's transaction.
+    /// Validates and writes (`id` None: create). `stored` is the record as [`load`] read it in
+    /// this transaction (None when creating). Runs inside the page's transaction.
+    ///
+    /// [`load`]: AdminResource::load
     async fn save(
         &self,
         txn: &DatabaseTransaction,
         actor: &CurrentUser,
         id: Option<i32>,
+        stored: Option<&Values>,
         input: &Values,
     ) -> Result<Saved, AdminError>;
     /// Deletes record `id`. Runs inside the page's transaction.

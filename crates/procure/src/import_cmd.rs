@@ -67,7 +67,7 @@ fn print_report(path: &str, r: &Report) {
 /// `procure demo --scale N`.
 pub async fn demo(config: Arc<Config>, scale: u64) -> anyhow::Result<()> {
     let db = app::open_database(&config).await?;
-    let today = chrono::Utc::now().with_timezone(&config.site.display_timezone).date_naive();
+    let today = config.site.today();
     let started = std::time::Instant::now();
     let made = scout::demo::load(&db, scale, today).await?;
     println!(

@@ -66,7 +66,7 @@ pub async fn enqueue_job(config: Arc<Config>, name: &str, payload: Option<&str>)
     let registry = app::jobs();
     if let Some(periodic) = app::schedule(&config).get(name).cloned() {
         anyhow::ensure!(payload.is_none(), "{name} is a scheduled job; its payload is fixed");
-        let today = chrono::Utc::now().with_timezone(&config.site.display_timezone).date_naive();
+        let today = config.site.today();
         let db = app::open_database(&config).await?;
         match platform::jobs::scheduler::claim_slot(&db, &registry, &periodic, today).await? {
             Some(id) => println!("queued {name} for {today} as job {id}"),

@@ -22,7 +22,7 @@ impl Job for ExpirationNotices {
 
     async fn run(self, ctx: &JobContext) -> anyhow::Result<()> {
         let config = &ctx.env.config;
-        let today = Utc::now().with_timezone(&config.site.display_timezone).date_naive();
+        let today = config.site.today();
         let sent = send(&ctx.env.db, ctx.env.templates()?, config, today).await?;
         tracing::info!(sent, %today, "expiration notices queued");
         Ok(())

@@ -19,7 +19,7 @@ use crate::contracts::{self, ChangeError};
 use crate::search::{self, Field, Request};
 
 fn today(state: &AppState) -> NaiveDate {
-    chrono::Utc::now().with_timezone(&state.config.site.display_timezone).date_naive()
+    state.config.site.today()
 }
 
 impl From<ChangeError> for AppError {

@@ -63,6 +63,7 @@ impl AdminResource for Companies {
         db: &DatabaseTransaction,
         actor: &CurrentUser,
         id: Option<i32>,
+        _stored: Option<&Values>,
         input: &Values,
     ) -> Result<Saved, AdminError> {
         let mut errors = FieldErrors::default();

@@ -88,6 +88,7 @@ impl AdminResource for ContractTypes {
         db: &DatabaseTransaction,
         actor: &CurrentUser,
         id: Option<i32>,
+        _stored: Option<&Values>,
         input: &Values,
     ) -> Result<Saved, AdminError> {
         let mut errors = FieldErrors::default();

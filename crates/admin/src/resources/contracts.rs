@@ -161,6 +161,7 @@ impl AdminResource for Contracts {
         db: &DatabaseTransaction,
         actor: &CurrentUser,
         id: Option<i32>,
+        stored: Option<&Values>,
         input: &Values,
     ) -> Result<Saved, AdminError> {
         let mut errors = FieldErrors::default();
@@ -202,11 +203,9 @@ impl AdminResource for Contracts {
         }
         // Inline lists are rewritten only when their text changed, so saving a contract never
         // touches imported values it did not show differently (untrimmed names, NULL values).
-        let stored = match id {
-            Some(id) => self.load(db, id).await?.unwrap_or_default(),
-            None => Values::new(),
-        };
-        let changed = |field: &str| normalise(one(input, field)) != normalise(one(&stored, field));
+        let none = Values::new();
+        let stored = stored.unwrap_or(&none);
+        let changed = |field: &str| normalise(one(input, field)) != normalise(one(stored, field));
         let parent = match one(input, "parent") {
             "" => None,
             raw => match raw.parse::<i32>() {

@@ -63,6 +63,7 @@ impl AdminResource for Departments {
         db: &DatabaseTransaction,
         actor: &CurrentUser,
         id: Option<i32>,
+        _stored: Option<&Values>,
         input: &Values,
     ) -> Result<Saved, AdminError> {
         let mut errors = FieldErrors::default();

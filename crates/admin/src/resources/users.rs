@@ -133,6 +133,7 @@ impl AdminResource for Users {
         db: &DatabaseTransaction,
         actor: &CurrentUser,
         id: Option<i32>,
+        _stored: Option<&Values>,
         input: &Values,
     ) -> Result<Saved, AdminError> {
         let current_roles = match id {

@@ -97,6 +97,11 @@ impl SiteConfig {
         self.app_url.scheme() == "https"
     }
 
+    /// Today's date where the city is (`DISPLAY_TIMEZONE`): what "expires today" means.
+    pub fn today(&self) -> chrono::NaiveDate {
+        chrono::Utc::now().with_timezone(&self.display_timezone).date_naive()
+    }
+
     /// The app URL's host, e.g. `purchasing.example.gov`.
     pub fn host(&self) -> &str {
         self.app_url.host_str().unwrap_or("localhost")

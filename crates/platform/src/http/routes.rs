@@ -55,23 +55,24 @@ impl Routes {
     }
 
     fn add(mut self, method: Method, path: &str, route: MethodRouter<AppState>) -> Routes {
-        let merged = match self.paths.remove(path) {
+        self.insert(path.to_owned(), route);
+        self.info.push(RouteInfo { method, path: path.to_owned() });
+        self
+    }
+
+    /// Adds `route` at `path`, beside any methods already there.
+    fn insert(&mut self, path: String, route: MethodRouter<AppState>) {
+        let merged = match self.paths.remove(&path) {
             Some(existing) => existing.merge(route),
             None => route,
         };
-        self.paths.insert(path.to_owned(), merged);
-        self.info.push(RouteInfo { method, path: path.to_owned() });
-        self
+        self.paths.insert(path, merged);
     }
 
     /// Adds every route of `other`.
     pub fn merge(mut self, other: Routes) -> Routes {
         for (path, route) in other.paths {
-            let merged = match self.paths.remove(&path) {
-                Some(existing) => existing.merge(route),
-                None => route,
-            };
-            self.paths.insert(path, merged);
+            self.insert(path, route);
         }
         self.info.extend(other.info);
         self

@@ -257,7 +257,7 @@ pub async fn search(db: &impl ConnectionTrait, req: &Request) -> Result<Results,
         };
         let (matcher, rank, order, mut values) = match backend {
             DbBackend::Postgres => {
-                let vector = if columns.len() == 4 {
+                let vector = if columns.len() == COLUMNS.len() {
                     "s.vector".to_owned()
                 } else {
                     format!(
@@ -273,11 +273,7 @@ pub async fn search(db: &impl ConnectionTrait, req: &Request) -> Result<Results,
                 )
             }
             _ => {
-                let expr = if columns.len() == 4 {
-                    parsed.fts5()
-                } else {
-                    format!("{{{}}} : ({})", columns.join(" "), parsed.fts5())
-                };
+                let expr = fts5_in(&parsed, &columns);
                 (
                     "contract_search MATCH ?".to_owned(),
                     "bm25(contract_search, 10.0, 10.0, 4.0, 1.0)".to_owned(),
@@ -319,6 +315,15 @@ pub async fn search(db: &impl ConnectionTrait, req: &Request) -> Result<Results,
     Ok(Results { hits, total, page, pages })
 }
 
+/// The FTS5 expression for `parsed`, restricted to `columns` unless they are all of them.
+fn fts5_in(parsed: &Parsed, columns: &[&str]) -> String {
+    if columns.len() == COLUMNS.len() {
+        parsed.fts5()
+    } else {
+        format!("{{{}}} : ({})", columns.join(" "), parsed.fts5())
+    }
+}
+
 /// For each hit (in order): the first field it matched in, and a highlighted passage of it.
 async fn explain(db: &impl ConnectionTrait, parsed: &Parsed, columns: &[&str], ids: &[i32]) -> Result<Vec<Hit>, DbErr> {
     if ids.is_empty() {
@@ -341,8 +346,7 @@ async fn explain(db: &impl ConnectionTrait, parsed: &Parsed, columns: &[&str], i
                 }
             })
             .collect();
-        let expr =
-            if columns.len() == 4 { parsed.fts5() } else { format!("{{{}}} : ({})", columns.join(" "), parsed.fts5()) };
+        let expr = fts5_in(parsed, columns);
         let sql = format!(
             "SELECT rowid, {} FROM contract_search WHERE contract_search MATCH ? AND rowid IN ({id_list})",
             snippets.join(", ")
@@ -389,6 +393,7 @@ async fn explain(db: &impl ConnectionTrait, parsed: &Parsed, columns: &[&str], i
         .collect())
 }
 
+/// Like `minijinja::HtmlEscape`, minus its escaping of `/`, which would only clutter passages.
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
