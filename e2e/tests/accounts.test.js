@@ -3,13 +3,10 @@
 // and not for staff. axe-core checks the sign-in, profile and an admin list page.
 
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { expectAccessible, expectNoProblems, launchBrowser, openPage, settle, url } from './helpers.js';
+import { expectAccessible, expectNoProblems, launchBrowser, linkFromOutbox, openPage, settle, url } from './helpers.js';
 
 const TEST = { timeout: 45_000 };
-const OUTBOX = process.env.OUTBOX_DIR;
 
 let browser;
 before(async () => {
@@ -18,47 +15,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-/** The decoded text of every MIME part of an .eml file. */
-function decodedParts(eml) {
-  return eml.split(/\r?\n--[^\r\n]+\r?\n/).map((part) => {
-    const split = part.search(/\r?\n\r?\n/);
-    const head = split < 0 ? part : part.slice(0, split);
-    const body = split < 0 ? '' : part.slice(split).trim();
-    if (/content-transfer-encoding:\s*base64/i.test(head)) {
-      return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
-    }
-    if (/content-transfer-encoding:\s*quoted-printable/i.test(head)) {
-      return body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_, h) => String.fromCharCode(parseInt(h, 16)));
-    }
-    return body;
-  });
-}
-
-/** Waits for the worker to write an email to `to` and returns its sign-in link's path. */
-async function linkFromOutbox(to, seen) {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    let names = [];
-    try {
-      names = readdirSync(OUTBOX).filter((n) => n.endsWith('.eml') && !seen.has(n));
-    } catch {
-      // The outbox folder appears with the first email.
-    }
-    for (const name of names) {
-      // The outbox file may still be being written: only a whole message counts.
-      const eml = readFileSync(join(OUTBOX, name), 'utf8');
-      if (!eml.toLowerCase().includes(`to: ${to}`)) continue;
-      const text = decodedParts(eml).join('\n');
-      const match = text.match(/\/sign-in\/link\?token=[A-Za-z0-9_-]{43}/);
-      if (!match) continue;
-      seen.add(name);
-      return match[0];
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.fail(`no email to ${to} in ${OUTBOX} within 20 s`);
-}
 
 describe('sign-in by emailed link', () => {
   test('a new staff member signs in, sets a department, and sees no admin menu', TEST, async () => {

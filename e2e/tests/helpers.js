@@ -5,7 +5,8 @@
 // The tests run against a server that e2e/run.sh starts; it exports BASE_URL.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 
@@ -198,4 +199,45 @@ export async function expectAccessible(page, label = page.url()) {
     return `  - ${v.id} [${v.impact}]: ${v.help} (${v.helpUrl})\n${nodes}`;
   });
   assert.fail(`axe found ${results.violations.length} accessibility violation(s) on ${label} (tags ${AXE_TAGS.join(', ')}):\n${lines.join('\n')}`);
+}
+
+/** The decoded text of every MIME part of an .eml file. */
+function decodedParts(eml) {
+  return eml.split(/\r?\n--[^\r\n]+\r?\n/).map((part) => {
+    const split = part.search(/\r?\n\r?\n/);
+    const head = split < 0 ? part : part.slice(0, split);
+    const body = split < 0 ? '' : part.slice(split).trim();
+    if (/content-transfer-encoding:\s*base64/i.test(head)) {
+      return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+    }
+    if (/content-transfer-encoding:\s*quoted-printable/i.test(head)) {
+      return body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_, h) => String.fromCharCode(parseInt(h, 16)));
+    }
+    return body;
+  });
+}
+
+/** Waits for the worker to write an email to `to` and returns its sign-in link's path. */
+export async function linkFromOutbox(to, seen = new Set()) {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    let names = [];
+    try {
+      names = readdirSync(process.env.OUTBOX_DIR).filter((n) => n.endsWith('.eml') && !seen.has(n));
+    } catch {
+      // The outbox folder appears with the first email.
+    }
+    for (const name of names) {
+      // The outbox file may still be being written: only a whole message counts.
+      const eml = readFileSync(join(process.env.OUTBOX_DIR, name), 'utf8');
+      if (!eml.toLowerCase().includes(`to: ${to}`)) continue;
+      const text = decodedParts(eml).join('\n');
+      const match = text.match(/\/sign-in\/link\?token=[A-Za-z0-9_-]{43}/);
+      if (!match) continue;
+      seen.add(name);
+      return match[0];
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.fail(`no email to ${to} in ${process.env.OUTBOX_DIR} within 20 s`);
 }

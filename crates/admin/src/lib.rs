@@ -7,6 +7,7 @@ pub mod imports;
 mod pages;
 pub mod resource;
 pub mod resources;
+mod uploads;
 
 use platform::http::Routes;
 use platform::templates::TemplateSource;

@@ -3,8 +3,7 @@
 //! each change.
 
 use accounts::{Action, CurrentUser, Resource, SignedIn, Viewer, authorize, can, page, page_with_status};
-use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
@@ -24,6 +23,7 @@ impl From<AdminError> for AppError {
         match e {
             AdminError::Db(e) => e.into(),
             AdminError::Denied(d) => d.into(),
+            AdminError::Files(e) => e.into(),
             AdminError::Refused(message) => AppError::BadRequest(message),
         }
     }
@@ -168,14 +168,6 @@ pub async fn edit_form(
     form_page(&state, &viewer, &me, res, Some(id), &values, &FieldErrors::default(), StatusCode::OK).await
 }
 
-fn to_values(pairs: Vec<(String, String)>) -> Values {
-    let mut values = Values::new();
-    for (k, v) in pairs {
-        values.entry(k).or_default().push(v);
-    }
-    values
-}
-
 /// Creates (`id` None) or updates a record, with its audit entry, in one transaction.
 async fn save(
     state: &AppState,
@@ -221,10 +213,11 @@ pub async fn create(
     SignedIn(me): SignedIn,
     viewer: Viewer,
     Path(slug): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    request: Request,
 ) -> Result<Response, AppError> {
     let res = find(&slug)?;
-    save(&state, &viewer, &me, res, None, to_values(pairs)).await
+    allow(&me, Action::Create, res)?;
+    submit(&state, &viewer, &me, res, None, request).await
 }
 
 pub async fn update(
@@ -232,10 +225,36 @@ pub async fn update(
     SignedIn(me): SignedIn,
     viewer: Viewer,
     Path((slug, id)): Path<(String, i32)>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    request: Request,
 ) -> Result<Response, AppError> {
     let res = find(&slug)?;
-    save(&state, &viewer, &me, res, Some(id), to_values(pairs)).await
+    allow(&me, Action::Edit, res)?;
+    submit(&state, &viewer, &me, res, Some(id), request).await
+}
+
+/// Reads the submitted form (with its uploads, see [`crate::uploads`]) and saves it. Files
+/// uploaded for a save that does not happen are deleted again.
+async fn submit(
+    state: &AppState,
+    viewer: &Viewer,
+    me: &CurrentUser,
+    res: &dyn AdminResource,
+    id: Option<i32>,
+    request: Request,
+) -> Result<Response, AppError> {
+    let txn = state.db.begin().await?;
+    let fields = res.fields(&txn, me).await?;
+    txn.commit().await?;
+    let form = crate::uploads::read(state, res.slug(), &fields, request).await?;
+    if !form.errors.is_empty() {
+        form.discard(state).await;
+        return form_page(state, viewer, me, res, id, &form.values, &form.errors, StatusCode::BAD_REQUEST).await;
+    }
+    let result = save(state, viewer, me, res, id, form.values.clone()).await;
+    if !result.as_ref().is_ok_and(|r| r.status().is_redirection()) {
+        form.discard(state).await;
+    }
+    result
 }
 
 pub async fn confirm_delete(

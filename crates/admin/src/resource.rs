@@ -37,6 +37,11 @@ pub enum FieldKind {
     Checkboxes {
         options: Vec<(String, String)>,
     },
+    /// An uploaded file, kept in the platform's file storage; the value is its `stored_files`
+    /// id. `types` are the MIME types accepted, identified by the file's bytes.
+    File {
+        types: &'static [&'static str],
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -69,6 +74,9 @@ impl Field {
     }
     pub fn checkboxes(name: &'static str, label: &'static str, options: Vec<(String, String)>) -> Field {
         Field { kind: FieldKind::Checkboxes { options }, ..Field::text(name, label) }
+    }
+    pub fn file(name: &'static str, label: &'static str, types: &'static [&'static str]) -> Field {
+        Field { kind: FieldKind::File { types }, ..Field::text(name, label) }
     }
     pub fn required(mut self) -> Field {
         self.required = true;
@@ -114,6 +122,8 @@ pub enum AdminError {
     Db(#[from] DbErr),
     #[error(transparent)]
     Denied(#[from] Denied),
+    #[error(transparent)]
+    Files(#[from] platform::files::FileError),
     /// The record cannot be changed this way; the message is shown to the user.
     #[error("{0}")]
     Refused(String),

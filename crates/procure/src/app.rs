@@ -104,7 +104,14 @@ pub fn wings() -> Vec<Wing> {
 /// Every crate's page and email templates, with the globals pages use.
 pub fn templates(config: &Config, assets: &Assets, wings: &[Wing]) -> Templates {
     Templates::new(
-        vec![platform_templates(), site::templates(), accounts::templates(), admin::templates(), scout::templates()],
+        vec![
+            platform_templates(),
+            site::templates(),
+            accounts::templates(),
+            admin::templates(),
+            scout::templates(),
+            platform::template_source!(),
+        ],
         assets,
         LinkPolicy { site_host: config.site.host().to_owned(), warn: config.site.external_link_warning },
         vec![
@@ -169,6 +176,7 @@ pub fn route_table() -> Routes {
         .merge(accounts::routes())
         .merge(admin::routes())
         .merge(scout::routes())
+        .merge(crate::api_docs::routes())
         .get(&format!("{}/{{hash}}/{{*path}}", assets::PREFIX), assets::serve)
         .get("/files/{*key}", files::download)
 }

@@ -374,3 +374,93 @@ async fn admins_import_a_file_from_the_web_after_a_preview() {
     assert!(contracts.iter().all(|c| c.created_by == Some(admin_id)), "the audit columns name who imported");
     assert!(admin.get(&page_path).await.body.contains("Imported."));
 }
+
+/// The smallest file that is a PDF by its bytes.
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+async fn stored_files(app: &TestApp) -> i64 {
+    use sea_orm::{ConnectionTrait, Statement};
+    let row = app
+        .state
+        .db
+        .query_one_raw(Statement::from_string(app.state.db.get_database_backend(), "SELECT COUNT(*) FROM stored_files"))
+        .await
+        .expect("count")
+        .expect("row");
+    row.try_get_by_index::<i64>(0).expect("n")
+}
+
+async fn contract_documents_and_item_prices_are_edited_in_the_back_office(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let admin = Browser::sign_in_as(&app, "admin@example.org", &[Role::Admin]).await;
+    let created = admin
+        .post(
+            "/admin/contracts/new",
+            &[("description", "Road salt"), ("visible", "on"), ("line_items", "Rock salt | 61.25\nCatalog | 12%")],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let id = id_from(created.header("location"));
+    let items = app.get_json(&format!("/api/v1/contracts/{id}")).await.json()["line_items"].clone();
+    assert_eq!(items[0]["unit_cost"], 61.25, "{items:#}");
+    assert_eq!((items[1]["unit_cost"].as_f64(), items[1]["percentage"].as_bool()), (Some(12.0), Some(true)));
+    let form = admin.get(&format!("/admin/contracts/{id}/edit")).await;
+    assert!(form.body.contains("Rock salt | 61.25") && form.body.contains("enctype=\"multipart/form-data\""));
+    let bad_price = admin
+        .post(
+            &format!("/admin/contracts/{id}/edit"),
+            &[("description", "Road salt"), ("line_items", "Rock salt | 6l.25")],
+        )
+        .await;
+    assert_eq!(bad_price.status, StatusCode::BAD_REQUEST);
+    assert!(bad_price.body.contains("write the price as 12.50"), "{}", bad_price.body);
+
+    let fields = [("description", "Road salt"), ("visible", "on"), ("line_items", "Rock salt | 61.25\nCatalog | 12%")];
+    let edit = format!("/admin/contracts/{id}/edit");
+    let files_before = stored_files(&app).await;
+    // A program renamed to .pdf is refused by its bytes, and leaves nothing stored.
+    let exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00 this is not a pdf";
+    let refused = admin.post_multipart(&edit, &fields, ("document", "contract.pdf", exe)).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert!(refused.body.contains("is not a PDF file by its contents"), "{}", refused.body);
+    assert_eq!(stored_files(&app).await, files_before);
+
+    let saved = admin.post_multipart(&edit, &fields, ("document", "Road salt 2026.pdf", PDF)).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let first = model::entities::contract::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .and_then(|c| c.document_id)
+        .expect("a document");
+    let page = app.get(&format!("/scout/contracts/{id}")).await;
+    assert!(page.body.contains(&format!("/scout/contracts/{id}/document")), "{}", page.body);
+    let visitor = Browser::new(&app);
+    let link = visitor.get(&format!("/scout/contracts/{id}/document")).await;
+    assert_eq!(link.status, StatusCode::SEE_OTHER);
+    let download = visitor.get(link.header("location")).await;
+    assert_eq!(download.status, StatusCode::OK);
+    assert_eq!(download.header("content-type"), "application/pdf");
+    assert_eq!(download.raw, PDF);
+    let api = app.get_json(&format!("/api/v1/contracts/{id}")).await.json();
+    assert_eq!(api["document_url"], format!("/scout/contracts/{id}/document"));
+
+    // Saving without a file keeps it; a posted file id is ignored (only uploads count).
+    let kept = admin.post(&edit, &[("description", "Road salt"), ("visible", "on"), ("document", "1")]).await;
+    assert_eq!(kept.status, StatusCode::SEE_OTHER);
+    let now = model::entities::contract::Entity::find_by_id(id).one(&app.state.db).await.expect("q").expect("c");
+    assert_eq!(now.document_id, Some(first));
+
+    // A new file replaces the old, whose record goes at once (its object by a queued job).
+    let replaced = admin.post_multipart(&edit, &fields, ("document", "Road salt, signed.pdf", PDF)).await;
+    assert_eq!(replaced.status, StatusCode::SEE_OTHER, "{}", replaced.body);
+    assert!(platform::files::find(&app.state.db, first).await.expect("q").is_none());
+    assert_eq!(stored_files(&app).await, files_before + 1);
+
+    let removed =
+        admin.post(&edit, &[("description", "Road salt"), ("visible", "on"), ("document_remove", "on")]).await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER);
+    assert_eq!(stored_files(&app).await, files_before);
+    assert_eq!(visitor.get(&format!("/scout/contracts/{id}/document")).await.status, StatusCode::NOT_FOUND);
+}
+on_both_backends!(contract_documents_and_item_prices_are_edited_in_the_back_office);

@@ -11,6 +11,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// Days before expiry from which a contract shows as expiring.
 pub const EXPIRING_DAYS: i64 = 30;
@@ -61,6 +62,51 @@ pub struct CompanyRef {
     pub name: String,
 }
 
+/// A search hit as lists show it: the contract, its companies, where the search matched.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResultRow {
+    pub contract: Summary,
+    pub companies: Vec<CompanyRef>,
+    pub found_in: &'static str,
+    pub snippet: String,
+}
+
+/// The rows for a page of search hits, in the hits' order (two queries, whatever the page size).
+pub async fn result_rows(db: &impl ConnectionTrait, hits: Vec<crate::search::Hit>) -> Result<Vec<ResultRow>, DbErr> {
+    let ids: Vec<i32> = hits.iter().map(|h| h.contract_id).collect();
+    let mut by_id: HashMap<i32, contract::Model> = contract::Entity::find()
+        .filter(contract::Column::Id.is_in(ids.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let mut companies: HashMap<i32, Vec<CompanyRef>> = HashMap::new();
+    for (link, co) in contract_company::Entity::find()
+        .filter(contract_company::Column::ContractId.is_in(ids))
+        .find_also_related(company::Entity)
+        .order_by_asc(company::Column::Name)
+        .all(db)
+        .await?
+    {
+        if let Some(co) = co {
+            companies.entry(link.contract_id).or_default().push(CompanyRef { id: co.id, name: co.name });
+        }
+    }
+    Ok(hits
+        .into_iter()
+        .filter_map(|h| {
+            let c = by_id.remove(&h.contract_id)?;
+            Some(ResultRow {
+                companies: companies.remove(&c.id).unwrap_or_default(),
+                contract: c.into(),
+                found_in: h.found_in,
+                snippet: h.snippet,
+            })
+        })
+        .collect())
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Detail {
     pub contract: Summary,
@@ -76,6 +122,18 @@ pub struct Detail {
     pub followers: u64,
     pub following: bool,
     pub notes: Vec<contract_note::Model>,
+    /// The uploaded contract document, if any.
+    pub document: Option<Document>,
+}
+
+/// An uploaded contract document, as pages describe it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Document {
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    /// The size as people write it ("1.5 MiB").
+    pub size_text: String,
 }
 
 /// A visible contract with everything its page shows; `None` if there is none to show.
@@ -148,7 +206,17 @@ pub async fn detail(
         ),
         None => (false, Vec::new()),
     };
+    let document = match c.document_id {
+        Some(file) => platform::files::find(db, file).await?.map(|f| Document {
+            filename: f.filename,
+            content_type: f.content_type,
+            size_text: platform::http::errors::human_size(u64::try_from(f.size).unwrap_or(0)),
+            size: f.size,
+        }),
+        None => None,
+    };
     Ok(Some(Detail {
+        document,
         status: Status::of(&c, !successors.is_empty(), today),
         href: c.contract_href.clone(),
         contract: c.into(),

@@ -1,6 +1,7 @@
 //! Scout: the city's contracts — importers, search, and the public pages to find what the city
 //! buys, from whom, until when.
 
+pub mod api;
 pub mod contracts;
 pub mod demo;
 pub mod feedback;
@@ -26,9 +27,13 @@ pub fn routes() -> Routes {
         .post("/scout/contracts/{id}/follow", pages::follow)
         .post("/scout/contracts/{id}/unfollow", pages::unfollow)
         .post("/scout/contracts/{id}/notes", pages::add_note)
+        .get("/scout/contracts/{id}/document", pages::document)
         .get("/scout/contracts/{id}/feedback", pages::feedback_form)
         .post("/scout/contracts/{id}/feedback", pages::send_feedback)
         .post("/scout/notes/{id}/delete", pages::delete_note)
         .get("/scout/companies/{id}", pages::company_page)
         .get("/scout/departments/{id}", pages::department_page)
+        .get("/api/v1/contracts", api::search_contracts)
+        .get("/api/v1/contracts/{id}", api::contract_detail)
+        .get("/api/v1/companies/{id}", api::company_detail)
 }

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use minijinja::context;
 use minijinja::value::Serde;
-use model::entities::{company, contract, contract_company, contract_follower, contract_type, department, user};
+use model::entities::{contract, contract_follower, contract_type, department, user};
 use platform::http::{AppError, AppState};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -109,17 +109,6 @@ impl SearchForm {
     }
 }
 
-#[derive(Debug, Serialize)]
-struct ResultRow {
-    id: i32,
-    description: Option<String>,
-    financial_id: Option<String>,
-    expiration: Option<NaiveDate>,
-    companies: Vec<String>,
-    found_in: &'static str,
-    snippet: String,
-}
-
 pub async fn results(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -141,41 +130,7 @@ pub async fn results(
         // Past the last page (a stale link): show the last one.
         return Ok(Redirect::to(&form.link(found.pages)).into_response());
     }
-    let ids: Vec<i32> = found.hits.iter().map(|h| h.contract_id).collect();
-    let mut by_id: std::collections::HashMap<i32, contract::Model> = contract::Entity::find()
-        .filter(contract::Column::Id.is_in(ids.clone()))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
-    let mut names: std::collections::HashMap<i32, Vec<String>> = std::collections::HashMap::new();
-    for (link, co) in contract_company::Entity::find()
-        .filter(contract_company::Column::ContractId.is_in(ids))
-        .find_also_related(company::Entity)
-        .all(&state.db)
-        .await?
-    {
-        if let Some(co) = co {
-            names.entry(link.contract_id).or_default().push(co.name);
-        }
-    }
-    let rows: Vec<ResultRow> = found
-        .hits
-        .into_iter()
-        .filter_map(|h| {
-            let c = by_id.remove(&h.contract_id)?;
-            Some(ResultRow {
-                id: c.id,
-                description: c.description,
-                financial_id: c.financial_id,
-                expiration: c.expiration_date,
-                companies: names.remove(&c.id).unwrap_or_default(),
-                found_in: h.found_in,
-                snippet: h.snippet,
-            })
-        })
-        .collect();
+    let rows = contracts::result_rows(&state.db, found.hits).await?;
     let (types, departments) = choices(&state).await?;
     let fields: Vec<_> = Field::ALL.iter().map(|f| (f.name(), f.label())).collect();
     let previous = (found.page > 1).then(|| form.link(found.page - 1));
@@ -200,6 +155,24 @@ pub async fn contract_page(
         contracts::detail(&state.db, id, viewer.user.as_ref(), today(&state)).await?.ok_or(AppError::NotFound)?;
     let ctx = context! { c => Serde(detail), signed_in => viewer.user.is_some() };
     Ok(page(&state, &viewer, "scout/contract.html", ctx)?.into_response())
+}
+
+/// `GET /scout/contracts/{id}/document`: the uploaded contract document, through a
+/// short-lived signed link (presigned on S3), so the storage itself is never public.
+pub async fn document(State(state): State<AppState>, Path(id): Path<i32>) -> Result<Response, AppError> {
+    let c = contract::Entity::find_by_id(id)
+        .filter(contract::Column::IsVisible.eq(true))
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let file = c.document_id.ok_or(AppError::NotFound)?;
+    let record = platform::files::find(&state.db, file).await?.ok_or(AppError::NotFound)?;
+    let url = state
+        .storage
+        .url(&record.key, &record.content_type, std::time::Duration::from_secs(300))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(Redirect::to(&url).into_response())
 }
 
 pub async fn company_page(

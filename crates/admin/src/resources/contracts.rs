@@ -30,6 +30,48 @@ fn opt(text: &str) -> Option<String> {
     (!text.is_empty()).then(|| text.to_owned())
 }
 
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Price {
+    Dollars(f64),
+    Percent(f64),
+}
+
+/// A line item as its form line: `description | 12.50`, `description | 5%`, or the description.
+fn item_line(item: &line_item::Model) -> String {
+    match item.unit_cost {
+        Some(cost) if item.percentage => format!("{} | {cost}%", item.description),
+        Some(cost) => format!("{} | {cost:.2}", item.description),
+        None => item.description.clone(),
+    }
+}
+
+/// Reads a form line back. A bar followed by something that starts like a price must be a valid
+/// price (so a typo is caught); a bar followed by words is part of the description (imported
+/// descriptions can contain bars).
+fn parse_item(line: &str) -> Result<(String, Option<Price>), String> {
+    let Some((description, price)) = line.rsplit_once('|') else { return Ok((line.trim().to_owned(), None)) };
+    let price = price.trim();
+    let price_like = price.starts_with(|c: char| c.is_ascii_digit() || c == '$' || c == '.');
+    if !price_like {
+        return Ok((line.trim().to_owned(), None));
+    }
+    let description = description.trim();
+    if description.is_empty() {
+        return Err(format!("\"{line}\" has a price but no description."));
+    }
+    let bad = || format!("\"{line}\": write the price as 12.50 or a discount as 5%.");
+    let (number, percent) = match price.strip_suffix('%') {
+        Some(n) => (n.trim(), true),
+        None => (price.trim_start_matches('$').trim(), false),
+    };
+    let value: f64 = number.replace(',', "").parse().map_err(|_| bad())?;
+    if !value.is_finite() || value < 0.0 || (percent && value > 100.0) {
+        return Err(bad());
+    }
+    let price = if percent { Price::Percent(value) } else { Price::Dollars(value) };
+    Ok((description.to_owned(), Some(price)))
+}
+
 #[async_trait::async_trait]
 impl AdminResource for Contracts {
     fn slug(&self) -> &'static str {
@@ -56,6 +98,8 @@ impl AdminResource for Contracts {
             Field::text("financial_id", "Controller number"),
             Field::date("expiration", "Expires on"),
             Field::text("contract_href", "Link to the contract document").help("An http or https address."),
+            Field::file("document", "Contract document", &["application/pdf"])
+                .help("A PDF of the contract, shown for download on its page. A new file replaces the old."),
             Field::select(
                 "contract_type",
                 "Contract type",
@@ -71,8 +115,10 @@ impl AdminResource for Contracts {
             Field::checkbox("archived", "Archived"),
             Field::textarea("companies", "Companies").help("One company name per line; new names create companies."),
             Field::textarea("properties", "Details").help("One per line, as Key: value (e.g. Spec Number: 6525)."),
-            Field::textarea("line_items", "Line items")
-                .help("One item per line. Prices of items kept by name are kept."),
+            Field::textarea("line_items", "Line items").help(
+                "One item per line, with its unit price after a bar: \"Rock salt, per ton | 61.25\", \
+                 or a percent discount: \"Catalog items | 12%\". Leave the price off if there is none.",
+            ),
         ])
     }
 
@@ -121,6 +167,12 @@ impl AdminResource for Contracts {
         if c.is_archived {
             set(&mut v, "archived", "on");
         }
+        if let Some(file) = c.document_id
+            && let Some(record) = platform::files::find(db, file).await?
+        {
+            set(&mut v, "document", record.id.to_string());
+            set(&mut v, "document_name", record.filename);
+        }
         let companies = contract_company::Entity::find()
             .filter(contract_company::Column::ContractId.eq(id))
             .find_also_related(company::Entity)
@@ -148,7 +200,7 @@ impl AdminResource for Contracts {
             .order_by_asc(line_item::Column::Id)
             .all(db)
             .await?;
-        set(&mut v, "line_items", items.into_iter().map(|i| i.description).collect::<Vec<_>>().join("\n"));
+        set(&mut v, "line_items", items.iter().map(item_line).collect::<Vec<_>>().join("\n"));
         Ok(Some(v))
     }
 
@@ -227,6 +279,13 @@ impl AdminResource for Contracts {
                 _ => errors.add("properties", format!("\"{line}\" is not Key: value.")),
             }
         }
+        let mut items = Vec::new();
+        for line in if changed("line_items") { lines(one(input, "line_items")) } else { Vec::new() } {
+            match parse_item(&line) {
+                Ok(item) => items.push(item),
+                Err(message) => errors.add("line_items", message),
+            }
+        }
         if !errors.is_empty() {
             return Ok(Err(errors));
         }
@@ -251,9 +310,22 @@ impl AdminResource for Contracts {
         active.parent_id = Set(parent);
         active.is_visible = Set(!one(input, "visible").is_empty());
         active.is_archived = Set(!one(input, "archived").is_empty());
+        // A document value only ever comes from an upload in this request (see `uploads`).
+        let old_document = active.document_id.try_as_ref().copied().flatten();
+        let new_document = match one(input, "document").parse::<i64>() {
+            Ok(file) => Some(file),
+            Err(_) if !one(input, "document_remove").is_empty() => None,
+            Err(_) => old_document,
+        };
+        active.document_id = Set(new_document);
         active.updated_at = Set(now);
         active.updated_by = Set(Some(actor.id));
         let saved = active.save(db).await?.try_into_model()?;
+        if let Some(old) = old_document
+            && new_document != Some(old)
+        {
+            platform::files::delete(db, old).await?;
+        }
         let who = Actor(Some(actor.id));
 
         if changed("companies") {
@@ -277,24 +349,49 @@ impl AdminResource for Contracts {
             }
         }
         if changed("line_items") {
-            // Keep the rows (and their prices) whose description stays.
-            let wanted = lines(one(input, "line_items"));
-            let existing: HashMap<String, i32> = line_item::Entity::find()
+            // Rows whose description stays keep their other details (quantity, manufacturer…).
+            let mut existing: HashMap<String, line_item::Model> = line_item::Entity::find()
                 .filter(line_item::Column::ContractId.eq(saved.id))
                 .all(db)
                 .await?
                 .into_iter()
-                .map(|i| (i.description.trim().to_owned(), i.id))
+                .map(|i| (i.description.trim().to_owned(), i))
                 .collect();
-            for (description, item) in &existing {
-                if !wanted.contains(description) {
-                    line_item::Entity::delete_by_id(*item).exec(db).await?;
+            for (description, price) in &items {
+                let (unit_cost, percentage) = match price {
+                    Some(Price::Dollars(d)) => (Some(*d), false),
+                    Some(Price::Percent(p)) => (Some(*p), true),
+                    None => (None, false),
+                };
+                match existing.remove(description) {
+                    Some(row) if row.unit_cost == unit_cost && row.percentage == percentage => {}
+                    Some(row) => {
+                        let mut row: line_item::ActiveModel = row.into();
+                        row.unit_cost = Set(unit_cost);
+                        row.percentage = Set(percentage);
+                        row.updated_at = Set(now);
+                        row.updated_by = Set(Some(actor.id));
+                        row.update(db).await?;
+                    }
+                    None => {
+                        line_item::ActiveModel {
+                            contract_id: Set(saved.id),
+                            description: Set(description.clone()),
+                            unit_cost: Set(unit_cost),
+                            percentage: Set(percentage),
+                            created_at: Set(now),
+                            updated_at: Set(now),
+                            created_by: Set(Some(actor.id)),
+                            updated_by: Set(Some(actor.id)),
+                            ..Default::default()
+                        }
+                        .insert(db)
+                        .await?;
+                    }
                 }
             }
-            for description in &wanted {
-                if !existing.contains_key(description) {
-                    store::line_item(db, who, saved.id, description).await?;
-                }
+            for gone in existing.into_values() {
+                line_item::Entity::delete_by_id(gone.id).exec(db).await?;
             }
         }
         scout::search::reindex(db, saved.id).await?;
@@ -305,5 +402,23 @@ impl AdminResource for Contracts {
         scout::search::forget(db, id).await?;
         contract::Entity::delete_by_id(id).exec(db).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_item_prices_are_read_from_the_form_line() {
+        assert_eq!(parse_item("Rock salt | 61.25"), Ok(("Rock salt".into(), Some(Price::Dollars(61.25)))));
+        assert_eq!(parse_item("Catalog | 12 %"), Ok(("Catalog".into(), Some(Price::Percent(12.0)))));
+        assert_eq!(parse_item("Plows | $1,250.00"), Ok(("Plows".into(), Some(Price::Dollars(1250.0)))));
+        assert_eq!(parse_item("Cable A|B switch"), Ok(("Cable A|B switch".into(), None)));
+        assert_eq!(parse_item("Plain item"), Ok(("Plain item".into(), None)));
+        assert!(parse_item("Typo | 12.5.0").is_err());
+        assert!(parse_item("Typo | 6l.25").is_err());
+        assert!(parse_item("Discount | 120%").is_err());
+        assert!(parse_item(" | 5").is_err());
     }
 }

@@ -153,9 +153,8 @@ pub async fn render_errors(State(state): State<AppState>, request: Request, next
     let message = page.message.unwrap_or(standard);
     let (parts, _) = response.into_parts();
     let mut response = if json {
-        let body =
-            serde_json::json!({ "status": status.as_u16(), "error": title, "message": message, "request_id": rid });
-        Response::from_parts(parts, Body::from(body.to_string()))
+        let body = super::api::ApiError { status: status.as_u16(), error: title.to_owned(), message, request_id: rid };
+        Response::from_parts(parts, Body::from(serde_json::to_string(&body).unwrap_or_default()))
     } else {
         let html = state
             .templates

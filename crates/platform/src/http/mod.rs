@@ -1,6 +1,7 @@
 //! The HTTP kit every wing uses: shared state, middleware, error pages, Dockerflow endpoints
 //! and the server loop.
 
+pub mod api;
 pub mod errors;
 pub mod middleware;
 pub mod ops;

@@ -1,0 +1,81 @@
+//! What every JSON API endpoint shares: the error object's shape (written by the error layer in
+//! [`super::errors`]) and detail responses with an `ETag` that `If-None-Match` can revalidate.
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::AppError;
+
+/// The body of every API error (4xx and 5xx), whichever layer produced it.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ApiError {
+    /// The HTTP status, repeated.
+    pub status: u16,
+    /// A short title for the status ("Page not found", "Bad request").
+    pub error: String,
+    /// What went wrong, for a person to read.
+    pub message: String,
+    /// The request's id, as in the `X-Request-Id` header and the server's log.
+    pub request_id: String,
+}
+
+/// `value` as JSON with a strong `ETag` over its bytes; `304 Not Modified` (no body) when the
+/// request's `If-None-Match` already names that tag.
+pub fn json_with_etag<T: Serialize>(request: &HeaderMap, value: &T) -> Result<Response, AppError> {
+    let body = serde_json::to_vec(value).map_err(|e| AppError::Internal(e.into()))?;
+    let digest = Sha256::digest(&body);
+    let tag = format!("\"{}\"", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16]));
+    let etag = HeaderValue::from_str(&tag).map_err(|e| AppError::Internal(e.into()))?;
+    let matched = request.get_all(header::IF_NONE_MATCH).iter().any(|v| matches(v, &tag));
+    let mut response = if matched {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::ETAG, etag);
+    // Revalidate every time: contracts change, and a 304 costs no body.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Ok(response)
+}
+
+/// Whether an `If-None-Match` value names `tag` (weak comparison, as RFC 9110 §13.1.2 asks).
+fn matches(value: &HeaderValue, tag: &str) -> bool {
+    let Ok(value) = value.to_str() else { return false };
+    value.split(',').map(str::trim).any(|candidate| candidate == "*" || candidate.trim_start_matches("W/") == tag)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(inm: Option<&'static str>) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        if let Some(v) = inm {
+            h.insert(header::IF_NONE_MATCH, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn a_matching_tag_is_answered_with_304_and_any_other_with_the_body() {
+        let value = serde_json::json!({ "id": 1 });
+        let first = json_with_etag(&headers(None), &value).expect("response");
+        assert_eq!(first.status(), StatusCode::OK);
+        let tag = first.headers().get(header::ETAG).expect("etag").to_str().expect("ascii").to_owned();
+        assert!(tag.starts_with('"') && tag.ends_with('"'));
+        let listed: &'static str = Box::leak(format!("\"other\", W/{tag}").into_boxed_str());
+        assert_eq!(
+            json_with_etag(&headers(Some(listed)), &value).expect("response").status(),
+            StatusCode::NOT_MODIFIED
+        );
+        assert_eq!(json_with_etag(&headers(Some("*")), &value).expect("response").status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(json_with_etag(&headers(Some("\"other\"")), &value).expect("response").status(), StatusCode::OK);
+        let changed = json_with_etag(&headers(Some(listed)), &serde_json::json!({ "id": 2 })).expect("response");
+        assert_eq!(changed.status(), StatusCode::OK);
+        assert_ne!(changed.headers().get(header::ETAG).and_then(|v| v.to_str().ok()), Some(tag.as_str()));
+    }
+}

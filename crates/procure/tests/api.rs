@@ -1,0 +1,271 @@
+//! The JSON API against its own description: a test walks `/api/openapi.json`, calls every
+//! operation, produces every response status it documents, and validates each body against the
+//! documented schema (JSON Schema, as OpenAPI 3.1 defines it).
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::{Backend, TestApp};
+use model::entities::{contract, contract_company};
+use scout::import::{self, Actor, Kind};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use serde_json::{Value, json};
+
+fn data(path: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/pittsburgh").join(path)
+}
+
+async fn seeded(backend: Backend) -> Option<TestApp> {
+    let app = TestApp::new(backend, &[]).await?;
+    for (kind, file) in [(Kind::Contracts, "mock/old_contracts.csv"), (Kind::State, "mock/state.csv")] {
+        let bytes = std::fs::read(data(file)).expect("file");
+        let name = file.rsplit('/').next().expect("name");
+        import::import(&app.state.db, Actor(None), kind, name, &bytes, &|_, _| {}).await.expect("import");
+    }
+    Some(app)
+}
+
+async fn gear(app: &TestApp) -> (contract::Model, i32) {
+    let c = contract::Entity::find()
+        .filter(contract::Column::Description.contains("PROTECTIVE GEAR"))
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("the sample contract");
+    let link = contract_company::Entity::find()
+        .filter(contract_company::Column::ContractId.eq(c.id))
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("its company");
+    (c, link.company_id)
+}
+
+async fn get(app: &TestApp, path: &str, if_none_match: Option<&str>) -> common::Response {
+    let mut request = Request::get(path);
+    if let Some(tag) = if_none_match {
+        request = request.header("if-none-match", tag);
+    }
+    app.request(request.body(Body::empty()).expect("request")).await
+}
+
+/// Checks `body` against `schema`, which may `$ref` into the document's components.
+fn assert_valid(doc: &Value, schema: &Value, body: &Value, what: &str) {
+    let mut root = schema.clone();
+    if let Some(map) = root.as_object_mut() {
+        map.insert("components".into(), doc["components"].clone());
+    }
+    let validator = jsonschema::validator_for(&root).unwrap_or_else(|e| panic!("{what}: bad schema: {e}"));
+    let errors: Vec<String> = validator.iter_errors(body).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    assert!(errors.is_empty(), "{what}: the body does not match the documented schema: {errors:#?}\n{body:#}");
+}
+
+/// A value the operation cannot accept for `parameter` (by its documented schema).
+fn invalid_value(parameter: &Value) -> &'static str {
+    let schema = &parameter["schema"];
+    let types = |s: &Value| -> Vec<String> {
+        match &s["type"] {
+            Value::String(t) => vec![t.clone()],
+            Value::Array(ts) => ts.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+            _ => Vec::new(),
+        }
+    };
+    let t = types(schema);
+    if t.iter().any(|t| t == "integer") {
+        "not-a-number"
+    } else if t.iter().any(|t| t == "boolean") {
+        "maybe"
+    } else if t.iter().any(|t| t == "array") {
+        "no-such-field"
+    } else {
+        // Strings: longer than documented.
+        "x"
+    }
+}
+
+async fn every_endpoint_answers_as_documented(backend: Backend) {
+    let Some(app) = seeded(backend).await else { return };
+    let (contract, company) = gear(&app).await;
+
+    let response = get(&app, "/api/openapi.json", None).await;
+    assert_eq!(response.status, StatusCode::OK);
+    let doc = response.json();
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")), "{}", doc["openapi"]);
+
+    // The document and the router agree on what the API is.
+    let routed: Vec<String> = procure::app::route_table()
+        .list()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/api/v1/"))
+        .map(|r| format!("{} {}", r.method.as_str().to_lowercase(), r.path))
+        .collect();
+    let mut documented = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in item.as_object().expect("path item").keys() {
+            documented.push(format!("{method} {path}"));
+        }
+    }
+    let mut a = routed.clone();
+    a.sort();
+    documented.sort();
+    assert_eq!(a, documented, "every API route is documented, and every documented operation is routed");
+
+    let mut exercised = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            assert_eq!(method, "get", "the walk knows how to call GET operations only: teach it {method} {path}");
+            let params: Vec<&Value> = op["parameters"].as_array().map(|p| p.iter().collect()).unwrap_or_default();
+            let id = if path.starts_with("/api/v1/companies/") { company } else { contract.id };
+            let concrete = path.replace("{id}", &id.to_string());
+            // A query that finds the sample contract, where the operation takes one.
+            let query = if params.iter().any(|p| p["name"] == "q") { "?q=protective+gear&expired=true" } else { "" };
+            let responses = op["responses"].as_object().expect("responses");
+            let schema_of = |status: &str| responses[status].pointer("/content/application~1json/schema").cloned();
+            let mut etag = None;
+            for status in responses.keys() {
+                let what = format!("{method} {path} → {status}");
+                let response = match status.as_str() {
+                    "200" => {
+                        let r = get(&app, &format!("{concrete}{query}"), None).await;
+                        if responses["200"]["headers"].get("ETag").is_some() {
+                            assert!(!r.header("etag").is_empty(), "{what}: documented ETag missing");
+                            etag = Some(r.header("etag").to_owned());
+                        }
+                        r
+                    }
+                    "304" => {
+                        let tag = match &etag {
+                            Some(tag) => tag.clone(),
+                            None => get(&app, &concrete, None).await.header("etag").to_owned(),
+                        };
+                        let r = get(&app, &concrete, Some(&tag)).await;
+                        assert!(r.raw.is_empty(), "{what}: a 304 has no body");
+                        r
+                    }
+                    "404" => {
+                        assert!(path.contains("{id}"), "{what}: the walk only knows 404 as an unknown id");
+                        get(&app, &path.replace("{id}", "999999"), None).await
+                    }
+                    "400" => {
+                        // Every query parameter, given a value it cannot take, is a 400 naming it.
+                        let query_params: Vec<&&Value> = params.iter().filter(|p| p["in"] == "query").collect();
+                        assert!(!query_params.is_empty(), "{what}: the walk only knows 400 as a bad query parameter");
+                        let mut last = None;
+                        for p in query_params {
+                            let name = p["name"].as_str().expect("name");
+                            let bad = if name == "q" { "x".repeat(10_001) } else { invalid_value(p).to_owned() };
+                            let r = get(&app, &format!("{concrete}?{name}={bad}"), None).await;
+                            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{what}: {name}={bad}: {}", r.body);
+                            let message = r.json()["message"].as_str().unwrap_or_default().to_owned();
+                            assert!(
+                                message.contains(&format!("`{name}`")),
+                                "{what}: the message names {name}: {message}"
+                            );
+                            if let Some(schema) = schema_of("400") {
+                                assert_valid(&doc, &schema, &r.json(), &what);
+                            }
+                            last = Some(r);
+                        }
+                        last.expect("a response")
+                    }
+                    other => panic!("{what}: the walk cannot produce status {other}; teach it"),
+                };
+                assert_eq!(response.status.as_str(), status, "{what}: {}", response.body);
+                if let Some(schema) = schema_of(status) {
+                    assert!(response.header("content-type").starts_with("application/json"), "{what}");
+                    assert_valid(&doc, &schema, &response.json(), &what);
+                }
+                exercised += 1;
+            }
+        }
+    }
+    // 200 and 400 for the search; 200, 304 and 404 for each of the two details.
+    assert!(exercised >= 8, "only {exercised} responses exercised");
+}
+on_both_backends!(every_endpoint_answers_as_documented);
+
+async fn search_pages_and_details_follow_edits(backend: Backend) {
+    let Some(app) = seeded(backend).await else { return };
+    let (contract, company) = gear(&app).await;
+
+    let found = get(&app, "/api/v1/contracts?q=protective+gear&expired=true", None).await.json();
+    assert_eq!(found["total"], 1, "{found:#}");
+    let hit = &found["results"][0];
+    assert_eq!(hit["contract"]["id"], contract.id);
+    assert!(hit["snippet"].as_str().is_some_and(|s| s.contains("<mark>")), "{hit:#}");
+    assert!(hit["companies"].as_array().is_some_and(|c| c.iter().any(|c| c["id"] == company)));
+    // Expired contracts are left out unless asked for, as on the site.
+    assert_eq!(get(&app, "/api/v1/contracts?q=protective+gear", None).await.json()["total"], 0);
+    // Malformed queries find nothing; they are not errors.
+    for q in ["%22", "OR", "-", "%28%28%28"] {
+        let r = get(&app, &format!("/api/v1/contracts?q={q}"), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{q}: {}", r.body);
+    }
+
+    // Paging: more hits than a page, links to the next page that keep the filters.
+    let today = app.state.config.site.today();
+    scout::demo::load(&app.state.db, 200, today).await.expect("demo data");
+    let services = "maintenance OR repair OR installation OR supply OR rental OR inspection OR cleaning \
+                    OR delivery OR training OR consulting OR disposal OR calibration";
+    let q: String = url::form_urlencoded::byte_serialize(services.as_bytes()).collect();
+    let all = get(&app, &format!("/api/v1/contracts?q={q}&expired=true"), None).await.json();
+    let total = all["total"].as_u64().expect("total");
+    assert!(total > 50, "the demo data has more than a page of such contracts: {all:#}");
+    assert_eq!(all["results"].as_array().map(Vec::len), Some(50));
+    let next = all["next"].as_str().expect("a next page");
+    assert!(next.contains("expired=true") && next.ends_with("page=2"), "{next}");
+    let second = get(&app, next, None).await.json();
+    assert_eq!(second["page"], 2);
+    assert_eq!(second["previous"].as_str().map(|p| p.ends_with("page=1")), Some(true));
+    assert_ne!(second["results"][0]["contract"]["id"], all["results"][0]["contract"]["id"]);
+
+    // The ETag changes with the contract, and the old one no longer earns a 304.
+    let path = format!("/api/v1/contracts/{}", contract.id);
+    let before = get(&app, &path, None).await;
+    let tag = before.header("etag").to_owned();
+    assert_eq!(get(&app, &path, Some(&tag)).await.status, StatusCode::NOT_MODIFIED);
+    let txn = app.state.db.begin().await.expect("txn");
+    let mut edit: contract::ActiveModel = contract.clone().into();
+    edit.description = Set(Some("FIREFIGHTER PROTECTIVE GEAR, RENEWED".into()));
+    edit.update(&txn).await.expect("edit");
+    scout::search::reindex(&txn, contract.id).await.expect("reindex");
+    txn.commit().await.expect("commit");
+    let after = get(&app, &path, Some(&tag)).await;
+    assert_eq!(after.status, StatusCode::OK);
+    assert_ne!(after.header("etag"), tag);
+    assert_eq!(after.json()["description"], "FIREFIGHTER PROTECTIVE GEAR, RENEWED");
+    assert_eq!(get(&app, "/api/v1/contracts?q=renewed&expired=true", None).await.json()["total"], 1);
+
+    // Errors anywhere under /api are JSON of one shape, even for routes that do not exist.
+    let missing = get(&app, "/api/v1/nothing-here", None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let body = missing.json();
+    assert_eq!(body["status"], 404);
+    assert!(body["message"].is_string() && body["request_id"].is_string() && body["error"].is_string(), "{body:#}");
+    assert_eq!(
+        json!(body.as_object().map(|o| {
+            let mut k: Vec<_> = o.keys().cloned().collect();
+            k.sort();
+            k
+        })),
+        json!(["error", "message", "request_id", "status"])
+    );
+}
+on_both_backends!(search_pages_and_details_follow_edits);
+
+#[tokio::test]
+async fn the_docs_page_describes_every_operation_without_scripts() {
+    let Some(app) = TestApp::new(Backend::Sqlite, &[]).await else { return };
+    let page = app.get("/api/docs").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.header("content-type").starts_with("text/html"));
+    // minijinja escapes `/` in text.
+    let text = page.body.replace("&#x2f;", "/");
+    for path in ["/api/v1/contracts", "/api/v1/contracts/{id}", "/api/v1/companies/{id}"] {
+        assert!(text.contains(&format!("GET {path}</code>")), "{path} missing from the docs page: {text}");
+    }
+    assert!(page.body.contains("id=\"schema-Contract\""));
+    assert!(!page.body.contains("<script>"), "no inline script under the CSP");
+    assert_eq!(app.get("/api").await.status, StatusCode::PERMANENT_REDIRECT);
+}
