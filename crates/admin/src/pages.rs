@@ -198,6 +198,9 @@ async fn save(
                 after: after.as_ref(),
             };
             audit::record(&txn, me.id, entry).await?;
+            // Any back-office record may show on Scout's cached pages (a department's name, a
+            // company's contact): they are looked up afresh.
+            scout::freshness::bump(&txn).await?;
             txn.commit().await?;
             Ok(Redirect::to(&format!("/admin/{}/?saved={saved}", res.slug())).into_response())
         }
@@ -292,6 +295,7 @@ pub async fn delete(
         after: None,
     };
     audit::record(&txn, me.id, entry).await?;
+    scout::freshness::bump(&txn).await?;
     txn.commit().await?;
     Ok(Redirect::to(&format!("/admin/{}/?deleted=1", res.slug())).into_response())
 }

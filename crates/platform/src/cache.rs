@@ -13,6 +13,9 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use crate::config::RedisConfig;
 use crate::health::{CheckFuture, CheckLevel, CheckResult, HealthCheck};
 
+/// Bytes the in-memory cache may hold (keys and values).
+const MEMORY_CAPACITY: u64 = 32 * 1024 * 1024;
+
 /// How long a cache call may take before it counts as a miss.
 const REDIS_TIMEOUT: Duration = Duration::from_millis(250);
 
@@ -33,7 +36,16 @@ impl moka::Expiry<String, (Arc<str>, Duration)> for PerEntryTtl {
 
 impl Cache {
     pub fn memory() -> Cache {
-        Cache::Memory(moka::future::Cache::builder().max_capacity(10_000).expire_after(PerEntryTtl).build())
+        Cache::Memory(
+            moka::future::Cache::builder()
+                // Bounded by size, not count: cached pages are tens of kilobytes each.
+                .weigher(|key: &String, value: &(Arc<str>, Duration)| {
+                    u32::try_from(key.len() + value.0.len()).unwrap_or(u32::MAX)
+                })
+                .max_capacity(MEMORY_CAPACITY)
+                .expire_after(PerEntryTtl)
+                .build(),
+        )
     }
 
     /// Redis at `config`. Fails only on a malformed URL: an unreachable server is a degraded
@@ -90,6 +102,25 @@ impl Cache {
                 note(healthy, result.map_err(|_| "timed out".to_owned()).and_then(|r| r.map_err(|e| e.to_string())));
             }
         }
+    }
+
+    /// The value under `key`; on a miss, `make`'s, stored for `ttl`. `make` answering `None`
+    /// (nothing worth keeping, such as a page that does not exist) is passed on, not stored.
+    pub async fn get_or_make<F, Fut, E>(&self, key: &str, ttl: Duration, make: F) -> Result<Option<String>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<Option<String>, E>>,
+    {
+        if let Some(hit) = self.get(key).await {
+            metrics::counter!("cache.hit").increment(1);
+            return Ok(Some(hit));
+        }
+        metrics::counter!("cache.miss").increment(1);
+        let made = make().await?;
+        if let Some(value) = &made {
+            self.set(key, value, ttl).await;
+        }
+        Ok(made)
     }
 
     /// Counts one more event under `key` in a fixed window that starts with the first event, and

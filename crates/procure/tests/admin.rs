@@ -464,3 +464,51 @@ async fn contract_documents_and_item_prices_are_edited_in_the_back_office(backen
     assert_eq!(visitor.get(&format!("/scout/contracts/{id}/document")).await.status, StatusCode::NOT_FOUND);
 }
 on_both_backends!(contract_documents_and_item_prices_are_edited_in_the_back_office);
+
+async fn company_contacts_are_managed_and_shown_at_once(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let admin = Browser::sign_in_as(&app, "admin@example.org", &[Role::Admin]).await;
+    let made = admin.post("/admin/companies/new", &[("name", "KEYSTONE SALT CO")]).await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    let company = id_from(made.header("location"));
+    // The public page is cached for visitors; the new contact must show anyway.
+    let page = format!("/scout/companies/{company}");
+    assert!(!app.get(&page).await.body.contains("Dana"));
+
+    let bad =
+        admin.post("/admin/company-contacts/new", &[("company", "NO SUCH CO"), ("email", "not-an-address")]).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("There is no company named") && bad.body.contains("name@example.com"), "{}", bad.body);
+
+    let created = admin
+        .post(
+            "/admin/company-contacts/new",
+            &[
+                ("company", "KEYSTONE SALT CO"),
+                ("first_name", "Dana"),
+                ("last_name", "Brine"),
+                ("email", "dana@keystonesalt.example"),
+                ("phone_number", "412-555-0100"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let contact = id_from(created.header("location"));
+    let shown = app.get(&page).await;
+    assert!(shown.body.contains("Dana") && shown.body.contains("dana@keystonesalt.example"), "{}", shown.body);
+    let listed = admin.get("/admin/company-contacts/?q=keystone").await;
+    assert!(listed.body.contains("Dana Brine"), "found by the company's name: {}", listed.body);
+
+    assert_eq!(
+        admin.post(&format!("/admin/company-contacts/{contact}/delete"), &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert!(!app.get(&page).await.body.contains("Dana"));
+    let logged = audit_log::Entity::find()
+        .filter(audit_log::Column::Resource.eq("company-contacts"))
+        .count(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(logged, 2, "created and deleted, both in the audit log");
+}
+on_both_backends!(company_contacts_are_managed_and_shown_at_once);

@@ -269,3 +269,58 @@ async fn the_docs_page_describes_every_operation_without_scripts() {
     assert!(!page.body.contains("<script>"), "no inline script under the CSP");
     assert_eq!(app.get("/api").await.status, StatusCode::PERMANENT_REDIRECT);
 }
+
+/// Cached answers are never older than the data: every kind of change is seen at once, by
+/// anonymous visitors (whose pages are cached) and API clients alike.
+async fn cached_pages_follow_every_change(backend: Backend) {
+    let Some(app) = seeded(backend).await else { return };
+    let (contract, company) = gear(&app).await;
+    let page = format!("/scout/contracts/{}", contract.id);
+    let api = format!("/api/v1/contracts/{}", contract.id);
+    let search = "/scout/search?q=firefighters&expired=on";
+    assert!(app.get(&page).await.body.contains("<dt>Followers</dt><dd>0</dd>"));
+    assert!(app.get(search).await.body.contains("1 contract found"));
+    assert_eq!(get(&app, &api, None).await.json()["followers"], 0);
+
+    // Following (a signed-in user) changes the count anonymous visitors see.
+    let staff = common::browser::Browser::sign_in_as(&app, "staff@example.org", &[accounts::Role::Staff]).await;
+    staff.post(&format!("/scout/contracts/{}/follow", contract.id), &[]).await;
+    assert_eq!(get(&app, &api, None).await.json()["followers"], 1);
+    assert!(app.get(&page).await.body.contains("<dt>Followers</dt><dd>1</dd>"));
+
+    // A back-office edit: the page, the search and the API all show it at once.
+    let admin = common::browser::Browser::sign_in_as(&app, "admin@example.org", &[accounts::Role::Admin]).await;
+    let saved = admin
+        .post(
+            &format!("/admin/contracts/{}/edit", contract.id),
+            &[
+                ("description", "HELMETS FOR FIREFIGHTERS"),
+                ("visible", "on"),
+                ("expiration", "2015-06-30"),
+                ("companies", "3 RIVERS FIRE EQUIPMENT"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert!(app.get(&page).await.body.contains("HELMETS FOR FIREFIGHTERS"));
+    assert!(app.get(search).await.body.contains("HELMETS FOR FIREFIGHTERS"));
+    assert_eq!(get(&app, &api, None).await.json()["description"], "HELMETS FOR FIREFIGHTERS");
+
+    // A company renamed in the back-office shows on its contract's cached page.
+    let renamed = admin.post(&format!("/admin/companies/{company}/edit"), &[("name", "FOUR RIVERS FIRE")]).await;
+    assert_eq!(renamed.status, StatusCode::SEE_OTHER, "{}", renamed.body);
+    assert!(app.get(&page).await.body.contains("FOUR RIVERS FIRE"));
+    assert_eq!(get(&app, &format!("/api/v1/companies/{company}"), None).await.json()["name"], "FOUR RIVERS FIRE");
+
+    // Hidden in the back-office: gone from the cached page and the search.
+    let hidden = admin
+        .post(
+            &format!("/admin/contracts/{}/edit", contract.id),
+            &[("description", "HELMETS FOR FIREFIGHTERS"), ("companies", "FOUR RIVERS FIRE")],
+        )
+        .await;
+    assert_eq!(hidden.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.get(&page).await.status, StatusCode::NOT_FOUND);
+    assert!(app.get(search).await.body.contains("0 contracts found"));
+}
+on_both_backends!(cached_pages_follow_every_change);

@@ -69,6 +69,8 @@ async fn anyone_finds_a_contract_and_reads_its_page(backend: Backend) {
     let mut successor: contract::ActiveModel = newer.clone().into();
     successor.parent_id = Set(Some(gear.id));
     successor.update(&app.state.db).await.expect("link");
+    // Direct writes must say the data changed, as every writer in the app does.
+    scout::freshness::bump(&app.state.db).await.expect("bump");
     let page = visitor.get(&format!("/scout/contracts/{}", gear.id)).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(
@@ -97,15 +99,18 @@ async fn anyone_finds_a_contract_and_reads_its_page(backend: Backend) {
     let mut hide_parent: contract::ActiveModel = gear.clone().into();
     hide_parent.is_visible = Set(false);
     hide_parent.update(&app.state.db).await.expect("hide");
+    scout::freshness::bump(&app.state.db).await.expect("bump");
     assert!(!visitor.get(&format!("/scout/contracts/{}", newer.id)).await.body.contains("Renews"));
     let mut show_again: contract::ActiveModel = gear.clone().into();
     show_again.is_visible = Set(true);
     show_again.update(&app.state.db).await.expect("show");
+    scout::freshness::bump(&app.state.db).await.expect("bump");
 
     // Hidden contracts and unknown ids are 404.
     let mut hidden: contract::ActiveModel = gear.clone().into();
     hidden.is_visible = Set(false);
     hidden.update(&app.state.db).await.expect("hide");
+    scout::freshness::bump(&app.state.db).await.expect("bump");
     assert_eq!(visitor.get(&format!("/scout/contracts/{}", gear.id)).await.status, StatusCode::NOT_FOUND);
     assert_eq!(visitor.get("/scout/contracts/999999").await.status, StatusCode::NOT_FOUND);
 }

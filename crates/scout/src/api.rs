@@ -15,6 +15,7 @@ use serde::Serialize;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::contracts::{self, Status};
+use crate::freshness;
 use crate::search::{self, Field, PER_PAGE, Request};
 
 /// The OpenAPI description of these endpoints (merged into `/api/openapi.json`).
@@ -286,7 +287,29 @@ pub async fn search_contracts(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let (req, kept) = request(&pairs, state.config.site.today())?;
-    let found = search::search(&state.db, &req).await?;
+    let what = format!("api:{}", page_link(&kept, req.page));
+    let body = cached(&state, &what, || search_body(&state, &req, &kept)).await?.ok_or(AppError::NotFound)?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// `make`'s body, cached under `what` at the current data version and date (see
+/// [`crate::freshness`]); `None` (nothing there) is not cached.
+async fn cached<F, Fut>(state: &AppState, what: &str, make: F) -> Result<Option<String>, AppError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<String>, AppError>>,
+{
+    let version = freshness::version(&state.db).await?;
+    let key = freshness::key(version, &format!("{what}@{}", state.config.site.today()));
+    state.cache.get_or_make(&key, freshness::TTL, make).await
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<Option<String>, AppError> {
+    serde_json::to_string(value).map(Some).map_err(|e| AppError::Internal(e.into()))
+}
+
+async fn search_body(state: &AppState, req: &Request, kept: &[(String, String)]) -> Result<Option<String>, AppError> {
+    let found = search::search(&state.db, req).await?;
     let results = contracts::result_rows(&state.db, found.hits)
         .await?
         .into_iter()
@@ -303,10 +326,10 @@ pub async fn search_contracts(
         pages: found.pages,
         per_page: PER_PAGE,
         results,
-        next: (found.page < found.pages).then(|| page_link(&kept, found.page + 1)),
-        previous: (found.page > 1).then(|| page_link(&kept, (found.page - 1).min(found.pages))),
+        next: (found.page < found.pages).then(|| page_link(kept, found.page + 1)),
+        previous: (found.page > 1).then(|| page_link(kept, (found.page - 1).min(found.pages))),
     };
-    Ok(axum::Json(body).into_response())
+    to_json(&body)
 }
 
 /// One contract, with its companies, details and line items.
@@ -327,7 +350,12 @@ pub async fn contract_detail(
     Path(id): Path<i32>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let d = contracts::detail(&state.db, id, None, state.config.site.today()).await?.ok_or(AppError::NotFound)?;
+    let body = cached(&state, &format!("api:contract:{id}"), || contract_body(&state, id)).await?;
+    json_with_etag(&headers, body.ok_or(AppError::NotFound)?)
+}
+
+async fn contract_body(state: &AppState, id: i32) -> Result<Option<String>, AppError> {
+    let Some(d) = contracts::detail(&state.db, id, None, state.config.site.today()).await? else { return Ok(None) };
     let body = Contract {
         document_url: d.document.is_some().then(|| format!("/scout/contracts/{id}/document")),
         summary: d.contract.into(),
@@ -356,7 +384,7 @@ pub async fn contract_detail(
             .collect(),
         followers: d.followers,
     };
-    json_with_etag(&headers, &body)
+    to_json(&body)
 }
 
 /// One company, with its contacts and contracts.
@@ -377,7 +405,12 @@ pub async fn company_detail(
     Path(id): Path<i32>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let found = contracts::company(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let body = cached(&state, &format!("api:company:{id}"), || company_body(&state, id)).await?;
+    json_with_etag(&headers, body.ok_or(AppError::NotFound)?)
+}
+
+async fn company_body(state: &AppState, id: i32) -> Result<Option<String>, AppError> {
+    let Some(found) = contracts::company(&state.db, id).await? else { return Ok(None) };
     let body = Company {
         html_url: format!("/scout/companies/{}", found.company.id),
         id: found.company.id,
@@ -400,7 +433,7 @@ pub async fn company_detail(
             .collect(),
         contracts: found.contracts.into_iter().map(ContractSummary::from).collect(),
     };
-    json_with_etag(&headers, &body)
+    to_json(&body)
 }
 
 #[cfg(test)]

@@ -304,8 +304,10 @@ pub async fn set_following(
         (false, Some(_)) => {
             contract_follower::Entity::delete_by_id((id, user.id)).exec(db).await?;
         }
-        _ => {}
+        _ => return Ok(()),
     }
+    // The contract's follower count is part of what is cached.
+    crate::freshness::bump(db).await?;
     Ok(())
 }
 

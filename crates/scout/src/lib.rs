@@ -5,6 +5,7 @@ pub mod api;
 pub mod contracts;
 pub mod demo;
 pub mod feedback;
+pub mod freshness;
 pub mod import;
 pub mod notices;
 mod pages;

@@ -5,7 +5,7 @@ use accounts::{Viewer, page, page_with_status};
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use minijinja::context;
 use minijinja::value::Serde;
@@ -16,6 +16,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 
 use crate::contracts::{self, ChangeError};
+use crate::freshness;
 use crate::search::{self, Field, Request};
 
 fn today(state: &AppState) -> NaiveDate {
@@ -44,6 +45,22 @@ async fn choices(state: &AppState) -> Result<(Vec<(i32, String)>, Vec<(i32, Stri
             .map(|d| (d.id, d.name))
             .collect(),
     ))
+}
+
+/// `make`'s page, cached for anonymous visitors under `what` at the current data version (see
+/// [`freshness`]): their pages are all alike. A signed-in viewer's page has their own parts
+/// (notes, following), so it is made afresh. `None` (no such page) is never cached.
+async fn public_page<F, Fut>(state: &AppState, viewer: &Viewer, what: &str, make: F) -> Result<Option<String>, AppError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<String>, AppError>>,
+{
+    if viewer.user.is_some() {
+        return make().await;
+    }
+    // Today is part of the key: statuses and the expired filter change at midnight.
+    let key = freshness::key(freshness::version(&state.db).await?, &format!("{what}@{}", today(state)));
+    state.cache.get_or_make(&key, freshness::TTL, make).await
 }
 
 pub async fn home(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
@@ -115,7 +132,20 @@ pub async fn results(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let form = SearchForm::from_pairs(&pairs);
-    let request = Request {
+    let what = format!("page:{}", form.link(form.page));
+    let html = public_page(&state, &viewer, &what, || results_page(&state, &viewer, &form)).await?;
+    match html {
+        Some(html) => Ok(Html(html).into_response()),
+        // Past the last page (a stale link): show the last one.
+        None => {
+            let found = search::search(&state.db, &request_of(&form, today(&state))).await?;
+            Ok(Redirect::to(&form.link(found.pages)).into_response())
+        }
+    }
+}
+
+fn request_of(form: &SearchForm, today: NaiveDate) -> Request {
+    Request {
         q: form.q.clone(),
         fields: form.fields.iter().filter_map(|f| Field::parse(f)).collect(),
         contract_type: form.contract_type,
@@ -123,15 +153,18 @@ pub async fn results(
         include_expired: form.expired,
         include_archived: form.archived,
         page: form.page,
-        today: Some(today(&state)),
-    };
-    let found = search::search(&state.db, &request).await?;
+        today: Some(today),
+    }
+}
+
+/// The results page, or `None` when the page asked for is past the last.
+async fn results_page(state: &AppState, viewer: &Viewer, form: &SearchForm) -> Result<Option<String>, AppError> {
+    let found = search::search(&state.db, &request_of(form, today(state))).await?;
     if found.page > found.pages {
-        // Past the last page (a stale link): show the last one.
-        return Ok(Redirect::to(&form.link(found.pages)).into_response());
+        return Ok(None);
     }
     let rows = contracts::result_rows(&state.db, found.hits).await?;
-    let (types, departments) = choices(&state).await?;
+    let (types, departments) = choices(state).await?;
     let fields: Vec<_> = Field::ALL.iter().map(|f| (f.name(), f.label())).collect();
     let previous = (found.page > 1).then(|| form.link(found.page - 1));
     let next = (found.page < found.pages).then(|| form.link(found.page + 1));
@@ -143,7 +176,7 @@ pub async fn results(
         form => Serde(&form), rows => Serde(rows), total => found.total, page_no => found.page, pages => found.pages,
         previous, next, with_expired, types, departments, fields,
     };
-    Ok(page(&state, &viewer, "scout/results.html", ctx)?.into_response())
+    Ok(Some(page(state, viewer, "scout/results.html", ctx)?.0))
 }
 
 pub async fn contract_page(
@@ -151,10 +184,15 @@ pub async fn contract_page(
     viewer: Viewer,
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
-    let detail =
-        contracts::detail(&state.db, id, viewer.user.as_ref(), today(&state)).await?.ok_or(AppError::NotFound)?;
-    let ctx = context! { c => Serde(detail), signed_in => viewer.user.is_some() };
-    Ok(page(&state, &viewer, "scout/contract.html", ctx)?.into_response())
+    let html = public_page(&state, &viewer, &format!("page:contract:{id}"), || async {
+        let Some(detail) = contracts::detail(&state.db, id, viewer.user.as_ref(), today(&state)).await? else {
+            return Ok(None);
+        };
+        let ctx = context! { c => Serde(detail), signed_in => viewer.user.is_some() };
+        Ok(Some(page(&state, &viewer, "scout/contract.html", ctx)?.0))
+    })
+    .await?;
+    Ok(Html(html.ok_or(AppError::NotFound)?).into_response())
 }
 
 /// `GET /scout/contracts/{id}/document`: the uploaded contract document, through a
@@ -180,8 +218,12 @@ pub async fn company_page(
     viewer: Viewer,
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
-    let found = contracts::company(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    Ok(page(&state, &viewer, "scout/company.html", context! { c => Serde(found) })?.into_response())
+    let html = public_page(&state, &viewer, &format!("page:company:{id}"), || async {
+        let Some(found) = contracts::company(&state.db, id).await? else { return Ok(None) };
+        Ok(Some(page(&state, &viewer, "scout/company.html", context! { c => Serde(found) })?.0))
+    })
+    .await?;
+    Ok(Html(html.ok_or(AppError::NotFound)?).into_response())
 }
 
 /// Contracts followed by the department's users, most followed first.

@@ -2,6 +2,7 @@
 
 mod accepted_domains;
 mod companies;
+mod company_contacts;
 mod contract_types;
 mod contracts;
 mod departments;
@@ -11,13 +12,14 @@ use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 
 use crate::resource::AdminResource;
 
-static RESOURCES: [&dyn AdminResource; 6] = [
+static RESOURCES: [&dyn AdminResource; 7] = [
     &departments::Departments,
     &accepted_domains::AcceptedDomains,
     &users::Users,
     &contract_types::ContractTypes,
     &contracts::Contracts,
     &companies::Companies,
+    &company_contacts::CompanyContacts,
 ];
 
 pub fn all() -> &'static [&'static dyn AdminResource] {

@@ -11,6 +11,7 @@ mod m20261122_000006_scout;
 mod m20261122_000007_search;
 mod m20261122_000008_contract_notices;
 mod m20261122_000009_imports;
+mod m20261122_000010_data_versions;
 
 use std::time::Duration;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000007_search::Migration),
             Box::new(m20261122_000008_contract_notices::Migration),
             Box::new(m20261122_000009_imports::Migration),
+            Box::new(m20261122_000010_data_versions::Migration),
         ]
     }
 }

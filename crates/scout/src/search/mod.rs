@@ -167,7 +167,7 @@ pub async fn reindex(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
         }
     };
     db.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
-    Ok(())
+    crate::freshness::bump(db).await
 }
 
 /// Removes contract `id` from the index (SQLite; PostgreSQL's row goes with the contract).
@@ -180,7 +180,7 @@ pub async fn forget(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
         );
         db.execute_raw(stmt).await?;
     }
-    Ok(())
+    crate::freshness::bump(db).await
 }
 
 /// SQL for the filters on `c` (contracts), with their values appended to `values`.
