@@ -2,6 +2,7 @@
 
 mod common;
 
+use chrono::Timelike;
 use common::{Backend, TestApp};
 use model::entities::{
     accepted_domain, app_status, audit_log, category, company, company_contact, contract, contract_company,
@@ -113,3 +114,141 @@ async fn constraints_hold_on_both_backends(backend: Backend) {
     assert_eq!(reloaded.department_id, None);
 }
 on_both_backends!(constraints_hold_on_both_backends);
+
+/// Beacon's tables: every column round-trips through its entity, join rows go with their
+/// opportunity or vendor, vendor emails and deliveries are unique.
+async fn beacon_tables_round_trip_and_hold_their_constraints(backend: Backend) {
+    use model::entities::{
+        delivery, opportunity, opportunity_category, opportunity_document, opportunity_required_document,
+        required_document, vendor, vendor_category, vendor_opportunity,
+    };
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let db = &app.state.db;
+    let now = chrono::Utc::now().with_nanosecond(0).unwrap_or_else(chrono::Utc::now);
+    let dept = department::Entity::find().one(db).await.expect("q").expect("a seeded department");
+    let kind = contract_type::Entity::find().one(db).await.expect("q").expect("a seeded type");
+    let cat = category::ActiveModel {
+        nigp_codes: Set("12345".into()),
+        category: Set(Some("Construction".into())),
+        subcategory: Set(Some("Paving".into())),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("category");
+    let opp = opportunity::ActiveModel {
+        title: Set("Paving 2027".into()),
+        description: Set("Resurfacing of city streets.".into()),
+        department_id: Set(dept.id),
+        contract_type_id: Set(kind.id),
+        contact_id: Set(None),
+        planned_publish: Set(chrono::NaiveDate::from_ymd_opt(2027, 1, 4).expect("date")),
+        planned_submission_start: Set(chrono::NaiveDate::from_ymd_opt(2027, 1, 5).expect("date")),
+        planned_submission_end: Set(now + chrono::Duration::days(30)),
+        is_public: Set(false),
+        is_archived: Set(false),
+        published_at: Set(Some(now)),
+        created_from_id: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        created_by: Set(None),
+        updated_by: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("opportunity");
+    assert_eq!(opportunity::Entity::find_by_id(opp.id).one(db).await.expect("q"), Some(opp.clone()));
+    let doc = required_document::ActiveModel {
+        display_name: Set("W-9".into()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("required document");
+    opportunity_category::ActiveModel { opportunity_id: Set(opp.id), category_id: Set(cat.id) }
+        .insert(db)
+        .await
+        .expect("link");
+    opportunity_required_document::ActiveModel { opportunity_id: Set(opp.id), required_document_id: Set(doc.id) }
+        .insert(db)
+        .await
+        .expect("link");
+    let stream = futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"%PDF-1.4\n%%EOF\n"))]);
+    let file = platform::files::save_upload(
+        &app.state,
+        stream,
+        "rfp.pdf",
+        platform::storage::Visibility::Public,
+        "opportunities",
+        1 << 20,
+        None,
+    )
+    .await
+    .expect("file");
+    opportunity_document::ActiveModel {
+        opportunity_id: Set(opp.id),
+        name: Set("Request for proposals".into()),
+        file_id: Set(file.id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("document");
+    let v = vendor::ActiveModel {
+        business_name: Set("Keystone Paving".into()),
+        email: Set("bids@keystone.example".into()),
+        phone_number: Set(Some("4125550100".into())),
+        woman_owned: Set(true),
+        minority_owned: Set(false),
+        veteran_owned: Set(false),
+        disadvantaged_owned: Set(false),
+        newsletter: Set(true),
+        confirmed_at: Set(Some(now)),
+        unsubscribed_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("vendor");
+    assert_eq!(vendor::Entity::find_by_id(v.id).one(db).await.expect("q"), Some(v.clone()));
+    let twin = vendor::ActiveModel {
+        business_name: Set("Twin".into()),
+        email: Set("bids@keystone.example".into()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    assert!(twin.insert(db).await.is_err(), "vendor emails are unique");
+    vendor_category::ActiveModel { vendor_id: Set(v.id), category_id: Set(cat.id) }.insert(db).await.expect("link");
+    vendor_opportunity::ActiveModel { vendor_id: Set(v.id), opportunity_id: Set(opp.id) }
+        .insert(db)
+        .await
+        .expect("link");
+    let sent = delivery::ActiveModel {
+        message: Set(format!("beacon.new_opportunity:{}", opp.id)),
+        recipient: Set(v.email.clone()),
+        created_at: Set(now),
+    };
+    sent.clone().insert(db).await.expect("delivery");
+    assert!(sent.insert(db).await.is_err(), "a delivery is recorded once");
+
+    // Deleting the opportunity takes its links and documents with it, not the vendor.
+    opportunity::Entity::delete_by_id(opp.id).exec(db).await.expect("delete");
+    assert_eq!(opportunity_category::Entity::find().count(db).await.expect("q"), 0);
+    assert_eq!(opportunity_required_document::Entity::find().count(db).await.expect("q"), 0);
+    assert_eq!(opportunity_document::Entity::find().count(db).await.expect("q"), 0);
+    assert_eq!(vendor_opportunity::Entity::find().count(db).await.expect("q"), 0);
+    assert_eq!(vendor_category::Entity::find().count(db).await.expect("q"), 1);
+    vendor::Entity::delete_by_id(v.id).exec(db).await.expect("delete vendor");
+    assert_eq!(vendor_category::Entity::find().count(db).await.expect("q"), 0);
+}
+on_both_backends!(beacon_tables_round_trip_and_hold_their_constraints);

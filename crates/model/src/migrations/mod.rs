@@ -12,6 +12,7 @@ mod m20261122_000007_search;
 mod m20261122_000008_contract_notices;
 mod m20261122_000009_imports;
 mod m20261122_000010_data_versions;
+mod m20261122_000011_beacon;
 
 use std::time::Duration;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000008_contract_notices::Migration),
             Box::new(m20261122_000009_imports::Migration),
             Box::new(m20261122_000010_data_versions::Migration),
+            Box::new(m20261122_000011_beacon::Migration),
         ]
     }
 }
