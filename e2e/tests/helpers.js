@@ -128,6 +128,9 @@ function recordProblems(page) {
   });
   page.on('pageerror', (err) => problems.pageErrors.push(String(err?.stack || err)));
   page.on('requestfailed', (request) => {
+    // A load the test cut short by navigating on (a favicon still coming) is not a failure of
+    // the site; error statuses are caught below, and refused connections keep their own text.
+    if (request.failure()?.errorText === 'net::ERR_ABORTED') return;
     problems.failedRequests.push(`${request.method()} ${request.url()} [${request.resourceType()}]: ${request.failure()?.errorText ?? 'failed'}`);
   });
   page.on('response', (response) => {

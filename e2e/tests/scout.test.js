@@ -48,7 +48,9 @@ describe('Scout', () => {
     try {
       const email = `follower-${Date.now()}@pittsburghpa.gov`;
       await page.getByLabel('Email address').fill(email);
-      await Promise.all([page.waitForURL('**/sign-in'), page.getByRole('button', { name: 'Email me a sign-in link' }).click()]);
+      await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
+      // The URL stays /sign-in: wait for the answer, or the next navigation aborts the POST.
+      await page.getByRole('heading', { level: 1, name: 'Check your email' }).waitFor();
       await page.goto(url(await linkFromOutbox(email)));
       await Promise.all([page.waitForURL('**/profile**'), page.getByRole('button', { name: 'Sign in' }).click()]);
       await page.getByLabel('Department').selectOption({ label: 'Department of Public Works' });

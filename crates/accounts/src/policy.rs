@@ -44,6 +44,8 @@ pub enum Action {
     Edit,
     Delete,
     Follow,
+    /// Make an opportunity public (approve it).
+    Publish,
 }
 
 /// Parts of the back-office, each with its own rule.
@@ -71,6 +73,14 @@ pub enum Resource {
     Contract,
     /// A signed-in user's own private note on a contract.
     ContractNote,
+    /// A Beacon opportunity, with the facts its rules depend on: whether it is public (approved)
+    /// and whether the user created it or is its contact. Staff (not county users) draft
+    /// opportunities and edit their own drafts; only conductor-level users publish, archive and
+    /// edit public ones (the original let any staff member publish by posting `save_type`).
+    Opportunity {
+        public: bool,
+        own: bool,
+    },
 }
 
 impl CurrentUser {
@@ -89,8 +99,9 @@ impl CurrentUser {
 
 /// Whether `user` (None: anonymous) may do `action` on `resource`.
 pub fn can(user: Option<&CurrentUser>, action: Action, resource: Resource) -> bool {
-    if resource == Resource::Contract && action == Action::View {
-        return true;
+    match (resource, action) {
+        (Resource::Contract, Action::View) | (Resource::Opportunity { public: true, .. }, Action::View) => return true,
+        _ => {}
     }
     let Some(user) = user else { return false };
     match resource {
@@ -103,6 +114,17 @@ pub fn can(user: Option<&CurrentUser>, action: Action, resource: Resource) -> bo
         Resource::Admin(AdminArea::AuditLog) => action == Action::View && user.is_admin(),
         Resource::Contract => matches!(action, Action::View | Action::Follow),
         Resource::ContractNote => matches!(action, Action::View | Action::Create | Action::Delete),
+        Resource::Opportunity { public, own } => {
+            let staff = user.has(Role::Staff) || user.is_conductor_level();
+            match action {
+                // Public ones are public; drafts are for their authors and their approvers.
+                Action::View => public || user.is_conductor_level() || (own && staff),
+                Action::Create => staff,
+                Action::Edit => user.is_conductor_level() || (staff && own && !public),
+                Action::Publish | Action::Delete => user.is_conductor_level(),
+                Action::Follow => false,
+            }
+        }
     }
 }
 
@@ -195,6 +217,29 @@ mod tests {
         assert!(can(Some(&root), Action::View, Resource::Admin(AdminArea::AuditLog)));
         for action in [Action::Create, Action::Edit, Action::Delete] {
             assert!(!can(Some(&root), action, Resource::Admin(AdminArea::AuditLog)));
+        }
+    }
+
+    #[test]
+    fn only_conductor_level_users_publish_opportunities_and_staff_edit_only_their_drafts() {
+        let draft = |own| Resource::Opportunity { public: false, own };
+        let public = |own| Resource::Opportunity { public: true, own };
+        assert!(can(None, Action::View, public(false)));
+        assert_eq!(authorize(None, Action::View, draft(false)), Err(Denied::SignInRequired));
+        for (roles, create, edit_own_draft, edit_others, edit_public, publish) in [
+            (vec![Role::County], false, false, false, false, false),
+            (vec![Role::Staff], true, true, false, false, false),
+            (vec![Role::Conductor], true, true, true, true, true),
+            (vec![Role::Admin], true, true, true, true, true),
+            (vec![Role::Superadmin], true, true, true, true, true),
+        ] {
+            let u = user(&roles);
+            assert_eq!(can(Some(&u), Action::Create, draft(true)), create, "{roles:?}");
+            assert_eq!(can(Some(&u), Action::Edit, draft(true)), edit_own_draft, "{roles:?}");
+            assert_eq!(can(Some(&u), Action::Edit, draft(false)), edit_others, "{roles:?}");
+            assert_eq!(can(Some(&u), Action::Edit, public(true)), edit_public, "{roles:?}");
+            assert_eq!(can(Some(&u), Action::Publish, draft(true)), publish, "{roles:?}");
+            assert!(can(Some(&u), Action::View, public(false)));
         }
     }
 }

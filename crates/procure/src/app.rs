@@ -69,6 +69,7 @@ pub fn jobs() -> Registry {
         .register::<PurgeExpiredSessions>()
         .register::<accounts::PurgeSignInRecords>()
         .register::<scout::notices::ExpirationNotices>()
+        .register::<beacon::PublishDue>()
         .register::<admin::imports::ImportFile>();
     registry
 }
@@ -88,6 +89,7 @@ pub fn schedule(config: &Config) -> Schedule {
         &scout::notices::ExpirationNotices {},
         config.jobs.nightly_at,
     ));
+    schedule.add(Periodic::daily("beacon.publish_due", &beacon::PublishDue {}, config.jobs.nightly_at));
     schedule.add(Periodic::daily(
         "accounts.purge_sign_in_records",
         &accounts::PurgeSignInRecords {},
@@ -98,7 +100,7 @@ pub fn schedule(config: &Config) -> Schedule {
 
 /// The wings this build mounts. Each wing issue adds its entry here with its routes.
 pub fn wings() -> Vec<Wing> {
-    vec![Wing { name: "Scout", path: "/scout/" }]
+    vec![Wing { name: "Scout", path: "/scout/" }, Wing { name: "Beacon", path: "/beacon/" }]
 }
 
 /// Every crate's page and email templates, with the globals pages use.
@@ -110,6 +112,7 @@ pub fn templates(config: &Config, assets: &Assets, wings: &[Wing]) -> Templates 
             accounts::templates(),
             admin::templates(),
             scout::templates(),
+            beacon::templates(),
             platform::template_source!(),
         ],
         assets,
@@ -176,6 +179,7 @@ pub fn route_table() -> Routes {
         .merge(accounts::routes())
         .merge(admin::routes())
         .merge(scout::routes())
+        .merge(beacon::routes())
         .merge(crate::api_docs::routes())
         .get(&format!("{}/{{hash}}/{{*path}}", assets::PREFIX), assets::serve)
         .get("/files/{*key}", files::download)

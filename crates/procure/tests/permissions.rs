@@ -47,6 +47,10 @@ fn expected(route: &RouteInfo) -> Access {
         ) => Public(Some(200)),
         // The matrix's contracts have no uploaded document.
         (true, "/scout/contracts/{id}/document") => Public(Some(404)),
+        // Beacon's public lists; the matrix makes no opportunity, so one is a 404 for everyone.
+        (true, "/beacon/" | "/beacon/opportunities/closed") => Public(Some(200)),
+        (true, "/beacon") => Public(Some(308)),
+        (true, "/beacon/opportunities/{id}") => Public(Some(404)),
         // The JSON API and its description are public and read-only.
         (true, "/api/v1/contracts" | "/api/v1/contracts/{id}" | "/api/v1/companies/{id}") => Public(Some(200)),
         (true, "/api/openapi.json" | "/api/docs") => Public(Some(200)),

@@ -1,0 +1,40 @@
+//! Beacon: the city's bid opportunities, and (as later parts land) the vendors who hear about
+//! them. So far: the opportunity lifecycle with its permission rules (`lifecycle.rs`), the
+//! nightly publishing job, and the public pages.
+
+pub mod lifecycle;
+mod pages;
+
+use platform::http::Routes;
+use platform::jobs::{Job, JobContext};
+use platform::templates::TemplateSource;
+use serde::{Deserialize, Serialize};
+
+/// This crate's templates (`beacon/…`).
+pub fn templates() -> TemplateSource {
+    platform::template_source!()
+}
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/beacon", || async { axum::response::Redirect::permanent("/beacon/") })
+        .get("/beacon/", pages::current)
+        .get("/beacon/opportunities/closed", pages::closed)
+        .get("/beacon/opportunities/{id}", pages::opportunity)
+}
+
+/// Nightly: publishes every approved opportunity whose planned publish date has come, setting
+/// `published_at` (the original's nightly job forgot to, so those missed the digest).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PublishDue {}
+
+impl Job for PublishDue {
+    const NAME: &'static str = "beacon.publish_due";
+
+    async fn run(self, ctx: &JobContext) -> anyhow::Result<()> {
+        let today = ctx.env.config.site.today();
+        let published = lifecycle::publish_due(&ctx.env.db, chrono::Utc::now(), today).await?;
+        tracing::info!(count = published.len(), ids = ?published, %today, "published due opportunities");
+        Ok(())
+    }
+}

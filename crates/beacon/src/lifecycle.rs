@@ -1,0 +1,392 @@
+//! An opportunity's life: a staff member drafts it, a conductor-level user approves it (makes it
+//! public), it is published (shown, with `published_at` set) on its planned publish date, by
+//! the approval itself when that date has come or by the nightly `beacon.publish_due` job
+//! otherwise, bids open and close, and it may be archived (hidden everywhere public).
+//!
+//! Every change checks [`accounts::policy`] here, in the service, whatever a form posted: the
+//! original let any staff member publish by posting `save_type=publish`.
+
+use accounts::{Action, CurrentUser, Denied, Resource, authorize};
+use chrono::{DateTime, NaiveDate, Utc};
+use model::entities::{
+    category, contract_type, department, opportunity, opportunity_category, opportunity_required_document,
+    required_document,
+};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set, TransactionTrait,
+};
+use serde::Serialize;
+
+/// The most words a description may have (as the original).
+pub const MAX_DESCRIPTION_WORDS: usize = 500;
+
+/// Where an opportunity stands, as its page says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Not approved yet.
+    Draft,
+    /// Approved, waiting for its publish date.
+    Scheduled,
+    /// Published; bids not accepted yet.
+    Upcoming,
+    Open,
+    Closed,
+    Archived,
+}
+
+impl Status {
+    pub fn of(o: &opportunity::Model, now: DateTime<Utc>, today: NaiveDate) -> Status {
+        if o.is_archived {
+            Status::Archived
+        } else if !o.is_public {
+            Status::Draft
+        } else if o.published_at.is_none() {
+            Status::Scheduled
+        } else if o.planned_submission_end <= now {
+            Status::Closed
+        } else if o.planned_submission_start > today {
+            Status::Upcoming
+        } else {
+            Status::Open
+        }
+    }
+
+    /// Shown to the public.
+    pub fn is_public(self) -> bool {
+        matches!(self, Status::Upcoming | Status::Open | Status::Closed)
+    }
+}
+
+/// What a staff member fills in.
+#[derive(Debug, Clone, Default)]
+pub struct Draft {
+    pub title: String,
+    pub description: String,
+    pub department_id: Option<i32>,
+    pub contract_type_id: Option<i32>,
+    pub contact_id: Option<i32>,
+    pub planned_publish: Option<NaiveDate>,
+    pub planned_submission_start: Option<NaiveDate>,
+    pub planned_submission_end: Option<DateTime<Utc>>,
+    pub categories: Vec<i32>,
+    pub required_documents: Vec<i32>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    #[error(transparent)]
+    Db(#[from] DbErr),
+    #[error(transparent)]
+    Denied(#[from] Denied),
+    #[error("no such opportunity")]
+    NotFound,
+    /// Field → message, for the form.
+    #[error("the opportunity is not valid")]
+    Invalid(Vec<(&'static str, String)>),
+}
+
+fn facts(o: &opportunity::Model, user: Option<&CurrentUser>) -> Resource {
+    let own = user.is_some_and(|u| o.created_by == Some(u.id) || o.contact_id == Some(u.id));
+    Resource::Opportunity { public: o.is_public, own }
+}
+
+/// Checks a draft; `now` is for "bids must close in the future".
+async fn validate(db: &impl ConnectionTrait, d: &Draft, now: DateTime<Utc>) -> Result<(), ChangeError> {
+    let mut errors: Vec<(&'static str, String)> = Vec::new();
+    if d.title.trim().is_empty() {
+        errors.push(("title", "Give the opportunity a title.".into()));
+    }
+    let words = d.description.split_whitespace().count();
+    if words == 0 {
+        errors.push(("description", "Describe the opportunity.".into()));
+    } else if words > MAX_DESCRIPTION_WORDS {
+        errors.push(("description", format!("Keep the description to {MAX_DESCRIPTION_WORDS} words; it has {words}.")));
+    }
+    match d.department_id {
+        Some(id) if department::Entity::find_by_id(id).one(db).await?.is_some() => {}
+        _ => errors.push(("department", "Choose the department.".into())),
+    }
+    match d.contract_type_id {
+        Some(id) => match contract_type::Entity::find_by_id(id).one(db).await? {
+            Some(t) if t.allow_opportunities => {}
+            Some(t) => errors.push(("contract_type", format!("{} contracts are not bid through Beacon.", t.name))),
+            None => errors.push(("contract_type", "Choose the contract type.".into())),
+        },
+        None => errors.push(("contract_type", "Choose the contract type.".into())),
+    }
+    let (Some(publish), Some(start), Some(end)) =
+        (d.planned_publish, d.planned_submission_start, d.planned_submission_end)
+    else {
+        errors.push(("dates", "Give the publish date, the day bids open and the moment they close.".into()));
+        return Err(ChangeError::Invalid(errors));
+    };
+    if end <= now {
+        errors.push(("planned_submission_end", "Bids must close in the future.".into()));
+    }
+    if start < publish {
+        errors.push(("planned_submission_start", "Bids cannot open before the opportunity is published.".into()));
+    }
+    if end.date_naive() < start {
+        errors.push(("planned_submission_end", "Bids must close after they open.".into()));
+    }
+    let known = category::Entity::find().filter(category::Column::Id.is_in(d.categories.clone())).all(db).await?;
+    if known.len() != dedup(&d.categories).len() {
+        errors.push(("categories", "One of the chosen categories no longer exists.".into()));
+    }
+    let docs = required_document::Entity::find()
+        .filter(required_document::Column::Id.is_in(d.required_documents.clone()))
+        .all(db)
+        .await?;
+    if docs.len() != dedup(&d.required_documents).len() {
+        errors.push(("required_documents", "One of the chosen bid documents no longer exists.".into()));
+    }
+    if errors.is_empty() { Ok(()) } else { Err(ChangeError::Invalid(errors)) }
+}
+
+fn dedup(ids: &[i32]) -> Vec<i32> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// Writes the draft's fields and its category and bid-document lists onto `active`'s record.
+async fn write(
+    db: &impl ConnectionTrait,
+    mut active: opportunity::ActiveModel,
+    d: &Draft,
+    user: &CurrentUser,
+    now: DateTime<Utc>,
+) -> Result<opportunity::Model, DbErr> {
+    active.title = Set(d.title.trim().to_owned());
+    active.description = Set(d.description.trim().to_owned());
+    active.department_id = Set(d.department_id.unwrap_or_default());
+    active.contract_type_id = Set(d.contract_type_id.unwrap_or_default());
+    active.contact_id = Set(d.contact_id.or(Some(user.id)));
+    active.planned_publish = Set(d.planned_publish.unwrap_or_default());
+    active.planned_submission_start = Set(d.planned_submission_start.unwrap_or_default());
+    active.planned_submission_end = Set(d.planned_submission_end.unwrap_or(now));
+    active.updated_at = Set(now);
+    active.updated_by = Set(Some(user.id));
+    let saved = active.save(db).await?;
+    let saved: opportunity::Model = sea_orm::TryIntoModel::try_into_model(saved)?;
+    opportunity_category::Entity::delete_many()
+        .filter(opportunity_category::Column::OpportunityId.eq(saved.id))
+        .exec(db)
+        .await?;
+    for category_id in dedup(&d.categories) {
+        opportunity_category::ActiveModel { opportunity_id: Set(saved.id), category_id: Set(category_id) }
+            .insert(db)
+            .await?;
+    }
+    opportunity_required_document::Entity::delete_many()
+        .filter(opportunity_required_document::Column::OpportunityId.eq(saved.id))
+        .exec(db)
+        .await?;
+    for document_id in dedup(&d.required_documents) {
+        opportunity_required_document::ActiveModel {
+            opportunity_id: Set(saved.id),
+            required_document_id: Set(document_id),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(saved)
+}
+
+/// A new draft by `user` (staff or conductor-level). It is not public until approved.
+pub async fn create(
+    db: &DatabaseConnection,
+    user: Option<&CurrentUser>,
+    d: &Draft,
+    now: DateTime<Utc>,
+) -> Result<opportunity::Model, ChangeError> {
+    authorize(user, Action::Create, Resource::Opportunity { public: false, own: true })?;
+    let Some(user) = user else { return Err(Denied::SignInRequired.into()) };
+    validate(db, d, now).await?;
+    let txn = db.begin().await?;
+    let active = opportunity::ActiveModel {
+        is_public: Set(false),
+        is_archived: Set(false),
+        published_at: Set(None),
+        created_from_id: Set(None),
+        created_at: Set(now),
+        created_by: Set(Some(user.id)),
+        ..Default::default()
+    };
+    let saved = write(&txn, active, d, user, now).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+async fn find(db: &impl ConnectionTrait, id: i32) -> Result<opportunity::Model, ChangeError> {
+    opportunity::Entity::find_by_id(id).one(db).await?.ok_or(ChangeError::NotFound)
+}
+
+/// Changes an opportunity: its author or contact while it is a draft, conductor-level users
+/// always. Being public is not something a form sets: see [`approve`].
+pub async fn update(
+    db: &DatabaseConnection,
+    user: Option<&CurrentUser>,
+    id: i32,
+    d: &Draft,
+    now: DateTime<Utc>,
+) -> Result<opportunity::Model, ChangeError> {
+    let existing = find(db, id).await?;
+    authorize(user, Action::Edit, facts(&existing, user))?;
+    let Some(user) = user else { return Err(Denied::SignInRequired.into()) };
+    validate(db, d, now).await?;
+    let txn = db.begin().await?;
+    let saved = write(&txn, existing.into(), d, user, now).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Approves an opportunity (conductor-level only). If its publish date has come it is published
+/// at once; otherwise the nightly job publishes it on that date.
+pub async fn approve(
+    db: &DatabaseConnection,
+    user: Option<&CurrentUser>,
+    id: i32,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<opportunity::Model, ChangeError> {
+    let existing = find(db, id).await?;
+    authorize(user, Action::Publish, facts(&existing, user))?;
+    let Some(user) = user else { return Err(Denied::SignInRequired.into()) };
+    let txn = db.begin().await?;
+    opportunity::Entity::update_many()
+        .col_expr(opportunity::Column::IsPublic, Expr::value(true))
+        .col_expr(opportunity::Column::UpdatedAt, Expr::value(now))
+        .col_expr(opportunity::Column::UpdatedBy, Expr::value(user.id))
+        .filter(opportunity::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    publish_if_due(&txn, id, now, today).await?;
+    txn.commit().await?;
+    find(db, id).await
+}
+
+/// Archives an opportunity (conductor-level only): it leaves every public list and page.
+pub async fn archive(
+    db: &impl ConnectionTrait,
+    user: Option<&CurrentUser>,
+    id: i32,
+    now: DateTime<Utc>,
+) -> Result<(), ChangeError> {
+    let existing = find(db, id).await?;
+    authorize(user, Action::Publish, facts(&existing, user))?;
+    let mut active: opportunity::ActiveModel = existing.into();
+    active.is_archived = Set(true);
+    active.updated_at = Set(now);
+    active.updated_by = Set(user.map(|u| u.id));
+    active.update(db).await?;
+    Ok(())
+}
+
+/// Publishes opportunity `id` if it is approved, not archived, not yet published and its date
+/// has come. The conditional UPDATE makes it happen once, whoever gets there first (an approval
+/// or the nightly job). Returns whether this call published it.
+async fn publish_if_due(
+    db: &impl ConnectionTrait,
+    id: i32,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<bool, DbErr> {
+    let done = opportunity::Entity::update_many()
+        .col_expr(opportunity::Column::PublishedAt, Expr::value(now))
+        .filter(opportunity::Column::Id.eq(id))
+        .filter(opportunity::Column::IsPublic.eq(true))
+        .filter(opportunity::Column::IsArchived.eq(false))
+        .filter(opportunity::Column::PublishedAt.is_null())
+        .filter(opportunity::Column::PlannedPublish.lte(today))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
+/// The nightly job's work: publishes every approved opportunity whose date has come. Returns
+/// the ids it published.
+pub async fn publish_due(db: &DatabaseConnection, now: DateTime<Utc>, today: NaiveDate) -> Result<Vec<i32>, DbErr> {
+    let due = opportunity::Entity::find()
+        .filter(opportunity::Column::IsPublic.eq(true))
+        .filter(opportunity::Column::IsArchived.eq(false))
+        .filter(opportunity::Column::PublishedAt.is_null())
+        .filter(opportunity::Column::PlannedPublish.lte(today))
+        .order_by_asc(opportunity::Column::Id)
+        .all(db)
+        .await?;
+    let mut published = Vec::new();
+    for o in due {
+        let txn = db.begin().await?;
+        if publish_if_due(&txn, o.id, now, today).await? {
+            published.push(o.id);
+        }
+        txn.commit().await?;
+    }
+    Ok(published)
+}
+
+/// Which public list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    /// Open now, or published and opening later; soonest deadline first.
+    Current,
+    /// Bids closed; most recently closed first.
+    Closed,
+}
+
+/// The published, unarchived opportunities of a public list.
+pub async fn public_list(
+    db: &impl ConnectionTrait,
+    listing: Listing,
+    now: DateTime<Utc>,
+) -> Result<Vec<opportunity::Model>, DbErr> {
+    let query = opportunity::Entity::find()
+        .filter(opportunity::Column::IsPublic.eq(true))
+        .filter(opportunity::Column::IsArchived.eq(false))
+        .filter(opportunity::Column::PublishedAt.is_not_null());
+    match listing {
+        Listing::Current => {
+            query
+                .filter(opportunity::Column::PlannedSubmissionEnd.gt(now))
+                .order_by_asc(opportunity::Column::PlannedSubmissionEnd)
+                .all(db)
+                .await
+        }
+        Listing::Closed => {
+            query
+                .filter(opportunity::Column::PlannedSubmissionEnd.lte(now))
+                .order_by_desc(opportunity::Column::PlannedSubmissionEnd)
+                .all(db)
+                .await
+        }
+    }
+}
+
+/// One opportunity as `user` may see it: published ones for everybody, drafts and scheduled
+/// ones for those the policy lets view them; archived ones for conductor-level users only.
+pub async fn visible(
+    db: &impl ConnectionTrait,
+    user: Option<&CurrentUser>,
+    id: i32,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<Option<opportunity::Model>, DbErr> {
+    let Some(o) = opportunity::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
+    let shown_publicly = Status::of(&o, now, today).is_public();
+    let allowed = if shown_publicly {
+        true
+    } else {
+        let facts = Resource::Opportunity {
+            public: false,
+            own: matches!(facts(&o, user), Resource::Opportunity { own: true, .. }),
+        };
+        let facts = if o.is_archived { Resource::Opportunity { public: false, own: false } } else { facts };
+        accounts::can(user, Action::View, facts)
+    };
+    Ok(allowed.then_some(o))
+}

@@ -1,0 +1,104 @@
+//! Beacon's public pages: current opportunities (open and upcoming), closed ones, and one
+//! opportunity with its status, categories, what to submit, how to bid and its timeline.
+
+use accounts::{Viewer, page};
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use minijinja::context;
+use minijinja::value::Serde;
+use model::entities::{
+    category, contract_type, department, opportunity_category, opportunity_required_document, required_document, user,
+};
+use platform::http::{AppError, AppState};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde::Serialize;
+
+use crate::lifecycle::{self, Listing, Status};
+
+/// A moment as people in the city read it: "Friday, January 8, 2027 at 2:00 PM EST".
+fn local(state: &AppState, at: DateTime<Utc>) -> String {
+    at.with_timezone(&state.config.site.display_timezone).format("%A, %B %-d, %Y at %-I:%M %p %Z").to_string()
+}
+
+#[derive(Debug, Serialize)]
+struct Row {
+    id: i32,
+    title: String,
+    status: Status,
+    opens: String,
+    closes: String,
+}
+
+async fn list(state: &AppState, viewer: &Viewer, listing: Listing) -> Result<Response, AppError> {
+    let now = Utc::now();
+    let today = state.config.site.today();
+    let rows: Vec<Row> = lifecycle::public_list(&state.db, listing, now)
+        .await?
+        .into_iter()
+        .map(|o| Row {
+            id: o.id,
+            status: Status::of(&o, now, today),
+            opens: o.planned_submission_start.format("%B %-d, %Y").to_string(),
+            closes: local(state, o.planned_submission_end),
+            title: o.title,
+        })
+        .collect();
+    let ctx = context! { rows => Serde(rows), closed => listing == Listing::Closed };
+    Ok(page(state, viewer, "beacon/opportunities.html", ctx)?.into_response())
+}
+
+pub async fn current(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    list(&state, &viewer, Listing::Current).await
+}
+
+pub async fn closed(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    list(&state, &viewer, Listing::Closed).await
+}
+
+pub async fn opportunity(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    let now = Utc::now();
+    let today = state.config.site.today();
+    let o = lifecycle::visible(&state.db, viewer.user.as_ref(), id, now, today).await?.ok_or(AppError::NotFound)?;
+    let db = &state.db;
+    let department = department::Entity::find_by_id(o.department_id).one(db).await?.map(|d| d.name);
+    let kind = contract_type::Entity::find_by_id(o.contract_type_id).one(db).await?;
+    let contact = match o.contact_id {
+        Some(c) => user::Entity::find_by_id(c).one(db).await?.map(|u| u.email),
+        None => None,
+    };
+    let categories: Vec<String> = opportunity_category::Entity::find()
+        .filter(opportunity_category::Column::OpportunityId.eq(o.id))
+        .find_also_related(category::Entity)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|(_, c)| c.and_then(|c| c.category_friendly_name.or(c.subcategory).or(c.category)))
+        .collect();
+    let documents: Vec<required_document::Model> = opportunity_required_document::Entity::find()
+        .filter(opportunity_required_document::Column::OpportunityId.eq(o.id))
+        .find_also_related(required_document::Entity)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|(_, d)| d)
+        .collect();
+    let ctx = context! {
+        paragraphs => o.description.replace("\r\n", "\n").split("\n\n").map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned).collect::<Vec<_>>(),
+        o => Serde(&o),
+        status => Serde(Status::of(&o, now, today)),
+        department,
+        how_to_bid => kind.and_then(|k| k.opportunity_response_instructions),
+        contact,
+        categories,
+        documents => Serde(documents),
+        publish => o.planned_publish.format("%B %-d, %Y").to_string(),
+        opens => o.planned_submission_start.format("%B %-d, %Y").to_string(),
+        closes => local(&state, o.planned_submission_end),
+    };
+    Ok(page(&state, &viewer, "beacon/opportunity.html", ctx)?.into_response())
+}
