@@ -3,7 +3,10 @@
 //! nightly publishing job, and the public pages.
 
 pub mod lifecycle;
+pub mod links;
+pub mod notify;
 mod pages;
+mod vendors;
 
 use platform::http::Routes;
 use platform::jobs::{Job, JobContext};
@@ -21,6 +24,10 @@ pub fn routes() -> Routes {
         .get("/beacon/", pages::current)
         .get("/beacon/opportunities/closed", pages::closed)
         .get("/beacon/opportunities/{id}", pages::opportunity)
+        .get("/beacon/vendors/{id}/manage", vendors::manage_page)
+        .post("/beacon/vendors/{id}/manage", vendors::manage)
+        .get("/beacon/vendors/{id}/unsubscribe", vendors::unsubscribe_page)
+        .post("/beacon/vendors/{id}/unsubscribe", vendors::unsubscribe)
 }
 
 /// Nightly: publishes every approved opportunity whose planned publish date has come, setting

@@ -288,8 +288,9 @@ pub async fn archive(
 }
 
 /// Publishes opportunity `id` if it is approved, not archived, not yet published and its date
-/// has come. The conditional UPDATE makes it happen once, whoever gets there first (an approval
-/// or the nightly job). Returns whether this call published it.
+/// has come, and queues its announcement to vendors in the same transaction. The conditional
+/// UPDATE makes it happen once, whoever gets there first (an approval or the nightly job).
+/// Returns whether this call published it.
 async fn publish_if_due(
     db: &impl ConnectionTrait,
     id: i32,
@@ -305,7 +306,13 @@ async fn publish_if_due(
         .filter(opportunity::Column::PlannedPublish.lte(today))
         .exec(db)
         .await?;
-    Ok(done.rows_affected == 1)
+    let published = done.rows_affected == 1;
+    if published {
+        platform::jobs::enqueue(db, &crate::notify::NewOpportunity { opportunity_id: id })
+            .await
+            .map_err(|e| DbErr::Custom(format!("queueing the announcement: {e}")))?;
+    }
+    Ok(published)
 }
 
 /// The nightly job's work: publishes every approved opportunity whose date has come. Returns

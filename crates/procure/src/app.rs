@@ -70,6 +70,7 @@ pub fn jobs() -> Registry {
         .register::<accounts::PurgeSignInRecords>()
         .register::<scout::notices::ExpirationNotices>()
         .register::<beacon::PublishDue>()
+        .register::<beacon::notify::NewOpportunity>()
         .register::<admin::imports::ImportFile>();
     registry
 }

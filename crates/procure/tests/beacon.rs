@@ -219,3 +219,251 @@ async fn drafts_are_refused_with_reasons(backend: Backend) {
     assert_eq!(opportunity::Entity::find().all(db).await.expect("q").len(), 0, "nothing half-saved");
 }
 on_both_backends!(drafts_are_refused_with_reasons);
+
+async fn vendor(app: &TestApp, email: &str, categories: &[i32], confirmed: bool) -> model::entities::vendor::Model {
+    use model::entities::{vendor, vendor_category};
+    let now = Utc::now();
+    let v = vendor::ActiveModel {
+        business_name: Set(format!("{email} LLC")),
+        email: Set(email.to_owned()),
+        first_name: Set(Some("Pat".into())),
+        woman_owned: Set(false),
+        minority_owned: Set(false),
+        veteran_owned: Set(false),
+        disadvantaged_owned: Set(false),
+        newsletter: Set(true),
+        confirmed_at: Set(confirmed.then_some(now)),
+        unsubscribed_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.state.db)
+    .await
+    .expect("vendor");
+    for c in categories {
+        vendor_category::ActiveModel { vendor_id: Set(v.id), category_id: Set(*c) }
+            .insert(&app.state.db)
+            .await
+            .expect("subscription");
+    }
+    v
+}
+
+async fn queued_to(app: &TestApp) -> Vec<String> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = &app.state.db;
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT payload FROM jobs WHERE job_type = 'platform.send_email' ORDER BY id",
+        ))
+        .await
+        .expect("query");
+    let mut to = Vec::new();
+    for r in rows {
+        let payload: String = r.try_get("", "payload").expect("payload");
+        let email: serde_json::Value = serde_json::from_str(&payload).expect("json");
+        let list = email["to"].as_array().expect("to");
+        assert_eq!(list.len(), 1, "one recipient per message: {email}");
+        assert!(email["cc"].as_array().is_none_or(Vec::is_empty), "never a shared CC list");
+        assert!(email["unsubscribe"]["url"].as_str().is_some_and(|u| u.contains("/unsubscribe?sig=")), "{email}");
+        to.push(list[0].as_str().expect("address").to_owned());
+    }
+    to
+}
+
+async fn jobs_named(app: &TestApp, name: &str) -> i64 {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = &app.state.db;
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+                "SELECT COUNT(*) AS n FROM jobs WHERE job_type = $1"
+            } else {
+                "SELECT COUNT(*) AS n FROM jobs WHERE job_type = ?"
+            },
+            [name.into()],
+        ))
+        .await
+        .expect("query")
+        .expect("row");
+    row.try_get("", "n").expect("n")
+}
+
+async fn publishing_tells_each_subscribed_vendor_exactly_once(backend: Backend) {
+    use model::entities::{delivery, vendor, vendor_opportunity};
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let db = &app.state.db;
+    let today = app.state.config.site.today();
+    let s = setup(&app, today).await;
+    let now = Utc::now();
+    let mut cats = s.draft.categories.clone();
+    for name in ["Asphalt", "Concrete", "Unrelated"] {
+        let c = category::ActiveModel {
+            nigp_codes: Set("1".into()),
+            category: Set(Some("Construction".into())),
+            subcategory: Set(Some(name.into())),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .expect("category");
+        cats.push(c.id);
+    }
+    let (paving, asphalt, concrete, unrelated) = (cats[0], cats[1], cats[2], cats[3]);
+    // 40 vendors over the three categories, many in two or three of them.
+    let mut expected = Vec::new();
+    for i in 0..40 {
+        let mine: Vec<i32> = match i % 4 {
+            0 => vec![paving],
+            1 => vec![paving, asphalt],
+            2 => vec![asphalt, concrete, paving],
+            _ => vec![concrete, unrelated],
+        };
+        let v = vendor(&app, &format!("v{i}@vendors.example"), &mine, true).await;
+        expected.push(v.email);
+    }
+    vendor(&app, "unconfirmed@vendors.example", &[paving], false).await;
+    let gone = vendor(&app, "gone@vendors.example", &[paving], true).await;
+    let mut leaving: vendor::ActiveModel = gone.into();
+    leaving.unsubscribed_at = Set(Some(now));
+    leaving.update(db).await.expect("unsubscribe");
+    vendor(&app, "elsewhere@vendors.example", &[unrelated], true).await;
+
+    let mut draft = s.draft.clone();
+    draft.categories = vec![paving, asphalt, concrete];
+    let o = lifecycle::create(db, Some(&s.staff), &draft, now).await.expect("draft");
+    // A follower of this one opportunity only, who is also told.
+    let follower = vendor(&app, "follower@vendors.example", &[], true).await;
+    vendor_opportunity::ActiveModel { vendor_id: Set(follower.id), opportunity_id: Set(o.id) }
+        .insert(db)
+        .await
+        .expect("follow");
+    expected.push(follower.email.clone());
+    expected.sort();
+
+    // Publishing queues the announcement once, whoever publishes.
+    assert_eq!(jobs_named(&app, "beacon.new_opportunity").await, 0);
+    lifecycle::approve(db, Some(&s.conductor), o.id, now, today).await.expect("approve");
+    lifecycle::publish_due(db, now, today).await.expect("nightly");
+    assert_eq!(jobs_named(&app, "beacon.new_opportunity").await, 1);
+
+    // A run that stopped halfway had recorded ten recipients (and queued their emails).
+    for email in expected.iter().take(10) {
+        delivery::ActiveModel {
+            message: Set(beacon::notify::new_opportunity_key(o.id)),
+            recipient: Set(email.clone()),
+            created_at: Set(now),
+        }
+        .insert(db)
+        .await
+        .expect("earlier delivery");
+    }
+    let secret = platform::secrets::app_secret(&app.state.config).expect("secret");
+    let links = beacon::links::VendorLinks::new(&secret, app.state.config.site.app_url.clone());
+    let announce = || beacon::notify::announce(db, &app.state.templates, &app.state.config, &links, o.id);
+    let queued = announce().await.expect("announce");
+    assert_eq!(queued as usize, expected.len() - 10, "only the recipients still missing");
+    let mut to = queued_to(&app).await;
+    to.sort();
+    let rest: Vec<String> = expected.iter().skip(10).cloned().collect();
+    assert_eq!(to, rest, "each confirmed, subscribed vendor once; nobody else");
+    assert_eq!(announce().await.expect("again"), 0, "a second run sends nothing");
+    assert_eq!(delivery::Entity::find().all(db).await.expect("q").len(), expected.len());
+
+    // The email's links work: the unsubscribe link, POSTed the way a mail program does
+    // (RFC 8058, no browser headers), unsubscribes at once; a forged one does nothing.
+    let email = common::browser::last_email(&app).await.expect("an email");
+    let text = email["text"].as_str().expect("text");
+    assert!(text.contains(&format!("/beacon/opportunities/{}", o.id)) && text.contains("/manage?sig="), "{text}");
+    let url = url::Url::parse(email["unsubscribe"]["url"].as_str().expect("url")).expect("absolute");
+    let path = format!("{}?{}", url.path(), url.query().expect("sig"));
+    let to_whom = email["to"][0].as_str().expect("to").to_owned();
+    assert_ne!(to_whom, follower.email, "a vendor of the categories, so the next opportunity would reach them");
+    let forged = path.replace("sig=", "sig=00");
+    let one_click = |p: String| {
+        axum::http::Request::post(p)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from("List-Unsubscribe=One-Click"))
+            .expect("request")
+    };
+    assert_eq!(app.request(one_click(forged)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&path).await.status, StatusCode::OK, "a page with a button for people");
+    let done = app.request(one_click(path.clone())).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    let v = vendor::Entity::find().filter(vendor::Column::Email.eq(to_whom.clone())).one(db).await.expect("q");
+    assert!(v.expect("vendor").unsubscribed_at.is_some());
+
+    // The next opportunity reaches everyone still subscribed, and not the one who left.
+    let before = queued_to(&app).await.len();
+    let second = lifecycle::create(db, Some(&s.staff), &draft, now).await.expect("draft");
+    lifecycle::approve(db, Some(&s.conductor), second.id, now, today).await.expect("approve");
+    let queued = announce_for(&app, &links, second.id).await;
+    assert_eq!(queued as usize, expected.len() - 2, "not the unsubscribed one, not the follower of the first");
+    let all = queued_to(&app).await;
+    assert!(!all[before..].contains(&to_whom));
+}
+on_both_backends!(publishing_tells_each_subscribed_vendor_exactly_once);
+
+async fn announce_for(app: &TestApp, links: &beacon::links::VendorLinks, id: i32) -> u64 {
+    beacon::notify::announce(&app.state.db, &app.state.templates, &app.state.config, links, id).await.expect("announce")
+}
+
+async fn a_vendor_manages_subscriptions_only_through_the_signed_link(backend: Backend) {
+    use model::entities::{vendor, vendor_category};
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let db = &app.state.db;
+    let s = setup(&app, app.state.config.site.today()).await;
+    let paving = s.draft.categories[0];
+    let now = Utc::now();
+    let asphalt = category::ActiveModel {
+        nigp_codes: Set("2".into()),
+        subcategory: Set(Some("Asphalt".into())),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("category");
+    let v = vendor(&app, "bids@keystone.example", &[paving, asphalt.id], true).await;
+    let secret = platform::secrets::app_secret(&app.state.config).expect("secret");
+    let links = beacon::links::VendorLinks::new(&secret, app.state.config.site.app_url.clone());
+    let url = links.manage(v.id);
+    let path = format!("{}?{}", url.path(), url.query().expect("sig"));
+
+    // Without the right signature there is no page, and no other way in (no "type your email").
+    assert_eq!(app.get(&format!("/beacon/vendors/{}/manage", v.id)).await.status, StatusCode::NOT_FOUND);
+    let unsubscribe_sig = links.signature(beacon::links::Purpose::Unsubscribe, v.id);
+    let wrong = format!("/beacon/vendors/{}/manage?sig={unsubscribe_sig}", v.id);
+    assert_eq!(
+        app.get(&wrong).await.status,
+        StatusCode::NOT_FOUND,
+        "an unsubscribe link does not open the manage page"
+    );
+
+    let page = app.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Paving") && page.body.contains("Asphalt"), "{}", page.body);
+    let browser = common::browser::Browser::new(&app);
+    let saved = browser.post(&path, &[("category", &paving.to_string())]).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert!(saved.body.contains("Saved."));
+    let left: Vec<i32> = vendor_category::Entity::find()
+        .filter(vendor_category::Column::VendorId.eq(v.id))
+        .all(db)
+        .await
+        .expect("q")
+        .into_iter()
+        .map(|c| c.category_id)
+        .collect();
+    assert_eq!(left, vec![paving]);
+    let after = vendor::Entity::find_by_id(v.id).one(db).await.expect("q").expect("vendor");
+    assert!(!after.newsletter, "unticked");
+    assert!(after.unsubscribed_at.is_none());
+}
+on_both_backends!(a_vendor_manages_subscriptions_only_through_the_signed_link);

@@ -51,6 +51,8 @@ fn expected(route: &RouteInfo) -> Access {
         (true, "/beacon/" | "/beacon/opportunities/closed") => Public(Some(200)),
         (true, "/beacon") => Public(Some(308)),
         (true, "/beacon/opportunities/{id}") => Public(Some(404)),
+        // Vendors' pages need the signed link from their email; without it there is nothing.
+        (_, "/beacon/vendors/{id}/unsubscribe" | "/beacon/vendors/{id}/manage") => Public(Some(404)),
         // The JSON API and its description are public and read-only.
         (true, "/api/v1/contracts" | "/api/v1/contracts/{id}" | "/api/v1/companies/{id}") => Public(Some(200)),
         (true, "/api/openapi.json" | "/api/docs") => Public(Some(200)),

@@ -1,0 +1,165 @@
+//! Vendors' own pages, reached by signed links from their emails (vendors have no passwords).
+//! So far: unsubscribing, which works without signing in, takes effect at once, and answers
+//! the one-click POST of RFC 8058 that mail programs send.
+
+use accounts::{Viewer, page};
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use minijinja::context;
+use model::entities::vendor;
+use platform::http::{AppError, AppState};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use serde::Deserialize;
+
+use crate::links::{Purpose, VendorLinks};
+
+#[derive(Debug, Deserialize)]
+pub struct Signed {
+    #[serde(default)]
+    sig: String,
+}
+
+fn links(state: &AppState) -> Result<VendorLinks, AppError> {
+    let secret = platform::secrets::app_secret(&state.config).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(VendorLinks::new(&secret, state.config.site.app_url.clone()))
+}
+
+/// The vendor a signed link names; a bad signature reads as "no such page".
+async fn signed_vendor(state: &AppState, id: i32, sig: &str, purpose: Purpose) -> Result<vendor::Model, AppError> {
+    if !links(state)?.verify(purpose, id, sig) {
+        return Err(AppError::NotFound);
+    }
+    vendor::Entity::find_by_id(id).one(&state.db).await?.ok_or(AppError::NotFound)
+}
+
+pub async fn unsubscribe_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i32>,
+    Query(q): Query<Signed>,
+) -> Result<Response, AppError> {
+    let v = signed_vendor(&state, id, &q.sig, Purpose::Unsubscribe).await?;
+    let action = format!("/beacon/vendors/{id}/unsubscribe?sig={}", q.sig);
+    let ctx = context! { email => v.email, done => v.unsubscribed_at.is_some(), action };
+    Ok(page(&state, &viewer, "beacon/unsubscribe.html", ctx)?.into_response())
+}
+
+pub async fn unsubscribe(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i32>,
+    Query(q): Query<Signed>,
+) -> Result<Response, AppError> {
+    let v = signed_vendor(&state, id, &q.sig, Purpose::Unsubscribe).await?;
+    let email = v.email.clone();
+    if v.unsubscribed_at.is_none() {
+        let now = Utc::now();
+        let mut active: vendor::ActiveModel = v.into();
+        active.unsubscribed_at = Set(Some(now));
+        active.updated_at = Set(now);
+        active.update(&state.db).await?;
+        tracing::info!(vendor = id, "vendor unsubscribed");
+    }
+    Ok(page(&state, &viewer, "beacon/unsubscribe.html", context! { email, done => true, action => "" })?
+        .into_response())
+}
+
+/// What a vendor hears about, for the manage page.
+#[derive(Debug, serde::Serialize)]
+struct Subscription {
+    id: i32,
+    name: String,
+}
+
+async fn subscriptions(state: &AppState, vendor_id: i32) -> Result<(Vec<Subscription>, Vec<Subscription>), AppError> {
+    use model::entities::{category, opportunity, vendor_category, vendor_opportunity};
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let categories = vendor_category::Entity::find()
+        .filter(vendor_category::Column::VendorId.eq(vendor_id))
+        .find_also_related(category::Entity)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .filter_map(|(_, c)| c)
+        .map(|c| Subscription {
+            id: c.id,
+            name: c.category_friendly_name.or(c.subcategory).or(c.category).unwrap_or(c.nigp_codes),
+        })
+        .collect();
+    let opportunities = vendor_opportunity::Entity::find()
+        .filter(vendor_opportunity::Column::VendorId.eq(vendor_id))
+        .find_also_related(opportunity::Entity)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .filter_map(|(_, o)| o)
+        .map(|o| Subscription { id: o.id, name: o.title })
+        .collect();
+    Ok((categories, opportunities))
+}
+
+pub async fn manage_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i32>,
+    Query(q): Query<Signed>,
+) -> Result<Response, AppError> {
+    let v = signed_vendor(&state, id, &q.sig, Purpose::Manage).await?;
+    manage_view(&state, &viewer, v, &q.sig, false).await
+}
+
+async fn manage_view(
+    state: &AppState,
+    viewer: &Viewer,
+    v: vendor::Model,
+    sig: &str,
+    saved: bool,
+) -> Result<Response, AppError> {
+    let (categories, opportunities) = subscriptions(state, v.id).await?;
+    let out = links(state)?.unsubscribe(v.id);
+    let ctx = context! {
+        v => minijinja::value::Serde(&v), categories => minijinja::value::Serde(categories),
+        opportunities => minijinja::value::Serde(opportunities), saved,
+        action => format!("/beacon/vendors/{}/manage?sig={sig}", v.id),
+        unsubscribe => format!("{}?{}", out.path(), out.query().unwrap_or_default()),
+    };
+    Ok(page(state, viewer, "beacon/manage.html", ctx)?.into_response())
+}
+
+/// Saves the manage form: the ticked categories and opportunities stay, the rest go; the
+/// newsletter as ticked. Adding categories is sign-up's job.
+pub async fn manage(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i32>,
+    Query(q): Query<Signed>,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    use model::entities::{vendor_category, vendor_opportunity};
+    use sea_orm::{ColumnTrait, QueryFilter, TransactionTrait};
+    let v = signed_vendor(&state, id, &q.sig, Purpose::Manage).await?;
+    let kept = |name: &str| -> Vec<i32> {
+        pairs.iter().filter(|(k, _)| k == name).filter_map(|(_, v)| v.parse().ok()).collect()
+    };
+    let (categories, opportunities) = (kept("category"), kept("opportunity"));
+    let newsletter = pairs.iter().any(|(k, _)| k == "newsletter");
+    let txn = state.db.begin().await?;
+    vendor_category::Entity::delete_many()
+        .filter(vendor_category::Column::VendorId.eq(id))
+        .filter(vendor_category::Column::CategoryId.is_not_in(categories))
+        .exec(&txn)
+        .await?;
+    vendor_opportunity::Entity::delete_many()
+        .filter(vendor_opportunity::Column::VendorId.eq(id))
+        .filter(vendor_opportunity::Column::OpportunityId.is_not_in(opportunities))
+        .exec(&txn)
+        .await?;
+    let now = Utc::now();
+    let mut active: vendor::ActiveModel = v.into();
+    active.newsletter = Set(newsletter);
+    active.updated_at = Set(now);
+    let v = active.update(&txn).await?;
+    txn.commit().await?;
+    manage_view(&state, &viewer, v, &q.sig, true).await
+}
