@@ -67,11 +67,14 @@ heartbeat() {
   node -e 'fetch(process.argv[1], { signal: AbortSignal.timeout(2000) }).then((r) => process.exit(r.status === 200 ? 0 : 1), () => process.exit(1));' "$1"
 }
 
-# Sample contracts for the Scout pages (the original's own test file).
+# Sample contracts for the Scout pages (the original's own test file), and the NIGP categories
+# vendors choose from when they sign up for Beacon.
 mkdir -p "$WORK/data"
 (cd "$WORK" && env -i PATH="$PATH" HOME="$WORK" DATA_DIR="$WORK/data" \
-  "$PROCURE_BIN" import contracts "$REPO_ROOT/../shared/data/pittsburgh/mock/old_contracts.csv") >"$WORK/import.log" 2>&1 \
-  || { cat "$WORK/import.log" >&2; die "importing the sample contracts failed"; }
+  "$PROCURE_BIN" import contracts "$REPO_ROOT/../shared/data/pittsburgh/mock/old_contracts.csv" \
+  && env -i PATH="$PATH" HOME="$WORK" DATA_DIR="$WORK/data" \
+  "$PROCURE_BIN" import nigp "$REPO_ROOT/../shared/data/pittsburgh/files/2015-07-01-nigp-cleaned.csv") >"$WORK/import.log" 2>&1 \
+  || { cat "$WORK/import.log" >&2; die "importing the sample data failed"; }
 
 # Start the server; retry on another port if the one picked was taken meanwhile.
 BASE_URL=

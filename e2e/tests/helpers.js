@@ -222,6 +222,11 @@ function decodedParts(eml) {
 
 /** Waits for the worker to write an email to `to` and returns its sign-in link's path. */
 export async function linkFromOutbox(to, seen = new Set()) {
+  return pathFromOutbox(to, /\/sign-in\/link\?token=[A-Za-z0-9_-]{43}/, seen);
+}
+
+/** Waits for the worker to write an email to `to` whose text matches `pattern`; returns the match. */
+export async function pathFromOutbox(to, pattern, seen = new Set()) {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     let names = [];
@@ -235,7 +240,7 @@ export async function linkFromOutbox(to, seen = new Set()) {
       const eml = readFileSync(join(process.env.OUTBOX_DIR, name), 'utf8');
       if (!eml.toLowerCase().includes(`to: ${to}`)) continue;
       const text = decodedParts(eml).join('\n');
-      const match = text.match(/\/sign-in\/link\?token=[A-Za-z0-9_-]{43}/);
+      const match = text.match(pattern);
       if (!match) continue;
       seen.add(name);
       return match[0];

@@ -245,6 +245,39 @@ pub async fn record_sign_in(db: &impl ConnectionTrait, user_id: i32) -> Result<(
     Ok(())
 }
 
+/// Who hears what admins should (feedback, new vendors): the `ADMINS` addresses, else every
+/// active admin and superadmin.
+pub async fn admin_emails(db: &impl ConnectionTrait, config: &platform::Config) -> Result<Vec<String>, sea_orm::DbErr> {
+    if !config.admins.is_empty() {
+        return Ok(config.admins.iter().map(|a| a.email.clone()).collect());
+    }
+    let admin_roles: Vec<i32> = role::Entity::find()
+        .filter(role::Column::Name.is_in(["admin", "superadmin"]))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let user_ids: Vec<i32> = user_role::Entity::find()
+        .filter(user_role::Column::RoleId.is_in(admin_roles))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|ur| ur.user_id)
+        .collect();
+    let mut emails: Vec<String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(user_ids))
+        .filter(user::Column::Active.eq(true))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| u.email)
+        .collect();
+    emails.sort();
+    emails.dedup();
+    Ok(emails)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

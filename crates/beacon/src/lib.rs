@@ -6,6 +6,7 @@ pub mod lifecycle;
 pub mod links;
 pub mod notify;
 mod pages;
+pub mod signup;
 mod vendors;
 
 use platform::http::Routes;
@@ -24,6 +25,10 @@ pub fn routes() -> Routes {
         .get("/beacon/", pages::current)
         .get("/beacon/opportunities/closed", pages::closed)
         .get("/beacon/opportunities/{id}", pages::opportunity)
+        .get("/beacon/sign-up", vendors::sign_up_page)
+        .post("/beacon/sign-up", vendors::sign_up)
+        .get("/beacon/vendors/{id}/confirm", vendors::confirm_page)
+        .post("/beacon/vendors/{id}/confirm", vendors::confirm)
         .get("/beacon/vendors/{id}/manage", vendors::manage_page)
         .post("/beacon/vendors/{id}/manage", vendors::manage)
         .get("/beacon/vendors/{id}/unsubscribe", vendors::unsubscribe_page)

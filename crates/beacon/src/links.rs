@@ -19,6 +19,8 @@ pub struct VendorLinks {
 pub enum Purpose {
     Manage,
     Unsubscribe,
+    /// Confirming the address after sign-up (double opt-in).
+    Confirm,
 }
 
 impl Purpose {
@@ -26,6 +28,7 @@ impl Purpose {
         match self {
             Purpose::Manage => "manage",
             Purpose::Unsubscribe => "unsubscribe",
+            Purpose::Confirm => "confirm",
         }
     }
 }
@@ -61,6 +64,10 @@ impl VendorLinks {
 
     pub fn unsubscribe(&self, vendor_id: i32) -> Url {
         self.url(Purpose::Unsubscribe, vendor_id)
+    }
+
+    pub fn confirm(&self, vendor_id: i32) -> Url {
+        self.url(Purpose::Confirm, vendor_id)
     }
 }
 

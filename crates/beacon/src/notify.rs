@@ -81,7 +81,7 @@ async fn pending(db: &impl ConnectionTrait, id: i32, key: &str, limit: usize) ->
 }
 
 /// Records (message, recipient); false if it was already recorded (sent before).
-async fn record(
+pub(crate) async fn record(
     db: &impl ConnectionTrait,
     key: &str,
     recipient: &str,

@@ -163,3 +163,121 @@ pub async fn manage(
     txn.commit().await?;
     manage_view(&state, &viewer, v, &q.sig, true).await
 }
+
+fn mailing<'a>(state: &'a AppState, links: &'a VendorLinks) -> crate::signup::Mailing<'a> {
+    crate::signup::Mailing { templates: &state.templates, config: &state.config, links }
+}
+
+/// The categories for the sign-up form: each parent category with its subcategories.
+#[derive(Debug, serde::Serialize)]
+struct Group {
+    name: String,
+    choices: Vec<(i32, String)>,
+}
+
+async fn category_groups(state: &AppState) -> Result<Vec<Group>, AppError> {
+    use model::entities::category;
+    use sea_orm::QueryOrder;
+    let all = category::Entity::find()
+        .order_by_asc(category::Column::Category)
+        .order_by_asc(category::Column::Subcategory)
+        .all(&state.db)
+        .await?;
+    let mut groups: Vec<Group> = Vec::new();
+    for c in all {
+        let parent = c.category.clone().unwrap_or_else(|| "Other".into());
+        let name = c.category_friendly_name.or(c.subcategory).unwrap_or(c.nigp_codes);
+        match groups.last_mut() {
+            Some(g) if g.name == parent => g.choices.push((c.id, name)),
+            _ => groups.push(Group { name: parent, choices: vec![(c.id, name)] }),
+        }
+    }
+    Ok(groups)
+}
+
+fn form_of(pairs: &[(String, String)]) -> crate::signup::SignUp {
+    let text = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let flag = |name: &str| pairs.iter().any(|(k, v)| k == name && !v.is_empty());
+    crate::signup::SignUp {
+        business_name: text("business_name"),
+        email: text("email"),
+        first_name: text("first_name"),
+        last_name: text("last_name"),
+        phone_number: text("phone_number"),
+        fax_number: text("fax_number"),
+        woman_owned: flag("woman_owned"),
+        minority_owned: flag("minority_owned"),
+        veteran_owned: flag("veteran_owned"),
+        disadvantaged_owned: flag("disadvantaged_owned"),
+        newsletter: flag("newsletter"),
+        categories: pairs.iter().filter(|(k, _)| k == "category").filter_map(|(_, v)| v.parse().ok()).collect(),
+    }
+}
+
+async fn sign_up_view(
+    state: &AppState,
+    viewer: &Viewer,
+    pairs: &[(String, String)],
+    errors: Vec<(&'static str, String)>,
+) -> Result<Response, AppError> {
+    let form = form_of(pairs);
+    let status = if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::BAD_REQUEST };
+    let ctx = context! {
+        groups => minijinja::value::Serde(category_groups(state).await?),
+        errors => errors, fresh => pairs.is_empty(),
+        v => context! {
+            business_name => form.business_name, email => form.email, first_name => form.first_name,
+            last_name => form.last_name, phone_number => form.phone_number, fax_number => form.fax_number,
+            woman_owned => form.woman_owned, minority_owned => form.minority_owned, veteran_owned => form.veteran_owned,
+            disadvantaged_owned => form.disadvantaged_owned, newsletter => form.newsletter, categories => form.categories,
+        },
+    };
+    accounts::page_with_status(state, viewer, status, "beacon/sign_up.html", ctx)
+}
+
+pub async fn sign_up_page(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    sign_up_view(&state, &viewer, &[], Vec::new()).await
+}
+
+pub async fn sign_up(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let form = form_of(&pairs);
+    let errors = crate::signup::problems(&state.db, &form).await?;
+    if !errors.is_empty() {
+        return sign_up_view(&state, &viewer, &pairs, errors).await;
+    }
+    let links = links(&state)?;
+    crate::signup::sign_up(&state.db, &mailing(&state, &links), &form, Utc::now()).await?;
+    let email = accounts::users::normalize_email(&form.email).unwrap_or_default();
+    Ok(page(&state, &viewer, "beacon/check_email.html", context! { email })?.into_response())
+}
+
+pub async fn confirm_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i32>,
+    Query(q): Query<Signed>,
+) -> Result<Response, AppError> {
+    let v = signed_vendor(&state, id, &q.sig, Purpose::Confirm).await?;
+    let ctx = context! {
+        business => v.business_name, done => v.confirmed_at.is_some(),
+        action => format!("/beacon/vendors/{id}/confirm?sig={}", q.sig),
+    };
+    Ok(page(&state, &viewer, "beacon/confirm.html", ctx)?.into_response())
+}
+
+pub async fn confirm(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i32>,
+    Query(q): Query<Signed>,
+) -> Result<Response, AppError> {
+    let v = signed_vendor(&state, id, &q.sig, Purpose::Confirm).await?;
+    let links = links(&state)?;
+    crate::signup::confirm(&state.db, &mailing(&state, &links), id, Utc::now()).await?;
+    let ctx = context! { business => v.business_name, done => true, action => "" };
+    Ok(page(&state, &viewer, "beacon/confirm.html", ctx)?.into_response())
+}

@@ -267,7 +267,9 @@ async fn queued_to(app: &TestApp) -> Vec<String> {
         let list = email["to"].as_array().expect("to");
         assert_eq!(list.len(), 1, "one recipient per message: {email}");
         assert!(email["cc"].as_array().is_none_or(Vec::is_empty), "never a shared CC list");
-        assert!(email["unsubscribe"]["url"].as_str().is_some_and(|u| u.contains("/unsubscribe?sig=")), "{email}");
+        if email["subject"].as_str().is_some_and(|s| s.starts_with("New bid opportunity")) {
+            assert!(email["unsubscribe"]["url"].as_str().is_some_and(|u| u.contains("/unsubscribe?sig=")), "{email}");
+        }
         to.push(list[0].as_str().expect("address").to_owned());
     }
     to
@@ -467,3 +469,118 @@ async fn a_vendor_manages_subscriptions_only_through_the_signed_link(backend: Ba
     assert!(after.unsubscribed_at.is_none());
 }
 on_both_backends!(a_vendor_manages_subscriptions_only_through_the_signed_link);
+
+/// The path (from `path_part` on) of a link in the newest queued email to `to` that has one.
+async fn link_in_email(app: &TestApp, to: &str, path_part: &str) -> String {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = &app.state.db;
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT payload FROM jobs WHERE job_type = 'platform.send_email' ORDER BY id DESC",
+        ))
+        .await
+        .expect("query");
+    for r in rows {
+        let payload: String = r.try_get("", "payload").expect("payload");
+        let email: serde_json::Value = serde_json::from_str(&payload).expect("json");
+        if email["to"][0] != to {
+            continue;
+        }
+        let text = email["text"].as_str().unwrap_or_default();
+        if let Some(start) = text.find(path_part) {
+            let rest = &text[start..];
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            return rest[..end].to_owned();
+        }
+    }
+    panic!("no email to {to} with {path_part}");
+}
+
+async fn emails_to(app: &TestApp, to: &str) -> usize {
+    queued_to(app).await.iter().filter(|t| *t == to).count()
+}
+
+async fn a_vendor_signs_up_confirms_and_only_then_hears_of_opportunities(backend: Backend) {
+    use model::entities::{vendor, vendor_category};
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let db = &app.state.db;
+    let today = app.state.config.site.today();
+    let s = setup(&app, today).await;
+    let admin = user(&app, "admin@pittsburghpa.gov", &[Role::Admin]).await;
+    let paving = s.draft.categories[0].to_string();
+    let visitor = common::browser::Browser::new(&app);
+    let form = visitor.get("/beacon/sign-up").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("Paving") && form.body.contains("<details"), "{}", form.body);
+
+    let bad = visitor
+        .post("/beacon/sign-up", &[("business_name", " "), ("email", "nope"), ("phone_number", "555-0100")])
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    for text in ["business&#x27;s name", "10 digits", "at least one category"] {
+        assert!(bad.body.contains(text), "{text}: {}", bad.body);
+    }
+    assert_eq!(vendor::Entity::find().all(db).await.expect("q").len(), 0, "nothing stored");
+
+    let fields = [
+        ("business_name", "Keystone Paving"),
+        ("email", "Bids@Keystone.example"),
+        ("first_name", "Dana"),
+        ("phone_number", "(412) 555-0100"),
+        ("woman_owned", "on"),
+        ("newsletter", "on"),
+        ("category", paving.as_str()),
+    ];
+    let done = visitor.post("/beacon/sign-up", &fields).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(done.body.contains("Check your email"));
+    let v = vendor::Entity::find().one(db).await.expect("q").expect("vendor");
+    assert_eq!(
+        (v.email.as_str(), v.phone_number.as_deref(), v.woman_owned),
+        ("bids@keystone.example", Some("4125550100"), true)
+    );
+    assert!(v.confirmed_at.is_none());
+    assert_eq!(emails_to(&app, "bids@keystone.example").await, 1, "the confirmation only");
+
+    // Unconfirmed: an opportunity in its category reaches nobody.
+    let secret = platform::secrets::app_secret(&app.state.config).expect("secret");
+    let links = beacon::links::VendorLinks::new(&secret, app.state.config.site.app_url.clone());
+    let now = Utc::now();
+    let first = lifecycle::create(db, Some(&s.staff), &s.draft, now).await.expect("draft");
+    lifecycle::approve(db, Some(&s.conductor), first.id, now, today).await.expect("approve");
+    assert_eq!(announce_for(&app, &links, first.id).await, 0);
+
+    // Signing up again with the same address changes nothing; it is sent its confirm link again.
+    let again = visitor
+        .post(
+            "/beacon/sign-up",
+            &[("business_name", "Evil"), ("email", "bids@keystone.example"), ("category", paving.as_str())],
+        )
+        .await;
+    assert!(again.body.contains("Check your email"), "the same answer");
+    let still = vendor::Entity::find_by_id(v.id).one(db).await.expect("q").expect("vendor");
+    assert_eq!(still.business_name, "Keystone Paving");
+
+    // The emailed link shows a button (mail scanners only GET); the POST confirms.
+    let path = link_in_email(&app, "bids@keystone.example", "/beacon/vendors/").await;
+    assert!(path.contains("/confirm?sig="), "{path}");
+    let page = visitor.get(&path).await;
+    assert!(page.body.contains("Confirm your subscription"));
+    assert!(vendor::Entity::find_by_id(v.id).one(db).await.expect("q").expect("v").confirmed_at.is_none());
+    let confirmed = visitor.post(&path, &[]).await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
+    assert!(confirmed.body.contains("You are subscribed"));
+    assert!(emails_to(&app, "admin@pittsburghpa.gov").await == 1, "admins hear of the new vendor");
+    let welcome = emails_to(&app, "bids@keystone.example").await;
+    visitor.post(&path, &[]).await;
+    assert_eq!(emails_to(&app, "bids@keystone.example").await, welcome, "confirming twice sends nothing more");
+    let _ = admin;
+
+    // Now the next opportunity reaches them, once.
+    let second = lifecycle::create(db, Some(&s.staff), &s.draft, now).await.expect("draft");
+    lifecycle::approve(db, Some(&s.conductor), second.id, now, today).await.expect("approve");
+    assert_eq!(announce_for(&app, &links, second.id).await, 1);
+    assert_eq!(vendor_category::Entity::find().all(db).await.expect("q").len(), 1);
+}
+on_both_backends!(a_vendor_signs_up_confirms_and_only_then_hears_of_opportunities);

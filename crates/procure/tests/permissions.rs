@@ -52,7 +52,12 @@ fn expected(route: &RouteInfo) -> Access {
         (true, "/beacon") => Public(Some(308)),
         (true, "/beacon/opportunities/{id}") => Public(Some(404)),
         // Vendors' pages need the signed link from their email; without it there is nothing.
-        (_, "/beacon/vendors/{id}/unsubscribe" | "/beacon/vendors/{id}/manage") => Public(Some(404)),
+        (_, "/beacon/vendors/{id}/unsubscribe" | "/beacon/vendors/{id}/manage" | "/beacon/vendors/{id}/confirm") => {
+            Public(Some(404))
+        }
+        // Anyone may sign up; an empty form is a 400 with its reasons.
+        (true, "/beacon/sign-up") => Public(Some(200)),
+        (false, "/beacon/sign-up") => Public(Some(400)),
         // The JSON API and its description are public and read-only.
         (true, "/api/v1/contracts" | "/api/v1/contracts/{id}" | "/api/v1/companies/{id}") => Public(Some(200)),
         (true, "/api/openapi.json" | "/api/docs") => Public(Some(200)),

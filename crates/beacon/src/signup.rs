@@ -1,0 +1,217 @@
+//! Vendor sign-up with double opt-in: a new vendor is stored unconfirmed and sent a link; only
+//! once it is used (a POST, so mail scanners opening links do not confirm) does the vendor hear
+//! anything, starting with the welcome email, and the admins are told of the new vendor.
+//!
+//! Signing up with an address that already has a vendor changes nothing (that would let anyone
+//! change anyone's subscriptions by typing their address, the original's bug): the address is
+//! sent its own manage link instead, at most once a day. The page says the same either way.
+
+use chrono::{DateTime, Utc};
+use minijinja::context;
+use model::entities::{category, vendor, vendor_category};
+use platform::jobs;
+use platform::mail::{Email, SendEmail, Sender};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait,
+};
+
+use crate::links::VendorLinks;
+use crate::notify::record;
+
+/// The sign-up form, as submitted.
+#[derive(Debug, Clone, Default)]
+pub struct SignUp {
+    pub business_name: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub phone_number: String,
+    pub fax_number: String,
+    pub woman_owned: bool,
+    pub minority_owned: bool,
+    pub veteran_owned: bool,
+    pub disadvantaged_owned: bool,
+    pub newsletter: bool,
+    pub categories: Vec<i32>,
+}
+
+/// A phone or fax number that is not ten digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("not a ten-digit number")]
+pub struct NotTenDigits;
+
+/// Ten digits, from a number typed with any punctuation; `Err` if it is not one.
+pub fn ten_digits(raw: &str) -> Result<Option<String>, NotTenDigits> {
+    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+    let other = raw.chars().any(|c| !(c.is_ascii_digit() || " ()-.+".contains(c)));
+    match digits.len() {
+        _ if other => Err(NotTenDigits),
+        0 => Ok(None),
+        10 => Ok(Some(digits)),
+        // A leading country code 1.
+        11 if digits.starts_with('1') => Ok(Some(digits[1..].to_owned())),
+        _ => Err(NotTenDigits),
+    }
+}
+
+/// What is wrong with the form, per field.
+pub async fn problems(db: &impl ConnectionTrait, form: &SignUp) -> Result<Vec<(&'static str, String)>, sea_orm::DbErr> {
+    let mut out = Vec::new();
+    if form.business_name.trim().is_empty() {
+        out.push(("business_name", "Enter your business's name.".into()));
+    }
+    if let Err(message) = accounts::users::normalize_email(&form.email) {
+        out.push(("email", message.into()));
+    }
+    if ten_digits(&form.phone_number).is_err() {
+        out.push(("phone_number", "Enter a phone number of 10 digits, like 412-555-0100.".into()));
+    }
+    if ten_digits(&form.fax_number).is_err() {
+        out.push(("fax_number", "Enter a fax number of 10 digits, like 412-555-0101.".into()));
+    }
+    if form.categories.is_empty() {
+        out.push(("categories", "Choose at least one category to hear about.".into()));
+    } else {
+        let found =
+            category::Entity::find().filter(category::Column::Id.is_in(form.categories.clone())).all(db).await?;
+        let mut wanted = form.categories.clone();
+        wanted.sort_unstable();
+        wanted.dedup();
+        if found.len() != wanted.len() {
+            out.push(("categories", "One of the chosen categories no longer exists; choose again.".into()));
+        }
+    }
+    Ok(out)
+}
+
+fn opt(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+/// What the site needs to send a vendor email.
+pub struct Mailing<'a> {
+    pub templates: &'a platform::templates::Templates,
+    pub config: &'a platform::Config,
+    pub links: &'a VendorLinks,
+}
+
+impl Mailing<'_> {
+    /// Queues `template` to `to`, once per `key` and recipient.
+    async fn once(
+        &self,
+        db: &impl ConnectionTrait,
+        key: &str,
+        template: &str,
+        to: &str,
+        ctx: minijinja::Value,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<bool> {
+        if !record(db, key, to, now).await? {
+            return Ok(false);
+        }
+        let email =
+            Email::render(self.templates, template, ctx, Sender::Beacon, vec![to.to_owned()], self.config.site.host())?;
+        jobs::enqueue(db, &SendEmail(email)).await?;
+        Ok(true)
+    }
+}
+
+/// Signs up a vendor (the form must have no [`problems`]). Returns the vendor's id.
+pub async fn sign_up(
+    db: &DatabaseConnection,
+    mail: &Mailing<'_>,
+    form: &SignUp,
+    now: DateTime<Utc>,
+) -> anyhow::Result<i32> {
+    let email = accounts::users::normalize_email(&form.email).map_err(|m| anyhow::anyhow!(m))?;
+    let today = now.with_timezone(&mail.config.site.display_timezone).date_naive();
+    let txn = db.begin().await?;
+    if let Some(existing) = vendor::Entity::find().filter(vendor::Column::Email.eq(email.as_str())).one(&txn).await? {
+        // Nothing changes; the address gets a way in (its confirm link if it never confirmed).
+        let (template, link) = if existing.confirmed_at.is_none() {
+            ("beacon/emails/confirm", mail.links.confirm(existing.id))
+        } else {
+            ("beacon/emails/manage_link", mail.links.manage(existing.id))
+        };
+        let ctx = context! { business => &existing.business_name, link => link.as_str() };
+        let key = format!("beacon.signup_again:{today}");
+        mail.once(&txn, &key, template, &email, ctx, now).await?;
+        txn.commit().await?;
+        return Ok(existing.id);
+    }
+    let v = vendor::ActiveModel {
+        business_name: Set(form.business_name.trim().to_owned()),
+        email: Set(email.clone()),
+        first_name: Set(opt(&form.first_name)),
+        last_name: Set(opt(&form.last_name)),
+        phone_number: Set(ten_digits(&form.phone_number).ok().flatten()),
+        fax_number: Set(ten_digits(&form.fax_number).ok().flatten()),
+        woman_owned: Set(form.woman_owned),
+        minority_owned: Set(form.minority_owned),
+        veteran_owned: Set(form.veteran_owned),
+        disadvantaged_owned: Set(form.disadvantaged_owned),
+        newsletter: Set(form.newsletter),
+        confirmed_at: Set(None),
+        unsubscribed_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let mut categories = form.categories.clone();
+    categories.sort_unstable();
+    categories.dedup();
+    for category_id in categories {
+        vendor_category::ActiveModel { vendor_id: Set(v.id), category_id: Set(category_id) }.insert(&txn).await?;
+    }
+    let ctx = context! { business => &v.business_name, link => mail.links.confirm(v.id).as_str() };
+    mail.once(&txn, &format!("beacon.confirm:{}", v.id), "beacon/emails/confirm", &email, ctx, now).await?;
+    txn.commit().await?;
+    Ok(v.id)
+}
+
+/// Confirms vendor `id`'s address. The first confirmation sends the welcome email and tells the
+/// admins; later ones change nothing. Returns whether this call confirmed it.
+pub async fn confirm(db: &DatabaseConnection, mail: &Mailing<'_>, id: i32, now: DateTime<Utc>) -> anyhow::Result<bool> {
+    let txn = db.begin().await?;
+    let done = vendor::Entity::update_many()
+        .col_expr(vendor::Column::ConfirmedAt, Expr::value(now))
+        .col_expr(vendor::Column::UpdatedAt, Expr::value(now))
+        .filter(vendor::Column::Id.eq(id))
+        .filter(vendor::Column::ConfirmedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if done.rows_affected != 1 {
+        return Ok(false);
+    }
+    let v = vendor::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| anyhow::anyhow!("vendor {id} is gone"))?;
+    let ctx = context! {
+        business => &v.business_name, first_name => &v.first_name,
+        opportunities => mail.config.site.app_url.join("/beacon/")?.as_str(),
+        manage => mail.links.manage(v.id).as_str(), unsubscribe => mail.links.unsubscribe(v.id).as_str(),
+    };
+    mail.once(&txn, &format!("beacon.welcome:{id}"), "beacon/emails/welcome", &v.email, ctx, now).await?;
+    for admin in accounts::users::admin_emails(&txn, mail.config).await? {
+        let ctx = context! { business => &v.business_name, email => &v.email };
+        mail.once(&txn, &format!("beacon.new_vendor:{id}"), "beacon/emails/new_vendor", &admin, ctx, now).await?;
+    }
+    txn.commit().await?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ten_digits;
+
+    #[test]
+    fn phone_numbers_are_ten_digits_however_typed() {
+        assert_eq!(ten_digits("(412) 555-0100"), Ok(Some("4125550100".into())));
+        assert_eq!(ten_digits("+1 412.555.0100"), Ok(Some("4125550100".into())));
+        assert_eq!(ten_digits(""), Ok(None));
+        assert!(ten_digits("555-0100").is_err());
+        assert!(ten_digits("412-555-0100 ext 4").is_err());
+    }
+}
