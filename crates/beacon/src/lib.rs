@@ -7,6 +7,7 @@ pub mod links;
 pub mod notify;
 mod pages;
 pub mod signup;
+mod staff;
 mod vendors;
 
 use platform::http::Routes;
@@ -25,6 +26,14 @@ pub fn routes() -> Routes {
         .get("/beacon/", pages::current)
         .get("/beacon/opportunities/closed", pages::closed)
         .get("/beacon/opportunities/{id}", pages::opportunity)
+        .get("/beacon/opportunities/{id}/documents/{doc}", staff::document)
+        .get("/beacon/admin/", staff::index)
+        .get("/beacon/admin/new", staff::new_form)
+        .post("/beacon/admin/new", staff::create)
+        .get("/beacon/admin/{id}", staff::edit_form)
+        .post("/beacon/admin/{id}", staff::update)
+        .post("/beacon/admin/{id}/approve", staff::approve)
+        .post("/beacon/admin/{id}/archive", staff::archive)
         .get("/beacon/sign-up", vendors::sign_up_page)
         .post("/beacon/sign-up", vendors::sign_up)
         .get("/beacon/vendors/{id}/confirm", vendors::confirm_page)

@@ -397,3 +397,39 @@ pub async fn visible(
     };
     Ok(allowed.then_some(o))
 }
+
+/// Attaches an uploaded file (`stored_files.id`) to opportunity `id` under `name`, for those who
+/// may edit it.
+pub async fn add_document(
+    db: &impl ConnectionTrait,
+    user: Option<&CurrentUser>,
+    id: i32,
+    name: &str,
+    file_id: i64,
+    now: DateTime<Utc>,
+) -> Result<model::entities::opportunity_document::Model, ChangeError> {
+    let existing = find(db, id).await?;
+    authorize(user, Action::Edit, facts(&existing, user))?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(ChangeError::Invalid(vec![("document_name", "Give the document a title.".into())]));
+    }
+    let doc = model::entities::opportunity_document::ActiveModel {
+        opportunity_id: Set(id),
+        name: Set(name.to_owned()),
+        file_id: Set(file_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        created_by: Set(user.map(|u| u.id)),
+        updated_by: Set(user.map(|u| u.id)),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(doc)
+}
+
+/// Whether `user` may edit opportunity `o` (for showing the form and its buttons).
+pub fn may(user: Option<&CurrentUser>, action: Action, o: &opportunity::Model) -> bool {
+    accounts::can(user, action, facts(o, user))
+}

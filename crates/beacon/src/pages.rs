@@ -8,10 +8,11 @@ use chrono::{DateTime, Utc};
 use minijinja::context;
 use minijinja::value::Serde;
 use model::entities::{
-    category, contract_type, department, opportunity_category, opportunity_required_document, required_document, user,
+    category, contract_type, department, opportunity_category, opportunity_document, opportunity_required_document,
+    required_document, user,
 };
 use platform::http::{AppError, AppState};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
 use crate::lifecycle::{self, Listing, Status};
@@ -87,7 +88,13 @@ pub async fn opportunity(
         .into_iter()
         .filter_map(|(_, d)| d)
         .collect();
+    let files = opportunity_document::Entity::find()
+        .filter(opportunity_document::Column::OpportunityId.eq(o.id))
+        .order_by_asc(opportunity_document::Column::Id)
+        .all(db)
+        .await?;
     let ctx = context! {
+        files => Serde(files),
         paragraphs => o.description.replace("\r\n", "\n").split("\n\n").map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned).collect::<Vec<_>>(),
         o => Serde(&o),
         status => Serde(Status::of(&o, now, today)),

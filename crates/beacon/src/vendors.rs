@@ -170,12 +170,12 @@ fn mailing<'a>(state: &'a AppState, links: &'a VendorLinks) -> crate::signup::Ma
 
 /// The categories for the sign-up form: each parent category with its subcategories.
 #[derive(Debug, serde::Serialize)]
-struct Group {
+pub(crate) struct Group {
     name: String,
     choices: Vec<(i32, String)>,
 }
 
-async fn category_groups(state: &AppState) -> Result<Vec<Group>, AppError> {
+pub(crate) async fn category_groups(state: &AppState) -> Result<Vec<Group>, AppError> {
     use model::entities::category;
     use sea_orm::QueryOrder;
     let all = category::Entity::find()

@@ -584,3 +584,100 @@ async fn a_vendor_signs_up_confirms_and_only_then_hears_of_opportunities(backend
     assert_eq!(vendor_category::Entity::find().all(db).await.expect("q").len(), 1);
 }
 on_both_backends!(a_vendor_signs_up_confirms_and_only_then_hears_of_opportunities);
+
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+async fn stored_files(app: &TestApp) -> i64 {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = &app.state.db;
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), "SELECT COUNT(*) FROM stored_files"))
+        .await
+        .expect("count")
+        .expect("row");
+    row.try_get_by_index::<i64>(0).expect("n")
+}
+
+async fn staff_draft_with_a_document_and_a_conductor_approves_it(backend: Backend) {
+    use common::browser::Browser;
+    use model::entities::opportunity_document;
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let db = &app.state.db;
+    let today = app.state.config.site.today();
+    let s = setup(&app, today).await;
+    let staff = Browser::sign_in_as(&app, "drafter@pittsburghpa.gov", &[Role::Staff]).await;
+    let conductor = Browser::sign_in_as(&app, "approver@pittsburghpa.gov", &[Role::Conductor]).await;
+    let county = Browser::sign_in_as(&app, "clerk@example.org", &[Role::County]).await;
+    assert_eq!(county.get("/beacon/admin/new").await.status, StatusCode::FORBIDDEN);
+    let form = staff.get("/beacon/admin/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("B-BID") && form.body.contains("W-9"), "types that take opportunities, bid documents");
+
+    let end = (today + Duration::days(20)).to_string();
+    let department = s.draft.department_id.expect("dept").to_string();
+    let kind = s.draft.contract_type_id.expect("type").to_string();
+    let category = s.draft.categories[0].to_string();
+    let publish = today.to_string();
+    let opens = (today + Duration::days(1)).to_string();
+    let fields: Vec<(&str, &str)> = vec![
+        ("title", "Salt dome repairs"),
+        ("description", "Repairs to two salt domes."),
+        ("department", &department),
+        ("contract_type", &kind),
+        ("planned_publish", &publish),
+        ("planned_submission_start", &opens),
+        ("planned_submission_end", &end),
+        ("planned_submission_end_time", "14:00"),
+        ("category", &category),
+        ("document_name", "Request for bids"),
+        // What the original's form let any staff member post to publish: ignored.
+        ("save_type", "publish"),
+        ("is_public", "on"),
+    ];
+    let files_before = stored_files(&app).await;
+    let exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00 not a pdf at all";
+    let refused = staff.post_multipart("/beacon/admin/new", &fields, ("document", "bid.pdf", exe)).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert!(refused.body.contains("not a PDF, Word or Excel file"), "{}", refused.body);
+    assert_eq!(opportunity::Entity::find().all(db).await.expect("q").len(), 0, "nothing saved");
+    assert_eq!(stored_files(&app).await, files_before, "nothing left in storage");
+    let big = vec![b'%'; 3 * 1024 * 1024];
+    let too_big = staff.post_multipart("/beacon/admin/new", &fields, ("document", "big.pdf", &big)).await;
+    assert_eq!(too_big.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(too_big.body.contains("2 MiB"), "the 413 page says the limit: {}", too_big.body);
+    assert_eq!(stored_files(&app).await, files_before);
+
+    let saved = staff.post_multipart("/beacon/admin/new", &fields, ("document", "bid.pdf", PDF)).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let o = opportunity::Entity::find().one(db).await.expect("q").expect("the draft");
+    assert!(!o.is_public && o.published_at.is_none(), "staff posting publish fields still makes a draft");
+    let tz = app.state.config.site.display_timezone;
+    assert_eq!(
+        o.planned_submission_end.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+        format!("{end} 14:00"),
+        "the closing moment is read in the display time zone"
+    );
+    let doc = opportunity_document::Entity::find().one(db).await.expect("q").expect("document");
+    assert_eq!(doc.name, "Request for bids");
+    let download = format!("/beacon/opportunities/{}/documents/{}", o.id, doc.id);
+    let visitor = Browser::new(&app);
+    assert_eq!(visitor.get(&download).await.status, StatusCode::NOT_FOUND, "a draft's documents are not public");
+    assert_eq!(staff.post(&format!("/beacon/admin/{}/approve", o.id), &[]).await.status, StatusCode::FORBIDDEN);
+    assert!(staff.get("/beacon/admin/").await.body.contains("Awaiting approval"));
+
+    let approved = conductor.post(&format!("/beacon/admin/{}/approve", o.id), &[]).await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER, "{}", approved.body);
+    let page = visitor.get(&format!("/beacon/opportunities/{}", o.id)).await;
+    assert!(page.body.contains("Request for bids") && page.body.contains(&download), "{}", page.body);
+    let link = visitor.get(&download).await;
+    assert_eq!(link.status, StatusCode::SEE_OTHER);
+    let file = visitor.get(link.header("location")).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert_eq!(file.header("content-type"), "application/pdf");
+    assert_eq!(file.raw, PDF);
+    // Public now: only conductor-level users edit it.
+    let edit = format!("/beacon/admin/{}", o.id);
+    assert!(!staff.get(&edit).await.body.contains("enctype=\"multipart/form-data\""), "no form for staff");
+    assert_eq!(staff.post_multipart(&edit, &fields, ("document", "", b"")).await.status, StatusCode::FORBIDDEN);
+}
+on_both_backends!(staff_draft_with_a_document_and_a_conductor_approves_it);

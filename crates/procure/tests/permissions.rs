@@ -20,6 +20,8 @@ enum Access {
     SignInForm,
     /// Anonymous users are sent to sign in; every signed-in user gets this status.
     SignedIn(u16),
+    /// Staff and conductor-level users get this status; county users 403.
+    StaffLevel(u16),
     /// Conductor, admin, superadmin get this status; other users 403.
     ConductorLevel(u16),
     /// Admin and superadmin get this status; other users 403.
@@ -55,6 +57,15 @@ fn expected(route: &RouteInfo) -> Access {
         (_, "/beacon/vendors/{id}/unsubscribe" | "/beacon/vendors/{id}/manage" | "/beacon/vendors/{id}/confirm") => {
             Public(Some(404))
         }
+        // Beacon's staff pages: staff and conductor-level users, not county users. The matrix
+        // has no opportunity, so one is a 404 for every signed-in user; a form that is not an
+        // upload is a 400.
+        (true, "/beacon/admin/" | "/beacon/admin/new") => StaffLevel(200),
+        (false, "/beacon/admin/new") => StaffLevel(400),
+        (_, "/beacon/admin/{id}") | (false, "/beacon/admin/{id}/approve" | "/beacon/admin/{id}/archive") => {
+            SignedIn(404)
+        }
+        (true, "/beacon/opportunities/{id}/documents/{doc}") => Public(Some(404)),
         // Anyone may sign up; an empty form is a 400 with its reasons.
         (true, "/beacon/sign-up") => Public(Some(200)),
         (false, "/beacon/sign-up") => Public(Some(400)),
@@ -108,6 +119,7 @@ async fn concrete(app: &TestApp, route: &RouteInfo) -> String {
     path.replace("{resource}", "departments")
         .replace("/assets/{hash}/{*path}", &asset)
         .replace("{*key}", "public/none.pdf")
+        .replace("{doc}", "1")
 }
 
 async fn contract(app: &TestApp) -> i32 {
@@ -188,10 +200,11 @@ async fn every_route_answers_every_role_as_declared(backend: Backend) {
                 }
                 (Access::SignInForm, None) => got == 200,
                 (Access::SignInForm, Some(_)) => got == 303 && location == "/",
-                (Access::SignedIn(_) | Access::ConductorLevel(_) | Access::Admin(_), None) => {
+                (Access::SignedIn(_) | Access::StaffLevel(_) | Access::ConductorLevel(_) | Access::Admin(_), None) => {
                     to_sign_in && location.contains("next=")
                 }
                 (Access::SignedIn(want), Some(_)) => got == want,
+                (Access::StaffLevel(want), Some(r)) => got == if *r == Role::County { 403 } else { want },
                 (Access::ConductorLevel(want), Some(r)) => {
                     got == if matches!(r, Role::Conductor | Role::Admin | Role::Superadmin) { want } else { 403 }
                 }
