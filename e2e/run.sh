@@ -67,11 +67,14 @@ heartbeat() {
   node -e 'fetch(process.argv[1], { signal: AbortSignal.timeout(2000) }).then((r) => process.exit(r.status === 200 ? 0 : 1), () => process.exit(1));' "$1"
 }
 
-# Sample contracts for the Scout pages (the original's own test file), and the NIGP categories
-# vendors choose from when they sign up for Beacon.
+# Sample contracts for the Scout pages (the original's own test file), the demo's Beacon data
+# (contract types that take opportunities, opportunities, bid documents), and the NIGP
+# categories vendors choose from when they sign up.
 mkdir -p "$WORK/data"
 (cd "$WORK" && env -i PATH="$PATH" HOME="$WORK" DATA_DIR="$WORK/data" \
   "$PROCURE_BIN" import contracts "$REPO_ROOT/../shared/data/pittsburgh/mock/old_contracts.csv" \
+  && env -i PATH="$PATH" HOME="$WORK" DATA_DIR="$WORK/data" \
+  "$PROCURE_BIN" demo --scale 1 \
   && env -i PATH="$PATH" HOME="$WORK" DATA_DIR="$WORK/data" \
   "$PROCURE_BIN" import nigp "$REPO_ROOT/../shared/data/pittsburgh/files/2015-07-01-nigp-cleaned.csv") >"$WORK/import.log" 2>&1 \
   || { cat "$WORK/import.log" >&2; die "importing the sample data failed"; }
@@ -115,6 +118,10 @@ export OUTBOX_DIR="$WORK/data/outbox"
 ADMIN_LINK=$(cd "$WORK" && env -i PATH="$PATH" HOME="$WORK" PORT="$PORT" DATA_DIR="$WORK/data" \
   "$PROCURE_BIN" createsuperuser --email e2e-admin@example.org 2>>"$WORK/server.log")
 export ADMIN_LINK
+# A second superadmin approves the opportunity a staff member drafts in tests/beacon.test.js.
+APPROVER_LINK=$(cd "$WORK" && env -i PATH="$PATH" HOME="$WORK" PORT="$PORT" DATA_DIR="$WORK/data" \
+  "$PROCURE_BIN" createsuperuser --email e2e-approver@example.org 2>>"$WORK/server.log")
+export APPROVER_LINK
 # Chromium's temporary profile (--user-data-dir, made by Playwright) goes in $WORK too.
 mkdir -p "$WORK/tmp"
 # In the background, so that a signal to this script is handled at once (see cleanup).

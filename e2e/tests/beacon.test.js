@@ -1,10 +1,10 @@
 // Beacon in a real browser: the public opportunity lists; a vendor signs up, confirms from the
 // outbox the worker writes, and later unsubscribes from an email's link; axe-core checks each
-// page. (The staff workflow joins as its pages land.)
+// page; a staff member drafts an opportunity with a PDF and a conductor-level user approves it.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { expectAccessible, expectNoProblems, launchBrowser, openPage, pathFromOutbox, settle, url } from './helpers.js';
+import { expectAccessible, expectNoProblems, launchBrowser, linkFromOutbox, openPage, pathFromOutbox, settle, url } from './helpers.js';
 
 const TEST = { timeout: 45_000 };
 
@@ -68,6 +68,65 @@ describe('Beacon', () => {
       expectNoProblems(problems, 'signing up and unsubscribing');
     } finally {
       await context.close();
+    }
+  });
+
+  test('a staff member drafts an opportunity with a PDF and an approver publishes it', { timeout: 60_000 }, async () => {
+    const staff = await openPage(browser, '/sign-in');
+    const approver = await openPage(browser, '/sign-in');
+    try {
+      const { page } = staff;
+      const email = `drafter-${Date.now()}@pittsburghpa.gov`;
+      await page.getByLabel('Email address').fill(email);
+      await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Check your email' }).waitFor();
+      await page.goto(url(await linkFromOutbox(email)));
+      await Promise.all([page.waitForURL('**/profile**'), page.getByRole('button', { name: 'Sign in' }).click()]);
+      await page.getByLabel('Department').selectOption({ label: 'Department of Public Works' });
+      await Promise.all([page.waitForURL('**/profile?saved=1'), page.getByRole('button', { name: 'Save profile' }).click()]);
+
+      await page.goto(url('/beacon/admin/new'));
+      await expectAccessible(page, 'the opportunity form');
+      const day = (offset) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+      const title = `Bridge painting ${Date.now()}`;
+      await page.locator('#field-title').fill(title);
+      await page.locator('#field-description').fill('Repainting of two city bridges.');
+      await page.getByLabel('Department').selectOption({ label: 'Department of Public Works' });
+      await page.getByLabel('Contract type').selectOption({ label: 'B-BID' });
+      await page.getByLabel('Publish on').fill(day(0));
+      await page.getByLabel('Bids open on').fill(day(2));
+      await page.getByLabel('Bids close on').fill(day(30));
+      const group = page.locator('#field-categories details').first();
+      await group.locator('summary').click();
+      await group.locator('label.usa-checkbox__label').first().click();
+      await page.locator('#field-document_name').fill('Request for bids');
+      await page.locator('#field-document').setInputFiles({
+        name: 'rfb.pdf',
+        mimeType: 'application/pdf',
+        buffer: Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n'),
+      });
+      await Promise.all([page.waitForURL(/\/beacon\/admin\/\d+$/), page.getByRole('button', { name: 'Save and send for approval' }).click()]);
+      await page.getByText('Awaiting approval').first().waitFor();
+      assert.equal(await page.getByRole('button', { name: 'Approve and publish' }).count(), 0, 'staff cannot approve');
+      const draftPath = new URL(page.url()).pathname;
+
+      const link = new URL(process.env.APPROVER_LINK);
+      const other = approver.page;
+      await other.goto(url(link.pathname + link.search));
+      await Promise.all([other.waitForURL(url('/')), other.getByRole('button', { name: 'Sign in' }).click()]);
+      await other.goto(url(draftPath));
+      await expectAccessible(other, 'an opportunity awaiting approval');
+      await Promise.all([other.waitForLoadState('load'), other.getByRole('button', { name: 'Approve and publish' }).click()]);
+      await other.getByText('Upcoming').first().waitFor();
+      await other.goto(url('/beacon/'));
+      await Promise.all([other.waitForURL('**/beacon/opportunities/*'), other.getByRole('link', { name: title }).click()]);
+      await other.getByRole('link', { name: 'Request for bids' }).waitFor();
+      await expectAccessible(other, 'a published opportunity');
+      expectNoProblems(staff.problems, 'drafting an opportunity');
+      expectNoProblems(approver.problems, 'approving an opportunity');
+    } finally {
+      await staff.context.close();
+      await approver.context.close();
     }
   });
 });

@@ -2,6 +2,7 @@
 //! them. So far: the opportunity lifecycle with its permission rules (`lifecycle.rs`), the
 //! nightly publishing job, and the public pages.
 
+pub mod demo;
 pub mod lifecycle;
 pub mod links;
 pub mod notify;

@@ -153,3 +153,111 @@ pub async fn announce(
         txn.commit().await?;
     }
 }
+
+/// What the site needs to send Beacon's emails.
+pub struct Mailing<'a> {
+    pub templates: &'a platform::templates::Templates,
+    pub config: &'a platform::Config,
+    pub links: &'a VendorLinks,
+}
+
+impl Mailing<'_> {
+    /// Queues `template` to `to`, once per `key` and recipient.
+    pub(crate) async fn once(
+        &self,
+        db: &impl ConnectionTrait,
+        key: &str,
+        template: &str,
+        to: &str,
+        ctx: minijinja::Value,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<bool> {
+        if !record(db, key, to, now).await? {
+            return Ok(false);
+        }
+        let email =
+            Email::render(self.templates, template, ctx, Sender::Beacon, vec![to.to_owned()], self.config.site.host())?;
+        jobs::enqueue(db, &SendEmail(email)).await?;
+        Ok(true)
+    }
+}
+
+/// Active users holding any of `roles`.
+async fn users_with(db: &impl ConnectionTrait, roles: &[&str]) -> Result<Vec<String>, sea_orm::DbErr> {
+    use model::entities::{role, user, user_role};
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let ids: Vec<i32> = role::Entity::find()
+        .filter(role::Column::Name.is_in(roles.to_vec()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let holders: Vec<i32> = user_role::Entity::find()
+        .filter(user_role::Column::RoleId.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|ur| ur.user_id)
+        .collect();
+    let mut emails: Vec<String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(holders))
+        .filter(user::Column::Active.eq(true))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| u.email)
+        .collect();
+    emails.sort();
+    emails.dedup();
+    Ok(emails)
+}
+
+async fn email_of(db: &impl ConnectionTrait, user_id: Option<i32>) -> Result<Option<String>, sea_orm::DbErr> {
+    match user_id {
+        Some(id) => Ok(model::entities::user::Entity::find_by_id(id).one(db).await?.map(|u| u.email)),
+        None => Ok(None),
+    }
+}
+
+/// A new draft: its author hears it went for approval, each conductor-level user that it needs
+/// review (once per opportunity each).
+pub async fn sent_for_approval(
+    db: &DatabaseConnection,
+    mail: &Mailing<'_>,
+    o: &opportunity::Model,
+) -> anyhow::Result<()> {
+    let link = mail.config.site.app_url.join(&format!("/beacon/admin/{}", o.id))?;
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let ctx = || context! { title => &o.title, link => link.as_str() };
+    if let Some(author) = email_of(&txn, o.created_by).await? {
+        mail.once(
+            &txn,
+            &format!("beacon.sent_for_approval:{}", o.id),
+            "beacon/emails/sent_for_approval",
+            &author,
+            ctx(),
+            now,
+        )
+        .await?;
+    }
+    for reviewer in users_with(&txn, &["conductor", "admin", "superadmin"]).await? {
+        mail.once(&txn, &format!("beacon.needs_review:{}", o.id), "beacon/emails/needs_review", &reviewer, ctx(), now)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// An approved opportunity: its author hears (once).
+pub async fn approved(db: &DatabaseConnection, mail: &Mailing<'_>, o: &opportunity::Model) -> anyhow::Result<()> {
+    let Some(author) = email_of(db, o.created_by).await? else { return Ok(()) };
+    let link = mail.config.site.app_url.join(&format!("/beacon/opportunities/{}", o.id))?;
+    let publish = o.planned_publish.format("%B %-d, %Y").to_string();
+    let ctx = context! { title => &o.title, link => link.as_str(), publish, published => o.published_at.is_some() };
+    let txn = db.begin().await?;
+    mail.once(&txn, &format!("beacon.approved:{}", o.id), "beacon/emails/approved", &author, ctx, Utc::now()).await?;
+    txn.commit().await?;
+    Ok(())
+}

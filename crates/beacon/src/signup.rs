@@ -9,15 +9,12 @@
 use chrono::{DateTime, Utc};
 use minijinja::context;
 use model::entities::{category, vendor, vendor_category};
-use platform::jobs;
-use platform::mail::{Email, SendEmail, Sender};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait,
 };
 
-use crate::links::VendorLinks;
-use crate::notify::record;
+use crate::notify::Mailing;
 
 /// The sign-up form, as submitted.
 #[derive(Debug, Clone, Default)]
@@ -88,34 +85,6 @@ pub async fn problems(db: &impl ConnectionTrait, form: &SignUp) -> Result<Vec<(&
 fn opt(text: &str) -> Option<String> {
     let text = text.trim();
     (!text.is_empty()).then(|| text.to_owned())
-}
-
-/// What the site needs to send a vendor email.
-pub struct Mailing<'a> {
-    pub templates: &'a platform::templates::Templates,
-    pub config: &'a platform::Config,
-    pub links: &'a VendorLinks,
-}
-
-impl Mailing<'_> {
-    /// Queues `template` to `to`, once per `key` and recipient.
-    async fn once(
-        &self,
-        db: &impl ConnectionTrait,
-        key: &str,
-        template: &str,
-        to: &str,
-        ctx: minijinja::Value,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<bool> {
-        if !record(db, key, to, now).await? {
-            return Ok(false);
-        }
-        let email =
-            Email::render(self.templates, template, ctx, Sender::Beacon, vec![to.to_owned()], self.config.site.host())?;
-        jobs::enqueue(db, &SendEmail(email)).await?;
-        Ok(true)
-    }
 }
 
 /// Signs up a vendor (the form must have no [`problems`]). Returns the vendor's id.

@@ -389,6 +389,10 @@ async fn save(
     if let Some((file_id, _)) = form.upload.take() {
         lifecycle::add_document(&state.db, Some(me), saved.id, &document_name, file_id, now).await?;
     }
+    if existing.is_none() {
+        let links = crate::vendors::links(state)?;
+        crate::notify::sent_for_approval(&state.db, &crate::vendors::mailing(state, &links), &saved).await?;
+    }
     Ok(Redirect::to(&format!("/beacon/admin/{}", saved.id)).into_response())
 }
 
@@ -417,7 +421,9 @@ pub async fn approve(
     SignedIn(me): SignedIn,
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
-    lifecycle::approve(&state.db, Some(&me), id, Utc::now(), state.config.site.today()).await?;
+    let o = lifecycle::approve(&state.db, Some(&me), id, Utc::now(), state.config.site.today()).await?;
+    let links = crate::vendors::links(&state)?;
+    crate::notify::approved(&state.db, &crate::vendors::mailing(&state, &links), &o).await?;
     Ok(Redirect::to(&format!("/beacon/admin/{id}")).into_response())
 }
 

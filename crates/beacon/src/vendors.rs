@@ -20,7 +20,7 @@ pub struct Signed {
     sig: String,
 }
 
-fn links(state: &AppState) -> Result<VendorLinks, AppError> {
+pub(crate) fn links(state: &AppState) -> Result<VendorLinks, AppError> {
     let secret = platform::secrets::app_secret(&state.config).map_err(|e| AppError::Internal(e.into()))?;
     Ok(VendorLinks::new(&secret, state.config.site.app_url.clone()))
 }
@@ -164,8 +164,8 @@ pub async fn manage(
     manage_view(&state, &viewer, v, &q.sig, true).await
 }
 
-fn mailing<'a>(state: &'a AppState, links: &'a VendorLinks) -> crate::signup::Mailing<'a> {
-    crate::signup::Mailing { templates: &state.templates, config: &state.config, links }
+pub(crate) fn mailing<'a>(state: &'a AppState, links: &'a VendorLinks) -> crate::notify::Mailing<'a> {
+    crate::notify::Mailing { templates: &state.templates, config: &state.config, links }
 }
 
 /// The categories for the sign-up form: each parent category with its subcategories.

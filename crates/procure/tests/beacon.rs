@@ -657,6 +657,11 @@ async fn staff_draft_with_a_document_and_a_conductor_approves_it(backend: Backen
         format!("{end} 14:00"),
         "the closing moment is read in the display time zone"
     );
+    // The author hears it went for approval, each conductor-level user that it needs review.
+    assert_eq!(emails_to(&app, "drafter@pittsburghpa.gov").await, 1);
+    assert_eq!(emails_to(&app, "approver@pittsburghpa.gov").await, 1);
+    assert_eq!(emails_to(&app, "conductor@pittsburghpa.gov").await, 1, "every conductor-level user");
+    assert_eq!(emails_to(&app, "clerk@example.org").await, 0);
     let doc = opportunity_document::Entity::find().one(db).await.expect("q").expect("document");
     assert_eq!(doc.name, "Request for bids");
     let download = format!("/beacon/opportunities/{}/documents/{}", o.id, doc.id);
@@ -667,6 +672,7 @@ async fn staff_draft_with_a_document_and_a_conductor_approves_it(backend: Backen
 
     let approved = conductor.post(&format!("/beacon/admin/{}/approve", o.id), &[]).await;
     assert_eq!(approved.status, StatusCode::SEE_OTHER, "{}", approved.body);
+    assert_eq!(emails_to(&app, "drafter@pittsburghpa.gov").await, 2, "and that it is approved");
     let page = visitor.get(&format!("/beacon/opportunities/{}", o.id)).await;
     assert!(page.body.contains("Request for bids") && page.body.contains(&download), "{}", page.body);
     let link = visitor.get(&download).await;
@@ -681,3 +687,24 @@ async fn staff_draft_with_a_document_and_a_conductor_approves_it(backend: Backen
     assert_eq!(staff.post_multipart(&edit, &fields, ("document", "", b"")).await.status, StatusCode::FORBIDDEN);
 }
 on_both_backends!(staff_draft_with_a_document_and_a_conductor_approves_it);
+
+async fn the_demo_makes_a_living_beacon(backend: Backend) {
+    use model::entities::vendor;
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let db = &app.state.db;
+    let today = app.state.config.site.today();
+    let made = beacon::demo::load(db, &app.state.config, today).await.expect("demo");
+    assert_eq!((made.opportunities, made.vendors), (8, 20));
+    let now = Utc::now();
+    let current = lifecycle::public_list(db, Listing::Current, now).await.expect("list");
+    let statuses: Vec<Status> = current.iter().map(|o| Status::of(o, now, today)).collect();
+    assert!(statuses.contains(&Status::Open) && statuses.contains(&Status::Upcoming), "{statuses:?}");
+    assert_eq!(lifecycle::public_list(db, Listing::Closed, now).await.expect("list").len(), 2);
+    let drafts = opportunity::Entity::find().filter(opportunity::Column::IsPublic.eq(false)).all(db).await.expect("q");
+    assert_eq!(drafts.len(), 1, "one draft awaiting approval");
+    assert!(vendor::Entity::find().all(db).await.expect("q").iter().all(|v| v.email.ends_with("@example.com")));
+    assert_eq!(jobs_named(&app, "beacon.new_opportunity").await, 0, "the demo announces nothing");
+    assert_eq!(beacon::demo::load(db, &app.state.config, today).await.expect("again"), beacon::demo::Made::default());
+    assert!(app.get("/beacon/").await.body.contains("Street resurfacing, spring season"));
+}
+on_both_backends!(the_demo_makes_a_living_beacon);
