@@ -2,6 +2,7 @@
 //! them. So far: the opportunity lifecycle with its permission rules (`lifecycle.rs`), the
 //! nightly publishing job, and the public pages.
 
+pub mod api;
 pub mod demo;
 pub mod lifecycle;
 pub mod links;
@@ -28,6 +29,8 @@ pub fn routes() -> Routes {
         .get("/beacon/opportunities/closed", pages::closed)
         .get("/beacon/opportunities/{id}", pages::opportunity)
         .get("/beacon/opportunities/{id}/documents/{doc}", staff::document)
+        .get("/api/v1/opportunities", api::list_opportunities)
+        .get("/api/v1/opportunities/{id}", api::opportunity_detail)
         .get("/beacon/admin/", staff::index)
         .get("/beacon/admin/new", staff::new_form)
         .post("/beacon/admin/new", staff::create)

@@ -34,6 +34,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         )
         .build();
     doc.merge(scout::api::ApiDoc::openapi());
+    doc.merge(beacon::api::ApiDoc::openapi());
     doc
 }
 

@@ -23,7 +23,20 @@ async fn seeded(backend: Backend) -> Option<TestApp> {
         let name = file.rsplit('/').next().expect("name");
         import::import(&app.state.db, Actor(None), kind, name, &bytes, &|_, _| {}).await.expect("import");
     }
+    beacon::demo::load(&app.state.db, &app.state.config, app.state.config.site.today()).await.expect("beacon demo");
     Some(app)
+}
+
+/// A published opportunity of the demo.
+async fn published_opportunity(app: &TestApp) -> i32 {
+    use model::entities::opportunity;
+    opportunity::Entity::find()
+        .filter(opportunity::Column::Title.eq("Street resurfacing, spring season"))
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("the demo's opportunity")
+        .id
 }
 
 async fn gear(app: &TestApp) -> (contract::Model, i32) {
@@ -87,6 +100,7 @@ fn invalid_value(parameter: &Value) -> &'static str {
 async fn every_endpoint_answers_as_documented(backend: Backend) {
     let Some(app) = seeded(backend).await else { return };
     let (contract, company) = gear(&app).await;
+    let opportunity = published_opportunity(&app).await;
 
     let response = get(&app, "/api/openapi.json", None).await;
     assert_eq!(response.status, StatusCode::OK);
@@ -116,7 +130,13 @@ async fn every_endpoint_answers_as_documented(backend: Backend) {
         for (method, op) in item.as_object().expect("path item") {
             assert_eq!(method, "get", "the walk knows how to call GET operations only: teach it {method} {path}");
             let params: Vec<&Value> = op["parameters"].as_array().map(|p| p.iter().collect()).unwrap_or_default();
-            let id = if path.starts_with("/api/v1/companies/") { company } else { contract.id };
+            let id = if path.starts_with("/api/v1/companies/") {
+                company
+            } else if path.starts_with("/api/v1/opportunities/") {
+                opportunity
+            } else {
+                contract.id
+            };
             let concrete = path.replace("{id}", &id.to_string());
             // A query that finds the sample contract, where the operation takes one.
             let query = if params.iter().any(|p| p["name"] == "q") { "?q=protective+gear&expired=true" } else { "" };
@@ -180,8 +200,8 @@ async fn every_endpoint_answers_as_documented(backend: Backend) {
             }
         }
     }
-    // 200 and 400 for the search; 200, 304 and 404 for each of the two details.
-    assert!(exercised >= 8, "only {exercised} responses exercised");
+    // 200 and 400 for each list; 200, 304 and 404 for each of the three details.
+    assert!(exercised >= 13, "only {exercised} responses exercised");
 }
 on_both_backends!(every_endpoint_answers_as_documented);
 

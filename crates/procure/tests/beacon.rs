@@ -708,3 +708,43 @@ async fn the_demo_makes_a_living_beacon(backend: Backend) {
     assert!(app.get("/beacon/").await.body.contains("Street resurfacing, spring season"));
 }
 on_both_backends!(the_demo_makes_a_living_beacon);
+
+async fn the_api_lists_public_opportunities_only(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let db = &app.state.db;
+    let today = app.state.config.site.today();
+    beacon::demo::load(db, &app.state.config, today).await.expect("demo");
+    let json = |path: &'static str| {
+        let app = &app;
+        async move { app.get_json(path).await.json() }
+    };
+    let current = json("/api/v1/opportunities").await;
+    assert_eq!(current["total"], 5, "{current:#}");
+    let open = json("/api/v1/opportunities?status=open").await;
+    assert!(open["results"].as_array().expect("results").iter().all(|o| o["status"] == "open"));
+    assert_eq!(json("/api/v1/opportunities?status=closed").await["total"], 2);
+    let draft = opportunity::Entity::find()
+        .filter(opportunity::Column::IsPublic.eq(false))
+        .one(db)
+        .await
+        .expect("q")
+        .expect("draft");
+    let found = app.get_json(&format!("/api/v1/opportunities/{}", draft.id)).await;
+    assert_eq!(found.status, StatusCode::NOT_FOUND, "drafts are not in the API");
+    let one = &current["results"][0];
+    let detail = app.get_json(one["url"].as_str().expect("url")).await.json();
+    assert_eq!(detail["title"], one["title"]);
+    assert!(detail["required_documents"].as_array().is_some_and(|d| !d.is_empty()));
+    let dept = model::entities::department::Entity::find()
+        .filter(model::entities::department::Column::Name.eq("Department of Public Works"))
+        .one(db)
+        .await
+        .expect("q")
+        .expect("dept");
+    let theirs = app.get_json(&format!("/api/v1/opportunities?department={}", dept.id)).await.json();
+    assert!(
+        theirs["results"].as_array().expect("results").iter().all(|o| o["department"] == "Department of Public Works")
+    );
+    assert_eq!(app.get_json("/api/v1/opportunities?status=draft").await.status, StatusCode::BAD_REQUEST);
+}
+on_both_backends!(the_api_lists_public_opportunities_only);

@@ -71,6 +71,9 @@ fn expected(route: &RouteInfo) -> Access {
         (false, "/beacon/sign-up") => Public(Some(400)),
         // The JSON API and its description are public and read-only.
         (true, "/api/v1/contracts" | "/api/v1/contracts/{id}" | "/api/v1/companies/{id}") => Public(Some(200)),
+        (true, "/api/v1/opportunities") => Public(Some(200)),
+        // The matrix makes no opportunity.
+        (true, "/api/v1/opportunities/{id}") => Public(Some(404)),
         (true, "/api/openapi.json" | "/api/docs") => Public(Some(200)),
         (true, "/api") => Public(Some(308)),
         (false, "/scout/contracts/{id}/follow" | "/scout/contracts/{id}/unfollow") => SignedIn(303),
