@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod demo;
+mod feeds;
 pub mod lifecycle;
 pub mod links;
 pub mod notify;
@@ -27,6 +28,8 @@ pub fn routes() -> Routes {
         .get("/beacon", || async { axum::response::Redirect::permanent("/beacon/") })
         .get("/beacon/", pages::current)
         .get("/beacon/opportunities/closed", pages::closed)
+        .get("/beacon/feeds/opportunities.atom", feeds::atom)
+        .get("/beacon/feeds/deadlines.ics", feeds::ical)
         .get("/beacon/opportunities/{id}", pages::opportunity)
         .get("/beacon/opportunities/{id}/documents/{doc}", staff::document)
         .get("/api/v1/opportunities", api::list_opportunities)

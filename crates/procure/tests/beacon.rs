@@ -748,3 +748,51 @@ async fn the_api_lists_public_opportunities_only(backend: Backend) {
     assert_eq!(app.get_json("/api/v1/opportunities?status=draft").await.status, StatusCode::BAD_REQUEST);
 }
 on_both_backends!(the_api_lists_public_opportunities_only);
+
+async fn feeds_list_current_opportunities_and_pages_announce_them(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let db = &app.state.db;
+    beacon::demo::load(db, &app.state.config, app.state.config.site.today()).await.expect("demo");
+    let page = app.get("/beacon/").await;
+    assert!(page.body.contains(r#"<link rel="alternate" type="application/atom+xml""#), "{}", page.body);
+    assert!(page.body.contains(r#"<link rel="alternate" type="text/calendar""#));
+
+    let atom = app.get("/beacon/feeds/opportunities.atom").await;
+    assert_eq!(atom.status, StatusCode::OK);
+    assert!(atom.header("content-type").starts_with("application/atom+xml"));
+    let feed: atom_syndication::Feed = atom.body.parse().expect("a valid Atom document");
+    assert_eq!(feed.entries().len(), 5, "the open and upcoming ones");
+    assert!(
+        feed.entries().iter().all(|e| e.links()[0].href().starts_with("http://localhost:8000/beacon/opportunities/"))
+    );
+    let one = &feed.entries()[0];
+    let o = opportunity::Entity::find().filter(opportunity::Column::Title.eq(one.title().as_str())).one(db).await;
+    let o = o.expect("q").expect("the entry's opportunity");
+    let category = opportunity_category_of(&app, o.id).await;
+    let filtered: atom_syndication::Feed =
+        app.get(&format!("/beacon/feeds/opportunities.atom?category={category}")).await.body.parse().expect("valid");
+    assert!(filtered.entries().iter().any(|e| e.title().as_str() == o.title));
+    assert!(filtered.entries().len() < feed.entries().len(), "only that category's");
+    assert_eq!(app.get("/beacon/feeds/opportunities.atom?category=999999").await.status, StatusCode::NOT_FOUND);
+
+    let ics = app.get("/beacon/feeds/deadlines.ics").await;
+    assert_eq!(ics.status, StatusCode::OK);
+    assert!(ics.header("content-type").starts_with("text/calendar"));
+    assert!(ics.body.starts_with("BEGIN:VCALENDAR\r\n") && ics.body.trim_end().ends_with("END:VCALENDAR"));
+    assert_eq!(ics.body.matches("BEGIN:VEVENT").count(), 5);
+    assert!(ics.body.contains(&format!("UID:opportunity-{}@localhost", o.id)), "{}", ics.body);
+    let deadline = o.planned_submission_end.format("%Y%m%dT%H%M%SZ").to_string();
+    assert!(ics.body.contains(&format!("DTSTART:{deadline}")), "the deadline in UTC: {}", ics.body);
+}
+on_both_backends!(feeds_list_current_opportunities_and_pages_announce_them);
+
+async fn opportunity_category_of(app: &TestApp, id: i32) -> i32 {
+    use model::entities::opportunity_category;
+    opportunity_category::Entity::find()
+        .filter(opportunity_category::Column::OpportunityId.eq(id))
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("a category")
+        .category_id
+}

@@ -51,6 +51,7 @@ fn expected(route: &RouteInfo) -> Access {
         (true, "/scout/contracts/{id}/document") => Public(Some(404)),
         // Beacon's public lists; the matrix makes no opportunity, so one is a 404 for everyone.
         (true, "/beacon/" | "/beacon/opportunities/closed") => Public(Some(200)),
+        (true, "/beacon/feeds/opportunities.atom" | "/beacon/feeds/deadlines.ics") => Public(Some(200)),
         (true, "/beacon") => Public(Some(308)),
         (true, "/beacon/opportunities/{id}") => Public(Some(404)),
         // Vendors' pages need the signed link from their email; without it there is nothing.
