@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod demo;
+mod export;
 mod feeds;
 pub mod lifecycle;
 pub mod links;
@@ -36,6 +37,8 @@ pub fn routes() -> Routes {
         .get("/api/v1/opportunities/{id}", api::opportunity_detail)
         .get("/beacon/admin/", staff::index)
         .get("/beacon/admin/new", staff::new_form)
+        .get("/beacon/admin/vendors.csv", export::csv)
+        .get("/beacon/admin/vendors.tsv", export::tsv)
         .post("/beacon/admin/new", staff::create)
         .get("/beacon/admin/{id}", staff::edit_form)
         .post("/beacon/admin/{id}", staff::update)

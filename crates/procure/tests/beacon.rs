@@ -796,3 +796,36 @@ async fn opportunity_category_of(app: &TestApp, id: i32) -> i32 {
         .expect("a category")
         .category_id
 }
+
+async fn staff_export_vendors_with_the_original_columns(backend: Backend) {
+    use common::browser::Browser;
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let s = setup(&app, app.state.config.site.today()).await;
+    let paving = s.draft.categories[0];
+    let v = vendor(&app, "bids@keystone.example", &[paving], true).await;
+    let mut evil: model::entities::vendor::ActiveModel = vendor(&app, "x@evil.example", &[], false).await.into();
+    evil.business_name = Set("=HYPERLINK(\"http://evil.example\")".into());
+    evil.update(&app.state.db).await.expect("rename");
+    let staff = Browser::sign_in_as(&app, "exporter@pittsburghpa.gov", &[Role::Staff]).await;
+    let csv = staff.get("/beacon/admin/vendors.csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.header("content-type").starts_with("text/csv"));
+    let mut lines = csv.body.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "first_name,last_name,business_name,email,phone_number,minority_owned,woman_owned,veteran_owned,disadvantaged_owned,categories,opportunities"
+        )
+    );
+    assert!(
+        csv.body.contains(&format!("{},bids@keystone.example", v.business_name)) && csv.body.contains("Paving"),
+        "{}",
+        csv.body
+    );
+    assert!(csv.body.contains("\"'=HYPERLINK("), "formulas are defused: {}", csv.body);
+    let tsv = staff.get("/beacon/admin/vendors.tsv").await;
+    assert!(tsv.body.lines().next().is_some_and(|h| h.split('\t').count() == 11));
+    let county = Browser::sign_in_as(&app, "clerk@example.org", &[Role::County]).await;
+    assert_eq!(county.get("/beacon/admin/vendors.csv").await.status, StatusCode::FORBIDDEN);
+}
+on_both_backends!(staff_export_vendors_with_the_original_columns);

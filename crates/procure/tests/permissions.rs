@@ -61,7 +61,9 @@ fn expected(route: &RouteInfo) -> Access {
         // Beacon's staff pages: staff and conductor-level users, not county users. The matrix
         // has no opportunity, so one is a 404 for every signed-in user; a form that is not an
         // upload is a 400.
-        (true, "/beacon/admin/" | "/beacon/admin/new") => StaffLevel(200),
+        (true, "/beacon/admin/" | "/beacon/admin/new" | "/beacon/admin/vendors.csv" | "/beacon/admin/vendors.tsv") => {
+            StaffLevel(200)
+        }
         (false, "/beacon/admin/new") => StaffLevel(400),
         (_, "/beacon/admin/{id}") | (false, "/beacon/admin/{id}/approve" | "/beacon/admin/{id}/archive") => {
             SignedIn(404)
