@@ -261,3 +261,69 @@ pub async fn approved(db: &DatabaseConnection, mail: &Mailing<'_>, o: &opportuni
     txn.commit().await?;
     Ok(())
 }
+
+/// Days before a deadline that followers are reminded (the original never reminded anyone).
+pub const REMINDER_DAYS: [i64; 2] = [5, 1];
+
+/// Nightly: reminds the followers of each published opportunity whose bids close in 5 days or
+/// in 1 day (display time zone), once per opportunity, reminder and follower.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct DeadlineReminders {}
+
+impl Job for DeadlineReminders {
+    const NAME: &'static str = "beacon.deadline_reminders";
+
+    async fn run(self, ctx: &JobContext) -> anyhow::Result<()> {
+        let secret = platform::secrets::app_secret(&ctx.env.config)?;
+        let links = VendorLinks::new(&secret, ctx.env.config.site.app_url.clone());
+        let mail = Mailing { templates: ctx.env.templates()?, config: &ctx.env.config, links: &links };
+        let queued = remind(&ctx.env.db, &mail, ctx.env.config.site.today()).await?;
+        tracing::info!(queued, "deadline reminders queued");
+        Ok(())
+    }
+}
+
+/// Queues the reminders due on `today`; returns how many.
+pub async fn remind(db: &DatabaseConnection, mail: &Mailing<'_>, today: chrono::NaiveDate) -> anyhow::Result<u64> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let tz = mail.config.site.display_timezone;
+    let now = Utc::now();
+    let current = opportunity::Entity::find()
+        .filter(opportunity::Column::IsPublic.eq(true))
+        .filter(opportunity::Column::IsArchived.eq(false))
+        .filter(opportunity::Column::PublishedAt.is_not_null())
+        .filter(opportunity::Column::PlannedSubmissionEnd.gt(now))
+        .all(db)
+        .await?;
+    let mut queued = 0;
+    for o in current {
+        let closes_on = o.planned_submission_end.with_timezone(&tz).date_naive();
+        let Some(days) = REMINDER_DAYS.into_iter().find(|d| closes_on == today + chrono::Duration::days(*d)) else {
+            continue;
+        };
+        let key = format!("beacon.reminder_{days}:{}", o.id);
+        let backend = db.get_database_backend();
+        let p1 = if backend == DbBackend::Postgres { "$1" } else { "?" };
+        let sql = format!(
+            "SELECT v.id, v.email FROM vendors v JOIN vendor_opportunities vo ON vo.vendor_id = v.id \
+             WHERE vo.opportunity_id = {p1} AND v.confirmed_at IS NOT NULL AND v.unsubscribed_at IS NULL ORDER BY v.id"
+        );
+        let rows = db.query_all_raw(Statement::from_sql_and_values(backend, sql, [Value::from(o.id)])).await?;
+        let page = mail.config.site.app_url.join(&format!("/beacon/opportunities/{}", o.id))?;
+        let closes = o.planned_submission_end.with_timezone(&tz).format("%A, %B %-d, %Y at %-I:%M %p %Z").to_string();
+        let txn = db.begin().await?;
+        for row in rows {
+            let vendor_id: i32 = row.try_get_by_index(0)?;
+            let email: String = row.try_get_by_index(1)?;
+            let ctx = context! {
+                title => &o.title, closes => &closes, days, link => page.as_str(),
+                manage => mail.links.manage(vendor_id).as_str(), unsubscribe => mail.links.unsubscribe(vendor_id).as_str(),
+            };
+            if mail.once(&txn, &key, "beacon/emails/reminder", &email, ctx, now).await? {
+                queued += 1;
+            }
+        }
+        txn.commit().await?;
+    }
+    Ok(queued)
+}

@@ -71,6 +71,7 @@ pub fn jobs() -> Registry {
         .register::<scout::notices::ExpirationNotices>()
         .register::<beacon::PublishDue>()
         .register::<beacon::notify::NewOpportunity>()
+        .register::<beacon::notify::DeadlineReminders>()
         .register::<admin::imports::ImportFile>();
     registry
 }
@@ -91,6 +92,11 @@ pub fn schedule(config: &Config) -> Schedule {
         config.jobs.nightly_at,
     ));
     schedule.add(Periodic::daily("beacon.publish_due", &beacon::PublishDue {}, config.jobs.nightly_at));
+    schedule.add(Periodic::daily(
+        "beacon.deadline_reminders",
+        &beacon::notify::DeadlineReminders {},
+        config.jobs.nightly_at,
+    ));
     schedule.add(Periodic::daily(
         "accounts.purge_sign_in_records",
         &accounts::PurgeSignInRecords {},

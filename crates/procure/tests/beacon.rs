@@ -829,3 +829,41 @@ async fn staff_export_vendors_with_the_original_columns(backend: Backend) {
     assert_eq!(county.get("/beacon/admin/vendors.csv").await.status, StatusCode::FORBIDDEN);
 }
 on_both_backends!(staff_export_vendors_with_the_original_columns);
+
+async fn followers_are_reminded_five_days_and_one_day_before_the_deadline(backend: Backend) {
+    use model::entities::vendor_opportunity;
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let db = &app.state.db;
+    let today = app.state.config.site.today();
+    let s = setup(&app, today).await;
+    let tz = app.state.config.site.display_timezone;
+    let closes_on = today + Duration::days(5);
+    let local = closes_on.and_hms_opt(14, 0, 0).expect("time");
+    let mut draft = s.draft.clone();
+    draft.planned_submission_start = Some(today);
+    draft.planned_submission_end = Some(tz.from_local_datetime(&local).earliest().expect("moment").with_timezone(&Utc));
+    let now = Utc::now();
+    let o = lifecycle::create(db, Some(&s.staff), &draft, now).await.expect("draft");
+    lifecycle::approve(db, Some(&s.conductor), o.id, now, today).await.expect("approve");
+    let follower = vendor(&app, "follower@vendors.example", &[], true).await;
+    let unconfirmed = vendor(&app, "unconfirmed@vendors.example", &[], false).await;
+    vendor(&app, "category-only@vendors.example", &s.draft.categories, true).await;
+    for v in [&follower, &unconfirmed] {
+        vendor_opportunity::ActiveModel { vendor_id: Set(v.id), opportunity_id: Set(o.id) }
+            .insert(db)
+            .await
+            .expect("follow");
+    }
+    let secret = platform::secrets::app_secret(&app.state.config).expect("secret");
+    let links = beacon::links::VendorLinks::new(&secret, app.state.config.site.app_url.clone());
+    let mail = beacon::notify::Mailing { templates: &app.state.templates, config: &app.state.config, links: &links };
+    assert_eq!(beacon::notify::remind(db, &mail, today - Duration::days(1)).await.expect("remind"), 0, "6 days: none");
+    assert_eq!(beacon::notify::remind(db, &mail, today).await.expect("remind"), 1, "5 days: the confirmed follower");
+    assert_eq!(beacon::notify::remind(db, &mail, today).await.expect("again"), 0, "once");
+    assert_eq!(beacon::notify::remind(db, &mail, today + Duration::days(4)).await.expect("remind"), 1, "1 day");
+    let subject = common::browser::last_email(&app).await.expect("email")["subject"].clone();
+    assert_eq!(subject, format!("Bids close tomorrow: {}", o.title));
+    assert_eq!(emails_to(&app, "category-only@vendors.example").await, 0, "reminders go to followers");
+    assert_eq!(emails_to(&app, "follower@vendors.example").await, 2);
+}
+on_both_backends!(followers_are_reminded_five_days_and_one_day_before_the_deadline);
