@@ -73,6 +73,8 @@ pub struct Draft {
     pub planned_submission_end: Option<DateTime<Utc>>,
     pub categories: Vec<i32>,
     pub required_documents: Vec<i32>,
+    /// The display time zone the dates were entered in (UTC when absent).
+    pub timezone: Option<chrono_tz::Tz>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -129,7 +131,9 @@ async fn validate(db: &impl ConnectionTrait, d: &Draft, now: DateTime<Utc>) -> R
     if start < publish {
         errors.push(("planned_submission_start", "Bids cannot open before the opportunity is published.".into()));
     }
-    if end.date_naive() < start {
+    // The closing day as the city reads it, not the UTC date.
+    let closes_on = end.with_timezone(&d.timezone.unwrap_or(chrono_tz::UTC)).date_naive();
+    if closes_on < start {
         errors.push(("planned_submission_end", "Bids must close after they open.".into()));
     }
     let known = category::Entity::find().filter(category::Column::Id.is_in(d.categories.clone())).all(db).await?;
@@ -165,7 +169,12 @@ async fn write(
     active.description = Set(d.description.trim().to_owned());
     active.department_id = Set(d.department_id.unwrap_or_default());
     active.contract_type_id = Set(d.contract_type_id.unwrap_or_default());
-    active.contact_id = Set(d.contact_id.or(Some(user.id)));
+    // A new draft's contact is its author unless another is named; an edit keeps the contact.
+    match d.contact_id {
+        Some(contact) => active.contact_id = Set(Some(contact)),
+        None if active.contact_id.is_not_set() => active.contact_id = Set(Some(user.id)),
+        None => {}
+    }
     active.planned_publish = Set(d.planned_publish.unwrap_or_default());
     active.planned_submission_start = Set(d.planned_submission_start.unwrap_or_default());
     active.planned_submission_end = Set(d.planned_submission_end.unwrap_or(now));
@@ -240,7 +249,19 @@ pub async fn update(
     let Some(user) = user else { return Err(Denied::SignInRequired.into()) };
     validate(db, d, now).await?;
     let txn = db.begin().await?;
-    let saved = write(&txn, existing.into(), d, user, now).await?;
+    // Approval may have happened since the check: only conductor-level users edit public ones.
+    // The guarded UPDATE also takes the row lock, so an approval waits for this edit.
+    let mut guard = opportunity::Entity::update_many()
+        .col_expr(opportunity::Column::UpdatedAt, Expr::value(now))
+        .filter(opportunity::Column::Id.eq(id));
+    if !user.is_conductor_level() {
+        guard = guard.filter(opportunity::Column::IsPublic.eq(false));
+    }
+    if guard.exec(&txn).await?.rows_affected != 1 {
+        return Err(Denied::Forbidden.into());
+    }
+    let current = find(&txn, id).await?;
+    let saved = write(&txn, current.into(), d, user, now).await?;
     txn.commit().await?;
     Ok(saved)
 }
@@ -257,6 +278,12 @@ pub async fn approve(
     let existing = find(db, id).await?;
     authorize(user, Action::Publish, facts(&existing, user))?;
     let Some(user) = user else { return Err(Denied::SignInRequired.into()) };
+    if existing.planned_submission_end <= now {
+        return Err(ChangeError::Invalid(vec![(
+            "planned_submission_end",
+            "Bids have already closed: move the deadline before approving.".into(),
+        )]));
+    }
     let txn = db.begin().await?;
     opportunity::Entity::update_many()
         .col_expr(opportunity::Column::IsPublic, Expr::value(true))
@@ -304,6 +331,7 @@ async fn publish_if_due(
         .filter(opportunity::Column::IsArchived.eq(false))
         .filter(opportunity::Column::PublishedAt.is_null())
         .filter(opportunity::Column::PlannedPublish.lte(today))
+        .filter(opportunity::Column::PlannedSubmissionEnd.gt(now))
         .exec(db)
         .await?;
     let published = done.rows_affected == 1;
@@ -323,6 +351,7 @@ pub async fn publish_due(db: &DatabaseConnection, now: DateTime<Utc>, today: Nai
         .filter(opportunity::Column::IsArchived.eq(false))
         .filter(opportunity::Column::PublishedAt.is_null())
         .filter(opportunity::Column::PlannedPublish.lte(today))
+        .filter(opportunity::Column::PlannedSubmissionEnd.gt(now))
         .order_by_asc(opportunity::Column::Id)
         .all(db)
         .await?;

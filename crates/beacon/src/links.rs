@@ -69,6 +69,24 @@ impl VendorLinks {
     pub fn confirm(&self, vendor_id: i32) -> Url {
         self.url(Purpose::Confirm, vendor_id)
     }
+
+    fn follow_message(vendor_id: i32, opportunity_id: i32) -> String {
+        format!("follow:{vendor_id}:{opportunity_id}")
+    }
+
+    /// A link for an existing vendor to follow one opportunity (asked for by typing an address,
+    /// so it is mailed to that address rather than done at once).
+    pub fn follow(&self, vendor_id: i32, opportunity_id: i32) -> Url {
+        let sig = hex::encode(hmac_sha256(&self.key, Self::follow_message(vendor_id, opportunity_id).as_bytes()));
+        let mut url = self.base.clone();
+        url.set_path(&format!("/beacon/vendors/{vendor_id}/follow/{opportunity_id}"));
+        url.set_query(Some(&format!("sig={sig}")));
+        url
+    }
+
+    pub fn verify_follow(&self, vendor_id: i32, opportunity_id: i32, sig: &str) -> bool {
+        verify_hex(&self.key, Self::follow_message(vendor_id, opportunity_id).as_bytes(), sig)
+    }
 }
 
 #[cfg(test)]

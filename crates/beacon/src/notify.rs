@@ -80,6 +80,13 @@ async fn pending(db: &impl ConnectionTrait, id: i32, key: &str, limit: usize) ->
         .collect()
 }
 
+async fn still_subscribed(db: &impl ConnectionTrait, vendor_id: i32) -> Result<bool, sea_orm::DbErr> {
+    Ok(model::entities::vendor::Entity::find_by_id(vendor_id)
+        .one(db)
+        .await?
+        .is_some_and(|v| v.confirmed_at.is_some() && v.unsubscribed_at.is_none()))
+}
+
 /// Records (message, recipient); false if it was already recorded (sent before).
 pub(crate) async fn record(
     db: &impl ConnectionTrait,
@@ -130,7 +137,8 @@ pub async fn announce(
         let txn = db.begin().await?;
         let now = Utc::now();
         for r in batch {
-            if !record(&txn, &key, &r.email, now).await? {
+            // Re-checked in the transaction: an unsubscribe since the selection wins.
+            if !still_subscribed(&txn, r.vendor_id).await? || !record(&txn, &key, &r.email, now).await? {
                 continue;
             }
             let ctx = context! {
@@ -315,6 +323,9 @@ pub async fn remind(db: &DatabaseConnection, mail: &Mailing<'_>, today: chrono::
         for row in rows {
             let vendor_id: i32 = row.try_get_by_index(0)?;
             let email: String = row.try_get_by_index(1)?;
+            if !still_subscribed(&txn, vendor_id).await? {
+                continue;
+            }
             let ctx = context! {
                 title => &o.title, closes => &closes, days, link => page.as_str(),
                 manage => mail.links.manage(vendor_id).as_str(), unsubscribe => mail.links.unsubscribe(vendor_id).as_str(),

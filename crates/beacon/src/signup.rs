@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use minijinja::context;
-use model::entities::{category, vendor, vendor_category};
+use model::entities::{category, vendor, vendor_category, vendor_opportunity};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait,
@@ -169,6 +169,74 @@ pub async fn confirm(db: &DatabaseConnection, mail: &Mailing<'_>, id: i32, now: 
     }
     txn.commit().await?;
     Ok(true)
+}
+
+/// "Follow this opportunity": a new address becomes an unconfirmed vendor following it (and gets
+/// the confirmation, then the welcome email, which the original forgot for these vendors); an
+/// address that is already a vendor is mailed a link to follow it, since typing an address must
+/// not change that vendor's subscriptions.
+pub async fn follow(
+    db: &DatabaseConnection,
+    mail: &Mailing<'_>,
+    opportunity_id: i32,
+    email: &str,
+    business_name: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Result<(), Vec<(&'static str, String)>>> {
+    let email = match accounts::users::normalize_email(email) {
+        Ok(e) => e,
+        Err(m) => return Ok(Err(vec![("email", m.to_owned())])),
+    };
+    // Only what the public may see can be followed (a draft's title must not be mailed out).
+    let today = now.with_timezone(&mail.config.site.display_timezone).date_naive();
+    let Some(o) = crate::lifecycle::visible(db, None, opportunity_id, now, today).await? else {
+        return Ok(Err(vec![("email", "That opportunity is not open for following.".to_owned())]));
+    };
+    let txn = db.begin().await?;
+    if let Some(existing) = vendor::Entity::find().filter(vendor::Column::Email.eq(email.as_str())).one(&txn).await? {
+        let link = mail.links.follow(existing.id, o.id);
+        let ctx = context! { business => &existing.business_name, title => &o.title, link => link.as_str() };
+        let key = format!("beacon.follow_link:{}:{today}", o.id);
+        mail.once(&txn, &key, "beacon/emails/follow_link", &email, ctx, now).await?;
+        txn.commit().await?;
+        return Ok(Ok(()));
+    }
+    let business_name = business_name.trim();
+    if business_name.is_empty() {
+        return Ok(Err(vec![("business_name", "Enter your business's name.".to_owned())]));
+    }
+    let v = vendor::ActiveModel {
+        business_name: Set(business_name.to_owned()),
+        email: Set(email.clone()),
+        woman_owned: Set(false),
+        minority_owned: Set(false),
+        veteran_owned: Set(false),
+        disadvantaged_owned: Set(false),
+        newsletter: Set(false),
+        confirmed_at: Set(None),
+        unsubscribed_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    vendor_opportunity::ActiveModel { vendor_id: Set(v.id), opportunity_id: Set(o.id) }.insert(&txn).await?;
+    let ctx = context! { business => &v.business_name, link => mail.links.confirm(v.id).as_str() };
+    mail.once(&txn, &format!("beacon.confirm:{}", v.id), "beacon/emails/confirm", &email, ctx, now).await?;
+    txn.commit().await?;
+    Ok(Ok(()))
+}
+
+/// Adds a follow from a signed follow link (idempotent).
+pub async fn add_follow(db: &DatabaseConnection, vendor_id: i32, opportunity_id: i32) -> Result<(), sea_orm::DbErr> {
+    let exists = vendor_opportunity::Entity::find_by_id((vendor_id, opportunity_id)).one(db).await?.is_some();
+    if !exists {
+        vendor_opportunity::ActiveModel { vendor_id: Set(vendor_id), opportunity_id: Set(opportunity_id) }
+            .insert(db)
+            .await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -140,15 +140,16 @@ fn draft_of(state: &AppState, form: &mut Submitted) -> Draft {
         form.errors.push(("planned_submission_end", "Enter the closing time as HH:MM, e.g. 14:00.".into()));
     }
     // The closing moment is entered in the city's time zone.
+    let tz = state.config.site.display_timezone;
     let planned_submission_end = end_day.zip(time).and_then(|(d, t)| {
-        state
-            .config
-            .site
-            .display_timezone
-            .from_local_datetime(&NaiveDateTime::new(d, t))
-            .earliest()
-            .map(|local| local.with_timezone(&Utc))
+        tz.from_local_datetime(&NaiveDateTime::new(d, t)).earliest().map(|local| local.with_timezone(&Utc))
     });
+    if end_day.is_some() && time.is_some() && planned_submission_end.is_none() {
+        form.errors.push((
+            "planned_submission_end",
+            "That time does not exist that day (the clocks change); choose another.".into(),
+        ));
+    }
     Draft {
         title: form.text("title"),
         description: form.text("description"),
@@ -160,6 +161,7 @@ fn draft_of(state: &AppState, form: &mut Submitted) -> Draft {
         planned_submission_end,
         categories: form.ids("category"),
         required_documents: form.ids("required_document"),
+        timezone: Some(tz),
     }
 }
 
@@ -293,7 +295,11 @@ pub async fn index(
         .await?;
     let rows: Vec<_> = all
         .into_iter()
-        .filter(|o| lifecycle::may(Some(&me), Action::View, o))
+        .filter(|o| {
+            Status::of(o, now, today).is_public()
+                || me.is_conductor_level()
+                || (lifecycle::may(Some(&me), Action::Edit, o) && !o.is_public)
+        })
         .map(|o| context! { id => o.id, title => o.title.clone(), status => Serde(Status::of(&o, now, today)) })
         .collect();
     Ok(page(&state, &viewer, "beacon/staff_index.html", context! { rows })?.into_response())
@@ -308,12 +314,10 @@ pub async fn new_form(
     form_page(&state, &viewer, &me, None, &[], &[], StatusCode::OK).await
 }
 
+/// An opportunity as `me` may see it on the staff pages: published ones, their own drafts, and
+/// for conductor-level users everything (archived and scheduled ones too).
 async fn load(state: &AppState, me: &accounts::CurrentUser, id: i32) -> Result<opportunity::Model, AppError> {
-    let o = opportunity::Entity::find_by_id(id).one(&state.db).await?.ok_or(AppError::NotFound)?;
-    if !lifecycle::may(Some(me), Action::View, &o) {
-        return Err(AppError::NotFound);
-    }
-    Ok(o)
+    lifecycle::visible(&state.db, Some(me), id, Utc::now(), state.config.site.today()).await?.ok_or(AppError::NotFound)
 }
 
 pub async fn edit_form(
@@ -322,6 +326,7 @@ pub async fn edit_form(
     viewer: Viewer,
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
+    may_draft(&me)?;
     let o = load(&state, &me, id).await?;
     let values = values_of(&state, &o).await?;
     form_page(&state, &viewer, &me, Some(&o), &values, &[], StatusCode::OK).await
@@ -386,12 +391,21 @@ async fn save(
             return Err(other.into());
         }
     };
-    if let Some((file_id, _)) = form.upload.take() {
-        lifecycle::add_document(&state.db, Some(me), saved.id, &document_name, file_id, now).await?;
+    if let Some((file_id, _)) = form.upload {
+        if let Err(e) = lifecycle::add_document(&state.db, Some(me), saved.id, &document_name, file_id, now).await {
+            form.discard(state).await;
+            return Err(e.into());
+        }
+        form.upload = None;
     }
     if existing.is_none() {
+        // The draft is saved: a failure to queue these emails is logged, not shown as a failed save.
         let links = crate::vendors::links(state)?;
-        crate::notify::sent_for_approval(&state.db, &crate::vendors::mailing(state, &links), &saved).await?;
+        if let Err(e) =
+            crate::notify::sent_for_approval(&state.db, &crate::vendors::mailing(state, &links), &saved).await
+        {
+            tracing::error!(opportunity = saved.id, error = %e, "could not queue the approval emails");
+        }
     }
     Ok(Redirect::to(&format!("/beacon/admin/{}", saved.id)).into_response())
 }
@@ -413,6 +427,7 @@ pub async fn update(
     Path(id): Path<i32>,
     request: Request,
 ) -> Result<Response, AppError> {
+    may_draft(&me)?;
     save(&state, &viewer, &me, Some(id), request).await
 }
 

@@ -281,3 +281,58 @@ pub async fn confirm(
     let ctx = context! { business => v.business_name, done => true, action => "" };
     Ok(page(&state, &viewer, "beacon/confirm.html", ctx)?.into_response())
 }
+
+/// `POST /beacon/opportunities/{id}/follow`: "follow this opportunity" by email address.
+pub async fn follow_request(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i32>,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let text = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let links = links(&state)?;
+    let outcome = crate::signup::follow(
+        &state.db,
+        &mailing(&state, &links),
+        id,
+        &text("email"),
+        &text("business_name"),
+        Utc::now(),
+    )
+    .await?;
+    match outcome {
+        Ok(()) => {
+            let email = accounts::users::normalize_email(&text("email")).unwrap_or_default();
+            Ok(page(&state, &viewer, "beacon/check_email.html", context! { email })?.into_response())
+        }
+        Err(errors) => Err(AppError::BadRequest(errors.into_iter().map(|(_, m)| m).collect::<Vec<_>>().join(" "))),
+    }
+}
+
+/// The signed follow link mailed to an existing vendor: a page with a button (GET), then the
+/// follow itself (POST).
+pub async fn follow_link_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, opportunity_id)): Path<(i32, i32)>,
+    Query(q): Query<Signed>,
+    method: axum::http::Method,
+) -> Result<Response, AppError> {
+    if !links(&state)?.verify_follow(id, opportunity_id, &q.sig) {
+        return Err(AppError::NotFound);
+    }
+    let v = vendor::Entity::find_by_id(id).one(&state.db).await?.ok_or(AppError::NotFound)?;
+    let now = Utc::now();
+    let o = crate::lifecycle::visible(&state.db, None, opportunity_id, now, state.config.site.today())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let done = method == axum::http::Method::POST;
+    if done {
+        crate::signup::add_follow(&state.db, v.id, o.id).await?;
+    }
+    let ctx = context! {
+        business => v.business_name, title => o.title, done,
+        action => format!("/beacon/vendors/{id}/follow/{opportunity_id}?sig={}", q.sig),
+    };
+    Ok(page(&state, &viewer, "beacon/follow.html", ctx)?.into_response())
+}

@@ -79,6 +79,7 @@ async fn setup(app: &TestApp, today: NaiveDate) -> Setup {
             planned_submission_end: Some(Utc::now() + Duration::days(30)),
             categories: vec![paving.id],
             required_documents: vec![w9.id],
+            timezone: Some(app.state.config.site.display_timezone),
         },
     }
 }
@@ -867,3 +868,89 @@ async fn followers_are_reminded_five_days_and_one_day_before_the_deadline(backen
     assert_eq!(emails_to(&app, "follower@vendors.example").await, 2);
 }
 on_both_backends!(followers_are_reminded_five_days_and_one_day_before_the_deadline);
+
+async fn deadlines_contacts_and_archived_pages_hold_up(backend: Backend) {
+    use common::browser::Browser;
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let db = &app.state.db;
+    let today = app.state.config.site.today();
+    let s = setup(&app, today).await;
+    let tz = app.state.config.site.display_timezone;
+    let now = Utc::now();
+    // Closing at 21:00 the evening before bids open, city time, is refused whatever the UTC date.
+    let mut backwards = s.draft.clone();
+    let opens = today + Duration::days(10);
+    backwards.planned_submission_start = Some(opens);
+    let evening = (opens - Duration::days(1)).and_hms_opt(21, 0, 0).expect("time");
+    backwards.planned_submission_end =
+        Some(tz.from_local_datetime(&evening).earliest().expect("t").with_timezone(&Utc));
+    assert!(matches!(lifecycle::create(db, Some(&s.staff), &backwards, now).await, Err(ChangeError::Invalid(_))));
+
+    // A conductor's edit keeps the author as the contact.
+    let o = lifecycle::create(db, Some(&s.staff), &s.draft, now).await.expect("draft");
+    let fixed = lifecycle::update(db, Some(&s.conductor), o.id, &s.draft, now).await.expect("edit");
+    assert_eq!(fixed.contact_id, Some(s.staff.id));
+
+    // A draft whose deadline has passed cannot be approved (nor published by the nightly job).
+    let later = now + Duration::days(40);
+    assert!(matches!(
+        lifecycle::approve(db, Some(&s.conductor), o.id, later, today + Duration::days(40)).await,
+        Err(ChangeError::Invalid(_))
+    ));
+
+    // Archived: its staff page is for conductor-level users only.
+    lifecycle::approve(db, Some(&s.conductor), o.id, now, today).await.expect("approve");
+    lifecycle::archive(db, Some(&s.conductor), o.id, now).await.expect("archive");
+    let path = format!("/beacon/admin/{}", o.id);
+    let other = Browser::sign_in_as(&app, "someone@pittsburghpa.gov", &[Role::Staff]).await;
+    assert_eq!(other.get(&path).await.status, StatusCode::NOT_FOUND);
+    let county = Browser::sign_in_as(&app, "clerk@example.org", &[Role::County]).await;
+    assert_eq!(county.get(&path).await.status, StatusCode::FORBIDDEN);
+    let boss = Browser::sign_in_as(&app, "boss@pittsburghpa.gov", &[Role::Conductor]).await;
+    assert_eq!(boss.get(&path).await.status, StatusCode::OK);
+}
+on_both_backends!(deadlines_contacts_and_archived_pages_hold_up);
+
+async fn anyone_follows_an_opportunity_by_email_without_changing_another_vendor(backend: Backend) {
+    use common::browser::Browser;
+    use model::entities::{vendor, vendor_opportunity};
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let db = &app.state.db;
+    let today = app.state.config.site.today();
+    let s = setup(&app, today).await;
+    let now = Utc::now();
+    let o = lifecycle::create(db, Some(&s.staff), &s.draft, now).await.expect("draft");
+    let visitor = Browser::new(&app);
+    let path = format!("/beacon/opportunities/{}/follow", o.id);
+    // A draft cannot be followed (its title would be mailed out).
+    let refused = visitor.post(&path, &[("email", "new@vendors.example"), ("business_name", "New Co")]).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    lifecycle::approve(db, Some(&s.conductor), o.id, now, today).await.expect("approve");
+    assert!(visitor.get(&format!("/beacon/opportunities/{}", o.id)).await.body.contains(&path));
+
+    // A new address: an unconfirmed vendor following it, sent the confirmation; after confirming
+    // it gets the welcome email the original forgot.
+    let ok = visitor.post(&path, &[("email", "New@Vendors.example"), ("business_name", "New Co")]).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    let v = vendor::Entity::find().filter(vendor::Column::Email.eq("new@vendors.example")).one(db).await;
+    let v = v.expect("q").expect("the vendor");
+    assert!(v.confirmed_at.is_none());
+    assert!(vendor_opportunity::Entity::find_by_id((v.id, o.id)).one(db).await.expect("q").is_some());
+    let confirm = link_in_email(&app, "new@vendors.example", "/beacon/vendors/").await;
+    assert_eq!(visitor.post(&confirm, &[]).await.status, StatusCode::OK);
+    assert_eq!(emails_to(&app, "new@vendors.example").await, 2, "the confirmation, then the welcome");
+    assert_eq!(common::browser::last_email(&app).await.expect("email")["subject"], "Welcome to Beacon");
+
+    // An existing vendor is mailed a signed follow link; nothing changes until it is used.
+    let known = vendor(&app, "known@vendors.example", &[], true).await;
+    visitor.post(&path, &[("email", "known@vendors.example")]).await;
+    assert!(vendor_opportunity::Entity::find_by_id((known.id, o.id)).one(db).await.expect("q").is_none());
+    let link = link_in_email(&app, "known@vendors.example", "/beacon/vendors/").await;
+    assert!(link.contains(&format!("/follow/{}?sig=", o.id)), "{link}");
+    assert!(visitor.get(&link).await.body.contains("Follow this opportunity"));
+    let forged = link.replace("sig=", "sig=0");
+    assert_eq!(visitor.post(&forged, &[]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(visitor.post(&link, &[]).await.status, StatusCode::OK);
+    assert!(vendor_opportunity::Entity::find_by_id((known.id, o.id)).one(db).await.expect("q").is_some());
+}
+on_both_backends!(anyone_follows_an_opportunity_by_email_without_changing_another_vendor);

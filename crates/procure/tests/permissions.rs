@@ -65,10 +65,12 @@ fn expected(route: &RouteInfo) -> Access {
             StaffLevel(200)
         }
         (false, "/beacon/admin/new") => StaffLevel(400),
-        (_, "/beacon/admin/{id}") | (false, "/beacon/admin/{id}/approve" | "/beacon/admin/{id}/archive") => {
-            SignedIn(404)
-        }
+        (_, "/beacon/admin/{id}") => StaffLevel(404),
+        (false, "/beacon/admin/{id}/approve" | "/beacon/admin/{id}/archive") => SignedIn(404),
         (true, "/beacon/opportunities/{id}/documents/{doc}") => Public(Some(404)),
+        // Following needs an email address (400 without); the matrix's {id} is no opportunity.
+        (false, "/beacon/opportunities/{id}/follow") => Public(Some(400)),
+        (_, "/beacon/vendors/{id}/follow/{opportunity}") => Public(Some(404)),
         // Anyone may sign up; an empty form is a 400 with its reasons.
         (true, "/beacon/sign-up") => Public(Some(200)),
         (false, "/beacon/sign-up") => Public(Some(400)),
@@ -126,6 +128,7 @@ async fn concrete(app: &TestApp, route: &RouteInfo) -> String {
         .replace("/assets/{hash}/{*path}", &asset)
         .replace("{*key}", "public/none.pdf")
         .replace("{doc}", "1")
+        .replace("{opportunity}", "1")
 }
 
 async fn contract(app: &TestApp) -> i32 {
