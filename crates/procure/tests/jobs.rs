@@ -134,12 +134,13 @@ async fn ten_thousand_jobs_run_exactly_once_across_two_workers(queue: Queue) {
     }
     txn.commit().await.expect("commit");
 
-    let mut workers = [d.spawn("worker-a", &["worker"]), d.spawn("worker-b", &["worker"])];
+    let mut workers = [("worker-a", d.spawn("worker-a", &["worker"])), ("worker-b", d.spawn("worker-b", &["worker"]))];
     let done = d.wait_for_count("SELECT COUNT(*) AS n FROM job_probes", N, Duration::from_secs(180)).await;
     let left = d.wait_for_count("SELECT COUNT(*) AS n FROM jobs", 0, Duration::from_secs(10)).await;
-    for w in &mut workers {
+    for (name, w) in &mut workers {
         signal(w, "-TERM");
-        assert!(w.wait().expect("reap").success());
+        let status = w.wait().expect("reap");
+        assert!(status.success(), "{name} exited with {status}: {}", d.log(name));
     }
     assert_eq!(done, N, "every job ran: {}", d.log("worker-a"));
     assert_eq!(left, 0);
