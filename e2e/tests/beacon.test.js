@@ -93,7 +93,8 @@ describe('Beacon', () => {
       await page.locator('#field-description').fill('Repainting of two city bridges.');
       await page.getByLabel('Department').selectOption({ label: 'Department of Public Works' });
       await page.getByLabel('Contract type').selectOption({ label: 'B-BID' });
-      await page.getByLabel('Publish on').fill(day(0));
+      // Yesterday, so it is due whatever the hour: the server's today is the display time zone's.
+      await page.getByLabel('Publish on').fill(day(-1));
       await page.getByLabel('Bids open on').fill(day(2));
       await page.getByLabel('Bids close on').fill(day(30));
       const group = page.locator('#field-categories details').first();
