@@ -251,15 +251,20 @@ pub async fn admin_emails(db: &impl ConnectionTrait, config: &platform::Config) 
     if !config.admins.is_empty() {
         return Ok(config.admins.iter().map(|a| a.email.clone()).collect());
     }
-    let admin_roles: Vec<i32> = role::Entity::find()
-        .filter(role::Column::Name.is_in(["admin", "superadmin"]))
+    emails_with_roles(db, &["admin", "superadmin"]).await
+}
+
+/// The addresses of active users holding any of `roles` (by name), sorted, once each.
+pub async fn emails_with_roles(db: &impl ConnectionTrait, roles: &[&str]) -> Result<Vec<String>, sea_orm::DbErr> {
+    let role_ids: Vec<i32> = role::Entity::find()
+        .filter(role::Column::Name.is_in(roles.to_vec()))
         .all(db)
         .await?
         .into_iter()
         .map(|r| r.id)
         .collect();
     let user_ids: Vec<i32> = user_role::Entity::find()
-        .filter(user_role::Column::RoleId.is_in(admin_roles))
+        .filter(user_role::Column::RoleId.is_in(role_ids))
         .all(db)
         .await?
         .into_iter()

@@ -223,10 +223,7 @@ pub async fn opportunity_detail(
         .await?
         .into_iter()
         .filter_map(|(_, c)| c)
-        .map(|c| Named {
-            id: c.id,
-            name: c.category_friendly_name.or(c.subcategory).or(c.category).unwrap_or(c.nigp_codes),
-        })
+        .map(|c| Named { id: c.id, name: c.display_name() })
         .collect();
     let required_documents = opportunity_required_document::Entity::find()
         .filter(opportunity_required_document::Column::OpportunityId.eq(id))

@@ -33,12 +33,8 @@ fn cell(text: &str) -> String {
 async fn export(state: &AppState, me: &accounts::CurrentUser, delimiter: u8) -> Result<Vec<u8>, AppError> {
     authorize(Some(me), Action::Create, Resource::Opportunity { public: false, own: true })?;
     let db = &state.db;
-    let names: HashMap<i32, String> = category::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.category_friendly_name.or(c.subcategory).or(c.category).unwrap_or(c.nigp_codes)))
-        .collect();
+    let names: HashMap<i32, String> =
+        category::Entity::find().all(db).await?.into_iter().map(|c| (c.id, c.display_name())).collect();
     let titles: HashMap<i32, String> =
         opportunity::Entity::find().all(db).await?.into_iter().map(|o| (o.id, o.title)).collect();
     let mut categories: HashMap<i32, Vec<String>> = HashMap::new();

@@ -64,10 +64,7 @@ pub async fn atom(State(state): State<AppState>, Query(q): Query<FeedQuery>) -> 
     }
     let title = match q.category {
         Some(c) => match model::entities::category::Entity::find_by_id(c).one(&state.db).await? {
-            Some(cat) => format!(
-                "Bid opportunities: {}",
-                cat.category_friendly_name.or(cat.subcategory).or(cat.category).unwrap_or(cat.nigp_codes)
-            ),
+            Some(cat) => format!("Bid opportunities: {}", cat.display_name()),
             None => return Err(AppError::NotFound),
         },
         None => "Bid opportunities".to_owned(),

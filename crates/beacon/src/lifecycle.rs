@@ -19,6 +19,11 @@ use sea_orm::{
 };
 use serde::Serialize;
 
+/// A moment as people in the city read it: "Friday, January 8, 2027 at 2:00 PM EST".
+pub fn local_time(at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+    at.with_timezone(&tz).format("%A, %B %-d, %Y at %-I:%M %p %Z").to_string()
+}
+
 /// The most words a description may have (as the original).
 pub const MAX_DESCRIPTION_WORDS: usize = 500;
 

@@ -122,11 +122,7 @@ pub async fn announce(
     }
     let department = department::Entity::find_by_id(o.department_id).one(db).await?.map(|d| d.name);
     let page = config.site.app_url.join(&format!("/beacon/opportunities/{id}"))?;
-    let closes = o
-        .planned_submission_end
-        .with_timezone(&config.site.display_timezone)
-        .format("%A, %B %-d, %Y at %-I:%M %p %Z")
-        .to_string();
+    let closes = crate::lifecycle::local_time(o.planned_submission_end, config.site.display_timezone);
     let key = new_opportunity_key(id);
     let mut queued = 0;
     loop {
@@ -190,37 +186,6 @@ impl Mailing<'_> {
     }
 }
 
-/// Active users holding any of `roles`.
-async fn users_with(db: &impl ConnectionTrait, roles: &[&str]) -> Result<Vec<String>, sea_orm::DbErr> {
-    use model::entities::{role, user, user_role};
-    use sea_orm::{ColumnTrait, QueryFilter};
-    let ids: Vec<i32> = role::Entity::find()
-        .filter(role::Column::Name.is_in(roles.to_vec()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
-    let holders: Vec<i32> = user_role::Entity::find()
-        .filter(user_role::Column::RoleId.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|ur| ur.user_id)
-        .collect();
-    let mut emails: Vec<String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(holders))
-        .filter(user::Column::Active.eq(true))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| u.email)
-        .collect();
-    emails.sort();
-    emails.dedup();
-    Ok(emails)
-}
-
 async fn email_of(db: &impl ConnectionTrait, user_id: Option<i32>) -> Result<Option<String>, sea_orm::DbErr> {
     match user_id {
         Some(id) => Ok(model::entities::user::Entity::find_by_id(id).one(db).await?.map(|u| u.email)),
@@ -250,7 +215,7 @@ pub async fn sent_for_approval(
         )
         .await?;
     }
-    for reviewer in users_with(&txn, &["conductor", "admin", "superadmin"]).await? {
+    for reviewer in accounts::users::emails_with_roles(&txn, &["conductor", "admin", "superadmin"]).await? {
         mail.once(&txn, &format!("beacon.needs_review:{}", o.id), "beacon/emails/needs_review", &reviewer, ctx(), now)
             .await?;
     }
@@ -318,7 +283,7 @@ pub async fn remind(db: &DatabaseConnection, mail: &Mailing<'_>, today: chrono::
         );
         let rows = db.query_all_raw(Statement::from_sql_and_values(backend, sql, [Value::from(o.id)])).await?;
         let page = mail.config.site.app_url.join(&format!("/beacon/opportunities/{}", o.id))?;
-        let closes = o.planned_submission_end.with_timezone(&tz).format("%A, %B %-d, %Y at %-I:%M %p %Z").to_string();
+        let closes = crate::lifecycle::local_time(o.planned_submission_end, tz);
         let txn = db.begin().await?;
         for row in rows {
             let vendor_id: i32 = row.try_get_by_index(0)?;

@@ -17,9 +17,9 @@ use serde::Serialize;
 
 use crate::lifecycle::{self, Listing, Status};
 
-/// A moment as people in the city read it: "Friday, January 8, 2027 at 2:00 PM EST".
+/// A moment in the display time zone.
 fn local(state: &AppState, at: DateTime<Utc>) -> String {
-    at.with_timezone(&state.config.site.display_timezone).format("%A, %B %-d, %Y at %-I:%M %p %Z").to_string()
+    lifecycle::local_time(at, state.config.site.display_timezone)
 }
 
 #[derive(Debug, Serialize)]

@@ -82,10 +82,7 @@ async fn subscriptions(state: &AppState, vendor_id: i32) -> Result<(Vec<Subscrip
         .await?
         .into_iter()
         .filter_map(|(_, c)| c)
-        .map(|c| Subscription {
-            id: c.id,
-            name: c.category_friendly_name.or(c.subcategory).or(c.category).unwrap_or(c.nigp_codes),
-        })
+        .map(|c| Subscription { id: c.id, name: c.display_name() })
         .collect();
     let opportunities = vendor_opportunity::Entity::find()
         .filter(vendor_opportunity::Column::VendorId.eq(vendor_id))

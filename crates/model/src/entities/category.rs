@@ -23,4 +23,11 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
+impl Model {
+    /// The name people see: the friendly name, else the subcategory, the category, the codes.
+    pub fn display_name(self) -> String {
+        self.category_friendly_name.or(self.subcategory).or(self.category).unwrap_or(self.nigp_codes)
+    }
+}
+
 impl ActiveModelBehavior for ActiveModel {}
