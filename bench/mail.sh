@@ -17,9 +17,10 @@ for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && br
 export DATA_DIR=$work/data LOG_FORMAT=text RUST_LOG=warn MAIL_SERVER=127.0.0.1 MAIL_PORT=$port MAIL_USE_TLS=false
 "$bin" migrate >/dev/null
 payload='{"sender":"default","to":["vendor@example.com"],"subject":"Bench","text":"Hello from the benchmark.","html":"<p>Hello from the <b>benchmark</b>.</p>","message_id":"<bench@localhost>"}'
+# Each message its own Message-ID: a message already sent is never sent again.
 sqlite3 "$DATA_DIR/procure.db" "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < $n)
   INSERT INTO jobs (job_type, payload, priority, status, attempts, max_attempts, run_at)
-  SELECT 'platform.send_email', '$payload', 0, 'queued', 0, 6, 0 FROM s;"
+  SELECT 'platform.send_email', replace('$payload', '<bench@', '<bench-' || i || '@'), 0, 'queued', 0, 6, 0 FROM s;"
 start=$(date +%s.%N)
 "$bin" worker > "$work/worker.log" 2>&1 & pids+=($!)
 while [ "$(ls "$work/received" | grep -c '\.eml$')" -lt "$n" ]; do

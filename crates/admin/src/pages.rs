@@ -94,7 +94,7 @@ pub async fn list(
     let search: String = q.q.trim().chars().take(200).collect();
     let page_no = page_number(q.page.as_deref());
     let txn = state.db.begin().await?;
-    let (rows, total) = res.list(&txn, &search, (page_no - 1) * PER_PAGE, PER_PAGE).await?;
+    let (rows, total) = res.list(&txn, &state.config.site, &search, (page_no - 1) * PER_PAGE, PER_PAGE).await?;
     txn.commit().await?;
     let last = total.div_ceil(PER_PAGE).max(1);
     if page_no > last {
@@ -110,6 +110,7 @@ pub async fn list(
         slug => res.slug(), title => res.title(), noun => res.noun(), columns => Serde(res.columns()),
         pages => pages_context(page_no, total, &search), rows => Serde(rows), q => search,
         can_create => can(Some(&me), Action::Create, Resource::Admin(res.area())),
+        create_elsewhere => res.created_elsewhere(),
     };
     Ok(page(&state, &viewer, "admin/list.html", ctx)?.into_response())
 }
@@ -151,6 +152,9 @@ pub async fn new_form(
 ) -> Result<Response, AppError> {
     let res = find(&slug)?;
     allow(&me, Action::Create, res)?;
+    if let Some((href, _)) = res.created_elsewhere() {
+        return Ok(Redirect::to(href).into_response());
+    }
     form_page(&state, &viewer, &me, res, None, &Values::new(), &FieldErrors::default(), StatusCode::OK).await
 }
 
@@ -163,7 +167,7 @@ pub async fn edit_form(
     let res = find(&slug)?;
     allow(&me, Action::Edit, res)?;
     let txn = state.db.begin().await?;
-    let values = res.load(&txn, id).await?.ok_or(AppError::NotFound)?;
+    let values = res.load(&txn, &state.config.site, id).await?.ok_or(AppError::NotFound)?;
     txn.commit().await?;
     form_page(&state, &viewer, &me, res, Some(id), &values, &FieldErrors::default(), StatusCode::OK).await
 }
@@ -181,12 +185,12 @@ async fn save(
     allow(me, action, res)?;
     let txn = state.db.begin().await?;
     let before = match id {
-        Some(id) => Some(res.load(&txn, id).await?.ok_or(AppError::NotFound)?),
+        Some(id) => Some(res.load(&txn, &state.config.site, id).await?.ok_or(AppError::NotFound)?),
         None => None,
     };
-    match res.save(&txn, me, id, before.as_ref(), &input).await? {
+    match res.save(&txn, &state.config.site, me, id, before.as_ref(), &input).await? {
         Ok(saved) => {
-            let after = res.load(&txn, saved).await?;
+            let after = res.load(&txn, &state.config.site, saved).await?;
             let label = after.as_ref().map_or_else(String::new, |v| res.label(v));
             let change = if id.is_some() { Change::Update } else { Change::Create };
             let entry = Entry {
@@ -198,9 +202,9 @@ async fn save(
                 after: after.as_ref(),
             };
             audit::record(&txn, me.id, entry).await?;
-            // Any back-office record may show on Scout's cached pages (a department's name, a
-            // company's contact): they are looked up afresh.
-            scout::freshness::bump(&txn).await?;
+            // Any back-office record may show on a cached public page (a department's name, a
+            // company's contact, an opportunity): they are all looked up afresh.
+            platform::freshness::bump_all(&txn).await?;
             txn.commit().await?;
             Ok(Redirect::to(&format!("/admin/{}/?saved={saved}", res.slug())).into_response())
         }
@@ -220,6 +224,9 @@ pub async fn create(
 ) -> Result<Response, AppError> {
     let res = find(&slug)?;
     allow(&me, Action::Create, res)?;
+    if let Some((href, _)) = res.created_elsewhere() {
+        return Err(AppError::BadRequest(format!("{} are not created here: use {href}.", res.title())));
+    }
     submit(&state, &viewer, &me, res, None, request).await
 }
 
@@ -269,7 +276,7 @@ pub async fn confirm_delete(
     let res = find(&slug)?;
     allow(&me, Action::Delete, res)?;
     let txn = state.db.begin().await?;
-    let values = res.load(&txn, id).await?.ok_or(AppError::NotFound)?;
+    let values = res.load(&txn, &state.config.site, id).await?.ok_or(AppError::NotFound)?;
     txn.commit().await?;
     let ctx =
         context! { slug => res.slug(), title => res.title(), noun => res.noun(), id, label => res.label(&values) };
@@ -284,7 +291,7 @@ pub async fn delete(
     let res = find(&slug)?;
     allow(&me, Action::Delete, res)?;
     let txn = state.db.begin().await?;
-    let before = res.load(&txn, id).await?.ok_or(AppError::NotFound)?;
+    let before = res.load(&txn, &state.config.site, id).await?.ok_or(AppError::NotFound)?;
     res.delete(&txn, &me, id).await?;
     let entry = Entry {
         change: Change::Delete,
@@ -295,7 +302,7 @@ pub async fn delete(
         after: None,
     };
     audit::record(&txn, me.id, entry).await?;
-    scout::freshness::bump(&txn).await?;
+    platform::freshness::bump_all(&txn).await?;
     txn.commit().await?;
     Ok(Redirect::to(&format!("/admin/{}/?deleted=1", res.slug())).into_response())
 }

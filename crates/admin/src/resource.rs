@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use accounts::{AdminArea, CurrentUser, Denied};
+use platform::config::SiteConfig;
 use sea_orm::{DatabaseTransaction, DbErr};
 use serde::Serialize;
 
@@ -27,6 +28,8 @@ pub enum FieldKind {
     Email,
     /// `YYYY-MM-DD`.
     Date,
+    /// `HH:MM`, a time of day.
+    Time,
     TextArea,
     Checkbox,
     /// One of `options` (value, label); an empty value means "none".
@@ -62,6 +65,9 @@ impl Field {
     }
     pub fn date(name: &'static str, label: &'static str) -> Field {
         Field { kind: FieldKind::Date, ..Field::text(name, label) }
+    }
+    pub fn time(name: &'static str, label: &'static str) -> Field {
+        Field { kind: FieldKind::Time, ..Field::text(name, label) }
     }
     pub fn textarea(name: &'static str, label: &'static str) -> Field {
         Field { kind: FieldKind::TextArea, ..Field::text(name, label) }
@@ -132,7 +138,8 @@ pub enum AdminError {
 pub type Saved = Result<i32, FieldErrors>;
 
 /// A table in the back-office. Implementations hold no state; the generic pages pass them a
-/// transaction (reads too, so a page sees one consistent state) and the acting user.
+/// transaction (reads too, so a page sees one consistent state), the acting user and, where
+/// dates and times are read or shown, the site's configuration (its display time zone).
 #[async_trait::async_trait]
 pub trait AdminResource: Send + Sync {
     /// The URL segment: `/admin/<slug>/`.
@@ -145,6 +152,12 @@ pub trait AdminResource: Send + Sync {
     fn area(&self) -> AdminArea;
     /// List page column headings; [`Row::cells`] follow this order.
     fn columns(&self) -> &'static [&'static str];
+    /// Where records of this kind are made instead of `/admin/<slug>/new`, as (address, link
+    /// text), for tables whose records are born through a service with its own rules. The list
+    /// links there, the new form redirects there and a posted new record is refused.
+    fn created_elsewhere(&self) -> Option<(&'static str, &'static str)> {
+        None
+    }
 
     /// The form, for `actor` (some fields appear only for some roles).
     async fn fields(&self, db: &DatabaseTransaction, actor: &CurrentUser) -> Result<Vec<Field>, DbErr>;
@@ -152,12 +165,13 @@ pub trait AdminResource: Send + Sync {
     async fn list(
         &self,
         db: &DatabaseTransaction,
+        site: &SiteConfig,
         search: &str,
         offset: u64,
         limit: u64,
     ) -> Result<(Vec<Row>, u64), DbErr>;
     /// The stored values of record `id` (what the edit form shows and the audit log records).
-    async fn load(&self, db: &DatabaseTransaction, id: i32) -> Result<Option<Values>, DbErr>;
+    async fn load(&self, db: &DatabaseTransaction, site: &SiteConfig, id: i32) -> Result<Option<Values>, DbErr>;
     /// A short label of a record, for headings and the audit log.
     fn label(&self, values: &Values) -> String;
     /// Validates and writes (`id` None: create). `stored` is the record as [`load`] read it in
@@ -167,6 +181,7 @@ pub trait AdminResource: Send + Sync {
     async fn save(
         &self,
         txn: &DatabaseTransaction,
+        site: &SiteConfig,
         actor: &CurrentUser,
         id: Option<i32>,
         stored: Option<&Values>,

@@ -52,7 +52,14 @@ fn at_two_pm(config: &platform::Config, day: NaiveDate) -> DateTime<Utc> {
     config.site.display_timezone.from_local_datetime(&local).earliest().map_or_else(Utc::now, |t| t.with_timezone(&Utc))
 }
 
-pub async fn load(db: &DatabaseConnection, config: &platform::Config, today: NaiveDate) -> anyhow::Result<Made> {
+/// Loads the demo; `generated` more open opportunities are made up for a bigger data set
+/// (`procure demo --scale N` asks for N / 20: 500 at the benchmarks' 10,000 contracts).
+pub async fn load(
+    db: &DatabaseConnection,
+    config: &platform::Config,
+    today: NaiveDate,
+    generated: u64,
+) -> anyhow::Result<Made> {
     let demo_marker = "Street resurfacing, spring season";
     if opportunity::Entity::find().filter(opportunity::Column::Title.eq(demo_marker)).count(db).await? > 0 {
         return Ok(Made::default());
@@ -150,6 +157,39 @@ pub async fn load(db: &DatabaseConnection, config: &platform::Config, today: Nai
         }
         made.opportunities += 1;
     }
+    let departments: Vec<i32> = department::Entity::find().all(&txn).await?.into_iter().map(|d| d.id).collect();
+    for n in 0..generated {
+        let i = usize::try_from(n).unwrap_or_default();
+        let (item, _, _, _, _, _) = OPPORTUNITIES[i % OPPORTUNITIES.len()];
+        let close = at_two_pm(config, today + Duration::days(7 + (n % 60) as i64));
+        let o = opportunity::ActiveModel {
+            title: Set(format!("{item} (lot {})", n + 1)),
+            description: Set(format!(
+                "The city seeks bids for {}, lot {}.\n\nThis is demonstration data: the opportunity is made up.",
+                item.to_lowercase(),
+                n + 1
+            )),
+            department_id: Set(departments.get(i % departments.len().max(1)).copied().unwrap_or_default()),
+            contract_type_id: Set(kind),
+            contact_id: Set(None),
+            planned_publish: Set(today - Duration::days(1)),
+            planned_submission_start: Set(today),
+            planned_submission_end: Set(close),
+            is_public: Set(true),
+            is_archived: Set(false),
+            published_at: Set(Some(now)),
+            created_from_id: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        for c in categories.iter().skip(i % categories.len()).take(2) {
+            opportunity_category::ActiveModel { opportunity_id: Set(o.id), category_id: Set(*c) }.insert(&txn).await?;
+        }
+        made.opportunities += 1;
+    }
     for i in 0..20 {
         let v = vendor::ActiveModel {
             business_name: Set(format!("Demo Supplier {i}")),
@@ -172,6 +212,7 @@ pub async fn load(db: &DatabaseConnection, config: &platform::Config, today: Nai
         vendor_category::ActiveModel { vendor_id: Set(v.id), category_id: Set(mine) }.insert(&txn).await?;
         made.vendors += 1;
     }
+    platform::freshness::bump(&txn, crate::lifecycle::DATA).await?;
     txn.commit().await?;
     Ok(made)
 }

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod demo;
+pub mod digest;
 mod export;
 mod feeds;
 pub mod lifecycle;

@@ -24,6 +24,14 @@ pub fn local_time(at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
     at.with_timezone(&tz).format("%A, %B %-d, %Y at %-I:%M %p %Z").to_string()
 }
 
+/// The `data_versions` row Beacon's cached public pages are keyed by: every change to an
+/// opportunity raises it in the same transaction ([`platform::freshness`]).
+pub const DATA: &str = "opportunities";
+
+async fn changed(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    platform::freshness::bump(db, DATA).await
+}
+
 /// The most words a description may have (as the original).
 pub const MAX_DESCRIPTION_WORDS: usize = 500;
 
@@ -72,7 +80,9 @@ pub struct Draft {
     pub description: String,
     pub department_id: Option<i32>,
     pub contract_type_id: Option<i32>,
-    pub contact_id: Option<i32>,
+    /// The email of the city employee vendors write to: an existing user, or one at an accepted
+    /// domain (who becomes a staff user). None: the author for a new draft, unchanged on an edit.
+    pub contact: Option<String>,
     pub planned_publish: Option<NaiveDate>,
     pub planned_submission_start: Option<NaiveDate>,
     pub planned_submission_end: Option<DateTime<Utc>>,
@@ -111,6 +121,18 @@ async fn validate(db: &impl ConnectionTrait, d: &Draft, now: DateTime<Utc>) -> R
         errors.push(("description", "Describe the opportunity.".into()));
     } else if words > MAX_DESCRIPTION_WORDS {
         errors.push(("description", format!("Keep the description to {MAX_DESCRIPTION_WORDS} words; it has {words}.")));
+    }
+    if let Some(contact) = d.contact.as_deref().filter(|c| !c.trim().is_empty()) {
+        match accounts::users::normalize_email(contact) {
+            Err(_) => errors.push(("contact", "Enter the contact's email address, like name@pittsburghpa.gov.".into())),
+            Ok(email) => {
+                let known = accounts::users::find_by_email(db, &email).await?.is_some();
+                if !known && !accounts::users::domain_is_accepted(db, &email).await? {
+                    errors
+                        .push(("contact", "The contact must be a city employee: use their city email address.".into()));
+                }
+            }
+        }
     }
     match d.department_id {
         Some(id) if department::Entity::find_by_id(id).one(db).await?.is_some() => {}
@@ -162,6 +184,19 @@ fn dedup(ids: &[i32]) -> Vec<i32> {
     ids
 }
 
+/// The user the draft names as contact (checked by [`validate`]); a city employee new to
+/// Procure becomes a staff user, as one who signs in for the first time would.
+async fn contact_of(db: &impl ConnectionTrait, d: &Draft) -> Result<Option<i32>, DbErr> {
+    let Some(Ok(email)) = d.contact.as_deref().filter(|c| !c.trim().is_empty()).map(accounts::users::normalize_email)
+    else {
+        return Ok(None);
+    };
+    match accounts::users::find_by_email(db, &email).await? {
+        Some(user) => Ok(Some(user.id)),
+        None => Ok(Some(accounts::users::sign_up_staff(db, &email).await?.id)),
+    }
+}
+
 /// Writes the draft's fields and its category and bid-document lists onto `active`'s record.
 async fn write(
     db: &impl ConnectionTrait,
@@ -175,7 +210,7 @@ async fn write(
     active.department_id = Set(d.department_id.unwrap_or_default());
     active.contract_type_id = Set(d.contract_type_id.unwrap_or_default());
     // A new draft's contact is its author unless another is named; an edit keeps the contact.
-    match d.contact_id {
+    match contact_of(db, d).await? {
         Some(contact) => active.contact_id = Set(Some(contact)),
         None if active.contact_id.is_not_set() => active.contact_id = Set(Some(user.id)),
         None => {}
@@ -208,6 +243,7 @@ async fn write(
         .insert(db)
         .await?;
     }
+    changed(db).await?;
     Ok(saved)
 }
 
@@ -297,6 +333,7 @@ pub async fn approve(
         .filter(opportunity::Column::Id.eq(id))
         .exec(&txn)
         .await?;
+    changed(&txn).await?;
     publish_if_due(&txn, id, now, today).await?;
     txn.commit().await?;
     find(db, id).await
@@ -304,7 +341,7 @@ pub async fn approve(
 
 /// Archives an opportunity (conductor-level only): it leaves every public list and page.
 pub async fn archive(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     user: Option<&CurrentUser>,
     id: i32,
     now: DateTime<Utc>,
@@ -315,7 +352,10 @@ pub async fn archive(
     active.is_archived = Set(true);
     active.updated_at = Set(now);
     active.updated_by = Set(user.map(|u| u.id));
-    active.update(db).await?;
+    let txn = db.begin().await?;
+    active.update(&txn).await?;
+    changed(&txn).await?;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -341,6 +381,7 @@ async fn publish_if_due(
         .await?;
     let published = done.rows_affected == 1;
     if published {
+        changed(db).await?;
         platform::jobs::enqueue(db, &crate::notify::NewOpportunity { opportunity_id: id })
             .await
             .map_err(|e| DbErr::Custom(format!("queueing the announcement: {e}")))?;
@@ -408,6 +449,23 @@ pub async fn public_list(
     }
 }
 
+/// The next moment a published opportunity closes: when the public lists next change by
+/// themselves.
+pub async fn next_deadline(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, DbErr> {
+    use sea_orm::QuerySelect;
+    opportunity::Entity::find()
+        .select_only()
+        .column(opportunity::Column::PlannedSubmissionEnd)
+        .filter(opportunity::Column::IsPublic.eq(true))
+        .filter(opportunity::Column::IsArchived.eq(false))
+        .filter(opportunity::Column::PublishedAt.is_not_null())
+        .filter(opportunity::Column::PlannedSubmissionEnd.gt(now))
+        .order_by_asc(opportunity::Column::PlannedSubmissionEnd)
+        .into_tuple::<DateTime<Utc>>()
+        .one(db)
+        .await
+}
+
 /// One opportunity as `user` may see it: published ones for everybody, drafts and scheduled
 /// ones for those the policy lets view them; archived ones for conductor-level users only.
 pub async fn visible(
@@ -434,8 +492,11 @@ pub async fn visible(
 
 /// Attaches an uploaded file (`stored_files.id`) to opportunity `id` under `name`, for those who
 /// may edit it.
+/// Attaches stored file `file_id` to opportunity `id` as `name`. Added to an opportunity that
+/// is published and still open, it is an addendum: its followers are told (a job queued in the
+/// same transaction).
 pub async fn add_document(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     user: Option<&CurrentUser>,
     id: i32,
     name: &str,
@@ -448,6 +509,7 @@ pub async fn add_document(
     if name.is_empty() {
         return Err(ChangeError::Invalid(vec![("document_name", "Give the document a title.".into())]));
     }
+    let txn = db.begin().await?;
     let doc = model::entities::opportunity_document::ActiveModel {
         opportunity_id: Set(id),
         name: Set(name.to_owned()),
@@ -458,12 +520,87 @@ pub async fn add_document(
         updated_by: Set(user.map(|u| u.id)),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&txn)
     .await?;
+    changed(&txn).await?;
+    if existing.published_at.is_some() && existing.planned_submission_end > now {
+        let addendum = crate::notify::Addendum { opportunity_id: id, document_id: doc.id };
+        platform::jobs::enqueue(&txn, &addendum)
+            .await
+            .map_err(|e| DbErr::Custom(format!("queueing the addendum notice: {e}")))?;
+    }
+    txn.commit().await?;
     Ok(doc)
 }
 
 /// Whether `user` may edit opportunity `o` (for showing the form and its buttons).
 pub fn may(user: Option<&CurrentUser>, action: Action, o: &opportunity::Model) -> bool {
     accounts::can(user, action, facts(o, user))
+}
+
+/// What is wrong with correcting `existing` to `d` with contact `contact_id` (see [`correct`]),
+/// per field: [`validate`]'s rules, except that a closing moment left as it was may lie in the
+/// past (so a closed opportunity's typo can still be fixed), and the contact must be an active
+/// user.
+pub async fn correction_problems(
+    db: &impl ConnectionTrait,
+    existing: &opportunity::Model,
+    d: &Draft,
+    contact_id: Option<i32>,
+    now: DateTime<Utc>,
+) -> Result<Vec<(&'static str, String)>, DbErr> {
+    // The contact is `contact_id`; an emailed contact would sign someone up.
+    let d = Draft { contact: None, ..d.clone() };
+    let checked_at =
+        if d.planned_submission_end == Some(existing.planned_submission_end) { DateTime::<Utc>::MIN_UTC } else { now };
+    let mut errors = match validate(db, &d, checked_at).await {
+        Ok(()) => Vec::new(),
+        Err(ChangeError::Invalid(errors)) => errors,
+        Err(ChangeError::Db(e)) => return Err(e),
+        Err(e) => return Err(DbErr::Custom(format!("validating a correction: {e}"))),
+    };
+    let contact = match contact_id {
+        Some(contact) => {
+            model::entities::user::Entity::find_by_id(contact)
+                .filter(model::entities::user::Column::Active.eq(true))
+                .one(db)
+                .await?
+        }
+        None => None,
+    };
+    if contact.is_none() {
+        errors.push(("contact", "Choose the contact vendors write to from the active users.".into()));
+    }
+    Ok(errors)
+}
+
+/// A back-office correction of opportunity `id` (`/admin/opportunities/`) by a conductor-level
+/// user, in the caller's transaction: the draft's fields, its contact (an active user, chosen
+/// from a list rather than typed, so nobody is signed up here) and whether it is archived,
+/// checked by [`correction_problems`]. Whether it is public and when it was published are never
+/// touched: making it public is [`approve`]'s work, which also announces it to vendors.
+#[allow(clippy::too_many_arguments)]
+pub async fn correct(
+    db: &impl ConnectionTrait,
+    user: &CurrentUser,
+    id: i32,
+    d: &Draft,
+    contact_id: Option<i32>,
+    archived: bool,
+    now: DateTime<Utc>,
+) -> Result<opportunity::Model, ChangeError> {
+    let existing = find(db, id).await?;
+    authorize(Some(user), Action::Edit, facts(&existing, Some(user)))?;
+    if archived != existing.is_archived {
+        authorize(Some(user), Action::Publish, facts(&existing, Some(user)))?;
+    }
+    let errors = correction_problems(db, &existing, d, contact_id, now).await?;
+    if !errors.is_empty() {
+        return Err(ChangeError::Invalid(errors));
+    }
+    let mut active: opportunity::ActiveModel = existing.into();
+    active.contact_id = Set(contact_id);
+    active.is_archived = Set(archived);
+    // `write` keeps the contact set here, since the draft names none.
+    Ok(write(db, active, &Draft { contact: None, ..d.clone() }, user, now).await?)
 }

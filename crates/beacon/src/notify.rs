@@ -39,9 +39,8 @@ impl Job for NewOpportunity {
     }
 
     async fn run(self, ctx: &JobContext) -> anyhow::Result<()> {
-        let secret = platform::secrets::app_secret(&ctx.env.config)?;
-        let links = VendorLinks::new(&secret, ctx.env.config.site.app_url.clone());
-        let queued = announce(&ctx.env.db, ctx.env.templates()?, &ctx.env.config, &links, self.opportunity_id).await?;
+        let links = job_links(ctx)?;
+        let queued = announce(&ctx.env.db, &Mailing::of(ctx, &links)?, self.opportunity_id).await?;
         tracing::info!(opportunity = self.opportunity_id, queued, "new opportunity announced");
         Ok(())
     }
@@ -54,21 +53,55 @@ struct Recipient {
     first_name: Option<String>,
 }
 
-/// The confirmed, subscribed vendors who should hear of opportunity `id` under message `key`
-/// and have not yet: those of any of its categories and those following it, once each.
-async fn pending(db: &impl ConnectionTrait, id: i32, key: &str, limit: usize) -> anyhow::Result<Vec<Recipient>> {
+/// Who hears of a vendor mailing (always only confirmed vendors who have not unsubscribed).
+#[derive(Debug, Clone, Copy)]
+pub enum Audience {
+    /// Vendors of any of the opportunity's categories, and its followers.
+    Interested(i32),
+    /// The opportunity's followers.
+    Followers(i32),
+    /// Vendors who asked for the newsletter.
+    Newsletter,
+}
+
+impl Audience {
+    /// The condition on vendor `v`, whose parameter (if any) is `$2`.
+    fn condition(self) -> (&'static str, Option<i32>) {
+        match self {
+            Audience::Interested(id) => (
+                "(EXISTS (SELECT 1 FROM vendor_categories vc JOIN opportunity_categories oc ON oc.category_id = vc.category_id \
+                          WHERE vc.vendor_id = v.id AND oc.opportunity_id = $2) \
+                  OR EXISTS (SELECT 1 FROM vendor_opportunities vo WHERE vo.vendor_id = v.id AND vo.opportunity_id = $2))",
+                Some(id),
+            ),
+            Audience::Followers(id) => (
+                "EXISTS (SELECT 1 FROM vendor_opportunities vo WHERE vo.vendor_id = v.id AND vo.opportunity_id = $2)",
+                Some(id),
+            ),
+            Audience::Newsletter => ("v.newsletter = TRUE", None),
+        }
+    }
+}
+
+/// Up to `limit` of the audience that has not yet had message `key`, once each.
+async fn pending(
+    db: &impl ConnectionTrait,
+    audience: Audience,
+    key: &str,
+    limit: usize,
+) -> anyhow::Result<Vec<Recipient>> {
     let backend = db.get_database_backend();
-    let (p1, p2) = if backend == DbBackend::Postgres { ("$1", "$2") } else { ("?1", "?2") };
+    let (condition, id) = audience.condition();
     let sql = format!(
         "SELECT v.id, v.email, v.first_name FROM vendors v \
-         WHERE v.confirmed_at IS NOT NULL AND v.unsubscribed_at IS NULL \
-           AND (EXISTS (SELECT 1 FROM vendor_categories vc JOIN opportunity_categories oc ON oc.category_id = vc.category_id \
-                        WHERE vc.vendor_id = v.id AND oc.opportunity_id = {p1}) \
-                OR EXISTS (SELECT 1 FROM vendor_opportunities vo WHERE vo.vendor_id = v.id AND vo.opportunity_id = {p1})) \
-           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message = {p2} AND d.recipient = v.email) \
+         WHERE v.confirmed_at IS NOT NULL AND v.unsubscribed_at IS NULL AND {condition} \
+           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message = $1 AND d.recipient = v.email) \
          ORDER BY v.id LIMIT {limit}"
     );
-    let rows = db.query_all_raw(Statement::from_sql_and_values(backend, sql, [Value::from(id), key.into()])).await?;
+    let sql = if backend == DbBackend::Postgres { sql } else { sql.replace('$', "?") };
+    let mut values = vec![Value::from(key)];
+    values.extend(id.map(Value::from));
+    let rows = db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
     rows.iter()
         .map(|r| {
             Ok(Recipient {
@@ -107,26 +140,20 @@ pub(crate) async fn record(
     Ok(done.rows_affected() == 1)
 }
 
-/// Queues the announcement of opportunity `id` to everyone who should have it and does not;
-/// returns how many emails it queued. Does nothing for an opportunity that is not published.
-pub async fn announce(
+/// Queues message `key` (template `template`, rendered with `shared` plus the recipient's
+/// `first_name`, `manage` and `unsubscribe` links) to everyone in `audience` who has not had
+/// it; returns how many emails it queued. Each carries one-click unsubscribe headers.
+pub async fn fan_out(
     db: &DatabaseConnection,
-    templates: &platform::templates::Templates,
-    config: &platform::Config,
-    links: &VendorLinks,
-    id: i32,
+    mail: &Mailing<'_>,
+    key: &str,
+    audience: Audience,
+    template: &str,
+    shared: minijinja::Value,
 ) -> anyhow::Result<u64> {
-    let Some(o) = opportunity::Entity::find_by_id(id).one(db).await? else { return Ok(0) };
-    if !o.is_public || o.is_archived || o.published_at.is_none() {
-        return Ok(0);
-    }
-    let department = department::Entity::find_by_id(o.department_id).one(db).await?.map(|d| d.name);
-    let page = config.site.app_url.join(&format!("/beacon/opportunities/{id}"))?;
-    let closes = crate::lifecycle::local_time(o.planned_submission_end, config.site.display_timezone);
-    let key = new_opportunity_key(id);
     let mut queued = 0;
     loop {
-        let batch = pending(db, id, &key, BATCH).await?;
+        let batch = pending(db, audience, key, BATCH).await?;
         if batch.is_empty() {
             return Ok(queued);
         }
@@ -134,28 +161,50 @@ pub async fn announce(
         let now = Utc::now();
         for r in batch {
             // Re-checked in the transaction: an unsubscribe since the selection wins.
-            if !still_subscribed(&txn, r.vendor_id).await? || !record(&txn, &key, &r.email, now).await? {
+            if !still_subscribed(&txn, r.vendor_id).await? || !record(&txn, key, &r.email, now).await? {
                 continue;
             }
+            let unsubscribe = mail.links.unsubscribe(r.vendor_id);
             let ctx = context! {
-                first_name => r.first_name, title => &o.title, department => &department, closes => &closes,
-                link => page.as_str(), manage => links.manage(r.vendor_id).as_str(),
-                unsubscribe => links.unsubscribe(r.vendor_id).as_str(),
+                first_name => r.first_name, manage => mail.links.manage(r.vendor_id).as_str(),
+                unsubscribe => unsubscribe.as_str(), ..shared.clone()
             };
-            let mut email = Email::render(
-                templates,
-                "beacon/emails/new_opportunity",
-                ctx,
-                Sender::Beacon,
-                vec![r.email.clone()],
-                config.site.host(),
-            )?;
-            email.unsubscribe = Some(Unsubscribe { url: links.unsubscribe(r.vendor_id).to_string(), mailto: None });
+            let mut email =
+                Email::render(mail.templates, template, ctx, Sender::Beacon, vec![r.email], mail.config.site.host())?;
+            email.unsubscribe = Some(Unsubscribe { url: unsubscribe.to_string(), mailto: None });
             jobs::enqueue(&txn, &SendEmail(email)).await?;
             queued += 1;
         }
         txn.commit().await?;
     }
+}
+
+/// An opportunity as the emails about it show it.
+pub(crate) async fn summary(
+    db: &impl ConnectionTrait,
+    config: &platform::Config,
+    o: &opportunity::Model,
+) -> anyhow::Result<minijinja::Value> {
+    let department = department::Entity::find_by_id(o.department_id).one(db).await?.map(|d| d.name);
+    let link = config.site.app_url.join(&format!("/beacon/opportunities/{}", o.id))?;
+    let closes = crate::lifecycle::local_time(o.planned_submission_end, config.site.display_timezone);
+    Ok(context! { id => o.id, title => &o.title, department, closes, link => link.as_str() })
+}
+
+/// Whether `o` is out in public, open or not.
+fn is_published(o: &opportunity::Model) -> bool {
+    o.is_public && !o.is_archived && o.published_at.is_some()
+}
+
+/// Queues the announcement of opportunity `id` to everyone who should have it and does not;
+/// returns how many emails it queued. Does nothing for an opportunity that is not published.
+pub async fn announce(db: &DatabaseConnection, mail: &Mailing<'_>, id: i32) -> anyhow::Result<u64> {
+    let Some(o) = opportunity::Entity::find_by_id(id).one(db).await? else { return Ok(0) };
+    if !is_published(&o) {
+        return Ok(0);
+    }
+    let shared = summary(db, mail.config, &o).await?;
+    fan_out(db, mail, &new_opportunity_key(id), Audience::Interested(id), "beacon/emails/new_opportunity", shared).await
 }
 
 /// What the site needs to send Beacon's emails.
@@ -165,7 +214,18 @@ pub struct Mailing<'a> {
     pub links: &'a VendorLinks,
 }
 
-impl Mailing<'_> {
+/// The vendor links a job signs with.
+pub(crate) fn job_links(ctx: &JobContext) -> anyhow::Result<VendorLinks> {
+    let secret = platform::secrets::app_secret(&ctx.env.config)?;
+    Ok(VendorLinks::new(&secret, ctx.env.config.site.app_url.clone()))
+}
+
+impl<'a> Mailing<'a> {
+    /// A job's mailing.
+    pub fn of(ctx: &'a JobContext, links: &'a VendorLinks) -> anyhow::Result<Mailing<'a>> {
+        Ok(Mailing { templates: ctx.env.templates()?, config: &ctx.env.config, links })
+    }
+
     /// Queues `template` to `to`, once per `key` and recipient.
     pub(crate) async fn once(
         &self,
@@ -247,10 +307,8 @@ impl Job for DeadlineReminders {
     const NAME: &'static str = "beacon.deadline_reminders";
 
     async fn run(self, ctx: &JobContext) -> anyhow::Result<()> {
-        let secret = platform::secrets::app_secret(&ctx.env.config)?;
-        let links = VendorLinks::new(&secret, ctx.env.config.site.app_url.clone());
-        let mail = Mailing { templates: ctx.env.templates()?, config: &ctx.env.config, links: &links };
-        let queued = remind(&ctx.env.db, &mail, ctx.env.config.site.today()).await?;
+        let links = job_links(ctx)?;
+        let queued = remind(&ctx.env.db, &Mailing::of(ctx, &links)?, ctx.env.config.site.today()).await?;
         tracing::info!(queued, "deadline reminders queued");
         Ok(())
     }
@@ -275,31 +333,50 @@ pub async fn remind(db: &DatabaseConnection, mail: &Mailing<'_>, today: chrono::
             continue;
         };
         let key = format!("beacon.reminder_{days}:{}", o.id);
-        let backend = db.get_database_backend();
-        let p1 = if backend == DbBackend::Postgres { "$1" } else { "?" };
-        let sql = format!(
-            "SELECT v.id, v.email FROM vendors v JOIN vendor_opportunities vo ON vo.vendor_id = v.id \
-             WHERE vo.opportunity_id = {p1} AND v.confirmed_at IS NOT NULL AND v.unsubscribed_at IS NULL ORDER BY v.id"
-        );
-        let rows = db.query_all_raw(Statement::from_sql_and_values(backend, sql, [Value::from(o.id)])).await?;
-        let page = mail.config.site.app_url.join(&format!("/beacon/opportunities/{}", o.id))?;
-        let closes = crate::lifecycle::local_time(o.planned_submission_end, tz);
-        let txn = db.begin().await?;
-        for row in rows {
-            let vendor_id: i32 = row.try_get_by_index(0)?;
-            let email: String = row.try_get_by_index(1)?;
-            if !still_subscribed(&txn, vendor_id).await? {
-                continue;
-            }
-            let ctx = context! {
-                title => &o.title, closes => &closes, days, link => page.as_str(),
-                manage => mail.links.manage(vendor_id).as_str(), unsubscribe => mail.links.unsubscribe(vendor_id).as_str(),
-            };
-            if mail.once(&txn, &key, "beacon/emails/reminder", &email, ctx, now).await? {
-                queued += 1;
-            }
-        }
-        txn.commit().await?;
+        let shared = context! { days, ..summary(db, mail.config, &o).await? };
+        queued += fan_out(db, mail, &key, Audience::Followers(o.id), "beacon/emails/reminder", shared).await?;
     }
     Ok(queued)
+}
+
+/// The message key of the notice that document `document_id` was added.
+pub fn addendum_key(document_id: i32) -> String {
+    format!("beacon.addendum:{document_id}")
+}
+
+/// Tells an opportunity's followers that a document was added after it was published (an
+/// addendum), once per document and follower. Queued with the document, in its transaction.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Addendum {
+    pub opportunity_id: i32,
+    pub document_id: i32,
+}
+
+impl Job for Addendum {
+    const NAME: &'static str = "beacon.addendum";
+
+    fn settings() -> JobSettings {
+        JobSettings { retries: 10, ..JobSettings::default() }
+    }
+
+    async fn run(self, ctx: &JobContext) -> anyhow::Result<()> {
+        let links = job_links(ctx)?;
+        let queued = addendum(&ctx.env.db, &Mailing::of(ctx, &links)?, self.opportunity_id, self.document_id).await?;
+        tracing::info!(opportunity = self.opportunity_id, document = self.document_id, queued, "addendum announced");
+        Ok(())
+    }
+}
+
+/// Queues the addendum notice for `document_id`; nothing if the document is gone meanwhile or
+/// the opportunity is no longer public, or closed (nobody can bid any more).
+pub async fn addendum(db: &DatabaseConnection, mail: &Mailing<'_>, id: i32, document_id: i32) -> anyhow::Result<u64> {
+    use model::entities::opportunity_document;
+    let Some(o) = opportunity::Entity::find_by_id(id).one(db).await? else { return Ok(0) };
+    let document = opportunity_document::Entity::find_by_id(document_id).one(db).await?;
+    let Some(document) = document.filter(|d| d.opportunity_id == id) else { return Ok(0) };
+    if !is_published(&o) || o.planned_submission_end <= Utc::now() {
+        return Ok(0);
+    }
+    let shared = context! { document => document.name, ..summary(db, mail.config, &o).await? };
+    fan_out(db, mail, &addendum_key(document_id), Audience::Followers(id), "beacon/emails/addendum", shared).await
 }

@@ -31,7 +31,32 @@ struct Row {
     closes: String,
 }
 
+/// A list page, cached for anonymous visitors (their pages are all alike). The key holds what
+/// the list depends on: the opportunities' data version (raised by every change), today (bids
+/// open by the day) and the next deadline (at which an opportunity moves from open to closed),
+/// so a cached page is never out of date.
 async fn list(state: &AppState, viewer: &Viewer, listing: Listing) -> Result<Response, AppError> {
+    if viewer.user.is_some() {
+        return Ok(make_list(state, viewer, listing).await?.into_response());
+    }
+    let now = Utc::now();
+    let version = platform::freshness::version(&state.db, lifecycle::DATA).await?;
+    let next_deadline = lifecycle::next_deadline(&state.db, now).await?.map(|t| t.timestamp());
+    let what = format!("{listing:?}@{}~{}", state.config.site.today(), next_deadline.unwrap_or_default());
+    let key = platform::freshness::key("beacon", version, &what);
+    if let Some(hit) = state.cache.get(&key).await {
+        return Ok(axum::response::Html(hit).into_response());
+    }
+    let page = make_list(state, viewer, listing).await?;
+    state.cache.set(&key, &page.0, platform::freshness::TTL).await;
+    Ok(page.into_response())
+}
+
+async fn make_list(
+    state: &AppState,
+    viewer: &Viewer,
+    listing: Listing,
+) -> Result<axum::response::Html<String>, AppError> {
     let now = Utc::now();
     let today = state.config.site.today();
     let rows: Vec<Row> = lifecycle::public_list(&state.db, listing, now)
@@ -46,7 +71,7 @@ async fn list(state: &AppState, viewer: &Viewer, listing: Listing) -> Result<Res
         })
         .collect();
     let ctx = context! { rows => Serde(rows), closed => listing == Listing::Closed };
-    Ok(page(state, viewer, "beacon/opportunities.html", ctx)?.into_response())
+    page(state, viewer, "beacon/opportunities.html", ctx)
 }
 
 pub async fn current(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {

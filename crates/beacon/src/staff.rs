@@ -155,7 +155,7 @@ fn draft_of(state: &AppState, form: &mut Submitted) -> Draft {
         description: form.text("description"),
         department_id: form.text("department").parse().ok(),
         contract_type_id: form.text("contract_type").parse().ok(),
-        contact_id: None,
+        contact: Some(form.text("contact")),
         planned_publish,
         planned_submission_start,
         planned_submission_end,
@@ -209,6 +209,11 @@ async fn values_of(state: &AppState, o: &opportunity::Model) -> Result<Vec<(Stri
         ("planned_submission_end".to_owned(), end.date_naive().to_string()),
         ("planned_submission_end_time".to_owned(), end.format("%H:%M").to_string()),
     ];
+    if let Some(contact) = o.contact_id
+        && let Some(user) = model::entities::user::Entity::find_by_id(contact).one(&state.db).await?
+    {
+        v.push(("contact".to_owned(), user.email));
+    }
     for c in opportunity_category::Entity::find()
         .filter(opportunity_category::Column::OpportunityId.eq(o.id))
         .all(&state.db)
@@ -266,6 +271,7 @@ async fn form_page(
             planned_submission_end => text("planned_submission_end"),
             planned_submission_end_time => text("planned_submission_end_time"),
             categories => ids("category"), required_documents => ids("required_document"),
+            contact => text("contact"),
         },
         documents => Serde(documents),
         errors => errors.iter().map(|(f, m)| (f.to_string(), m.clone())).collect::<Vec<_>>(),

@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod error_reporting;
 pub mod files;
+pub mod freshness;
 pub mod health;
 pub mod http;
 pub mod jobs;

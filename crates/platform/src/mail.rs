@@ -195,7 +195,7 @@ impl Mailer {
         }
         builder = builder
             .port(smtp.port)
-            .timeout(Some(Duration::from_secs(30)))
+            .timeout(Some(Duration::from_secs(20)))
             .pool_config(PoolConfig::new().max_size(MAX_CONNECTIONS).idle_timeout(Duration::from_secs(60)));
         if let (Some(user), Some(password)) = (&smtp.username, &smtp.password) {
             builder = builder.credentials(Credentials::new(user.clone(), password.expose().to_owned()));
@@ -219,6 +219,13 @@ impl Mailer {
 
 /// The job that sends one message. Retries follow the queue's backoff; the Message-ID stays
 /// the same, so a receiving server can tell a resend.
+///
+/// Sent once, not once per run: the Message-ID goes into `sent_emails` as soon as the server
+/// accepts the message, and a run that finds it there sends nothing. That covers the long
+/// window, a worker dying between the send and the queue deleting the job (the job runs again
+/// when its lease expires). What remains is inherent to SMTP: a worker killed in the instant
+/// between the server's acceptance and that insert resends the message, under the same
+/// Message-ID. The other choice, recording before sending, would lose mail instead.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SendEmail(pub Email);
 
@@ -229,15 +236,71 @@ impl Job for SendEmail {
         JobSettings {
             retries: 5,
             retry_base: Duration::from_secs(30),
-            timeout: Duration::from_secs(60),
+            // Beyond the SMTP client's own timeouts; it is also the lease a dead worker's
+            // messages wait out before another worker sends them.
+            timeout: Duration::from_secs(30),
             concurrency: MAX_CONNECTIONS as usize,
             priority: 1,
         }
     }
 
     async fn run(self, ctx: &JobContext) -> anyhow::Result<()> {
+        let db = &ctx.env.db;
+        let id = &self.0.message_id;
+        if sent::contains(db, id).await? {
+            tracing::info!(message_id = %id, "email already sent; not sending it again");
+            return Ok(());
+        }
         ctx.env.mailer.send(&self.0, &ctx.env.config.mail).await?;
-        tracing::info!(message_id = %self.0.message_id, recipients = self.0.to.len() + self.0.cc.len(), "email sent");
+        // Failing the job now would send the message again: report, and count it as sent.
+        if let Err(e) = sent::record(db, id).await {
+            tracing::error!(message_id = %id, error = %e, "email sent, but it could not be recorded as sent");
+        }
+        tracing::info!(message_id = %id, recipients = self.0.to.len() + self.0.cc.len(), "email sent");
+        Ok(())
+    }
+}
+
+/// The `sent_emails` record.
+pub mod sent {
+    use chrono::Utc;
+    use sea_orm::{ConnectionTrait, DbErr};
+
+    use crate::jobs::queue::stmt;
+
+    /// How long a sent message is remembered: far longer than any send job can be retried.
+    pub const KEPT_FOR: chrono::Duration = chrono::Duration::days(7);
+
+    pub async fn contains(db: &impl ConnectionTrait, message_id: &str) -> Result<bool, DbErr> {
+        let sql = "SELECT 1 FROM sent_emails WHERE message_id = $1";
+        let found = db.query_one_raw(stmt(db.get_database_backend(), sql, vec![message_id.into()])).await?;
+        Ok(found.is_some())
+    }
+
+    pub async fn record(db: &impl ConnectionTrait, message_id: &str) -> Result<(), DbErr> {
+        let sql = "INSERT INTO sent_emails (message_id, sent_at) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+        db.execute_raw(stmt(db.get_database_backend(), sql, vec![message_id.into(), Utc::now().into()])).await?;
+        Ok(())
+    }
+
+    /// Forgets messages sent more than [`KEPT_FOR`] ago; returns how many.
+    pub async fn purge(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+        let sql = "DELETE FROM sent_emails WHERE sent_at < $1";
+        let cutoff = Utc::now() - KEPT_FOR;
+        Ok(db.execute_raw(stmt(db.get_database_backend(), sql, vec![cutoff.into()])).await?.rows_affected())
+    }
+}
+
+/// Nightly: forgets old `sent_emails` rows.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PurgeSentEmails {}
+
+impl Job for PurgeSentEmails {
+    const NAME: &'static str = "platform.purge_sent_emails";
+
+    async fn run(self, ctx: &JobContext) -> anyhow::Result<()> {
+        let deleted = sent::purge(&ctx.env.db).await?;
+        tracing::info!(deleted, "old sent-email records purged");
         Ok(())
     }
 }

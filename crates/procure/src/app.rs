@@ -72,6 +72,9 @@ pub fn jobs() -> Registry {
         .register::<beacon::PublishDue>()
         .register::<beacon::notify::NewOpportunity>()
         .register::<beacon::notify::DeadlineReminders>()
+        .register::<beacon::notify::Addendum>()
+        .register::<beacon::digest::Digest>()
+        .register::<platform::mail::PurgeSentEmails>()
         .register::<admin::imports::ImportFile>();
     registry
 }
@@ -95,6 +98,17 @@ pub fn schedule(config: &Config) -> Schedule {
     schedule.add(Periodic::daily(
         "beacon.deadline_reminders",
         &beacon::notify::DeadlineReminders {},
+        config.jobs.nightly_at,
+    ));
+    schedule.add(Periodic::monthly_on(
+        "beacon.digest",
+        &beacon::digest::Digest {},
+        &beacon::digest::DAYS,
+        config.jobs.nightly_at,
+    ));
+    schedule.add(Periodic::daily(
+        "platform.purge_sent_emails",
+        &platform::mail::PurgeSentEmails {},
         config.jobs.nightly_at,
     ));
     schedule.add(Periodic::daily(

@@ -77,7 +77,7 @@ pub async fn demo(config: Arc<Config>, scale: u64) -> anyhow::Result<()> {
         made.line_items,
         started.elapsed().as_secs_f64()
     );
-    let beacon = beacon::demo::load(&db, &config, today).await?;
+    let beacon = beacon::demo::load(&db, &config, today, scale / 20).await?;
     println!("beacon demo data: {} opportunities, {} vendors", beacon.opportunities, beacon.vendors);
     db.close().await?;
     Ok(())

@@ -23,7 +23,7 @@ async fn seeded(backend: Backend) -> Option<TestApp> {
         let name = file.rsplit('/').next().expect("name");
         import::import(&app.state.db, Actor(None), kind, name, &bytes, &|_, _| {}).await.expect("import");
     }
-    beacon::demo::load(&app.state.db, &app.state.config, app.state.config.site.today()).await.expect("beacon demo");
+    beacon::demo::load(&app.state.db, &app.state.config, app.state.config.site.today(), 0).await.expect("beacon demo");
     Some(app)
 }
 

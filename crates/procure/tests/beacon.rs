@@ -73,7 +73,7 @@ async fn setup(app: &TestApp, today: NaiveDate) -> Setup {
             description: "Milling and resurfacing of city streets.\n\nSee the specifications.".into(),
             department_id: Some(dept),
             contract_type_id: Some(kind.id),
-            contact_id: None,
+            contact: None,
             planned_publish: Some(today),
             planned_submission_start: Some(today + Duration::days(1)),
             planned_submission_end: Some(Utc::now() + Duration::days(30)),
@@ -368,7 +368,8 @@ async fn publishing_tells_each_subscribed_vendor_exactly_once(backend: Backend) 
     }
     let secret = platform::secrets::app_secret(&app.state.config).expect("secret");
     let links = beacon::links::VendorLinks::new(&secret, app.state.config.site.app_url.clone());
-    let announce = || beacon::notify::announce(db, &app.state.templates, &app.state.config, &links, o.id);
+    let mail = mailing(&app, &links);
+    let announce = || beacon::notify::announce(db, &mail, o.id);
     let queued = announce().await.expect("announce");
     assert_eq!(queued as usize, expected.len() - 10, "only the recipients still missing");
     let mut to = queued_to(&app).await;
@@ -413,7 +414,11 @@ async fn publishing_tells_each_subscribed_vendor_exactly_once(backend: Backend) 
 on_both_backends!(publishing_tells_each_subscribed_vendor_exactly_once);
 
 async fn announce_for(app: &TestApp, links: &beacon::links::VendorLinks, id: i32) -> u64 {
-    beacon::notify::announce(&app.state.db, &app.state.templates, &app.state.config, links, id).await.expect("announce")
+    beacon::notify::announce(&app.state.db, &mailing(app, links), id).await.expect("announce")
+}
+
+fn mailing<'a>(app: &'a TestApp, links: &'a beacon::links::VendorLinks) -> beacon::notify::Mailing<'a> {
+    beacon::notify::Mailing { templates: &app.state.templates, config: &app.state.config, links }
 }
 
 async fn a_vendor_manages_subscriptions_only_through_the_signed_link(backend: Backend) {
@@ -686,6 +691,60 @@ async fn staff_draft_with_a_document_and_a_conductor_approves_it(backend: Backen
     let edit = format!("/beacon/admin/{}", o.id);
     assert!(!staff.get(&edit).await.body.contains("enctype=\"multipart/form-data\""), "no form for staff");
     assert_eq!(staff.post_multipart(&edit, &fields, ("document", "", b"")).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(jobs_named(&app, "beacon.addendum").await, 0, "the draft's document was no addendum");
+
+    // The contact is a city employee: an address elsewhere is refused; a city address new to
+    // Procure becomes a staff user, who may then edit the opportunity's drafts.
+    let with = |contact: &'static str, title: &'static str| {
+        let mut f: Vec<(&str, &str)> = fields.iter().filter(|(k, _)| *k != "document_name").copied().collect();
+        f.extend([("contact", contact), ("document_name", title)]);
+        f
+    };
+    let outsider =
+        conductor.post_multipart(&edit, &with("buyer@gmail.com", "Addendum 1"), ("document", "a.pdf", PDF)).await;
+    assert_eq!(outsider.status, StatusCode::BAD_REQUEST);
+    assert!(outsider.body.contains("must be a city employee"), "{}", outsider.body);
+    assert_eq!(jobs_named(&app, "beacon.addendum").await, 0);
+
+    // A document added to the published opportunity is an addendum: its followers hear, once;
+    // vendors of its categories who do not follow it do not.
+    let follower = vendor(&app, "follower@vendors.example", &[], true).await;
+    vendor(&app, "category-only@vendors.example", &s.draft.categories, true).await;
+    model::entities::vendor_opportunity::ActiveModel { vendor_id: Set(follower.id), opportunity_id: Set(o.id) }
+        .insert(db)
+        .await
+        .expect("follow");
+    let added = conductor
+        .post_multipart(&edit, &with("newbuyer@pittsburghpa.gov", "Addendum 1"), ("document", "a.pdf", PDF))
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let o = opportunity::Entity::find_by_id(o.id).one(db).await.expect("q").expect("still there");
+    let buyer = accounts::users::find_by_email(db, "newbuyer@pittsburghpa.gov").await.expect("q").expect("created");
+    assert_eq!(o.contact_id, Some(buyer.id));
+    assert_eq!(accounts::users::roles_of(db, buyer.id).await.expect("q"), vec![Role::Staff]);
+    assert!(o.is_public && o.published_at.is_some(), "still published");
+    assert!(
+        conductor.get(&edit).await.body.contains("value=\"newbuyer@pittsburghpa.gov\""),
+        "the form shows the contact"
+    );
+    assert_eq!(jobs_named(&app, "beacon.addendum").await, 1, "queued with the document");
+    let addendum = opportunity_document::Entity::find()
+        .filter(opportunity_document::Column::Name.eq("Addendum 1"))
+        .one(db)
+        .await
+        .expect("q")
+        .expect("the addendum");
+    let secret = platform::secrets::app_secret(&app.state.config).expect("secret");
+    let links = beacon::links::VendorLinks::new(&secret, app.state.config.site.app_url.clone());
+    let mail = mailing(&app, &links);
+    assert_eq!(beacon::notify::addendum(db, &mail, o.id, addendum.id).await.expect("addendum"), 1);
+    assert_eq!(beacon::notify::addendum(db, &mail, o.id, addendum.id).await.expect("again"), 0, "once");
+    assert_eq!(emails_to(&app, "category-only@vendors.example").await, 0, "followers only");
+    assert_eq!(emails_to(&app, "follower@vendors.example").await, 1);
+    let email = common::browser::last_email(&app).await.expect("email");
+    assert_eq!(email["subject"], "New document for Salt dome repairs");
+    assert!(email["text"].as_str().is_some_and(|t| t.contains("Addendum 1")), "{email}");
+    assert!(email["unsubscribe"]["url"].as_str().is_some_and(|u| u.contains("/unsubscribe?sig=")), "{email}");
 }
 on_both_backends!(staff_draft_with_a_document_and_a_conductor_approves_it);
 
@@ -694,10 +753,11 @@ async fn the_demo_makes_a_living_beacon(backend: Backend) {
     let Some(app) = TestApp::new(backend, &[]).await else { return };
     let db = &app.state.db;
     let today = app.state.config.site.today();
-    let made = beacon::demo::load(db, &app.state.config, today).await.expect("demo");
-    assert_eq!((made.opportunities, made.vendors), (8, 20));
+    let made = beacon::demo::load(db, &app.state.config, today, 3).await.expect("demo");
+    assert_eq!((made.opportunities, made.vendors), (8 + 3, 20), "three made up for a bigger data set");
     let now = Utc::now();
     let current = lifecycle::public_list(db, Listing::Current, now).await.expect("list");
+    assert_eq!(current.iter().filter(|o| o.title.contains("(lot ")).count(), 3, "open, and listed");
     let statuses: Vec<Status> = current.iter().map(|o| Status::of(o, now, today)).collect();
     assert!(statuses.contains(&Status::Open) && statuses.contains(&Status::Upcoming), "{statuses:?}");
     assert_eq!(lifecycle::public_list(db, Listing::Closed, now).await.expect("list").len(), 2);
@@ -705,7 +765,10 @@ async fn the_demo_makes_a_living_beacon(backend: Backend) {
     assert_eq!(drafts.len(), 1, "one draft awaiting approval");
     assert!(vendor::Entity::find().all(db).await.expect("q").iter().all(|v| v.email.ends_with("@example.com")));
     assert_eq!(jobs_named(&app, "beacon.new_opportunity").await, 0, "the demo announces nothing");
-    assert_eq!(beacon::demo::load(db, &app.state.config, today).await.expect("again"), beacon::demo::Made::default());
+    assert_eq!(
+        beacon::demo::load(db, &app.state.config, today, 0).await.expect("again"),
+        beacon::demo::Made::default()
+    );
     assert!(app.get("/beacon/").await.body.contains("Street resurfacing, spring season"));
 }
 on_both_backends!(the_demo_makes_a_living_beacon);
@@ -714,7 +777,7 @@ async fn the_api_lists_public_opportunities_only(backend: Backend) {
     let Some(app) = TestApp::new(backend, &[]).await else { return };
     let db = &app.state.db;
     let today = app.state.config.site.today();
-    beacon::demo::load(db, &app.state.config, today).await.expect("demo");
+    beacon::demo::load(db, &app.state.config, today, 0).await.expect("demo");
     let json = |path: &'static str| {
         let app = &app;
         async move { app.get_json(path).await.json() }
@@ -753,7 +816,7 @@ on_both_backends!(the_api_lists_public_opportunities_only);
 async fn feeds_list_current_opportunities_and_pages_announce_them(backend: Backend) {
     let Some(app) = TestApp::new(backend, &[]).await else { return };
     let db = &app.state.db;
-    beacon::demo::load(db, &app.state.config, app.state.config.site.today()).await.expect("demo");
+    beacon::demo::load(db, &app.state.config, app.state.config.site.today(), 0).await.expect("demo");
     let page = app.get("/beacon/").await;
     assert!(page.body.contains(r#"<link rel="alternate" type="application/atom+xml""#), "{}", page.body);
     assert!(page.body.contains(r#"<link rel="alternate" type="text/calendar""#));
@@ -857,7 +920,7 @@ async fn followers_are_reminded_five_days_and_one_day_before_the_deadline(backen
     }
     let secret = platform::secrets::app_secret(&app.state.config).expect("secret");
     let links = beacon::links::VendorLinks::new(&secret, app.state.config.site.app_url.clone());
-    let mail = beacon::notify::Mailing { templates: &app.state.templates, config: &app.state.config, links: &links };
+    let mail = mailing(&app, &links);
     assert_eq!(beacon::notify::remind(db, &mail, today - Duration::days(1)).await.expect("remind"), 0, "6 days: none");
     assert_eq!(beacon::notify::remind(db, &mail, today).await.expect("remind"), 1, "5 days: the confirmed follower");
     assert_eq!(beacon::notify::remind(db, &mail, today).await.expect("again"), 0, "once");
@@ -868,6 +931,97 @@ async fn followers_are_reminded_five_days_and_one_day_before_the_deadline(backen
     assert_eq!(emails_to(&app, "follower@vendors.example").await, 2);
 }
 on_both_backends!(followers_are_reminded_five_days_and_one_day_before_the_deadline);
+
+async fn the_digest_lists_what_was_published_since_the_last_one_and_is_still_open(backend: Backend) {
+    use beacon::digest::{edition_for, send};
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let db = &app.state.db;
+    let today = app.state.config.site.today();
+    let s = setup(&app, today).await;
+    let secret = platform::secrets::app_secret(&app.state.config).expect("secret");
+    let links = beacon::links::VendorLinks::new(&secret, app.state.config.site.app_url.clone());
+    let mail = mailing(&app, &links);
+    let reader = vendor(&app, "reader@vendors.example", &[], true).await;
+    let mut quiet: model::entities::vendor::ActiveModel = vendor(&app, "quiet@vendors.example", &[], true).await.into();
+    quiet.newsletter = Set(false);
+    quiet.update(db).await.expect("no newsletter");
+    vendor(&app, "unconfirmed@vendors.example", &[], false).await;
+    let publish = |title: &'static str| {
+        let mut draft = s.draft.clone();
+        draft.title = title.into();
+        let (staff, conductor) = (s.staff.clone(), s.conductor.clone());
+        async move {
+            let now = Utc::now();
+            let o = lifecycle::create(db, Some(&staff), &draft, now).await.expect("draft");
+            lifecycle::approve(db, Some(&conductor), o.id, now, today).await.expect("approve")
+        }
+    };
+    let (first_edition, second_edition) = (edition_for(today), edition_for(today) + Duration::days(20));
+
+    let first = publish("Snow plow blades").await;
+    assert_eq!(send(db, &mail, first_edition, Utc::now()).await.expect("digest"), 1, "newsletter readers only");
+    assert_eq!(send(db, &mail, first_edition, Utc::now()).await.expect("again"), 0, "an edition goes out once");
+    let email = common::browser::last_email(&app).await.expect("email");
+    assert_eq!(email["to"][0], "reader@vendors.example");
+    assert_eq!(email["subject"], "1 new bid opportunity on Beacon");
+    assert!(email["text"].as_str().is_some_and(|t| t.contains("Snow plow blades")));
+    assert!(email["unsubscribe"]["url"].as_str().is_some_and(|u| u.contains("/unsubscribe?sig=")), "{email}");
+
+    // Next edition: what was published since, still open; not the first one again, and not
+    // one that closed meanwhile.
+    let second = publish("Traffic signal heads").await;
+    let closed = publish("Sidewalk ramps").await;
+    let mut ended: opportunity::ActiveModel = closed.into();
+    ended.planned_submission_end = Set(Utc::now() - Duration::minutes(1));
+    ended.update(db).await.expect("closed");
+    assert_eq!(send(db, &mail, second_edition, Utc::now()).await.expect("digest"), 1);
+    let text = common::browser::last_email(&app).await.expect("email")["text"].as_str().expect("text").to_owned();
+    assert!(text.contains(&second.title), "{text}");
+    assert!(!text.contains(&first.title) && !text.contains("Sidewalk ramps"), "{text}");
+    assert_eq!(emails_to(&app, "reader@vendors.example").await, 2);
+    assert_eq!(
+        emails_to(&app, "quiet@vendors.example").await + emails_to(&app, "unconfirmed@vendors.example").await,
+        0
+    );
+
+    // Nothing new: no email at all.
+    let third_edition = second_edition + Duration::days(20);
+    assert_eq!(send(db, &mail, third_edition, Utc::now()).await.expect("digest"), 0);
+    assert!(reader.newsletter);
+}
+on_both_backends!(the_digest_lists_what_was_published_since_the_last_one_and_is_still_open);
+
+async fn public_lists_are_cached_but_never_out_of_date(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let db = &app.state.db;
+    let today = app.state.config.site.today();
+    let s = setup(&app, today).await;
+    let now = Utc::now();
+    let mut soon = s.draft.clone();
+    soon.title = "Closes in a moment".into();
+    soon.planned_submission_start = Some(today);
+    soon.planned_submission_end = Some(now + Duration::seconds(2));
+    let closing = lifecycle::create(db, Some(&s.staff), &soon, now).await.expect("draft");
+    lifecycle::approve(db, Some(&s.conductor), closing.id, now, today).await.expect("approve");
+    let lasting = lifecycle::create(db, Some(&s.staff), &s.draft, now).await.expect("draft");
+    lifecycle::approve(db, Some(&s.conductor), lasting.id, now, today).await.expect("approve");
+    for _ in 0..2 {
+        let open = app.get("/beacon/").await.body;
+        assert!(open.contains("Closes in a moment") && open.contains(&s.draft.title), "{open}");
+        assert!(!app.get("/beacon/opportunities/closed").await.body.contains("Closes in a moment"));
+    }
+    // An edit shows at once.
+    let mut renamed = s.draft.clone();
+    renamed.title = "Street resurfacing, renamed".into();
+    lifecycle::update(db, Some(&s.conductor), lasting.id, &renamed, Utc::now()).await.expect("edit");
+    assert!(app.get("/beacon/").await.body.contains("Street resurfacing, renamed"));
+    // A deadline passing moves the opportunity to the closed list, with no change to the data.
+    tokio::time::sleep((closing.planned_submission_end - Utc::now()).to_std().unwrap_or_default()).await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert!(!app.get("/beacon/").await.body.contains("Closes in a moment"));
+    assert!(app.get("/beacon/opportunities/closed").await.body.contains("Closes in a moment"));
+}
+on_both_backends!(public_lists_are_cached_but_never_out_of_date);
 
 async fn deadlines_contacts_and_archived_pages_hold_up(backend: Backend) {
     use common::browser::Browser;
@@ -954,3 +1108,239 @@ async fn anyone_follows_an_opportunity_by_email_without_changing_another_vendor(
     assert!(vendor_opportunity::Entity::find_by_id((known.id, o.id)).one(db).await.expect("q").is_some());
 }
 on_both_backends!(anyone_follows_an_opportunity_by_email_without_changing_another_vendor);
+
+/// The deployment of the delivery tests: a database, and `procure worker` processes sending
+/// through the real SMTP sink.
+async fn mail_deployment(backend: Backend, sink: &common::smtp::SmtpSink) -> Option<common::Deployment> {
+    let port = sink.port.to_string();
+    let vars = [("MAIL_SERVER", "127.0.0.1"), ("MAIL_PORT", port.as_str()), ("MAIL_USE_TLS", "false")];
+    common::Deployment::new(backend, &vars).await
+}
+
+/// Three categories and `n` confirmed vendors: vendor i in category i mod 3, and every fourth
+/// also in the next one; plus an unconfirmed and an unsubscribed vendor in all three, and a
+/// confirmed vendor in an unrelated category. Returns the categories and the addresses that
+/// should hear of an opportunity in the three.
+async fn subscribed_vendors(db: &sea_orm::DatabaseConnection, n: usize) -> (Vec<i32>, Vec<String>) {
+    use model::entities::{vendor, vendor_category};
+    use sea_orm::TransactionTrait;
+    let now = Utc::now();
+    let txn = db.begin().await.expect("begin");
+    let mut categories = Vec::new();
+    for (code, name) in [("91300", "Paving"), ("91400", "Bridges"), ("91500", "Lighting"), ("20500", "Software")] {
+        let c = category::ActiveModel {
+            nigp_codes: Set(code.into()),
+            category: Set(Some("Construction".into())),
+            subcategory: Set(Some(name.into())),
+            category_friendly_name: Set(Some(name.into())),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .expect("category");
+        categories.push(c.id);
+    }
+    let vendor = |email: String, confirmed: bool, unsubscribed: bool| vendor::ActiveModel {
+        business_name: Set(format!("Business of {email}")),
+        email: Set(email),
+        first_name: Set(Some("Pat".into())),
+        newsletter: Set(true),
+        confirmed_at: Set(confirmed.then_some(now)),
+        unsubscribed_at: Set(unsubscribed.then_some(now)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    let link = |vendor_id: i32, category_id: i32| vendor_category::ActiveModel {
+        vendor_id: Set(vendor_id),
+        category_id: Set(category_id),
+    };
+    let mut expected = Vec::with_capacity(n);
+    for i in 0..n {
+        let email = format!("vendor{i:05}@example.com");
+        let v = vendor(email.clone(), true, false).insert(&txn).await.expect("vendor");
+        link(v.id, categories[i % 3]).insert(&txn).await.expect("category");
+        if i % 4 == 0 {
+            link(v.id, categories[(i + 1) % 3]).insert(&txn).await.expect("second category");
+        }
+        expected.push(email);
+    }
+    for (email, confirmed, unsubscribed, in_ours) in [
+        ("unconfirmed@example.com", false, false, true),
+        ("unsubscribed@example.com", true, true, true),
+        ("software@example.com", true, false, false),
+    ] {
+        let v = vendor(email.into(), confirmed, unsubscribed).insert(&txn).await.expect("vendor");
+        let wanted: &[i32] = if in_ours { &categories[..3] } else { &categories[3..] };
+        for c in wanted {
+            link(v.id, *c).insert(&txn).await.expect("category");
+        }
+    }
+    txn.commit().await.expect("commit");
+    categories.truncate(3);
+    (categories, expected)
+}
+
+/// A staff draft in `categories`, approved by a conductor: published at once, which queues
+/// its announcement.
+async fn publish_in(db: &sea_orm::DatabaseConnection, categories: Vec<i32>, tz: chrono_tz::Tz) -> opportunity::Model {
+    let kind = contract_type::Entity::find().filter(contract_type::Column::Name.eq("B-BID")).one(db).await.expect("q");
+    let mut allow: contract_type::ActiveModel = kind.expect("seeded type").into();
+    allow.allow_opportunities = Set(true);
+    let kind = allow.update(db).await.expect("allow opportunities");
+    let dept = accounts::users::department_id(db, "Department of Public Works").await.expect("q").expect("dept");
+    let mut people = Vec::new();
+    for (email, role) in [("staff@pittsburghpa.gov", Role::Staff), ("conductor@pittsburghpa.gov", Role::Conductor)] {
+        let u = accounts::users::create_user(db, email, Some(dept), &[role], None).await.expect("user");
+        people.push(accounts::users::current_user(db, u.id).await.expect("q").expect("current user"));
+    }
+    let today = Utc::now().with_timezone(&tz).date_naive();
+    let draft = Draft {
+        title: "Bridge lighting and paving".into(),
+        description: "Repaving and new lights on three bridges.".into(),
+        department_id: Some(dept),
+        contract_type_id: Some(kind.id),
+        contact: None,
+        planned_publish: Some(today),
+        planned_submission_start: Some(today),
+        planned_submission_end: Some(Utc::now() + Duration::days(30)),
+        categories,
+        required_documents: Vec::new(),
+        timezone: Some(tz),
+    };
+    let now = Utc::now();
+    let o = lifecycle::create(db, Some(&people[0]), &draft, now).await.expect("draft");
+    let o = lifecycle::approve(db, Some(&people[1]), o.id, now, today).await.expect("approve");
+    assert!(o.published_at.is_some(), "approval published it");
+    o
+}
+
+/// Who each message the sink accepted went to, and its Message-ID.
+fn accepted(dir: &std::path::Path) -> Vec<(String, String)> {
+    common::smtp::eml_files(dir)
+        .iter()
+        .map(|eml| {
+            let envelope: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(eml.with_extension("json")).expect("envelope"))
+                    .expect("json");
+            let to = envelope["rcpt_tos"].as_array().expect("recipients");
+            assert_eq!(to.len(), 1, "one recipient per message, never a shared list");
+            let raw = std::fs::read_to_string(eml).expect("message");
+            let id = raw
+                .lines()
+                .find_map(|l| l.strip_prefix("Message-ID: "))
+                .unwrap_or_else(|| panic!("no Message-ID in {raw}"))
+                .to_owned();
+            (to[0].as_str().expect("address").to_owned(), id)
+        })
+        .collect()
+}
+
+/// The issue's acceptance test: publishing to 3 categories with 1,000 subscribed vendors (some
+/// in several) through a real worker and SMTP server, the worker killed with SIGKILL halfway
+/// and started again, ends with exactly one message for each vendor, and nothing for the
+/// unconfirmed, the unsubscribed or vendors of other categories.
+///
+/// "One message" is one Message-ID. A message the server accepted in the instant before the
+/// kill, before the worker could record it as sent, is sent again after the restart under the
+/// same Message-ID (SMTP cannot do better: recording first would lose mail instead); the test
+/// allows at most as many such resends as the worker had sends in flight and prints the count.
+async fn a_published_opportunity_reaches_each_vendor_once_through_a_killed_worker(backend: Backend) {
+    use std::collections::BTreeMap;
+    const SENDS_IN_FLIGHT: usize = 40; // platform::mail's connection pool per worker
+    let Some(sink) = common::smtp::SmtpSink::start() else { return };
+    let Some(d) = mail_deployment(backend, &sink).await else { return };
+    let (categories, expected) = subscribed_vendors(&d.db, 1_000).await;
+    publish_in(&d.db, categories, d.config().site.display_timezone).await;
+
+    let mut first = d.spawn("worker-1", &["worker"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut at_kill = 0;
+    while std::time::Instant::now() < deadline {
+        at_kill = common::smtp::eml_files(sink.dir.path()).len();
+        if at_kill >= expected.len() / 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    common::signal(&first, "-KILL");
+    first.wait().expect("reap");
+    assert!(
+        (expected.len() / 2..expected.len()).contains(&at_kill),
+        "the kill came halfway: {at_kill} messages had arrived\n{}",
+        d.log("worker-1")
+    );
+
+    // The new worker sends the rest, and the dead worker's claimed messages once their lease
+    // (the send timeout) runs out.
+    let mut second = d.spawn("worker-2", &["worker"]);
+    let left = d.wait_for_count("SELECT COUNT(*) AS n FROM jobs", 0, std::time::Duration::from_secs(120)).await;
+    common::signal(&second, "-TERM");
+    assert!(second.wait().expect("reap").success(), "{}", d.log("worker-2"));
+    assert_eq!(left, 0, "every job done: {}", d.log("worker-2"));
+
+    let mut by_recipient: BTreeMap<String, (usize, std::collections::BTreeSet<String>)> = BTreeMap::new();
+    let received = accepted(sink.dir.path());
+    for (to, id) in &received {
+        let entry = by_recipient.entry(to.clone()).or_default();
+        entry.0 += 1;
+        entry.1.insert(id.clone());
+    }
+    let recipients: Vec<&String> = by_recipient.keys().collect();
+    let wanted: Vec<&String> = expected.iter().collect();
+    assert_eq!(recipients, wanted, "each subscribed vendor, and only they (no unconfirmed, unsubscribed or other)");
+    let twice: Vec<_> = by_recipient.iter().filter(|(_, (_, ids))| ids.len() != 1).collect();
+    assert!(twice.is_empty(), "a vendor got two different announcements: {twice:?}");
+    let resent = received.len() - expected.len();
+    eprintln!("{backend:?}: {at_kill} accepted before the kill; {resent} resent (same Message-ID) after it");
+    assert!(resent <= SENDS_IN_FLIGHT, "{resent} resends: more than the sends in flight at the kill");
+    assert_eq!(d.count("SELECT COUNT(*) AS n FROM deliveries").await, expected.len() as i64);
+    assert_eq!(d.count("SELECT COUNT(*) AS n FROM sent_emails").await, expected.len() as i64);
+}
+on_both_backends!(a_published_opportunity_reaches_each_vendor_once_through_a_killed_worker);
+
+/// A benchmark, not a test (`bench/beacon.sh` runs it with a release binary, see
+/// bench/RESULTS.md): one opportunity published to `BENCH_VENDORS` (10,000) subscribed vendors;
+/// the time from the approval to the last message accepted by the SMTP sink, duplicates, and
+/// the worker's peak RSS. PostgreSQL when `BENCH_DATABASE=postgres`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark: bench/beacon.sh runs it"]
+async fn bench_publish_to_subscribed_vendors() {
+    let n: usize = std::env::var("BENCH_VENDORS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let backend = if std::env::var("BENCH_DATABASE").is_ok_and(|b| b == "postgres") {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    };
+    let sink = common::smtp::SmtpSink::start().expect("aiosmtpd");
+    let d = mail_deployment(backend, &sink).await.expect("database");
+    let (categories, expected) = subscribed_vendors(&d.db, n).await;
+    let mut worker = d.spawn("worker", &["worker"]);
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+
+    let started = std::time::Instant::now();
+    publish_in(&d.db, categories, d.config().site.display_timezone).await;
+    let deadline = started + std::time::Duration::from_secs(600);
+    while common::smtp::eml_files(sink.dir.path()).len() < n && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let elapsed = started.elapsed();
+    let status = std::fs::read_to_string(format!("/proc/{}/status", worker.id())).unwrap_or_default();
+    let peak = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap_or("VmHWM: ?").to_owned();
+    common::signal(&worker, "-TERM");
+    worker.wait().expect("reap");
+    let received = accepted(sink.dir.path());
+    let recipients: std::collections::BTreeSet<&String> = received.iter().map(|(to, _)| to).collect();
+    println!(
+        "{backend:?}: {} messages to {} of {} vendors in {:.2} s ({:.0}/s), {} duplicates; worker peak RSS {}",
+        received.len(),
+        recipients.len(),
+        expected.len(),
+        elapsed.as_secs_f64(),
+        received.len() as f64 / elapsed.as_secs_f64(),
+        received.len() - recipients.len(),
+        peak.trim_start_matches("VmHWM:").trim()
+    );
+}

@@ -4,69 +4,13 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::smtp::{SmtpSink, eml_files};
 use common::{Backend, Deployment};
 use platform::jobs::{self, JobEnv, Worker, WorkerOptions};
 use platform::mail::{Email, SendEmail, Sender, Unsubscribe};
-
-/// aiosmtpd on a free port, writing what it receives to a folder; killed on drop.
-struct SmtpSink {
-    child: Child,
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl SmtpSink {
-    fn start() -> Option<SmtpSink> {
-        let available = Command::new("python3").args(["-c", "import aiosmtpd"]).status().is_ok_and(|s| s.success());
-        if !available {
-            common::skip_unless_required("smtp", "python3 cannot import aiosmtpd");
-            return None;
-        }
-        let dir = tempfile::tempdir().expect("dir");
-        let port = common::bin::free_port();
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_sink.py");
-        let child = Command::new("python3")
-            .arg(script)
-            .arg(port.to_string())
-            .arg(dir.path())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("start the SMTP sink");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "the SMTP sink did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Some(SmtpSink { child, port, dir })
-    }
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn eml_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| {
-            // The sink writes `.<n>.eml` and renames it to `<n>.eml` when whole: skip the
-            // unfinished ones, or a reader can race the rename.
-            rd.filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-                .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| !n.starts_with('.')))
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    files
-}
 
 async fn wait_for_files(dir: &Path, n: usize) -> Vec<PathBuf> {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -157,6 +101,33 @@ async fn a_queued_email_goes_out_through_smtp_as_multipart_with_our_headers() {
     }
     assert_eq!(d.count("SELECT COUNT(*) AS n FROM jobs").await, 0, "the job is done");
     drop(sink);
+}
+
+/// A send job run again after its message went out (its worker died before the job was marked
+/// done) finds the message recorded as sent and sends nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_job_run_again_after_its_message_went_out_sends_nothing() {
+    let Some(sink) = SmtpSink::start() else { return };
+    let port = sink.port.to_string();
+    let vars = [("MAIL_SERVER", "127.0.0.1"), ("MAIL_PORT", port.as_str()), ("MAIL_USE_TLS", "false")];
+    let d = Deployment::new(Backend::Sqlite, &vars).await.expect("sqlite");
+    let email = newsletter("buy.example.gov");
+    jobs::enqueue(&d.db, &SendEmail(email.clone())).await.expect("enqueue");
+    assert_eq!(deliver(&d, sink.dir.path(), 1).await.len(), 1);
+    assert_eq!(d.count("SELECT COUNT(*) AS n FROM sent_emails").await, 1, "recorded as sent");
+
+    jobs::enqueue(&d.db, &SendEmail(email)).await.expect("the same job again");
+    let config = Arc::new(d.config());
+    let env = JobEnv::from_config(d.db.clone(), config).expect("job services");
+    let stop = tokio_util::sync::CancellationToken::new();
+    let worker = tokio::spawn(
+        Worker::new(env, procure::app::jobs(), WorkerOptions::new(Duration::from_secs(5))).run(stop.clone()),
+    );
+    let left = d.wait_for_count("SELECT COUNT(*) AS n FROM jobs", 0, Duration::from_secs(20)).await;
+    stop.cancel();
+    worker.await.expect("worker");
+    assert_eq!(left, 0, "the job ran");
+    assert_eq!(eml_files(sink.dir.path()).len(), 1, "and sent nothing the second time");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,6 +1,7 @@
 use accounts::{AdminArea, CurrentUser};
 use chrono::Utc;
 use model::entities::accepted_domain;
+use platform::config::SiteConfig;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -53,6 +54,7 @@ impl AdminResource for AcceptedDomains {
     async fn list(
         &self,
         db: &DatabaseTransaction,
+        _site: &SiteConfig,
         search: &str,
         offset: u64,
         limit: u64,
@@ -63,7 +65,7 @@ impl AdminResource for AcceptedDomains {
         Ok((rows.into_iter().map(|d| Row { id: d.id, cells: vec![d.domain] }).collect(), total))
     }
 
-    async fn load(&self, db: &DatabaseTransaction, id: i32) -> Result<Option<Values>, DbErr> {
+    async fn load(&self, db: &DatabaseTransaction, _site: &SiteConfig, id: i32) -> Result<Option<Values>, DbErr> {
         Ok(accepted_domain::Entity::find_by_id(id).one(db).await?.map(|d| {
             let mut v = Values::new();
             set(&mut v, "domain", d.domain);
@@ -78,6 +80,7 @@ impl AdminResource for AcceptedDomains {
     async fn save(
         &self,
         db: &DatabaseTransaction,
+        _site: &SiteConfig,
         actor: &CurrentUser,
         id: Option<i32>,
         _stored: Option<&Values>,

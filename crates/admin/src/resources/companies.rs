@@ -1,6 +1,7 @@
 use accounts::{AdminArea, CurrentUser};
 use chrono::Utc;
 use model::entities::{company, contract_company};
+use platform::config::SiteConfig;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, TryIntoModel,
@@ -36,6 +37,7 @@ impl AdminResource for Companies {
     async fn list(
         &self,
         db: &DatabaseTransaction,
+        _site: &SiteConfig,
         search: &str,
         offset: u64,
         limit: u64,
@@ -46,7 +48,7 @@ impl AdminResource for Companies {
         Ok((rows.into_iter().map(|c| Row { id: c.id, cells: vec![c.name] }).collect(), total))
     }
 
-    async fn load(&self, db: &DatabaseTransaction, id: i32) -> Result<Option<Values>, DbErr> {
+    async fn load(&self, db: &DatabaseTransaction, _site: &SiteConfig, id: i32) -> Result<Option<Values>, DbErr> {
         Ok(company::Entity::find_by_id(id).one(db).await?.map(|c| {
             let mut v = Values::new();
             set(&mut v, "name", c.name);
@@ -61,6 +63,7 @@ impl AdminResource for Companies {
     async fn save(
         &self,
         db: &DatabaseTransaction,
+        _site: &SiteConfig,
         actor: &CurrentUser,
         id: Option<i32>,
         _stored: Option<&Values>,

@@ -4,6 +4,7 @@
 use accounts::{AdminArea, CurrentUser};
 use chrono::Utc;
 use model::entities::{company, company_contact};
+use platform::config::SiteConfig;
 use sea_orm::sea_query::{Condition, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -66,6 +67,7 @@ impl AdminResource for CompanyContacts {
     async fn list(
         &self,
         db: &DatabaseTransaction,
+        _site: &SiteConfig,
         search: &str,
         offset: u64,
         limit: u64,
@@ -107,7 +109,7 @@ impl AdminResource for CompanyContacts {
         ))
     }
 
-    async fn load(&self, db: &DatabaseTransaction, id: i32) -> Result<Option<Values>, DbErr> {
+    async fn load(&self, db: &DatabaseTransaction, _site: &SiteConfig, id: i32) -> Result<Option<Values>, DbErr> {
         let Some((c, co)) = company_contact::Entity::find_by_id(id).find_also_related(company::Entity).one(db).await?
         else {
             return Ok(None);
@@ -142,6 +144,7 @@ impl AdminResource for CompanyContacts {
     async fn save(
         &self,
         db: &DatabaseTransaction,
+        _site: &SiteConfig,
         actor: &CurrentUser,
         id: Option<i32>,
         _stored: Option<&Values>,

@@ -1,6 +1,7 @@
 use accounts::{AdminArea, CurrentUser};
 use chrono::Utc;
 use model::entities::contract_type;
+use platform::config::SiteConfig;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, TryIntoModel,
@@ -47,6 +48,7 @@ impl AdminResource for ContractTypes {
     async fn list(
         &self,
         db: &DatabaseTransaction,
+        _site: &SiteConfig,
         search: &str,
         offset: u64,
         limit: u64,
@@ -64,7 +66,7 @@ impl AdminResource for ContractTypes {
         Ok((rows, total))
     }
 
-    async fn load(&self, db: &DatabaseTransaction, id: i32) -> Result<Option<Values>, DbErr> {
+    async fn load(&self, db: &DatabaseTransaction, _site: &SiteConfig, id: i32) -> Result<Option<Values>, DbErr> {
         Ok(contract_type::Entity::find_by_id(id).one(db).await?.map(|t| {
             let mut v = Values::new();
             set(&mut v, "name", t.name);
@@ -86,6 +88,7 @@ impl AdminResource for ContractTypes {
     async fn save(
         &self,
         db: &DatabaseTransaction,
+        _site: &SiteConfig,
         actor: &CurrentUser,
         id: Option<i32>,
         _stored: Option<&Values>,

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use accounts::{AdminArea, CurrentUser};
 use chrono::{NaiveDate, Utc};
 use model::entities::{company, contract, contract_company, contract_property, contract_type, department, line_item};
+use platform::config::SiteConfig;
 use scout::import::store::{self, Actor};
 use sea_orm::sea_query::Condition;
 use sea_orm::{
@@ -125,6 +126,7 @@ impl AdminResource for Contracts {
     async fn list(
         &self,
         db: &DatabaseTransaction,
+        _site: &SiteConfig,
         search: &str,
         offset: u64,
         limit: u64,
@@ -151,7 +153,7 @@ impl AdminResource for Contracts {
         Ok((rows, total))
     }
 
-    async fn load(&self, db: &DatabaseTransaction, id: i32) -> Result<Option<Values>, DbErr> {
+    async fn load(&self, db: &DatabaseTransaction, _site: &SiteConfig, id: i32) -> Result<Option<Values>, DbErr> {
         let Some(c) = contract::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
         let mut v = Values::new();
         set(&mut v, "description", c.description.unwrap_or_default());
@@ -211,6 +213,7 @@ impl AdminResource for Contracts {
     async fn save(
         &self,
         db: &DatabaseTransaction,
+        _site: &SiteConfig,
         actor: &CurrentUser,
         id: Option<i32>,
         stored: Option<&Values>,

@@ -2,6 +2,7 @@ use accounts::users::NEW_USER_DEPARTMENT;
 use accounts::{AdminArea, CurrentUser};
 use chrono::Utc;
 use model::entities::department;
+use platform::config::SiteConfig;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -36,6 +37,7 @@ impl AdminResource for Departments {
     async fn list(
         &self,
         db: &DatabaseTransaction,
+        _site: &SiteConfig,
         search: &str,
         offset: u64,
         limit: u64,
@@ -46,7 +48,7 @@ impl AdminResource for Departments {
         Ok((rows.into_iter().map(|d| Row { id: d.id, cells: vec![d.name] }).collect(), total))
     }
 
-    async fn load(&self, db: &DatabaseTransaction, id: i32) -> Result<Option<Values>, DbErr> {
+    async fn load(&self, db: &DatabaseTransaction, _site: &SiteConfig, id: i32) -> Result<Option<Values>, DbErr> {
         Ok(department::Entity::find_by_id(id).one(db).await?.map(|d| {
             let mut v = Values::new();
             set(&mut v, "name", d.name);
@@ -61,6 +63,7 @@ impl AdminResource for Departments {
     async fn save(
         &self,
         db: &DatabaseTransaction,
+        _site: &SiteConfig,
         actor: &CurrentUser,
         id: Option<i32>,
         _stored: Option<&Values>,

@@ -5,6 +5,7 @@ use accounts::users::{normalize_email, roles_of, set_roles};
 use accounts::{Action, AdminArea, CurrentUser, Denied, Resource, Role, can};
 use chrono::Utc;
 use model::entities::{department, user};
+use platform::config::SiteConfig;
 use sea_orm::sea_query::Condition;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -73,6 +74,7 @@ impl AdminResource for Users {
     async fn list(
         &self,
         db: &DatabaseTransaction,
+        _site: &SiteConfig,
         search: &str,
         offset: u64,
         limit: u64,
@@ -110,7 +112,7 @@ impl AdminResource for Users {
         Ok((rows, total))
     }
 
-    async fn load(&self, db: &DatabaseTransaction, id: i32) -> Result<Option<Values>, DbErr> {
+    async fn load(&self, db: &DatabaseTransaction, _site: &SiteConfig, id: i32) -> Result<Option<Values>, DbErr> {
         let Some(u) = user::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
         let mut v = Values::new();
         set(&mut v, "email", u.email);
@@ -131,6 +133,7 @@ impl AdminResource for Users {
     async fn save(
         &self,
         db: &DatabaseTransaction,
+        _site: &SiteConfig,
         actor: &CurrentUser,
         id: Option<i32>,
         _stored: Option<&Values>,

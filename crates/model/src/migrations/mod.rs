@@ -13,6 +13,7 @@ mod m20261122_000008_contract_notices;
 mod m20261122_000009_imports;
 mod m20261122_000010_data_versions;
 mod m20261122_000011_beacon;
+mod m20261123_000012_sent_mail_and_digests;
 
 use std::time::Duration;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000009_imports::Migration),
             Box::new(m20261122_000010_data_versions::Migration),
             Box::new(m20261122_000011_beacon::Migration),
+            Box::new(m20261123_000012_sent_mail_and_digests::Migration),
         ]
     }
 }

@@ -58,7 +58,9 @@ pub async fn run_worker(config: Arc<Config>) -> anyhow::Result<()> {
 }
 
 async fn worker(config: Arc<Config>, shutdown: CancellationToken) -> anyhow::Result<()> {
-    let db = app::open_database(&config).await?;
+    let Some(db) = open_database_patiently(&config, &shutdown).await? else {
+        return Ok(());
+    };
     let env = app::job_env(db.clone(), config.clone())?;
     // Start-up check of the file store the jobs write to: reported, and the worker starts anyway.
     let storage = StorageCheck { storage: env.storage.clone(), timeout: std::time::Duration::from_secs(5) };
@@ -75,8 +77,51 @@ async fn worker(config: Arc<Config>, shutdown: CancellationToken) -> anyhow::Res
         worker = worker.with_broker(broker);
     }
     worker.run(shutdown).await;
-    db.close().await?;
+    close_database(db).await;
     Ok(())
+}
+
+/// Opens the database for a background role, retrying while the server cannot be reached: a
+/// worker or scheduler started before its database (or while it restarts, or while every
+/// connection is busy) keeps starting rather than exiting. Any other failure (pending
+/// migrations, a bad URL) is returned at once. `None` if shutdown came first.
+async fn open_database_patiently(
+    config: &Config,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<Option<sea_orm::DatabaseConnection>> {
+    loop {
+        match app::open_database(config).await {
+            Ok(db) => return Ok(Some(db)),
+            Err(e) if is_unreachable(&e) => {
+                tracing::error!(error = %format!("{e:#}"), "cannot reach the database; retrying in 5 s")
+            }
+            Err(e) => return Err(e),
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return Ok(None),
+            () = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
+        }
+    }
+}
+
+/// Whether opening the database failed for want of a connection (worth retrying).
+fn is_unreachable(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        let db_err = match cause.downcast_ref::<platform::db::DbConnectError>() {
+            Some(platform::db::DbConnectError::Connect { source, .. }) => Some(source),
+            Some(platform::db::DbConnectError::Folder { .. }) => None,
+            None => cause.downcast_ref::<sea_orm::DbErr>(),
+        };
+        matches!(db_err, Some(sea_orm::DbErr::Conn(_) | sea_orm::DbErr::ConnectionAcquire(_)))
+    })
+}
+
+/// Closing the pool at shutdown: a failure loses nothing (the work is done or handed back),
+/// so it is reported and the role still exits successfully.
+async fn close_database(db: sea_orm::DatabaseConnection) {
+    if let Err(e) = db.close().await {
+        tracing::warn!(error = %e, "closing the database pool failed");
+    }
 }
 
 /// Connects to the broker, retrying until it answers: a worker started before its broker keeps
@@ -101,11 +146,13 @@ pub async fn run_scheduler(config: Arc<Config>) -> anyhow::Result<()> {
 }
 
 async fn scheduler(config: Arc<Config>, shutdown: CancellationToken) -> anyhow::Result<()> {
-    let db = app::open_database(&config).await?;
+    let Some(db) = open_database_patiently(&config, &shutdown).await? else {
+        return Ok(());
+    };
     let schedule = app::schedule(&config);
     let (tz, tick) = (config.site.display_timezone, config.jobs.scheduler_tick);
     platform::jobs::scheduler::run(db.clone(), app::jobs(), schedule, tz, tick, shutdown).await;
-    db.close().await?;
+    close_database(db).await;
     Ok(())
 }
 

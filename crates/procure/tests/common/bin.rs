@@ -7,9 +7,10 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_procure");
 
-/// `procure ARGS` in a fresh folder with a clean environment plus `env`.
+/// `procure ARGS` in a fresh folder with a clean environment plus `env`. The binary is this
+/// build's, or `PROCURE_TEST_BIN` (the benchmarks run a release build this way).
 pub fn procure(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Command {
-    let mut cmd = Command::new(BIN);
+    let mut cmd = Command::new(std::env::var("PROCURE_TEST_BIN").unwrap_or_else(|_| BIN.to_owned()));
     cmd.args(args).current_dir(dir).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
     for (k, v) in env {
         cmd.env(k, v);

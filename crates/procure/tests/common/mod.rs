@@ -8,6 +8,7 @@
 pub mod bin;
 pub mod browser;
 pub mod proxy;
+pub mod smtp;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -8,7 +8,7 @@
 
 mod contacts;
 mod costars;
-mod nigp;
+pub mod nigp;
 pub mod reader;
 mod state;
 pub mod store;

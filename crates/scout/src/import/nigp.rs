@@ -7,7 +7,7 @@ use super::store::{self, Actor, Category};
 use super::{Outcome, Report, RowResult};
 
 /// `01000 | 2000` → `1000|2000` (integers, as the original stored them), or why not.
-pub(crate) fn codes(raw: &str) -> Result<String, String> {
+pub fn codes(raw: &str) -> Result<String, String> {
     let mut codes = Vec::new();
     for part in raw.split('|') {
         let part = part.trim();
