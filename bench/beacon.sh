@@ -33,7 +33,7 @@ LOG_FORMAT=mozlog "$bin" web > /dev/null 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do curl -fs "$base/__lbheartbeat__" >/dev/null && break; sleep 0.05; done
 listed=$(curl -s "$base/beacon/" | grep -c 'href="/beacon/opportunities/[0-9]' || true)
-id=$(curl -s "$base/beacon/" | grep -o '/beacon/opportunities/[0-9]*' | head -1)
+id=$(curl -s "$base/beacon/" | grep -m1 -o '/beacon/opportunities/[0-9][0-9]*' || true)
 echo "the open-opportunities page lists $listed opportunities"
 run() {
   echo "== wrk -t2 -c16 -d$duration $1 ($2)"

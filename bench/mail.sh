@@ -4,7 +4,7 @@
 # Usage: bench/mail.sh [N]   (default 5000; needs a release build, sqlite3 and aiosmtpd)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=$PWD/target/release/procure
+bin=${CARGO_TARGET_DIR:-$PWD/target}/release/procure
 n=${1:-5000}
 [ -x "$bin" ] || { echo "build first: cargo build --release -p procure" >&2; exit 1; }
 work=$(mktemp -d)

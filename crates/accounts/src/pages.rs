@@ -9,7 +9,6 @@ use minijinja::value::Serde;
 use platform::http::{AppError, AppState};
 use platform::jobs;
 use platform::mail::{Email, SendEmail, Sender};
-use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use tower_sessions::Session;
 
@@ -81,7 +80,7 @@ pub async fn request_link(
         return page_with_status(&state, &viewer, StatusCode::TOO_MANY_REQUESTS, "accounts/sign_in.html", ctx);
     }
 
-    let txn = state.db.begin().await?;
+    let txn = platform::db::begin_write(&state.db).await?;
     let user = match users::find_by_email(&txn, &email).await? {
         Some(user) => Some(user),
         None if users::domain_is_accepted(&txn, &email).await? => Some(users::sign_up_staff(&txn, &email).await?),

@@ -2,9 +2,7 @@
 
 use chrono::Utc;
 use model::entities::{accepted_domain, department, role, user, user_role};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use crate::policy::Role;
 use crate::viewer::CurrentUser;
@@ -147,7 +145,7 @@ pub async fn sign_up_staff(db: &impl ConnectionTrait, email: &str) -> Result<use
 /// `procure createsuperuser`: creates the user, or adds `superadmin` to an existing one (and
 /// reactivates it). Returns the user and whether it was created.
 pub async fn ensure_superadmin(db: &sea_orm::DatabaseConnection, email: &str) -> Result<(user::Model, bool), DbErr> {
-    let txn = db.begin().await?;
+    let txn = platform::db::begin_write(db).await?;
     let result = match find_by_email(&txn, email).await? {
         Some(existing) => {
             let mut roles = roles_of(&txn, existing.id).await?;

@@ -18,7 +18,6 @@ use platform::storage::Visibility;
 use scout::import::{Actor, Kind, Report, reader};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
@@ -146,7 +145,7 @@ pub async fn confirm(
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
     allow(&me)?;
-    let txn = state.db.begin().await?;
+    let txn = platform::db::begin_write(&state.db).await?;
     let row = import::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
     if row.status != "previewed" {
         return Err(AppError::BadRequest("This import has already been started.".into()));

@@ -183,7 +183,7 @@ async fn save(
 ) -> Result<Response, AppError> {
     let action = if id.is_some() { Action::Edit } else { Action::Create };
     allow(me, action, res)?;
-    let txn = state.db.begin().await?;
+    let txn = platform::db::begin_write(&state.db).await?;
     let before = match id {
         Some(id) => Some(res.load(&txn, &state.config.site, id).await?.ok_or(AppError::NotFound)?),
         None => None,
@@ -252,7 +252,7 @@ async fn submit(
     id: Option<i32>,
     request: Request,
 ) -> Result<Response, AppError> {
-    let txn = state.db.begin().await?;
+    let txn = platform::db::begin_write(&state.db).await?;
     let fields = res.fields(&txn, me).await?;
     txn.commit().await?;
     let form = crate::uploads::read(state, res.slug(), &fields, request).await?;
@@ -290,7 +290,7 @@ pub async fn delete(
 ) -> Result<Response, AppError> {
     let res = find(&slug)?;
     allow(&me, Action::Delete, res)?;
-    let txn = state.db.begin().await?;
+    let txn = platform::db::begin_write(&state.db).await?;
     let before = res.load(&txn, &state.config.site, id).await?.ok_or(AppError::NotFound)?;
     res.delete(&txn, &me, id).await?;
     let entry = Entry {

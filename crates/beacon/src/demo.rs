@@ -9,9 +9,7 @@ use model::entities::{
     category, contract_type, department, opportunity, opportunity_category, opportunity_required_document,
     required_document, vendor, vendor_category,
 };
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
 /// What the demo made.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +63,7 @@ pub async fn load(
         return Ok(Made::default());
     }
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = platform::db::begin_write(db).await?;
     let mut bid_types = Vec::new();
     for name in ["B-BID", "A-BID"] {
         if let Some(t) = contract_type::Entity::find().filter(contract_type::Column::Name.eq(name)).one(&txn).await? {

@@ -15,7 +15,7 @@ use model::entities::{
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set, TransactionTrait,
+    Set,
 };
 use serde::Serialize;
 
@@ -257,7 +257,7 @@ pub async fn create(
     authorize(user, Action::Create, Resource::Opportunity { public: false, own: true })?;
     let Some(user) = user else { return Err(Denied::SignInRequired.into()) };
     validate(db, d, now).await?;
-    let txn = db.begin().await?;
+    let txn = platform::db::begin_write(db).await?;
     let active = opportunity::ActiveModel {
         is_public: Set(false),
         is_archived: Set(false),
@@ -289,7 +289,7 @@ pub async fn update(
     authorize(user, Action::Edit, facts(&existing, user))?;
     let Some(user) = user else { return Err(Denied::SignInRequired.into()) };
     validate(db, d, now).await?;
-    let txn = db.begin().await?;
+    let txn = platform::db::begin_write(db).await?;
     // Approval may have happened since the check: only conductor-level users edit public ones.
     // The guarded UPDATE also takes the row lock, so an approval waits for this edit.
     let mut guard = opportunity::Entity::update_many()
@@ -325,7 +325,7 @@ pub async fn approve(
             "Bids have already closed: move the deadline before approving.".into(),
         )]));
     }
-    let txn = db.begin().await?;
+    let txn = platform::db::begin_write(db).await?;
     opportunity::Entity::update_many()
         .col_expr(opportunity::Column::IsPublic, Expr::value(true))
         .col_expr(opportunity::Column::UpdatedAt, Expr::value(now))
@@ -352,7 +352,7 @@ pub async fn archive(
     active.is_archived = Set(true);
     active.updated_at = Set(now);
     active.updated_by = Set(user.map(|u| u.id));
-    let txn = db.begin().await?;
+    let txn = platform::db::begin_write(db).await?;
     active.update(&txn).await?;
     changed(&txn).await?;
     txn.commit().await?;
@@ -403,7 +403,7 @@ pub async fn publish_due(db: &DatabaseConnection, now: DateTime<Utc>, today: Nai
         .await?;
     let mut published = Vec::new();
     for o in due {
-        let txn = db.begin().await?;
+        let txn = platform::db::begin_write(db).await?;
         if publish_if_due(&txn, o.id, now, today).await? {
             published.push(o.id);
         }
@@ -509,7 +509,7 @@ pub async fn add_document(
     if name.is_empty() {
         return Err(ChangeError::Invalid(vec![("document_name", "Give the document a title.".into())]));
     }
-    let txn = db.begin().await?;
+    let txn = platform::db::begin_write(db).await?;
     let doc = model::entities::opportunity_document::ActiveModel {
         opportunity_id: Set(id),
         name: Set(name.to_owned()),

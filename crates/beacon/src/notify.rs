@@ -12,7 +12,7 @@ use minijinja::context;
 use model::entities::{department, opportunity};
 use platform::jobs::{self, Job, JobContext, JobSettings};
 use platform::mail::{Email, SendEmail, Sender, Unsubscribe};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Statement, TransactionTrait, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Statement, Value};
 use serde::{Deserialize, Serialize};
 
 use crate::links::VendorLinks;
@@ -157,7 +157,7 @@ pub async fn fan_out(
         if batch.is_empty() {
             return Ok(queued);
         }
-        let txn = db.begin().await?;
+        let txn = platform::db::begin_write(db).await?;
         let now = Utc::now();
         for r in batch {
             // Re-checked in the transaction: an unsubscribe since the selection wins.
@@ -262,7 +262,7 @@ pub async fn sent_for_approval(
 ) -> anyhow::Result<()> {
     let link = mail.config.site.app_url.join(&format!("/beacon/admin/{}", o.id))?;
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = platform::db::begin_write(db).await?;
     let ctx = || context! { title => &o.title, link => link.as_str() };
     if let Some(author) = email_of(&txn, o.created_by).await? {
         mail.once(
@@ -289,7 +289,7 @@ pub async fn approved(db: &DatabaseConnection, mail: &Mailing<'_>, o: &opportuni
     let link = mail.config.site.app_url.join(&format!("/beacon/opportunities/{}", o.id))?;
     let publish = o.planned_publish.format("%B %-d, %Y").to_string();
     let ctx = context! { title => &o.title, link => link.as_str(), publish, published => o.published_at.is_some() };
-    let txn = db.begin().await?;
+    let txn = platform::db::begin_write(db).await?;
     mail.once(&txn, &format!("beacon.approved:{}", o.id), "beacon/emails/approved", &author, ctx, Utc::now()).await?;
     txn.commit().await?;
     Ok(())

@@ -10,9 +10,7 @@ use chrono::{DateTime, Utc};
 use minijinja::context;
 use model::entities::{category, vendor, vendor_category, vendor_opportunity};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 use crate::notify::Mailing;
 
@@ -96,7 +94,7 @@ pub async fn sign_up(
 ) -> anyhow::Result<i32> {
     let email = accounts::users::normalize_email(&form.email).map_err(|m| anyhow::anyhow!(m))?;
     let today = now.with_timezone(&mail.config.site.display_timezone).date_naive();
-    let txn = db.begin().await?;
+    let txn = platform::db::begin_write(db).await?;
     if let Some(existing) = vendor::Entity::find().filter(vendor::Column::Email.eq(email.as_str())).one(&txn).await? {
         // Nothing changes; the address gets a way in (its confirm link if it never confirmed).
         let (template, link) = if existing.confirmed_at.is_none() {
@@ -145,7 +143,7 @@ pub async fn sign_up(
 /// Confirms vendor `id`'s address. The first confirmation sends the welcome email and tells the
 /// admins; later ones change nothing. Returns whether this call confirmed it.
 pub async fn confirm(db: &DatabaseConnection, mail: &Mailing<'_>, id: i32, now: DateTime<Utc>) -> anyhow::Result<bool> {
-    let txn = db.begin().await?;
+    let txn = platform::db::begin_write(db).await?;
     let done = vendor::Entity::update_many()
         .col_expr(vendor::Column::ConfirmedAt, Expr::value(now))
         .col_expr(vendor::Column::UpdatedAt, Expr::value(now))
@@ -192,7 +190,7 @@ pub async fn follow(
     let Some(o) = crate::lifecycle::visible(db, None, opportunity_id, now, today).await? else {
         return Ok(Err(vec![("email", "That opportunity is not open for following.".to_owned())]));
     };
-    let txn = db.begin().await?;
+    let txn = platform::db::begin_write(db).await?;
     if let Some(existing) = vendor::Entity::find().filter(vendor::Column::Email.eq(email.as_str())).one(&txn).await? {
         let link = mail.links.follow(existing.id, o.id);
         let ctx = context! { business => &existing.business_name, title => &o.title, link => link.as_str() };

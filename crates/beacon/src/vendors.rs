@@ -134,14 +134,14 @@ pub async fn manage(
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     use model::entities::{vendor_category, vendor_opportunity};
-    use sea_orm::{ColumnTrait, QueryFilter, TransactionTrait};
+    use sea_orm::{ColumnTrait, QueryFilter};
     let v = signed_vendor(&state, id, &q.sig, Purpose::Manage).await?;
     let kept = |name: &str| -> Vec<i32> {
         pairs.iter().filter(|(k, _)| k == name).filter_map(|(_, v)| v.parse().ok()).collect()
     };
     let (categories, opportunities) = (kept("category"), kept("opportunity"));
     let newsletter = pairs.iter().any(|(k, _)| k == "newsletter");
-    let txn = state.db.begin().await?;
+    let txn = platform::db::begin_write(&state.db).await?;
     vendor_category::Entity::delete_many()
         .filter(vendor_category::Column::VendorId.eq(id))
         .filter(vendor_category::Column::CategoryId.is_not_in(categories))

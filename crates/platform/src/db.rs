@@ -54,3 +54,15 @@ pub async fn ping(db: &DatabaseConnection, timeout: Duration) -> Result<(), Stri
         Err(_) => Err(format!("no answer within {} ms", timeout.as_millis())),
     }
 }
+
+/// Begins a transaction that will write. On SQLite it takes the write lock at once (`BEGIN
+/// IMMEDIATE`), waiting for it under the busy timeout: a plain (deferred) transaction that reads
+/// first and writes later cannot wait when another connection wrote meanwhile, and fails with
+/// "database is locked" at its first write (WAL mode's stale snapshot). On PostgreSQL it is an
+/// ordinary transaction. Read-only transactions keep `begin()`.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    let options =
+        TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
+    db.begin_with_options(options).await
+}

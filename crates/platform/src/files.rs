@@ -15,7 +15,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::TryStreamExt;
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use serde::{Deserialize, Serialize};
 
 use crate::http::errors::error_response;
@@ -160,7 +160,7 @@ impl Job for DeleteObject {
 
 /// Deletes a record in its own transaction (for callers without one).
 pub async fn delete_now(db: &sea_orm::DatabaseConnection, id: i64) -> Result<(), FileError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     delete(&txn, id).await?;
     txn.commit().await?;
     Ok(())

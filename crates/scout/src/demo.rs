@@ -7,7 +7,7 @@ use chrono::{Duration, NaiveDate, Utc};
 use model::entities::{
     company, company_contact, contract, contract_company, contract_property, contract_type, line_item,
 };
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 const GOODS: [&str; 24] = [
     "road salt",
@@ -107,7 +107,7 @@ pub struct Made {
 pub async fn load(db: &DatabaseConnection, scale: u64, today: NaiveDate) -> anyhow::Result<Made> {
     anyhow::ensure!((1..=1_000_000).contains(&scale), "--scale must be between 1 and 1,000,000");
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ scale);
-    let txn = db.begin().await?;
+    let txn = platform::db::begin_write(db).await?;
     let now = Utc::now();
     let types: Vec<i32> = contract_type::Entity::find().all(&txn).await?.into_iter().map(|t| t.id).collect();
     let first_contract = contract::Entity::find().all(&txn).await?.len();

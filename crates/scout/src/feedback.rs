@@ -5,7 +5,7 @@ use minijinja::context;
 use platform::jobs;
 use platform::mail::{Email, SendEmail, Sender};
 use platform::templates::Templates;
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 
 /// Messages one client may send per hour.
 pub const PER_HOUR: u64 = 5;
@@ -38,7 +38,7 @@ pub async fn send(
     let sender = accounts::users::normalize_email(sender).map_err(|p| anyhow::anyhow!(p))?;
     let to = accounts::users::admin_emails(db, config).await?;
     let link = config.site.app_url.join(&format!("/scout/contracts/{}", contract.0))?;
-    let txn = db.begin().await?;
+    let txn = platform::db::begin_write(db).await?;
     for address in &to {
         let ctx = context! { sender => sender.clone(), message => message.trim(), description => contract.1.clone(), link => link.as_str() };
         let mut email = Email::render(

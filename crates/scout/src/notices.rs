@@ -9,7 +9,7 @@ use platform::jobs::{self, Job, JobContext};
 use platform::mail::{Email, SendEmail, Sender};
 use platform::templates::Templates;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Set, Statement, TransactionTrait, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Set, Statement, Value};
 use serde::{Deserialize, Serialize};
 
 use crate::contracts::EXPIRING_DAYS;
@@ -79,7 +79,7 @@ pub async fn send(
                 vec![email],
                 config.site.host(),
             )?;
-            let txn = db.begin().await?;
+            let txn = platform::db::begin_write(db).await?;
             let now = Utc::now();
             let inserted = contract_notice::Entity::insert(contract_notice::ActiveModel {
                 contract_id: Set(contract_id),

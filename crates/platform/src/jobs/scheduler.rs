@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 use tokio_util::sync::CancellationToken;
 
 use super::queue::{self, JobsError, stmt};
@@ -97,7 +97,7 @@ pub async fn claim_slot(
     date: NaiveDate,
 ) -> Result<Option<i64>, ScheduleError> {
     let settings = registry.settings(periodic.job).ok_or(ScheduleError::Unregistered(periodic.name, periodic.job))?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let backend = txn.get_database_backend();
     let inserted = txn
         .query_one_raw(stmt(

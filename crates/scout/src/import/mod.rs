@@ -15,7 +15,7 @@ pub mod store;
 mod xdrive;
 
 use chrono::NaiveDate;
-use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{DatabaseConnection, DbErr};
 use serde::Serialize;
 
 pub use store::Actor;
@@ -181,7 +181,7 @@ async fn run(
     }
     let total = u64::try_from(table.rows.len()).unwrap_or(u64::MAX);
     let mut report = Report { file: name.to_owned(), ..Report::default() };
-    let txn = db.begin().await?;
+    let txn = platform::db::begin_write(db).await?;
     for (done, row) in table.rows.into_iter().enumerate() {
         report.rows += 1;
         let outcome = match row {
