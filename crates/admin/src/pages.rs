@@ -252,7 +252,7 @@ async fn submit(
     id: Option<i32>,
     request: Request,
 ) -> Result<Response, AppError> {
-    let txn = platform::db::begin_write(&state.db).await?;
+    let txn = state.db.begin().await?;
     let fields = res.fields(&txn, me).await?;
     txn.commit().await?;
     let form = crate::uploads::read(state, res.slug(), &fields, request).await?;
