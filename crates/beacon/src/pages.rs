@@ -36,18 +36,21 @@ struct Row {
 /// open by the day) and the next deadline (at which an opportunity moves from open to closed),
 /// so a cached page is never out of date.
 async fn list(state: &AppState, viewer: &Viewer, listing: Listing) -> Result<Response, AppError> {
-    if viewer.user.is_some() {
-        return Ok(make_list(state, viewer, listing).await?.into_response());
-    }
+    // One moment for the key and the page, so a page is never filed under a key of before a
+    // deadline it already shows as passed.
     let now = Utc::now();
+    if viewer.user.is_some() {
+        return Ok(make_list(state, viewer, listing, now).await?.into_response());
+    }
     let version = platform::freshness::version(&state.db, lifecycle::DATA).await?;
     let next_deadline = lifecycle::next_deadline(&state.db, now).await?.map(|t| t.timestamp());
-    let what = format!("{listing:?}@{}~{}", state.config.site.today(), next_deadline.unwrap_or_default());
+    let today = now.with_timezone(&state.config.site.display_timezone).date_naive();
+    let what = format!("{listing:?}@{today}~{}", next_deadline.unwrap_or_default());
     let key = platform::freshness::key("beacon", version, &what);
     if let Some(hit) = state.cache.get(&key).await {
         return Ok(axum::response::Html(hit).into_response());
     }
-    let page = make_list(state, viewer, listing).await?;
+    let page = make_list(state, viewer, listing, now).await?;
     state.cache.set(&key, &page.0, platform::freshness::TTL).await;
     Ok(page.into_response())
 }
@@ -56,9 +59,9 @@ async fn make_list(
     state: &AppState,
     viewer: &Viewer,
     listing: Listing,
+    now: DateTime<Utc>,
 ) -> Result<axum::response::Html<String>, AppError> {
-    let now = Utc::now();
-    let today = state.config.site.today();
+    let today = now.with_timezone(&state.config.site.display_timezone).date_naive();
     let rows: Vec<Row> = lifecycle::public_list(&state.db, listing, now)
         .await?
         .into_iter()
