@@ -406,7 +406,7 @@ async fn save(
     }
     if existing.is_none() {
         // The draft is saved: a failure to queue these emails is logged, not shown as a failed save.
-        let links = crate::vendors::links(state)?;
+        let links = crate::vendors::links(state);
         if let Err(e) =
             crate::notify::sent_for_approval(&state.db, &crate::vendors::mailing(state, &links), &saved).await
         {
@@ -443,7 +443,7 @@ pub async fn approve(
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
     let o = lifecycle::approve(&state.db, Some(&me), id, Utc::now(), state.config.site.today()).await?;
-    let links = crate::vendors::links(&state)?;
+    let links = crate::vendors::links(&state);
     crate::notify::approved(&state.db, &crate::vendors::mailing(&state, &links), &o).await?;
     Ok(Redirect::to(&format!("/beacon/admin/{id}")).into_response())
 }

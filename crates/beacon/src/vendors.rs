@@ -20,14 +20,14 @@ pub struct Signed {
     sig: String,
 }
 
-pub(crate) fn links(state: &AppState) -> Result<VendorLinks, AppError> {
-    let secret = platform::secrets::app_secret(&state.config).map_err(|e| AppError::Internal(e.into()))?;
-    Ok(VendorLinks::new(&secret, state.config.site.app_url.clone()))
+/// Vendors' signed links, under a key derived from the secret the app read at start-up.
+pub(crate) fn links(state: &AppState) -> VendorLinks {
+    VendorLinks::new(&state.secret, state.config.site.app_url.clone())
 }
 
 /// The vendor a signed link names; a bad signature reads as "no such page".
 async fn signed_vendor(state: &AppState, id: i32, sig: &str, purpose: Purpose) -> Result<vendor::Model, AppError> {
-    if !links(state)?.verify(purpose, id, sig) {
+    if !links(state).verify(purpose, id, sig) {
         return Err(AppError::NotFound);
     }
     vendor::Entity::find_by_id(id).one(&state.db).await?.ok_or(AppError::NotFound)
@@ -114,7 +114,7 @@ async fn manage_view(
     saved: bool,
 ) -> Result<Response, AppError> {
     let (categories, opportunities) = subscriptions(state, v.id).await?;
-    let out = links(state)?.unsubscribe(v.id);
+    let out = links(state).unsubscribe(v.id);
     let ctx = context! {
         v => minijinja::value::Serde(&v), categories => minijinja::value::Serde(categories),
         opportunities => minijinja::value::Serde(opportunities), saved,
@@ -246,7 +246,7 @@ pub async fn sign_up(
     if !errors.is_empty() {
         return sign_up_view(&state, &viewer, &pairs, errors).await;
     }
-    let links = links(&state)?;
+    let links = links(&state);
     crate::signup::sign_up(&state.db, &mailing(&state, &links), &form, Utc::now()).await?;
     let email = accounts::users::normalize_email(&form.email).unwrap_or_default();
     Ok(page(&state, &viewer, "beacon/check_email.html", context! { email })?.into_response())
@@ -273,7 +273,7 @@ pub async fn confirm(
     Query(q): Query<Signed>,
 ) -> Result<Response, AppError> {
     let v = signed_vendor(&state, id, &q.sig, Purpose::Confirm).await?;
-    let links = links(&state)?;
+    let links = links(&state);
     crate::signup::confirm(&state.db, &mailing(&state, &links), id, Utc::now()).await?;
     let ctx = context! { business => v.business_name, done => true, action => "" };
     Ok(page(&state, &viewer, "beacon/confirm.html", ctx)?.into_response())
@@ -287,7 +287,7 @@ pub async fn follow_request(
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let text = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
-    let links = links(&state)?;
+    let links = links(&state);
     let outcome = crate::signup::follow(
         &state.db,
         &mailing(&state, &links),
@@ -315,7 +315,7 @@ pub async fn follow_link_page(
     Query(q): Query<Signed>,
     method: axum::http::Method,
 ) -> Result<Response, AppError> {
-    if !links(&state)?.verify_follow(id, opportunity_id, &q.sig) {
+    if !links(&state).verify_follow(id, opportunity_id, &q.sig) {
         return Err(AppError::NotFound);
     }
     let v = vendor::Entity::find_by_id(id).one(&state.db).await?.ok_or(AppError::NotFound)?;

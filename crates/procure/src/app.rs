@@ -179,6 +179,7 @@ pub async fn build_state(config: Arc<Config>, db: DatabaseConnection) -> anyhow:
     });
     Ok(AppState::new(AppStateInner {
         config,
+        secret,
         db,
         templates,
         assets,

@@ -25,6 +25,8 @@ pub struct AppState(pub Arc<AppStateInner>);
 
 pub struct AppStateInner {
     pub config: Arc<Config>,
+    /// The application secret, read once at start-up (signing keys are derived from it).
+    pub secret: crate::config::Secret,
     pub db: DatabaseConnection,
     pub templates: Templates,
     pub assets: Assets,
