@@ -31,28 +31,43 @@ struct Row {
     closes: String,
 }
 
-/// A list page, cached for anonymous visitors (their pages are all alike). The key holds what
-/// the list depends on: the opportunities' data version (raised by every change), today (bids
-/// open by the day) and the next deadline (at which an opportunity moves from open to closed),
-/// so a cached page is never out of date.
-async fn list(state: &AppState, viewer: &Viewer, listing: Listing) -> Result<Response, AppError> {
-    // One moment for the key and the page, so a page is never filed under a key of before a
-    // deadline it already shows as passed.
-    let now = Utc::now();
+/// `make`'s page, cached for anonymous visitors (their pages are all alike) under `what` and
+/// what every public Beacon page depends on: the opportunities' data version (raised by every
+/// change, and by every back-office save), today (bids open by the day) and the next deadline
+/// (when an opportunity moves from open to closed). So a cached page is never out of date.
+/// Signed-in viewers may see drafts and their own parts: their pages are made afresh.
+async fn public_page<F, Fut>(
+    state: &AppState,
+    viewer: &Viewer,
+    what: &str,
+    now: DateTime<Utc>,
+    make: F,
+) -> Result<Response, AppError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<axum::response::Html<String>, AppError>>,
+{
     if viewer.user.is_some() {
-        return Ok(make_list(state, viewer, listing, now).await?.into_response());
+        return Ok(make().await?.into_response());
     }
     let version = platform::freshness::version(&state.db, lifecycle::DATA).await?;
     let next_deadline = lifecycle::next_deadline(&state.db, now).await?.map(|t| t.timestamp());
     let today = now.with_timezone(&state.config.site.display_timezone).date_naive();
-    let what = format!("{listing:?}@{today}~{}", next_deadline.unwrap_or_default());
-    let key = platform::freshness::key("beacon", version, &what);
+    let key =
+        platform::freshness::key("beacon", version, &format!("{what}@{today}~{}", next_deadline.unwrap_or_default()));
     if let Some(hit) = state.cache.get(&key).await {
         return Ok(axum::response::Html(hit).into_response());
     }
-    let page = make_list(state, viewer, listing, now).await?;
+    let page = make().await?;
     state.cache.set(&key, &page.0, platform::freshness::TTL).await;
     Ok(page.into_response())
+}
+
+async fn list(state: &AppState, viewer: &Viewer, listing: Listing) -> Result<Response, AppError> {
+    // One moment for the key and the page, so a page is never filed under a key of before a
+    // deadline it already shows as passed.
+    let now = Utc::now();
+    public_page(state, viewer, &format!("{listing:?}"), now, || make_list(state, viewer, listing, now)).await
 }
 
 async fn make_list(
@@ -91,7 +106,16 @@ pub async fn opportunity(
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
     let now = Utc::now();
-    let today = state.config.site.today();
+    public_page(&state, &viewer, &format!("opportunity:{id}"), now, || make_opportunity(&state, &viewer, id, now)).await
+}
+
+async fn make_opportunity(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i32,
+    now: DateTime<Utc>,
+) -> Result<axum::response::Html<String>, AppError> {
+    let today = now.with_timezone(&state.config.site.display_timezone).date_naive();
     let o = lifecycle::visible(&state.db, viewer.user.as_ref(), id, now, today).await?.ok_or(AppError::NotFound)?;
     let db = &state.db;
     let department = department::Entity::find_by_id(o.department_id).one(db).await?.map(|d| d.name);
@@ -133,7 +157,7 @@ pub async fn opportunity(
         documents => Serde(documents),
         publish => o.planned_publish.format("%B %-d, %Y").to_string(),
         opens => o.planned_submission_start.format("%B %-d, %Y").to_string(),
-        closes => local(&state, o.planned_submission_end),
+        closes => local(state, o.planned_submission_end),
     };
-    Ok(page(&state, &viewer, "beacon/opportunity.html", ctx)?.into_response())
+    page(state, viewer, "beacon/opportunity.html", ctx)
 }

@@ -991,7 +991,7 @@ async fn the_digest_lists_what_was_published_since_the_last_one_and_is_still_ope
 }
 on_both_backends!(the_digest_lists_what_was_published_since_the_last_one_and_is_still_open);
 
-async fn public_lists_are_cached_but_never_out_of_date(backend: Backend) {
+async fn public_pages_are_cached_but_never_out_of_date(backend: Backend) {
     let Some(app) = TestApp::new(backend, &[]).await else { return };
     let db = &app.state.db;
     let today = app.state.config.site.today();
@@ -1005,10 +1005,12 @@ async fn public_lists_are_cached_but_never_out_of_date(backend: Backend) {
     lifecycle::approve(db, Some(&s.conductor), closing.id, now, today).await.expect("approve");
     let lasting = lifecycle::create(db, Some(&s.staff), &s.draft, now).await.expect("draft");
     lifecycle::approve(db, Some(&s.conductor), lasting.id, now, today).await.expect("approve");
+    let page = format!("/beacon/opportunities/{}", closing.id);
     for _ in 0..2 {
         let open = app.get("/beacon/").await.body;
         assert!(open.contains("Closes in a moment") && open.contains(&s.draft.title), "{open}");
         assert!(!app.get("/beacon/opportunities/closed").await.body.contains("Closes in a moment"));
+        assert!(app.get(&page).await.body.contains(" Bids close "), "the opportunity's page says it is open");
     }
     // An edit shows at once.
     let mut renamed = s.draft.clone();
@@ -1020,8 +1022,9 @@ async fn public_lists_are_cached_but_never_out_of_date(backend: Backend) {
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     assert!(!app.get("/beacon/").await.body.contains("Closes in a moment"));
     assert!(app.get("/beacon/opportunities/closed").await.body.contains("Closes in a moment"));
+    assert!(app.get(&page).await.body.contains(" Bids closed "), "and its page that it is closed");
 }
-on_both_backends!(public_lists_are_cached_but_never_out_of_date);
+on_both_backends!(public_pages_are_cached_but_never_out_of_date);
 
 async fn deadlines_contacts_and_archived_pages_hold_up(backend: Backend) {
     use common::browser::Browser;
