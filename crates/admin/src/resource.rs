@@ -112,6 +112,12 @@ impl FieldErrors {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+    /// Adds "Use at most `max` characters." for `field` when `value` is longer.
+    pub fn limit(&mut self, field: &str, value: &str, max: usize) {
+        if value.chars().count() > max {
+            self.add(field, format!("Use at most {max} characters."));
+        }
+    }
     /// Adds "required" messages for each required field left blank.
     pub fn require(&mut self, fields: &[Field], values: &Values) {
         for f in fields.iter().filter(|f| f.required) {

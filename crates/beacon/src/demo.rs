@@ -52,6 +52,56 @@ fn at_two_pm(config: &platform::Config, day: NaiveDate) -> DateTime<Utc> {
 
 /// Loads the demo; `generated` more open opportunities are made up for a bigger data set
 /// (`procure demo --scale N` asks for N / 20: 500 at the benchmarks' 10,000 contracts).
+/// A made-up opportunity: public when it has a publication moment.
+struct MadeUp {
+    title: String,
+    /// What the city seeks, for the description.
+    about: String,
+    department: i32,
+    publish: NaiveDate,
+    open: NaiveDate,
+    close: DateTime<Utc>,
+    published_at: Option<DateTime<Utc>>,
+}
+
+impl MadeUp {
+    /// Inserts it of contract type `kind` in `categories`; returns its id.
+    async fn insert(
+        self,
+        txn: &sea_orm::DatabaseTransaction,
+        kind: i32,
+        categories: impl Iterator<Item = &i32>,
+        now: DateTime<Utc>,
+    ) -> Result<i32, sea_orm::DbErr> {
+        let o = opportunity::ActiveModel {
+            title: Set(self.title),
+            description: Set(format!(
+                "The city seeks bids for {}.\n\nThis is demonstration data: the opportunity is made up.",
+                self.about
+            )),
+            department_id: Set(self.department),
+            contract_type_id: Set(kind),
+            contact_id: Set(None),
+            planned_publish: Set(self.publish),
+            planned_submission_start: Set(self.open),
+            planned_submission_end: Set(self.close),
+            is_public: Set(self.published_at.is_some()),
+            is_archived: Set(false),
+            published_at: Set(self.published_at),
+            created_from_id: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        for c in categories {
+            opportunity_category::ActiveModel { opportunity_id: Set(o.id), category_id: Set(*c) }.insert(txn).await?;
+        }
+        Ok(o.id)
+    }
+}
+
 pub async fn load(
     db: &DatabaseConnection,
     config: &platform::Config,
@@ -123,33 +173,18 @@ pub async fn load(
         };
         let published = state == "published";
         let publish_day = today + Duration::days(publish);
-        let o = opportunity::ActiveModel {
-            title: Set(title.into()),
-            description: Set(format!(
-                "The city seeks bids for {}.\n\nThis is demonstration data: the opportunity is made up.",
-                title.to_lowercase()
-            )),
-            department_id: Set(department),
-            contract_type_id: Set(kind),
-            contact_id: Set(None),
-            planned_publish: Set(publish_day),
-            planned_submission_start: Set(today + Duration::days(open)),
-            planned_submission_end: Set(at_two_pm(config, today + Duration::days(close))),
-            is_public: Set(published),
-            is_archived: Set(false),
-            published_at: Set(published.then(|| at_two_pm(config, publish_day).min(now))),
-            created_from_id: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        for c in categories.iter().skip(i % categories.len()).take(2) {
-            opportunity_category::ActiveModel { opportunity_id: Set(o.id), category_id: Set(*c) }.insert(&txn).await?;
-        }
+        let made_up = MadeUp {
+            title: title.into(),
+            about: title.to_lowercase(),
+            department,
+            publish: publish_day,
+            open: today + Duration::days(open),
+            close: at_two_pm(config, today + Duration::days(close)),
+            published_at: published.then(|| at_two_pm(config, publish_day).min(now)),
+        };
+        let o = made_up.insert(&txn, kind, categories.iter().skip(i % categories.len()).take(2), now).await?;
         for d in documents.iter().take(1 + i % documents.len()) {
-            opportunity_required_document::ActiveModel { opportunity_id: Set(o.id), required_document_id: Set(*d) }
+            opportunity_required_document::ActiveModel { opportunity_id: Set(o), required_document_id: Set(*d) }
                 .insert(&txn)
                 .await?;
         }
@@ -159,33 +194,16 @@ pub async fn load(
     for n in 0..generated {
         let i = usize::try_from(n).unwrap_or_default();
         let (item, _, _, _, _, _) = OPPORTUNITIES[i % OPPORTUNITIES.len()];
-        let close = at_two_pm(config, today + Duration::days(7 + (n % 60) as i64));
-        let o = opportunity::ActiveModel {
-            title: Set(format!("{item} (lot {})", n + 1)),
-            description: Set(format!(
-                "The city seeks bids for {}, lot {}.\n\nThis is demonstration data: the opportunity is made up.",
-                item.to_lowercase(),
-                n + 1
-            )),
-            department_id: Set(departments.get(i % departments.len().max(1)).copied().unwrap_or_default()),
-            contract_type_id: Set(kind),
-            contact_id: Set(None),
-            planned_publish: Set(today - Duration::days(1)),
-            planned_submission_start: Set(today),
-            planned_submission_end: Set(close),
-            is_public: Set(true),
-            is_archived: Set(false),
-            published_at: Set(Some(now)),
-            created_from_id: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        for c in categories.iter().skip(i % categories.len()).take(2) {
-            opportunity_category::ActiveModel { opportunity_id: Set(o.id), category_id: Set(*c) }.insert(&txn).await?;
-        }
+        let made_up = MadeUp {
+            title: format!("{item} (lot {})", n + 1),
+            about: format!("{}, lot {}", item.to_lowercase(), n + 1),
+            department: departments.get(i % departments.len().max(1)).copied().unwrap_or_default(),
+            publish: today - Duration::days(1),
+            open: today,
+            close: at_two_pm(config, today + Duration::days(7 + (n % 60) as i64)),
+            published_at: Some(now),
+        };
+        made_up.insert(&txn, kind, categories.iter().skip(i % categories.len()).take(2), now).await?;
         made.opportunities += 1;
     }
     for i in 0..20 {

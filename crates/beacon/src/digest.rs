@@ -11,10 +11,9 @@
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use minijinja::context;
 use model::entities::opportunity;
+use platform::db::stmt;
 use platform::jobs::{Job, JobContext, JobSettings};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder, Statement,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 
 use crate::notify::{Audience, Mailing, fan_out};
@@ -54,10 +53,6 @@ impl Job for Digest {
     }
 }
 
-fn placeholders(backend: DbBackend, sql: &str) -> String {
-    if backend == DbBackend::Postgres { sql.to_owned() } else { sql.replace('$', "?") }
-}
-
 /// The window of `edition`: (after, until]. Creates the edition, ending `now`, if it is new.
 async fn window(
     db: &DatabaseConnection,
@@ -66,19 +61,12 @@ async fn window(
 ) -> anyhow::Result<(Option<DateTime<Utc>>, DateTime<Utc>)> {
     let backend = db.get_database_backend();
     let insert = "INSERT INTO beacon_digests (edition, covers_until) VALUES ($1, $2) ON CONFLICT DO NOTHING";
-    db.execute_raw(Statement::from_sql_and_values(
-        backend,
-        placeholders(backend, insert),
-        [edition.into(), now.into()],
-    ))
-    .await?;
+    db.execute_raw(stmt(backend, insert, vec![edition.into(), now.into()])).await?;
     let until = "SELECT covers_until FROM beacon_digests WHERE edition = $1";
-    let row = db.query_one_raw(Statement::from_sql_and_values(backend, placeholders(backend, until), [edition.into()]));
-    let until: DateTime<Utc> =
-        row.await?.ok_or_else(|| anyhow::anyhow!("digest {edition} vanished"))?.try_get_by_index(0)?;
+    let row = db.query_one_raw(stmt(backend, until, vec![edition.into()])).await?;
+    let until: DateTime<Utc> = row.ok_or_else(|| anyhow::anyhow!("digest {edition} vanished"))?.try_get_by_index(0)?;
     let after = "SELECT MAX(covers_until) FROM beacon_digests WHERE edition < $1";
-    let row = db.query_one_raw(Statement::from_sql_and_values(backend, placeholders(backend, after), [edition.into()]));
-    let after: Option<DateTime<Utc>> = match row.await? {
+    let after: Option<DateTime<Utc>> = match db.query_one_raw(stmt(backend, after, vec![edition.into()])).await? {
         Some(r) => r.try_get_by_index(0)?,
         None => None,
     };

@@ -7,12 +7,15 @@
 //! Only confirmed vendors who have not unsubscribed hear anything. Every email carries the
 //! vendor's signed links to manage subscriptions and to unsubscribe in one click (RFC 8058).
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use minijinja::context;
 use model::entities::{department, opportunity};
+use platform::db::stmt;
 use platform::jobs::{self, Job, JobContext, JobSettings};
 use platform::mail::{Email, SendEmail, Sender, Unsubscribe};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Value};
 use serde::{Deserialize, Serialize};
 
 use crate::links::VendorLinks;
@@ -98,10 +101,9 @@ async fn pending(
            AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message = $1 AND d.recipient = v.email) \
          ORDER BY v.id LIMIT {limit}"
     );
-    let sql = if backend == DbBackend::Postgres { sql } else { sql.replace('$', "?") };
     let mut values = vec![Value::from(key)];
     values.extend(id.map(Value::from));
-    let rows = db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+    let rows = db.query_all_raw(stmt(backend, &sql, values)).await?;
     rows.iter()
         .map(|r| {
             Ok(Recipient {
@@ -113,11 +115,23 @@ async fn pending(
         .collect()
 }
 
-async fn still_subscribed(db: &impl ConnectionTrait, vendor_id: i32) -> Result<bool, sea_orm::DbErr> {
-    Ok(model::entities::vendor::Entity::find_by_id(vendor_id)
-        .one(db)
-        .await?
-        .is_some_and(|v| v.confirmed_at.is_some() && v.unsubscribed_at.is_none()))
+/// Which of `vendor_ids` are still confirmed and subscribed.
+async fn still_subscribed(
+    db: &impl ConnectionTrait,
+    vendor_ids: impl IntoIterator<Item = i32>,
+) -> Result<HashSet<i32>, sea_orm::DbErr> {
+    use model::entities::vendor;
+    use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
+    let ids: Vec<i32> = vendor::Entity::find()
+        .select_only()
+        .column(vendor::Column::Id)
+        .filter(vendor::Column::Id.is_in(vendor_ids))
+        .filter(vendor::Column::ConfirmedAt.is_not_null())
+        .filter(vendor::Column::UnsubscribedAt.is_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(ids.into_iter().collect())
 }
 
 /// Records (message, recipient); false if it was already recorded (sent before).
@@ -127,16 +141,9 @@ pub(crate) async fn record(
     recipient: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, sea_orm::DbErr> {
-    let backend = db.get_database_backend();
-    let sql = match backend {
-        DbBackend::Postgres => {
-            "INSERT INTO deliveries (message, recipient, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
-        }
-        _ => "INSERT INTO deliveries (message, recipient, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-    };
-    let done = db
-        .execute_raw(Statement::from_sql_and_values(backend, sql, [key.into(), recipient.into(), now.into()]))
-        .await?;
+    let sql = "INSERT INTO deliveries (message, recipient, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
+    let values = vec![key.into(), recipient.into(), now.into()];
+    let done = db.execute_raw(stmt(db.get_database_backend(), sql, values)).await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -159,9 +166,10 @@ pub async fn fan_out(
         }
         let txn = platform::db::begin_write(db).await?;
         let now = Utc::now();
+        // Re-checked in the transaction: an unsubscribe since the selection wins.
+        let subscribed = still_subscribed(&txn, batch.iter().map(|r| r.vendor_id)).await?;
         for r in batch {
-            // Re-checked in the transaction: an unsubscribe since the selection wins.
-            if !still_subscribed(&txn, r.vendor_id).await? || !record(&txn, key, &r.email, now).await? {
+            if !subscribed.contains(&r.vendor_id) || !record(&txn, key, &r.email, now).await? {
                 continue;
             }
             let unsubscribe = mail.links.unsubscribe(r.vendor_id);

@@ -55,12 +55,11 @@ where
     let today = now.with_timezone(&state.config.site.display_timezone).date_naive();
     let key =
         platform::freshness::key("beacon", version, &format!("{what}@{today}~{}", next_deadline.unwrap_or_default()));
-    if let Some(hit) = state.cache.get(&key).await {
-        return Ok(axum::response::Html(hit).into_response());
-    }
-    let page = make().await?;
-    state.cache.set(&key, &page.0, platform::freshness::TTL).await;
-    Ok(page.into_response())
+    let page = state
+        .cache
+        .get_or_make(&key, platform::freshness::TTL, || async { Ok::<_, AppError>(Some(make().await?.0)) })
+        .await?;
+    Ok(axum::response::Html(page.unwrap_or_default()).into_response())
 }
 
 async fn list(state: &AppState, viewer: &Viewer, listing: Listing) -> Result<Response, AppError> {

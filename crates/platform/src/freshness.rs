@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, DbErr, Statement};
 
-use crate::jobs::queue::stmt;
+use crate::db::stmt;
 
 /// How long a cached answer is kept (unless the data changes first, which makes it unreachable).
 pub const TTL: Duration = Duration::from_secs(600);

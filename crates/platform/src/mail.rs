@@ -268,7 +268,7 @@ pub mod sent {
     use chrono::Utc;
     use sea_orm::{ConnectionTrait, DbErr};
 
-    use crate::jobs::queue::stmt;
+    use crate::db::stmt;
 
     /// How long a sent message is remembered: far longer than any send job can be retried.
     pub const KEPT_FOR: chrono::Duration = chrono::Duration::days(7);

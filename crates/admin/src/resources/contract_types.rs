@@ -97,9 +97,7 @@ impl AdminResource for ContractTypes {
         let mut errors = FieldErrors::default();
         errors.require(&self.fields(db, actor).await?, input);
         let name = one(input, "name");
-        if name.chars().count() > 100 {
-            errors.add("name", "Use at most 100 characters.");
-        }
+        errors.limit("name", name, 100);
         let taken = contract_type::Entity::find().filter(contract_type::Column::Name.eq(name)).one(db).await?;
         if taken.is_some_and(|t| Some(t.id) != id) {
             errors.add("name", "A contract type with this name already exists.");

@@ -72,9 +72,7 @@ impl AdminResource for Departments {
         let mut errors = FieldErrors::default();
         errors.require(&self.fields(db, actor).await?, input);
         let name = one(input, "name");
-        if name.chars().count() > 200 {
-            errors.add("name", "Use at most 200 characters.");
-        }
+        errors.limit("name", name, 200);
         let taken = department::Entity::find().filter(department::Column::Name.eq(name)).one(db).await?;
         if taken.is_some_and(|d| Some(d.id) != id) {
             errors.add("name", "A department with this name already exists.");

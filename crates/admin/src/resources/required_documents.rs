@@ -99,9 +99,7 @@ impl AdminResource for RequiredDocuments {
         let mut errors = FieldErrors::default();
         errors.require(&self.fields(db, actor).await?, input);
         let name = one(input, "display_name");
-        if name.chars().count() > 200 {
-            errors.add("display_name", "Use at most 200 characters.");
-        }
+        errors.limit("display_name", name, 200);
         // Unique whatever the case: "W-9" and "w-9" would be the same document to a vendor.
         if !name.is_empty() {
             let taken = required_document::Entity::find()

@@ -184,9 +184,7 @@ impl AdminResource for Vendors {
         let mut errors = FieldErrors::default();
         errors.require(&self.fields(db, actor).await?, input);
         let business = one(input, "business_name");
-        if business.chars().count() > 200 {
-            errors.add("business_name", "Use at most 200 characters.");
-        }
+        errors.limit("business_name", business, 200);
         // As sign-up stores it: lower-cased, so one vendor per address whatever the case.
         let email = match one(input, "email") {
             "" => String::new(),

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult};
 use serde::Serialize;
 
 use super::{Job, JobSettings, millis, now_ms};
@@ -31,11 +31,7 @@ pub struct EnqueueOptions {
     pub priority: Option<i16>,
 }
 
-/// A statement written with `$n` placeholders, for either backend.
-pub(crate) fn stmt(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
-    let sql = if backend == DbBackend::Sqlite { sql.replace('$', "?") } else { sql.to_owned() };
-    Statement::from_sql_and_values(backend, sql, values)
-}
+pub(crate) use crate::db::stmt;
 
 /// Queues `job` with the connection or transaction given: it becomes visible to workers when
 /// that transaction commits, and never if it rolls back.
