@@ -10,7 +10,14 @@ fn main() {
     println!("cargo:rerun-if-env-changed=PROCURE_BUILD_URL");
     println!("cargo:rerun-if-env-changed=PROCURE_SOURCE_URL");
     println!("cargo:rerun-if-changed=../../.git/HEAD");
-    println!("cargo:rerun-if-changed=../../.git/refs/heads");
+    // The branch's own ref, not the whole refs/heads folder: commits on other branches (other
+    // worktrees of the same repository) should not rebuild this one.
+    let head = std::fs::read_to_string("../../.git/HEAD").unwrap_or_default();
+    match head.trim().strip_prefix("ref: ") {
+        Some(branch) => println!("cargo:rerun-if-changed=../../.git/{branch}"),
+        None => println!("cargo:rerun-if-changed=../../.git/refs/heads"),
+    }
+    println!("cargo:rerun-if-changed=../../.git/packed-refs");
     let sha = from_env_or_git("PROCURE_GIT_SHA", &["rev-parse", "HEAD"]);
     let source = from_env_or_git("PROCURE_SOURCE_URL", &["config", "--get", "remote.origin.url"]);
     println!("cargo:rustc-env=PROCURE_GIT_SHA={sha}");

@@ -6,25 +6,30 @@ mod pages;
 pub mod passwords;
 pub mod policy;
 pub mod render;
+pub mod service;
 pub mod throttle;
 pub mod users;
 pub mod viewer;
 
+use platform::Wing;
 use platform::http::Routes;
 use platform::jobs::{Job, JobContext};
-use platform::templates::TemplateSource;
 use serde::{Deserialize, Serialize};
 
 pub use policy::{Action, AdminArea, Denied, Resource, Role, authorize, can};
-pub use render::{page, page_with_status};
+pub use render::{page, page_with_status, public_page};
+pub use service::ServiceError;
 pub use viewer::{CurrentUser, SignedIn, Viewer};
 
-/// This crate's templates (`accounts/…`).
-pub fn templates() -> TemplateSource {
-    platform::template_source!()
+/// The accounts' manifest: sign-in, the profile, and the nightly purge of sign-in records.
+pub fn wing() -> Wing {
+    Wing::new("accounts")
+        .routes(routes())
+        .templates(platform::template_source!())
+        .nightly("accounts.purge_sign_in_records", PurgeSignInRecords {})
 }
 
-pub fn routes() -> Routes {
+fn routes() -> Routes {
     Routes::new()
         .get("/sign-in", pages::sign_in_form)
         .post("/sign-in", pages::request_link)

@@ -8,6 +8,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration, Utc};
+use model::Stamp;
 use model::entities::sign_in_token;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
@@ -66,11 +67,7 @@ pub async fn issue(
         next_path: Set(next.map(str::to_owned)),
         expires_at: Set(now + LIFETIME),
         used_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        created_by: Set(None),
-        updated_by: Set(None),
-        ..Default::default()
+        ..Stamp::created(None, now)
     }
     .insert(db)
     .await?;

@@ -24,3 +24,23 @@ pub fn page_with_status(
 ) -> Result<Response, AppError> {
     Ok((status, page(state, viewer, template, ctx)?).into_response())
 }
+
+/// A public page as `viewer` gets it: for anonymous visitors, cached under data `name`'s
+/// version (see [`platform::freshness::cached`], and `what` there); a signed-in viewer's page
+/// has their own parts (notes, following, drafts), so it is always made afresh.
+pub async fn public_page<F, Fut>(
+    state: &AppState,
+    viewer: &Viewer,
+    name: &str,
+    what: &str,
+    make: F,
+) -> Result<Option<String>, AppError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<String>, AppError>>,
+{
+    if viewer.user.is_some() {
+        return make().await;
+    }
+    platform::freshness::cached(state, name, what, make).await
+}

@@ -1,6 +1,7 @@
 //! Limits on sign-in link requests, per email address and per client address, kept in the
 //! database so every web process counts the same requests.
 
+use model::Stamp;
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
@@ -25,11 +26,7 @@ pub async fn allow(db: &impl ConnectionTrait, email: &str, client: &str) -> Resu
     sign_in_attempt::ActiveModel {
         email: Set(email.to_owned()),
         client_ip: Set(client.to_owned()),
-        created_at: Set(now),
-        updated_at: Set(now),
-        created_by: Set(None),
-        updated_by: Set(None),
-        ..Default::default()
+        ..Stamp::created(None, now)
     }
     .insert(db)
     .await?;

@@ -1,6 +1,7 @@
 //! Users, their roles and departments: the service functions every page and command goes through.
 
 use chrono::Utc;
+use model::Stamp;
 use model::entities::{accepted_domain, department, role, user, user_role};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 
@@ -98,11 +99,7 @@ pub async fn create_user(
         email: Set(email.to_lowercase()),
         active: Set(true),
         department_id: Set(department),
-        created_at: Set(now),
-        updated_at: Set(now),
-        created_by: Set(actor),
-        updated_by: Set(actor),
-        ..Default::default()
+        ..Stamp::created(actor, now)
     }
     .insert(db)
     .await?;
@@ -122,16 +119,9 @@ pub async fn set_roles(
     let ids = role::Entity::find().filter(role::Column::Name.is_in(names)).all(db).await?;
     let now = Utc::now();
     for r in ids {
-        user_role::ActiveModel {
-            user_id: Set(user_id),
-            role_id: Set(r.id),
-            created_at: Set(now),
-            updated_at: Set(now),
-            created_by: Set(actor),
-            updated_by: Set(actor),
-        }
-        .insert(db)
-        .await?;
+        user_role::ActiveModel { user_id: Set(user_id), role_id: Set(r.id), ..Stamp::created(actor, now) }
+            .insert(db)
+            .await?;
     }
     Ok(())
 }
@@ -155,7 +145,7 @@ pub async fn ensure_superadmin(db: &sea_orm::DatabaseConnection, email: &str) ->
             }
             let mut active: user::ActiveModel = existing.into();
             active.active = Set(true);
-            active.updated_at = Set(Utc::now());
+            active.stamp(None, Utc::now());
             (active.update(&txn).await?, false)
         }
         None => {
@@ -228,8 +218,7 @@ pub async fn update_profile(
     active.first_name = Set(blank_to_none(first));
     active.last_name = Set(blank_to_none(last));
     active.department_id = Set(department);
-    active.updated_at = Set(Utc::now());
-    active.updated_by = Set(Some(me.id));
+    active.stamp(Some(me.id), Utc::now());
     active.update(db).await?;
     Ok(Ok(()))
 }

@@ -1,6 +1,7 @@
 //! The log of back-office changes: who changed what, with the record before and after.
 
 use chrono::Utc;
+use model::Stamp;
 use model::entities::{audit_log, user};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryOrder, QuerySelect, Set};
 use serde::Serialize;
@@ -46,11 +47,7 @@ pub async fn record(db: &impl ConnectionTrait, actor: i32, entry: Entry<'_>) -> 
         summary: Set(entry.label),
         before: Set(json(entry.before)),
         after: Set(json(entry.after)),
-        created_at: Set(now),
-        updated_at: Set(now),
-        created_by: Set(Some(actor)),
-        updated_by: Set(Some(actor)),
-        ..Default::default()
+        ..Stamp::created(Some(actor), now)
     }
     .insert(db)
     .await?;

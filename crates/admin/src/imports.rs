@@ -1,6 +1,10 @@
-//! Importing the original's data files from the admin: upload a CSV, see its first rows and what
-//! importing it would do (a dry run, rolled back), confirm, and watch the import run as a job.
+//! Importing data files from the admin: upload a file, see its first rows and what importing it
+//! would do (a dry run, rolled back), confirm, and watch the import run as a job.
+//!
+//! The back-office knows no file format: each wing that owns data contributes its kinds of file
+//! as [`Importer`]s through its manifest ([`Imports`]); Scout brings the original's CSV files.
 
+use model::Stamp;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -15,7 +19,7 @@ use platform::files;
 use platform::http::{AppError, AppState};
 use platform::jobs::{self, Job, JobContext};
 use platform::storage::Visibility;
-use scout::import::{Actor, Kind, Report, reader};
+use platform::wing::Contributions;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
@@ -23,6 +27,60 @@ use serde::{Deserialize, Serialize};
 
 /// Rows shown in the preview.
 const PREVIEW_ROWS: usize = 10;
+
+/// What an import did (or would do): the rows read, and the importer's own report, which the
+/// import page shows field by field.
+#[derive(Debug, Clone)]
+pub struct ImportReport {
+    pub rows: u64,
+    pub created: u64,
+    pub skipped: u64,
+    pub details: serde_json::Value,
+}
+
+/// One kind of data file the back-office can import.
+#[async_trait::async_trait]
+pub trait Importer: Send + Sync {
+    /// Stored on the `imports` row and sent by the form: `contracts`.
+    fn name(&self) -> &'static str;
+    /// Shown in the form: "City contract list".
+    fn label(&self) -> &'static str;
+    /// The header and the first `rows` rows, as the import reads them.
+    fn sample(&self, bytes: &[u8], rows: usize) -> anyhow::Result<(Vec<String>, Vec<Vec<String>>)>;
+    /// What importing would do, without doing it; an unreadable file is an error.
+    async fn preview(
+        &self,
+        db: &DatabaseConnection,
+        actor: Option<i32>,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> anyhow::Result<ImportReport>;
+    /// Imports the file, reporting the rows done so far through `progress`.
+    async fn import(
+        &self,
+        db: &DatabaseConnection,
+        actor: Option<i32>,
+        file_name: &str,
+        bytes: &[u8],
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> anyhow::Result<ImportReport>;
+}
+
+/// A wing's importers, contributed through its manifest: `Wing::with(Imports(&[&Contracts]))`.
+#[derive(Clone, Copy)]
+pub struct Imports(pub &'static [&'static dyn Importer]);
+
+fn importers(wings: &Contributions) -> impl Iterator<Item = &'static dyn Importer> + '_ {
+    wings.all::<Imports>().flat_map(|i| i.0.iter().copied())
+}
+
+fn importer(wings: &Contributions, name: &str) -> Option<&'static dyn Importer> {
+    importers(wings).find(|i| i.name() == name)
+}
+
+fn kinds(state: &AppState) -> Vec<(&'static str, &'static str)> {
+    importers(&state.contributions).map(|i| (i.name(), i.label())).collect()
+}
 
 fn allow(me: &accounts::CurrentUser) -> Result<(), AppError> {
     Ok(authorize(Some(me), Action::Create, Resource::Admin(AdminArea::General))?)
@@ -35,8 +93,7 @@ pub async fn index(
 ) -> Result<Response, AppError> {
     allow(&me)?;
     let recent = import::Entity::find().order_by_desc(import::Column::Id).limit(20).all(&state.db).await?;
-    let kinds: Vec<_> = Kind::ALL.iter().map(|k| (k.name(), k.label())).collect();
-    let ctx = context! { recent => Serde(recent), kinds, error => None::<String> };
+    let ctx = context! { recent => Serde(recent), kinds => kinds(&state), error => None::<String> };
     Ok(page(&state, &viewer, "admin/imports.html", ctx)?.into_response())
 }
 
@@ -63,7 +120,12 @@ pub async fn upload(
     let mut upload: Option<(String, Vec<u8>)> = None;
     while let Some(field) = form.next_field().await.map_err(|e| AppError::BadRequest(e.to_string()))? {
         match field.name() {
-            Some("kind") => kind = Kind::parse(&field.text().await.map_err(|e| AppError::BadRequest(e.to_string()))?),
+            Some("kind") => {
+                kind = importer(
+                    &state.contributions,
+                    &field.text().await.map_err(|e| AppError::BadRequest(e.to_string()))?,
+                )
+            }
             Some("file") => {
                 let name = field.file_name().unwrap_or("upload.csv").to_owned();
                 let bytes = field.bytes().await.map_err(|e| AppError::BadRequest(e.to_string()))?;
@@ -75,14 +137,13 @@ pub async fn upload(
         }
     }
     let refuse = |error: &str| -> Result<Response, AppError> {
-        let kinds: Vec<_> = Kind::ALL.iter().map(|k| (k.name(), k.label())).collect();
-        let ctx = context! { recent => Serde(Vec::<import::Model>::new()), kinds, error };
+        let ctx = context! { recent => Serde(Vec::<import::Model>::new()), kinds => kinds(&state), error };
         accounts::page_with_status(&state, &viewer, axum::http::StatusCode::BAD_REQUEST, "admin/imports.html", ctx)
     };
     let Some(kind) = kind else { return refuse("Choose what kind of file this is.") };
     let Some((name, bytes)) = upload else { return refuse("Choose a CSV file to upload.") };
     // The dry run reads the file exactly as the import will; a file it cannot read is refused now.
-    let report = match scout::import::preview(&state.db, Actor(Some(me.id)), kind, &name, &bytes).await {
+    let report = match kind.preview(&state.db, Some(me.id), &name, &bytes).await {
         Ok(report) => report,
         Err(e) => return refuse(&e.to_string()),
     };
@@ -97,13 +158,9 @@ pub async fn upload(
         status: Set("previewed".into()),
         rows_done: Set(0),
         rows_total: Set(i64::try_from(report.rows).unwrap_or(i64::MAX)),
-        report: Set(serde_json::to_string(&report).ok()),
+        report: Set(serde_json::to_string(&report.details).ok()),
         error: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        created_by: Set(Some(me.id)),
-        updated_by: Set(Some(me.id)),
-        ..Default::default()
+        ..Stamp::created(Some(me.id), now)
     }
     .insert(&state.db)
     .await?;
@@ -121,15 +178,8 @@ pub async fn show(
     let report: Option<serde_json::Value> = row.report.as_deref().and_then(|r| serde_json::from_str(r).ok());
     let (headers, sample) = if row.status == "previewed" {
         let bytes = file_bytes(&state, row.file_id).await?;
-        let table = reader::read(&bytes).map_err(AppError::Internal)?;
-        let rows: Vec<Vec<String>> = table
-            .rows
-            .iter()
-            .filter_map(|r| r.as_ref().ok())
-            .take(PREVIEW_ROWS)
-            .map(|r| table.headers.iter().map(|h| r.get(h).unwrap_or("").to_owned()).collect())
-            .collect();
-        (table.headers, rows)
+        let kind = importer(&state.contributions, &row.kind).ok_or(AppError::NotFound)?;
+        kind.sample(&bytes, PREVIEW_ROWS).map_err(AppError::Internal)?
     } else {
         (Vec::new(), Vec::new())
     };
@@ -152,8 +202,7 @@ pub async fn confirm(
     }
     let mut active: import::ActiveModel = row.into();
     active.status = Set("queued".into());
-    active.updated_at = Set(Utc::now());
-    active.updated_by = Set(Some(me.id));
+    active.stamp(Some(me.id), Utc::now());
     active.update(&txn).await?;
     jobs::enqueue(&txn, &ImportFile { import_id: id, actor: Some(me.id) })
         .await
@@ -173,18 +222,18 @@ async fn set_status(
     db: &DatabaseConnection,
     id: i32,
     status: &str,
-    report: Option<&Report>,
+    report: Option<&ImportReport>,
     error: Option<String>,
 ) -> anyhow::Result<()> {
     let Some(row) = import::Entity::find_by_id(id).one(db).await? else { return Ok(()) };
     let mut active: import::ActiveModel = row.into();
     active.status = Set(status.to_owned());
     if let Some(report) = report {
-        active.report = Set(serde_json::to_string(report).ok());
+        active.report = Set(serde_json::to_string(&report.details).ok());
         active.rows_done = Set(i64::try_from(report.rows).unwrap_or(i64::MAX));
     }
     active.error = Set(error);
-    active.updated_at = Set(Utc::now());
+    active.stamp(None, Utc::now());
     active.update(db).await?;
     Ok(())
 }
@@ -198,7 +247,8 @@ impl Job for ImportFile {
             tracing::warn!(import = self.import_id, "import row is gone; nothing to do");
             return Ok(());
         };
-        let kind = Kind::parse(&row.kind).ok_or_else(|| anyhow::anyhow!("unknown import kind {}", row.kind))?;
+        let kind = importer(&ctx.env.contributions, &row.kind)
+            .ok_or_else(|| anyhow::anyhow!("unknown import kind {}", row.kind))?;
         let file_id = row.file_id.ok_or_else(|| anyhow::anyhow!("the uploaded file is gone"))?;
         let record = files::find(db, file_id).await?.ok_or_else(|| anyhow::anyhow!("the uploaded file is gone"))?;
         let bytes = ctx.env.storage.get(&record.key).await?.bytes().await?;
@@ -225,10 +275,7 @@ impl Job for ImportFile {
                 }
             })
         });
-        let result = scout::import::import(db, Actor(self.actor), kind, &row.file_name, &bytes, &|n, _| {
-            done.store(n, Ordering::Relaxed)
-        })
-        .await;
+        let result = kind.import(db, self.actor, &row.file_name, &bytes, &|n| done.store(n, Ordering::Relaxed)).await;
         if let Some(reporter) = reporter {
             reporter.abort();
         }

@@ -1,25 +1,35 @@
 //! The back-office (`/admin`): list, search, create, edit and delete for every declared
 //! resource (`resources/`), each change written to the audit log in the same transaction.
 //! Who may see what is decided by `accounts::policy`, per resource area.
+//!
+//! The back-office knows no wing (Django's rule): each wing contributes its tables as a
+//! [`BackOffice`] and its data files as [`imports::Imports`] through its manifest, and the
+//! pages find them in the app state.
 
 pub mod audit;
 pub mod imports;
+pub mod kit;
 mod pages;
 pub mod resource;
 pub mod resources;
 mod uploads;
 
+use platform::Wing;
 use platform::http::Routes;
-use platform::templates::TemplateSource;
 
-pub use resource::{AdminResource, Field, FieldErrors, Row, Values};
+pub use resource::{AdminError, AdminResource, Field, FieldErrors, Row, Saved, Values};
+pub use resources::BackOffice;
 
-/// This crate's templates (`admin/…`).
-pub fn templates() -> TemplateSource {
-    platform::template_source!()
+/// The back-office's manifest: its pages, the import job, and its own tables.
+pub fn wing() -> Wing {
+    Wing::new("admin")
+        .routes(routes())
+        .templates(platform::template_source!())
+        .job::<imports::ImportFile>()
+        .with(resources::OWN)
 }
 
-pub fn routes() -> Routes {
+fn routes() -> Routes {
     Routes::new()
         .get("/admin", || async { axum::response::Redirect::permanent("/admin/") })
         .get("/admin/", pages::index)

@@ -29,8 +29,8 @@ impl From<AdminError> for AppError {
     }
 }
 
-fn find(slug: &str) -> Result<&'static dyn AdminResource, AppError> {
-    resources::find(slug).ok_or(AppError::NotFound)
+fn find(state: &AppState, slug: &str) -> Result<&'static dyn AdminResource, AppError> {
+    resources::find(state, slug).ok_or(AppError::NotFound)
 }
 
 fn allow(me: &CurrentUser, action: Action, res: &dyn AdminResource) -> Result<(), AppError> {
@@ -43,8 +43,7 @@ pub async fn index(
     viewer: Viewer,
 ) -> Result<Response, AppError> {
     authorize(Some(&me), Action::View, Resource::AdminHome)?;
-    let sections: Vec<_> = resources::all()
-        .iter()
+    let sections: Vec<_> = resources::all(&state)
         .filter(|r| can(Some(&me), Action::View, Resource::Admin(r.area())))
         .map(|r| context! { slug => r.slug(), title => r.title() })
         .collect();
@@ -89,7 +88,7 @@ pub async fn list(
     Path(slug): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let res = find(&slug)?;
+    let res = find(&state, &slug)?;
     allow(&me, Action::View, res)?;
     let search: String = q.q.trim().chars().take(200).collect();
     let page_no = page_number(q.page.as_deref());
@@ -150,7 +149,7 @@ pub async fn new_form(
     viewer: Viewer,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
-    let res = find(&slug)?;
+    let res = find(&state, &slug)?;
     allow(&me, Action::Create, res)?;
     if let Some((href, _)) = res.created_elsewhere() {
         return Ok(Redirect::to(href).into_response());
@@ -164,7 +163,7 @@ pub async fn edit_form(
     viewer: Viewer,
     Path((slug, id)): Path<(String, i32)>,
 ) -> Result<Response, AppError> {
-    let res = find(&slug)?;
+    let res = find(&state, &slug)?;
     allow(&me, Action::Edit, res)?;
     let txn = state.db.begin().await?;
     let values = res.load(&txn, &state.config.site, id).await?.ok_or(AppError::NotFound)?;
@@ -222,7 +221,7 @@ pub async fn create(
     Path(slug): Path<String>,
     request: Request,
 ) -> Result<Response, AppError> {
-    let res = find(&slug)?;
+    let res = find(&state, &slug)?;
     allow(&me, Action::Create, res)?;
     if let Some((href, _)) = res.created_elsewhere() {
         return Err(AppError::BadRequest(format!("{} are not created here: use {href}.", res.title())));
@@ -237,7 +236,7 @@ pub async fn update(
     Path((slug, id)): Path<(String, i32)>,
     request: Request,
 ) -> Result<Response, AppError> {
-    let res = find(&slug)?;
+    let res = find(&state, &slug)?;
     allow(&me, Action::Edit, res)?;
     submit(&state, &viewer, &me, res, Some(id), request).await
 }
@@ -255,14 +254,17 @@ async fn submit(
     let txn = state.db.begin().await?;
     let fields = res.fields(&txn, me).await?;
     txn.commit().await?;
-    let form = crate::uploads::read(state, res.slug(), &fields, request).await?;
-    if !form.errors.is_empty() {
-        form.discard(state).await;
-        return form_page(state, viewer, me, res, id, &form.values, &form.errors, StatusCode::BAD_REQUEST).await;
+    let mut submitted = crate::uploads::read(state, res.slug(), &fields, request).await?;
+    if !submitted.errors.is_empty() {
+        submitted.form.discard().await;
+        return form_page(state, viewer, me, res, id, &submitted.values, &submitted.errors, StatusCode::BAD_REQUEST)
+            .await;
     }
-    let result = save(state, viewer, me, res, id, form.values.clone()).await;
-    if !result.as_ref().is_ok_and(|r| r.status().is_redirection()) {
-        form.discard(state).await;
+    let result = save(state, viewer, me, res, id, submitted.values.clone()).await;
+    if result.as_ref().is_ok_and(|r| r.status().is_redirection()) {
+        submitted.form.keep();
+    } else {
+        submitted.form.discard().await;
     }
     result
 }
@@ -273,7 +275,7 @@ pub async fn confirm_delete(
     viewer: Viewer,
     Path((slug, id)): Path<(String, i32)>,
 ) -> Result<Response, AppError> {
-    let res = find(&slug)?;
+    let res = find(&state, &slug)?;
     allow(&me, Action::Delete, res)?;
     let txn = state.db.begin().await?;
     let values = res.load(&txn, &state.config.site, id).await?.ok_or(AppError::NotFound)?;
@@ -288,7 +290,7 @@ pub async fn delete(
     SignedIn(me): SignedIn,
     Path((slug, id)): Path<(String, i32)>,
 ) -> Result<Response, AppError> {
-    let res = find(&slug)?;
+    let res = find(&state, &slug)?;
     allow(&me, Action::Delete, res)?;
     let txn = platform::db::begin_write(&state.db).await?;
     let before = res.load(&txn, &state.config.site, id).await?.ok_or(AppError::NotFound)?;

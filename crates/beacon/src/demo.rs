@@ -5,6 +5,7 @@
 //! is queued for the demo's opportunities. Running it twice adds nothing the second time.
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use model::Stamp;
 use model::entities::{
     category, contract_type, department, opportunity, opportunity_category, opportunity_required_document,
     required_document, vendor, vendor_category,
@@ -89,9 +90,7 @@ impl MadeUp {
             is_archived: Set(false),
             published_at: Set(self.published_at),
             created_from_id: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
+            ..Stamp::created(None, now)
         }
         .insert(txn)
         .await?;
@@ -136,9 +135,7 @@ pub async fn load(
                 category: Set(Some(parent.into())),
                 subcategory: Set(Some(name.into())),
                 category_friendly_name: Set(Some(name.into())),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
+                ..Stamp::created(None, now)
             }
             .insert(&txn)
             .await?;
@@ -155,9 +152,7 @@ pub async fn load(
                 required_document::ActiveModel {
                     display_name: Set(name.into()),
                     description: Set(Some(about.into())),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                    ..Default::default()
+                    ..Stamp::created(None, now)
                 }
                 .insert(&txn)
                 .await?
@@ -218,9 +213,7 @@ pub async fn load(
             newsletter: Set(true),
             confirmed_at: Set(Some(now)),
             unsubscribed_at: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
+            ..Stamp::created(None, now)
         }
         .insert(&txn)
         .await?;

@@ -2,6 +2,7 @@
 //! them. So far: the opportunity lifecycle with its permission rules (`lifecycle.rs`), the
 //! nightly publishing job, and the public pages.
 
+mod admin;
 pub mod api;
 pub mod demo;
 pub mod digest;
@@ -15,17 +16,28 @@ pub mod signup;
 mod staff;
 mod vendors;
 
+use platform::Wing;
 use platform::http::Routes;
 use platform::jobs::{Job, JobContext};
-use platform::templates::TemplateSource;
 use serde::{Deserialize, Serialize};
+use utoipa::OpenApi as _;
 
-/// This crate's templates (`beacon/…`).
-pub fn templates() -> TemplateSource {
-    platform::template_source!()
+/// Beacon's manifest.
+pub fn wing() -> Wing {
+    Wing::new("beacon")
+        .nav("Beacon", "/beacon/")
+        .routes(routes())
+        .templates(platform::template_source!())
+        .job::<notify::NewOpportunity>()
+        .job::<notify::Addendum>()
+        .nightly("beacon.publish_due", PublishDue {})
+        .nightly("beacon.deadline_reminders", notify::DeadlineReminders {})
+        .monthly("beacon.digest", digest::Digest {}, &digest::DAYS)
+        .openapi(api::ApiDoc::openapi())
+        .with(admin::RESOURCES)
 }
 
-pub fn routes() -> Routes {
+fn routes() -> Routes {
     Routes::new()
         .get("/beacon", || async { axum::response::Redirect::permanent("/beacon/") })
         .get("/beacon/", pages::current)

@@ -6,8 +6,9 @@
 //! Every change checks [`accounts::policy`] here, in the service, whatever a form posted: the
 //! original let any staff member publish by posting `save_type=publish`.
 
-use accounts::{Action, CurrentUser, Denied, Resource, authorize};
+use accounts::{Action, CurrentUser, Denied, Resource, ServiceError, authorize};
 use chrono::{DateTime, NaiveDate, Utc};
+use model::Stamp;
 use model::entities::{
     category, contract_type, department, opportunity, opportunity_category, opportunity_required_document,
     required_document,
@@ -92,26 +93,13 @@ pub struct Draft {
     pub timezone: Option<chrono_tz::Tz>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ChangeError {
-    #[error(transparent)]
-    Db(#[from] DbErr),
-    #[error(transparent)]
-    Denied(#[from] Denied),
-    #[error("no such opportunity")]
-    NotFound,
-    /// Field → message, for the form.
-    #[error("the opportunity is not valid")]
-    Invalid(Vec<(&'static str, String)>),
-}
-
 fn facts(o: &opportunity::Model, user: Option<&CurrentUser>) -> Resource {
     let own = user.is_some_and(|u| o.created_by == Some(u.id) || o.contact_id == Some(u.id));
     Resource::Opportunity { public: o.is_public, own }
 }
 
 /// Checks a draft; `now` is for "bids must close in the future".
-async fn validate(db: &impl ConnectionTrait, d: &Draft, now: DateTime<Utc>) -> Result<(), ChangeError> {
+async fn validate(db: &impl ConnectionTrait, d: &Draft, now: DateTime<Utc>) -> Result<(), ServiceError> {
     let mut errors: Vec<(&'static str, String)> = Vec::new();
     if d.title.trim().is_empty() {
         errors.push(("title", "Give the opportunity a title.".into()));
@@ -150,7 +138,7 @@ async fn validate(db: &impl ConnectionTrait, d: &Draft, now: DateTime<Utc>) -> R
         (d.planned_publish, d.planned_submission_start, d.planned_submission_end)
     else {
         errors.push(("dates", "Give the publish date, the day bids open and the moment they close.".into()));
-        return Err(ChangeError::Invalid(errors));
+        return Err(ServiceError::Invalid(errors));
     };
     if end <= now {
         errors.push(("planned_submission_end", "Bids must close in the future.".into()));
@@ -174,7 +162,7 @@ async fn validate(db: &impl ConnectionTrait, d: &Draft, now: DateTime<Utc>) -> R
     if docs.len() != dedup(&d.required_documents).len() {
         errors.push(("required_documents", "One of the chosen bid documents no longer exists.".into()));
     }
-    if errors.is_empty() { Ok(()) } else { Err(ChangeError::Invalid(errors)) }
+    if errors.is_empty() { Ok(()) } else { Err(ServiceError::Invalid(errors)) }
 }
 
 fn dedup(ids: &[i32]) -> Vec<i32> {
@@ -218,8 +206,7 @@ async fn write(
     active.planned_publish = Set(d.planned_publish.unwrap_or_default());
     active.planned_submission_start = Set(d.planned_submission_start.unwrap_or_default());
     active.planned_submission_end = Set(d.planned_submission_end.unwrap_or(now));
-    active.updated_at = Set(now);
-    active.updated_by = Set(Some(user.id));
+    active.stamp(Some(user.id), now);
     let saved = active.save(db).await?;
     let saved: opportunity::Model = sea_orm::TryIntoModel::try_into_model(saved)?;
     opportunity_category::Entity::delete_many()
@@ -249,47 +236,41 @@ async fn write(
 
 /// A new draft by `user` (staff or conductor-level). It is not public until approved.
 pub async fn create(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     user: Option<&CurrentUser>,
     d: &Draft,
     now: DateTime<Utc>,
-) -> Result<opportunity::Model, ChangeError> {
+) -> Result<opportunity::Model, ServiceError> {
     authorize(user, Action::Create, Resource::Opportunity { public: false, own: true })?;
     let Some(user) = user else { return Err(Denied::SignInRequired.into()) };
     validate(db, d, now).await?;
-    let txn = platform::db::begin_write(db).await?;
     let active = opportunity::ActiveModel {
         is_public: Set(false),
         is_archived: Set(false),
         published_at: Set(None),
         created_from_id: Set(None),
-        created_at: Set(now),
-        created_by: Set(Some(user.id)),
         ..Default::default()
     };
-    let saved = write(&txn, active, d, user, now).await?;
-    txn.commit().await?;
-    Ok(saved)
+    Ok(write(db, active, d, user, now).await?)
 }
 
-async fn find(db: &impl ConnectionTrait, id: i32) -> Result<opportunity::Model, ChangeError> {
-    opportunity::Entity::find_by_id(id).one(db).await?.ok_or(ChangeError::NotFound)
+async fn find(db: &impl ConnectionTrait, id: i32) -> Result<opportunity::Model, ServiceError> {
+    opportunity::Entity::find_by_id(id).one(db).await?.ok_or(ServiceError::NotFound)
 }
 
 /// Changes an opportunity: its author or contact while it is a draft, conductor-level users
 /// always. Being public is not something a form sets: see [`approve`].
 pub async fn update(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     user: Option<&CurrentUser>,
     id: i32,
     d: &Draft,
     now: DateTime<Utc>,
-) -> Result<opportunity::Model, ChangeError> {
+) -> Result<opportunity::Model, ServiceError> {
     let existing = find(db, id).await?;
     authorize(user, Action::Edit, facts(&existing, user))?;
     let Some(user) = user else { return Err(Denied::SignInRequired.into()) };
     validate(db, d, now).await?;
-    let txn = platform::db::begin_write(db).await?;
     // Approval may have happened since the check: only conductor-level users edit public ones.
     // The guarded UPDATE also takes the row lock, so an approval waits for this edit.
     let mut guard = opportunity::Entity::update_many()
@@ -298,64 +279,57 @@ pub async fn update(
     if !user.is_conductor_level() {
         guard = guard.filter(opportunity::Column::IsPublic.eq(false));
     }
-    if guard.exec(&txn).await?.rows_affected != 1 {
+    if guard.exec(db).await?.rows_affected != 1 {
         return Err(Denied::Forbidden.into());
     }
-    let current = find(&txn, id).await?;
-    let saved = write(&txn, current.into(), d, user, now).await?;
-    txn.commit().await?;
-    Ok(saved)
+    let current = find(db, id).await?;
+    Ok(write(db, current.into(), d, user, now).await?)
 }
 
 /// Approves an opportunity (conductor-level only). If its publish date has come it is published
 /// at once; otherwise the nightly job publishes it on that date.
 pub async fn approve(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     user: Option<&CurrentUser>,
     id: i32,
     now: DateTime<Utc>,
     today: NaiveDate,
-) -> Result<opportunity::Model, ChangeError> {
+) -> Result<opportunity::Model, ServiceError> {
     let existing = find(db, id).await?;
     authorize(user, Action::Publish, facts(&existing, user))?;
     let Some(user) = user else { return Err(Denied::SignInRequired.into()) };
     if existing.planned_submission_end <= now {
-        return Err(ChangeError::Invalid(vec![(
+        return Err(ServiceError::Invalid(vec![(
             "planned_submission_end",
             "Bids have already closed: move the deadline before approving.".into(),
         )]));
     }
-    let txn = platform::db::begin_write(db).await?;
     opportunity::Entity::update_many()
         .col_expr(opportunity::Column::IsPublic, Expr::value(true))
         .col_expr(opportunity::Column::UpdatedAt, Expr::value(now))
         .col_expr(opportunity::Column::UpdatedBy, Expr::value(user.id))
         .filter(opportunity::Column::Id.eq(id))
-        .exec(&txn)
+        .exec(db)
         .await?;
-    changed(&txn).await?;
-    publish_if_due(&txn, id, now, today).await?;
-    txn.commit().await?;
+    changed(db).await?;
+    publish_if_due(db, id, now, today).await?;
     find(db, id).await
 }
 
 /// Archives an opportunity (conductor-level only): it leaves every public list and page.
 pub async fn archive(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     user: Option<&CurrentUser>,
     id: i32,
     now: DateTime<Utc>,
-) -> Result<(), ChangeError> {
+) -> Result<(), ServiceError> {
     let existing = find(db, id).await?;
     authorize(user, Action::Publish, facts(&existing, user))?;
     let mut active: opportunity::ActiveModel = existing.into();
     active.is_archived = Set(true);
-    active.updated_at = Set(now);
-    active.updated_by = Set(user.map(|u| u.id));
-    let txn = platform::db::begin_write(db).await?;
-    active.update(&txn).await?;
-    changed(&txn).await?;
-    txn.commit().await?;
+    active.stamp(user.map(|u| u.id), now);
+    active.update(db).await?;
+    changed(db).await?;
     Ok(())
 }
 
@@ -496,40 +470,34 @@ pub async fn visible(
 /// is published and still open, it is an addendum: its followers are told (a job queued in the
 /// same transaction).
 pub async fn add_document(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     user: Option<&CurrentUser>,
     id: i32,
     name: &str,
     file_id: i64,
     now: DateTime<Utc>,
-) -> Result<model::entities::opportunity_document::Model, ChangeError> {
+) -> Result<model::entities::opportunity_document::Model, ServiceError> {
     let existing = find(db, id).await?;
     authorize(user, Action::Edit, facts(&existing, user))?;
     let name = name.trim();
     if name.is_empty() {
-        return Err(ChangeError::Invalid(vec![("document_name", "Give the document a title.".into())]));
+        return Err(ServiceError::Invalid(vec![("document_name", "Give the document a title.".into())]));
     }
-    let txn = platform::db::begin_write(db).await?;
     let doc = model::entities::opportunity_document::ActiveModel {
         opportunity_id: Set(id),
         name: Set(name.to_owned()),
         file_id: Set(file_id),
-        created_at: Set(now),
-        updated_at: Set(now),
-        created_by: Set(user.map(|u| u.id)),
-        updated_by: Set(user.map(|u| u.id)),
-        ..Default::default()
+        ..Stamp::created(user.map(|u| u.id), now)
     }
-    .insert(&txn)
+    .insert(db)
     .await?;
-    changed(&txn).await?;
+    changed(db).await?;
     if existing.published_at.is_some() && existing.planned_submission_end > now {
         let addendum = crate::notify::Addendum { opportunity_id: id, document_id: doc.id };
-        platform::jobs::enqueue(&txn, &addendum)
+        platform::jobs::enqueue(db, &addendum)
             .await
             .map_err(|e| DbErr::Custom(format!("queueing the addendum notice: {e}")))?;
     }
-    txn.commit().await?;
     Ok(doc)
 }
 
@@ -555,8 +523,8 @@ pub async fn correction_problems(
         if d.planned_submission_end == Some(existing.planned_submission_end) { DateTime::<Utc>::MIN_UTC } else { now };
     let mut errors = match validate(db, &d, checked_at).await {
         Ok(()) => Vec::new(),
-        Err(ChangeError::Invalid(errors)) => errors,
-        Err(ChangeError::Db(e)) => return Err(e),
+        Err(ServiceError::Invalid(errors)) => errors,
+        Err(ServiceError::Db(e)) => return Err(e),
         Err(e) => return Err(DbErr::Custom(format!("validating a correction: {e}"))),
     };
     let contact = match contact_id {
@@ -588,7 +556,7 @@ pub async fn correct(
     contact_id: Option<i32>,
     archived: bool,
     now: DateTime<Utc>,
-) -> Result<opportunity::Model, ChangeError> {
+) -> Result<opportunity::Model, ServiceError> {
     let existing = find(db, id).await?;
     authorize(Some(user), Action::Edit, facts(&existing, Some(user)))?;
     if archived != existing.is_archived {
@@ -596,7 +564,7 @@ pub async fn correct(
     }
     let errors = correction_problems(db, &existing, d, contact_id, now).await?;
     if !errors.is_empty() {
-        return Err(ChangeError::Invalid(errors));
+        return Err(ServiceError::Invalid(errors));
     }
     let mut active: opportunity::ActiveModel = existing.into();
     active.contact_id = Set(contact_id);

@@ -264,17 +264,16 @@ async fn email_of(db: &impl ConnectionTrait, user_id: Option<i32>) -> Result<Opt
 /// A new draft: its author hears it went for approval, each conductor-level user that it needs
 /// review (once per opportunity each).
 pub async fn sent_for_approval(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     mail: &Mailing<'_>,
     o: &opportunity::Model,
 ) -> anyhow::Result<()> {
     let link = mail.config.site.app_url.join(&format!("/beacon/admin/{}", o.id))?;
     let now = Utc::now();
-    let txn = platform::db::begin_write(db).await?;
     let ctx = || context! { title => &o.title, link => link.as_str() };
-    if let Some(author) = email_of(&txn, o.created_by).await? {
+    if let Some(author) = email_of(db, o.created_by).await? {
         mail.once(
-            &txn,
+            db,
             &format!("beacon.sent_for_approval:{}", o.id),
             "beacon/emails/sent_for_approval",
             &author,
@@ -283,23 +282,20 @@ pub async fn sent_for_approval(
         )
         .await?;
     }
-    for reviewer in accounts::users::emails_with_roles(&txn, &["conductor", "admin", "superadmin"]).await? {
-        mail.once(&txn, &format!("beacon.needs_review:{}", o.id), "beacon/emails/needs_review", &reviewer, ctx(), now)
+    for reviewer in accounts::users::emails_with_roles(db, &["conductor", "admin", "superadmin"]).await? {
+        mail.once(db, &format!("beacon.needs_review:{}", o.id), "beacon/emails/needs_review", &reviewer, ctx(), now)
             .await?;
     }
-    txn.commit().await?;
     Ok(())
 }
 
 /// An approved opportunity: its author hears (once).
-pub async fn approved(db: &DatabaseConnection, mail: &Mailing<'_>, o: &opportunity::Model) -> anyhow::Result<()> {
+pub async fn approved(db: &impl ConnectionTrait, mail: &Mailing<'_>, o: &opportunity::Model) -> anyhow::Result<()> {
     let Some(author) = email_of(db, o.created_by).await? else { return Ok(()) };
     let link = mail.config.site.app_url.join(&format!("/beacon/opportunities/{}", o.id))?;
     let publish = o.planned_publish.format("%B %-d, %Y").to_string();
     let ctx = context! { title => &o.title, link => link.as_str(), publish, published => o.published_at.is_some() };
-    let txn = platform::db::begin_write(db).await?;
-    mail.once(&txn, &format!("beacon.approved:{}", o.id), "beacon/emails/approved", &author, ctx, Utc::now()).await?;
-    txn.commit().await?;
+    mail.once(db, &format!("beacon.approved:{}", o.id), "beacon/emails/approved", &author, ctx, Utc::now()).await?;
     Ok(())
 }
 

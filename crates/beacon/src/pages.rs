@@ -50,15 +50,13 @@ where
     if viewer.user.is_some() {
         return Ok(make().await?.into_response());
     }
-    let version = platform::freshness::version(&state.db, lifecycle::DATA).await?;
     let next_deadline = lifecycle::next_deadline(&state.db, now).await?.map(|t| t.timestamp());
     let today = now.with_timezone(&state.config.site.display_timezone).date_naive();
-    let key =
-        platform::freshness::key("beacon", version, &format!("{what}@{today}~{}", next_deadline.unwrap_or_default()));
-    let page = state
-        .cache
-        .get_or_make(&key, platform::freshness::TTL, || async { Ok::<_, AppError>(Some(make().await?.0)) })
-        .await?;
+    let what = format!("{what}@{today}~{}", next_deadline.unwrap_or_default());
+    let page = platform::freshness::cached(state, lifecycle::DATA, &what, || async {
+        Ok::<_, AppError>(Some(make().await?.0))
+    })
+    .await?;
     Ok(axum::response::Html(page.unwrap_or_default()).into_response())
 }
 

@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use minijinja::context;
+use model::Stamp;
 use model::entities::{category, vendor, vendor_category, vendor_opportunity};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
@@ -122,9 +123,7 @@ pub async fn sign_up(
         newsletter: Set(form.newsletter),
         confirmed_at: Set(None),
         unsubscribed_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
+        ..Stamp::created(None, now)
     }
     .insert(&txn)
     .await?;
@@ -213,9 +212,7 @@ pub async fn follow(
         newsletter: Set(false),
         confirmed_at: Set(None),
         unsubscribed_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
+        ..Stamp::created(None, now)
     }
     .insert(&txn)
     .await?;

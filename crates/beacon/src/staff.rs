@@ -2,8 +2,9 @@
 //! documents, the lists of drafts awaiting approval, approved and published ones, and the
 //! approve and archive buttons. Every action goes through `lifecycle`, which checks the policy.
 
+use accounts::ServiceError;
 use accounts::{Action, SignedIn, Viewer, page, page_with_status};
-use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
@@ -12,12 +13,12 @@ use minijinja::value::Serde;
 use model::entities::{
     contract_type, department, opportunity, opportunity_category, opportunity_document, required_document,
 };
-use platform::files::{self, FileError};
+use platform::files;
+use platform::http::upload::{FileField, UploadForm};
 use platform::http::{AppError, AppState};
-use platform::storage::{StorageError, Visibility};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::lifecycle::{self, ChangeError, Draft, Status};
+use crate::lifecycle::{self, Draft, Status};
 
 /// The file types an opportunity document may be, identified by its bytes.
 pub const DOCUMENT_TYPES: &[&str] = &[
@@ -28,106 +29,18 @@ pub const DOCUMENT_TYPES: &[&str] = &[
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 ];
 
-/// A submitted opportunity form: its fields, and the document it uploaded, if any.
-struct Submitted {
-    fields: Vec<(String, String)>,
-    upload: Option<(i64, String)>,
-    errors: Vec<(&'static str, String)>,
-}
-
-impl Submitted {
-    fn text(&self, name: &str) -> String {
-        self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).unwrap_or_default()
-    }
-
-    fn ids(&self, name: &str) -> Vec<i32> {
-        self.fields.iter().filter(|(k, _)| k == name).filter_map(|(_, v)| v.parse().ok()).collect()
-    }
-
-    /// The upload is not going to be kept: delete it.
-    async fn discard(&mut self, state: &AppState) {
-        if let Some((id, _)) = self.upload.take()
-            && let Err(e) = files::delete_now(&state.db, id).await
-        {
-            tracing::error!(file = id, error = %e, "could not delete an upload that was not kept");
-        }
-    }
-}
-
-async fn read(state: &AppState, request: Request) -> Result<Submitted, AppError> {
-    let mut form = Submitted { fields: Vec::new(), upload: None, errors: Vec::new() };
-    let mut parts = Multipart::from_request(request, state)
-        .await
-        .map_err(|e| AppError::BadRequest(format!("send the form as an upload: {}", e.body_text())))?;
-    loop {
-        let field = match parts.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(e) => {
-                form.discard(state).await;
-                return Err(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    AppError::PayloadTooLarge
-                } else {
-                    AppError::BadRequest(e.body_text())
-                });
-            }
-        };
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "document" {
-            let filename = field.file_name().unwrap_or_default().to_owned();
-            if filename.is_empty() || form.upload.is_some() {
-                continue;
-            }
-            let limit = state.config.uploads.max_content_length;
-            match files::save_upload(
-                state,
-                field,
-                &filename,
-                Visibility::Private,
-                "opportunities",
-                limit,
-                Some(DOCUMENT_TYPES),
-            )
-            .await
-            {
-                Ok(record) => form.upload = Some((record.id, filename)),
-                Err(FileError::Storage(StorageError::TooLarge { .. })) => {
-                    form.discard(state).await;
-                    return Err(AppError::PayloadTooLarge);
-                }
-                Err(FileError::Storage(StorageError::NotAccepted { .. })) => form
-                    .errors
-                    .push(("document", format!("“{filename}” is not a PDF, Word or Excel file by its contents."))),
-                Err(FileError::Storage(StorageError::Empty)) => {
-                    form.errors.push(("document", format!("“{filename}” is empty.")));
-                }
-                Err(e) => {
-                    form.discard(state).await;
-                    return Err(e.into());
-                }
-            }
-            continue;
-        }
-        match field.text().await {
-            Ok(text) => form.fields.push((name, text)),
-            Err(e) => {
-                form.discard(state).await;
-                return Err(AppError::BadRequest(e.body_text()));
-            }
-        }
-    }
-    Ok(form)
-}
+/// The opportunity form's one file field.
+const DOCUMENT: FileField = FileField { name: "document", types: DOCUMENT_TYPES, area: "opportunities" };
 
 /// The draft a form describes; dates it cannot read become errors.
-fn draft_of(state: &AppState, form: &mut Submitted) -> Draft {
-    let date = |form: &mut Submitted, field: &'static str| -> Option<NaiveDate> {
+fn draft_of(state: &AppState, form: &mut UploadForm) -> Draft {
+    let date = |form: &mut UploadForm, field: &'static str| -> Option<NaiveDate> {
         let raw = form.text(field);
         if raw.is_empty() {
             return None;
         }
         NaiveDate::parse_from_str(&raw, "%Y-%m-%d").ok().or_else(|| {
-            form.errors.push((field, "Enter a date as YYYY-MM-DD.".into()));
+            form.errors.push((field.into(), "Enter a date as YYYY-MM-DD.".into()));
             None
         })
     };
@@ -137,7 +50,7 @@ fn draft_of(state: &AppState, form: &mut Submitted) -> Draft {
     let end_time = form.text("planned_submission_end_time");
     let time = chrono::NaiveTime::parse_from_str(if end_time.is_empty() { "14:00" } else { &end_time }, "%H:%M").ok();
     if time.is_none() {
-        form.errors.push(("planned_submission_end", "Enter the closing time as HH:MM, e.g. 14:00.".into()));
+        form.errors.push(("planned_submission_end".into(), "Enter the closing time as HH:MM, e.g. 14:00.".into()));
     }
     // The closing moment is entered in the city's time zone.
     let tz = state.config.site.display_timezone;
@@ -146,7 +59,7 @@ fn draft_of(state: &AppState, form: &mut Submitted) -> Draft {
     });
     if end_day.is_some() && time.is_some() && planned_submission_end.is_none() {
         form.errors.push((
-            "planned_submission_end",
+            "planned_submission_end".into(),
             "That time does not exist that day (the clocks change); choose another.".into(),
         ));
     }
@@ -238,7 +151,7 @@ async fn form_page(
     me: &accounts::CurrentUser,
     o: Option<&opportunity::Model>,
     values: &[(String, String)],
-    errors: &[(&'static str, String)],
+    errors: &[(String, String)],
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let text = |name: &str| values.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
@@ -274,7 +187,7 @@ async fn form_page(
             contact => text("contact"),
         },
         documents => Serde(documents),
-        errors => errors.iter().map(|(f, m)| (f.to_string(), m.clone())).collect::<Vec<_>>(),
+        errors => errors.to_vec(),
         choices => choices(state).await?,
         timezone => state.config.site.display_timezone.name(),
     };
@@ -338,20 +251,8 @@ pub async fn edit_form(
     form_page(&state, &viewer, &me, Some(&o), &values, &[], StatusCode::OK).await
 }
 
-impl From<ChangeError> for AppError {
-    fn from(e: ChangeError) -> Self {
-        match e {
-            ChangeError::Db(e) => e.into(),
-            ChangeError::Denied(d) => d.into(),
-            ChangeError::NotFound => AppError::NotFound,
-            ChangeError::Invalid(errors) => {
-                AppError::BadRequest(errors.into_iter().map(|(_, m)| m).collect::<Vec<_>>().join(" "))
-            }
-        }
-    }
-}
-
-/// Saves a new (`id` None) or existing opportunity from the submitted form, then its document.
+/// Saves a new (`id` None) or existing opportunity from the submitted form with its document
+/// and, for a new draft, the emails asking for approval: one transaction.
 async fn save(
     state: &AppState,
     viewer: &Viewer,
@@ -369,51 +270,64 @@ async fn save(
     {
         return Err(accounts::Denied::Forbidden.into());
     }
-    let mut form = read(state, request).await?;
+    let mut form = UploadForm::read(state, request, &[DOCUMENT]).await?;
     let draft = draft_of(state, &mut form);
-    let now = Utc::now();
     let document_name = form.text("document_name");
-    if form.upload.is_some() && document_name.is_empty() {
-        form.errors.push(("document_name", "Give the document a title.".into()));
+    if form.file(DOCUMENT.name).is_some() && document_name.is_empty() {
+        form.errors.push(("document_name".into(), "Give the document a title.".into()));
     }
-    let result = if form.errors.is_empty() {
-        match &existing {
-            Some(o) => lifecycle::update(&state.db, Some(me), o.id, &draft, now).await,
-            None => lifecycle::create(&state.db, Some(me), &draft, now).await,
+    if !form.errors.is_empty() {
+        form.discard().await;
+        return form_page(state, viewer, me, existing.as_ref(), &form.fields, &form.errors, StatusCode::BAD_REQUEST)
+            .await;
+    }
+    let txn = platform::db::begin_write(&state.db).await?;
+    match write_draft(state, &txn, me, existing.as_ref(), &draft, &form, &document_name).await {
+        Ok(saved) => {
+            txn.commit().await?;
+            form.keep();
+            Ok(Redirect::to(&format!("/beacon/admin/{}", saved.id)).into_response())
         }
-    } else {
-        Err(ChangeError::Invalid(Vec::new()))
+        Err(e) => {
+            txn.rollback().await?;
+            form.discard().await;
+            match e {
+                ServiceError::Invalid(errors) => {
+                    let mut all = form.errors.clone();
+                    all.extend(errors.into_iter().map(|(f, m)| (f.to_owned(), m)));
+                    form_page(state, viewer, me, existing.as_ref(), &form.fields, &all, StatusCode::BAD_REQUEST).await
+                }
+                other => Err(other.into()),
+            }
+        }
+    }
+}
+
+/// The services one save calls, in the handler's transaction.
+async fn write_draft(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    me: &accounts::CurrentUser,
+    existing: Option<&opportunity::Model>,
+    draft: &Draft,
+    form: &UploadForm,
+    document_name: &str,
+) -> Result<opportunity::Model, ServiceError> {
+    let now = Utc::now();
+    let saved = match existing {
+        Some(o) => lifecycle::update(txn, Some(me), o.id, draft, now).await?,
+        None => lifecycle::create(txn, Some(me), draft, now).await?,
     };
-    let saved = match result {
-        Ok(saved) => saved,
-        Err(ChangeError::Invalid(errors)) => {
-            form.discard(state).await;
-            let mut all = form.errors.clone();
-            all.extend(errors);
-            return form_page(state, viewer, me, existing.as_ref(), &form.fields, &all, StatusCode::BAD_REQUEST).await;
-        }
-        Err(other) => {
-            form.discard(state).await;
-            return Err(other.into());
-        }
-    };
-    if let Some((file_id, _)) = form.upload {
-        if let Err(e) = lifecycle::add_document(&state.db, Some(me), saved.id, &document_name, file_id, now).await {
-            form.discard(state).await;
-            return Err(e.into());
-        }
-        form.upload = None;
+    if let Some(upload) = form.file(DOCUMENT.name) {
+        lifecycle::add_document(txn, Some(me), saved.id, document_name, upload.id, now).await?;
     }
     if existing.is_none() {
-        // The draft is saved: a failure to queue these emails is logged, not shown as a failed save.
         let links = crate::vendors::links(state);
-        if let Err(e) =
-            crate::notify::sent_for_approval(&state.db, &crate::vendors::mailing(state, &links), &saved).await
-        {
-            tracing::error!(opportunity = saved.id, error = %e, "could not queue the approval emails");
-        }
+        crate::notify::sent_for_approval(txn, &crate::vendors::mailing(state, &links), &saved)
+            .await
+            .map_err(|e| DbErr::Custom(format!("queueing the approval emails: {e:#}")))?;
     }
-    Ok(Redirect::to(&format!("/beacon/admin/{}", saved.id)).into_response())
+    Ok(saved)
 }
 
 pub async fn create(
@@ -442,9 +356,11 @@ pub async fn approve(
     SignedIn(me): SignedIn,
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
-    let o = lifecycle::approve(&state.db, Some(&me), id, Utc::now(), state.config.site.today()).await?;
+    let txn = platform::db::begin_write(&state.db).await?;
+    let o = lifecycle::approve(&txn, Some(&me), id, Utc::now(), state.config.site.today()).await?;
     let links = crate::vendors::links(&state);
-    crate::notify::approved(&state.db, &crate::vendors::mailing(&state, &links), &o).await?;
+    crate::notify::approved(&txn, &crate::vendors::mailing(&state, &links), &o).await?;
+    txn.commit().await?;
     Ok(Redirect::to(&format!("/beacon/admin/{id}")).into_response())
 }
 
@@ -453,7 +369,9 @@ pub async fn archive(
     SignedIn(me): SignedIn,
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
-    lifecycle::archive(&state.db, Some(&me), id, Utc::now()).await?;
+    let txn = platform::db::begin_write(&state.db).await?;
+    lifecycle::archive(&txn, Some(&me), id, Utc::now()).await?;
+    txn.commit().await?;
     Ok(Redirect::to("/beacon/admin/").into_response())
 }
 
@@ -473,11 +391,5 @@ pub async fn document(
         .one(&state.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let record = files::find(&state.db, d.file_id).await?.ok_or(AppError::NotFound)?;
-    let url = state
-        .storage
-        .url(&record.key, &record.content_type, std::time::Duration::from_secs(300))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    Ok(Redirect::to(&url).into_response())
+    files::signed_redirect(&state, d.file_id).await
 }

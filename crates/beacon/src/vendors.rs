@@ -7,6 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use minijinja::context;
+use model::Stamp;
 use model::entities::vendor;
 use platform::http::{AppError, AppState};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
@@ -57,7 +58,7 @@ pub async fn unsubscribe(
         let now = Utc::now();
         let mut active: vendor::ActiveModel = v.into();
         active.unsubscribed_at = Set(Some(now));
-        active.updated_at = Set(now);
+        active.stamp(None, now);
         active.update(&state.db).await?;
         tracing::info!(vendor = id, "vendor unsubscribed");
     }
@@ -155,7 +156,7 @@ pub async fn manage(
     let now = Utc::now();
     let mut active: vendor::ActiveModel = v.into();
     active.newsletter = Set(newsletter);
-    active.updated_at = Set(now);
+    active.stamp(None, now);
     let v = active.update(&txn).await?;
     txn.commit().await?;
     manage_view(&state, &viewer, v, &q.sig, true).await

@@ -6,5 +6,7 @@
 
 pub mod entities;
 pub mod migrations;
+pub mod stamp;
 
 pub use migrations::{MigrationState, Migrator, migrate, migration_state};
+pub use stamp::Stamp;

@@ -117,6 +117,22 @@ async fn insert(conn: &impl ConnectionTrait, object: &StoredObject, filename: &s
     })
 }
 
+/// How long a signed download link works: long enough to start the download, short enough that
+/// a copied link soon stops working.
+pub const LINK_LIFETIME: Duration = Duration::from_secs(300);
+
+/// A redirect to a short-lived signed link for stored file `id`, or 404 when it is gone. The
+/// caller has already decided that the viewer may have the file.
+pub async fn signed_redirect(state: &AppState, id: i64) -> Result<Response, AppError> {
+    let record = find(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let url = state
+        .storage
+        .url(&record.key, &record.content_type, LINK_LIFETIME)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(axum::response::Redirect::to(&url).into_response())
+}
+
 pub async fn find(conn: &impl ConnectionTrait, id: i64) -> Result<Option<FileRecord>, DbErr> {
     let backend = conn.get_database_backend();
     let row = conn

@@ -14,6 +14,7 @@ use std::time::Duration;
 use sea_orm::{ConnectionTrait, DbErr, Statement};
 
 use crate::db::stmt;
+use crate::http::AppState;
 
 /// How long a cached answer is kept (unless the data changes first, which makes it unreachable).
 pub const TTL: Duration = Duration::from_secs(600);
@@ -42,4 +43,18 @@ pub async fn bump_all(db: &impl ConnectionTrait) -> Result<(), DbErr> {
 /// The cache key for `what` of data `name` at `version`.
 pub fn key(name: &str, version: i64, what: &str) -> String {
     format!("{name}:v{version}:{what}")
+}
+
+/// A public answer (a page, an API body) cached under data `name`'s current version. `what`
+/// names the answer and every moment it changes at without a write (today, a deadline), e.g.
+/// `page:company:7@2026-12-01`. `make`'s `None` (no such answer) is passed on, not cached.
+/// Only for answers that are the same for everyone who may get them (anonymous visitors).
+pub async fn cached<F, Fut, E>(state: &AppState, name: &str, what: &str, make: F) -> Result<Option<String>, E>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<String>, E>>,
+    E: From<DbErr>,
+{
+    let version = version(&state.db, name).await?;
+    state.cache.get_or_make(&key(name, version, what), TTL, make).await
 }

@@ -20,5 +20,31 @@ pub mod shutdown;
 pub mod storage;
 pub mod telemetry;
 pub mod templates;
+pub mod wing;
 
 pub use config::Config;
+pub use wing::Wing;
+
+/// The platform's own part of the app: the Dockerflow endpoints, assets, file downloads, the
+/// base templates, the jobs every deployment runs (email, file deletion, probes) and their
+/// nightly housekeeping.
+pub fn wing() -> Wing {
+    use jobs::{NoopJob, Periodic, ProbeJob};
+    let routes = http::ops::routes()
+        .get(&format!("{}/{{hash}}/{{*path}}", assets::PREFIX), assets::serve)
+        .get("/files/{*key}", files::download);
+    Wing::new("platform")
+        .routes(routes)
+        .templates(templates::platform_templates())
+        .job::<NoopJob>()
+        .job::<ProbeJob>()
+        .job::<mail::SendEmail>()
+        .job::<files::DeleteObject>()
+        // A nightly probe row proves, day by day, that the scheduler and a worker both ran.
+        .periodic(|config| {
+            let probe = ProbeJob { token: "nightly".into(), ..ProbeJob::default() };
+            Periodic::daily("platform.nightly_probe", &probe, config.jobs.nightly_at)
+        })
+        .nightly("platform.purge_sessions", sessions::PurgeExpiredSessions {})
+        .nightly("platform.purge_sent_emails", mail::PurgeSentEmails {})
+}

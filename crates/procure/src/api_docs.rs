@@ -15,7 +15,6 @@ use minijinja::value::Serde;
 use platform::http::{AppError, AppState, Routes};
 use serde::Serialize;
 use serde_json::Value;
-use utoipa::OpenApi;
 
 /// The whole API's OpenAPI document.
 pub fn document() -> utoipa::openapi::OpenApi {
@@ -33,8 +32,11 @@ pub fn document() -> utoipa::openapi::OpenApi {
                 .build(),
         )
         .build();
-    doc.merge(scout::api::ApiDoc::openapi());
-    doc.merge(beacon::api::ApiDoc::openapi());
+    for wing in crate::app::wings() {
+        if let Some(paths) = wing.openapi {
+            doc.merge(paths);
+        }
+    }
     doc
 }
 
@@ -44,7 +46,12 @@ fn document_json() -> &'static Value {
     JSON.get_or_init(|| serde_json::to_value(document()).unwrap_or(Value::Null))
 }
 
-pub fn routes() -> Routes {
+/// The binary's own part: the API's description, and its page template (`api/docs.html`).
+pub fn wing() -> platform::Wing {
+    platform::Wing::new("api").routes(routes()).templates(platform::template_source!())
+}
+
+fn routes() -> Routes {
     Routes::new()
         .get("/api", || async { axum::response::Redirect::permanent("/api/docs") })
         .get("/api/openapi.json", openapi_json)

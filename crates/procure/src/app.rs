@@ -7,18 +7,16 @@ use anyhow::Context as _;
 use axum::Router;
 use minijinja::value::{Serde, Value};
 use platform::Config;
-use platform::assets::{self, Assets};
+use platform::assets::Assets;
 use platform::cache::{Cache, CacheCheck};
 use platform::config::DatabaseBackend;
-use platform::files::{self, DeleteObject};
 use platform::health::{BrokerCheck, DatabaseCheck, Health, StorageCheck};
 use platform::http::errors::not_found;
-use platform::http::{AppState, AppStateInner, Routes, ServerErrorHook, Wing, apply_middleware, ops};
-use platform::jobs::{NoopJob, Periodic, ProbeJob, Registry, Schedule};
-use platform::mail::SendEmail;
-use platform::sessions::PurgeExpiredSessions;
+use platform::http::{AppState, AppStateInner, NavEntry, Routes, ServerErrorHook, apply_middleware};
+use platform::jobs::{Registry, Schedule};
 use platform::storage::Storage;
-use platform::templates::{LinkPolicy, Templates, platform_templates};
+use platform::templates::{LinkPolicy, Templates};
+use platform::wing::{Contributions, Wing};
 use sea_orm::DatabaseConnection;
 
 /// How long the heartbeat waits for the database before calling it down.
@@ -58,89 +56,40 @@ pub async fn open_database(config: &Config) -> anyhow::Result<DatabaseConnection
     Ok(db)
 }
 
-/// Every job type this build runs. Each wing adds its own.
-pub fn jobs() -> Registry {
-    let mut registry = Registry::new();
-    registry
-        .register::<NoopJob>()
-        .register::<ProbeJob>()
-        .register::<SendEmail>()
-        .register::<DeleteObject>()
-        .register::<PurgeExpiredSessions>()
-        .register::<accounts::PurgeSignInRecords>()
-        .register::<scout::notices::ExpirationNotices>()
-        .register::<beacon::PublishDue>()
-        .register::<beacon::notify::NewOpportunity>()
-        .register::<beacon::notify::DeadlineReminders>()
-        .register::<beacon::notify::Addendum>()
-        .register::<beacon::digest::Digest>()
-        .register::<platform::mail::PurgeSentEmails>()
-        .register::<admin::imports::ImportFile>();
-    registry
-}
-
-/// The periodic jobs `procure scheduler` enqueues. Each wing adds its nightly jobs here.
-pub fn schedule(config: &Config) -> Schedule {
-    let mut schedule = Schedule::new();
-    // A nightly probe row proves, day by day, that the scheduler and a worker both ran.
-    schedule.add(Periodic::daily(
-        "platform.nightly_probe",
-        &ProbeJob { token: "nightly".into(), ..ProbeJob::default() },
-        config.jobs.nightly_at,
-    ));
-    schedule.add(Periodic::daily("platform.purge_sessions", &PurgeExpiredSessions {}, config.jobs.nightly_at));
-    schedule.add(Periodic::daily(
-        "scout.expiration_notices",
-        &scout::notices::ExpirationNotices {},
-        config.jobs.nightly_at,
-    ));
-    schedule.add(Periodic::daily("beacon.publish_due", &beacon::PublishDue {}, config.jobs.nightly_at));
-    schedule.add(Periodic::daily(
-        "beacon.deadline_reminders",
-        &beacon::notify::DeadlineReminders {},
-        config.jobs.nightly_at,
-    ));
-    schedule.add(Periodic::monthly_on(
-        "beacon.digest",
-        &beacon::digest::Digest {},
-        &beacon::digest::DAYS,
-        config.jobs.nightly_at,
-    ));
-    schedule.add(Periodic::daily(
-        "platform.purge_sent_emails",
-        &platform::mail::PurgeSentEmails {},
-        config.jobs.nightly_at,
-    ));
-    schedule.add(Periodic::daily(
-        "accounts.purge_sign_in_records",
-        &accounts::PurgeSignInRecords {},
-        config.jobs.nightly_at,
-    ));
-    schedule
-}
-
-/// The wings this build mounts. Each wing issue adds its entry here with its routes.
+/// The one list of what this build mounts, in navigation and back-office order. Adding a wing
+/// is one line here (and its crate in Cargo.toml); everything below iterates over this list.
 pub fn wings() -> Vec<Wing> {
-    vec![Wing { name: "Scout", path: "/scout/" }, Wing { name: "Beacon", path: "/beacon/" }]
+    vec![
+        platform::wing(),
+        site::wing(),
+        accounts::wing(),
+        admin::wing(),
+        scout::wing(),
+        beacon::wing(),
+        crate::api_docs::wing(),
+    ]
 }
 
-/// Every crate's page and email templates, with the globals pages use.
-pub fn templates(config: &Config, assets: &Assets, wings: &[Wing]) -> Templates {
+/// Every job type this build runs.
+pub fn jobs() -> Registry {
+    platform::wing::registry(&wings())
+}
+
+/// The periodic jobs `procure scheduler` enqueues.
+pub fn schedule(config: &Config) -> Schedule {
+    platform::wing::schedule(&wings(), config)
+}
+
+/// Every wing's page and email templates, with the globals pages use.
+fn templates(config: &Config, assets: &Assets, wings: &[Wing]) -> Templates {
+    let nav: Vec<NavEntry> = wings.iter().filter_map(|w| w.nav.clone()).collect();
     Templates::new(
-        vec![
-            platform_templates(),
-            site::templates(),
-            accounts::templates(),
-            admin::templates(),
-            scout::templates(),
-            beacon::templates(),
-            platform::template_source!(),
-        ],
+        wings.iter().filter_map(|w| w.templates).collect(),
         assets,
         LinkPolicy { site_host: config.site.host().to_owned(), warn: config.site.external_link_warning },
         vec![
             ("site_name", Value::from(SITE_NAME)),
-            ("wings", Value::from(Serde(wings))),
+            ("wings", Value::from(Serde(nav))),
             ("source_url", Value::from(crate::version::SOURCE)),
         ],
     )
@@ -149,7 +98,8 @@ pub fn templates(config: &Config, assets: &Assets, wings: &[Wing]) -> Templates 
 /// The job services, with the templates that jobs render emails with.
 pub fn job_env(db: DatabaseConnection, config: Arc<Config>) -> anyhow::Result<platform::jobs::JobEnv> {
     let env = platform::jobs::JobEnv::from_config(db, config.clone())?;
-    Ok(env.with_templates(templates(&config, &Assets::load(), &wings())))
+    let wings = wings();
+    Ok(env.with_templates(templates(&config, &Assets::load(), &wings)).with_contributions(Contributions::of(&wings)))
 }
 
 pub async fn build_state(config: Arc<Config>, db: DatabaseConnection) -> anyhow::Result<AppState> {
@@ -187,24 +137,16 @@ pub async fn build_state(config: Arc<Config>, db: DatabaseConnection) -> anyhow:
         storage,
         cache,
         sessions,
-        wings,
+        nav: wings.iter().filter_map(|w| w.nav.clone()).collect(),
+        contributions: Contributions::of(&wings),
         on_server_error: Some(on_server_error),
     }))
 }
 
-/// Every route of every mounted crate. The route-by-role test walks this list, so a route
+/// Every route of every mounted wing. The route-by-role test walks this list, so a route
 /// added anywhere is a route someone has decided the permissions of.
 pub fn route_table() -> Routes {
-    Routes::new()
-        .merge(ops::routes())
-        .merge(site::routes())
-        .merge(accounts::routes())
-        .merge(admin::routes())
-        .merge(scout::routes())
-        .merge(beacon::routes())
-        .merge(crate::api_docs::routes())
-        .get(&format!("{}/{{hash}}/{{*path}}", assets::PREFIX), assets::serve)
-        .get("/files/{*key}", files::download)
+    wings().into_iter().fold(Routes::new(), |all, wing| all.merge(wing.routes))
 }
 
 /// Every route of every mounted crate, without middleware.

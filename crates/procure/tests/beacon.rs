@@ -4,9 +4,10 @@
 
 mod common;
 
+use accounts::ServiceError;
 use accounts::{CurrentUser, Denied, Role};
 use axum::http::StatusCode;
-use beacon::lifecycle::{self, ChangeError, Draft, Listing, Status};
+use beacon::lifecycle::{self, Draft, Listing, Status};
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use common::{Backend, TestApp};
 use model::entities::{category, contract_type, opportunity, required_document};
@@ -84,8 +85,8 @@ async fn setup(app: &TestApp, today: NaiveDate) -> Setup {
     }
 }
 
-fn denied(result: Result<opportunity::Model, ChangeError>) -> bool {
-    matches!(result, Err(ChangeError::Denied(Denied::Forbidden)))
+fn denied(result: Result<opportunity::Model, ServiceError>) -> bool {
+    matches!(result, Err(ServiceError::Denied(Denied::Forbidden)))
 }
 
 async fn listed(app: &TestApp, id: i32) -> bool {
@@ -119,7 +120,7 @@ async fn a_staff_draft_is_published_only_by_a_conductor_level_approval(backend: 
     assert!(!edited.is_public, "an edit never publishes");
     assert!(matches!(
         lifecycle::approve(db, None, draft.id, now, today).await,
-        Err(ChangeError::Denied(Denied::SignInRequired))
+        Err(ServiceError::Denied(Denied::SignInRequired))
     ));
 
     // A conductor approves: its date has come, so it is published at once, with published_at.
@@ -147,7 +148,7 @@ async fn a_staff_draft_is_published_only_by_a_conductor_level_approval(backend: 
     // Archived: gone from every public list and page; staff cannot archive.
     assert!(matches!(
         lifecycle::archive(db, Some(&s.staff), draft.id, now).await,
-        Err(ChangeError::Denied(Denied::Forbidden))
+        Err(ServiceError::Denied(Denied::Forbidden))
     ));
     lifecycle::archive(db, Some(&s.conductor), draft.id, now).await.expect("archive");
     assert!(!listed(&app, draft.id).await);
@@ -208,7 +209,7 @@ async fn drafts_are_refused_with_reasons(backend: Backend) {
         .expect("type");
     bad.contract_type_id = Some(pws.id);
     match lifecycle::create(db, Some(&s.staff), &bad, now).await {
-        Err(ChangeError::Invalid(errors)) => {
+        Err(ServiceError::Invalid(errors)) => {
             let fields: Vec<&str> = errors.iter().map(|(f, _)| *f).collect();
             for f in ["title", "description", "planned_submission_end", "categories", "contract_type"] {
                 assert!(fields.contains(&f), "{f} missing from {errors:?}");
@@ -1040,7 +1041,7 @@ async fn deadlines_contacts_and_archived_pages_hold_up(backend: Backend) {
     let evening = (opens - Duration::days(1)).and_hms_opt(21, 0, 0).expect("time");
     backwards.planned_submission_end =
         Some(tz.from_local_datetime(&evening).earliest().expect("t").with_timezone(&Utc));
-    assert!(matches!(lifecycle::create(db, Some(&s.staff), &backwards, now).await, Err(ChangeError::Invalid(_))));
+    assert!(matches!(lifecycle::create(db, Some(&s.staff), &backwards, now).await, Err(ServiceError::Invalid(_))));
 
     // A conductor's edit keeps the author as the contact.
     let o = lifecycle::create(db, Some(&s.staff), &s.draft, now).await.expect("draft");
@@ -1051,7 +1052,7 @@ async fn deadlines_contacts_and_archived_pages_hold_up(backend: Backend) {
     let later = now + Duration::days(40);
     assert!(matches!(
         lifecycle::approve(db, Some(&s.conductor), o.id, later, today + Duration::days(40)).await,
-        Err(ChangeError::Invalid(_))
+        Err(ServiceError::Invalid(_))
     ));
 
     // Archived: its staff page is for conductor-level users only.

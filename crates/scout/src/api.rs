@@ -299,9 +299,7 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<Option<String>, AppError>>,
 {
-    let version = freshness::version(&state.db).await?;
-    let key = freshness::key(version, &format!("{what}@{}", state.config.site.today()));
-    state.cache.get_or_make(&key, freshness::TTL, make).await
+    platform::freshness::cached(state, freshness::DATA, &format!("{what}@{}", state.config.site.today()), make).await
 }
 
 fn to_json<T: Serialize>(value: &T) -> Result<Option<String>, AppError> {

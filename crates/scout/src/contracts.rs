@@ -1,8 +1,9 @@
 //! Contracts as Scout shows them: one contract with everything around it, a company with its
 //! contracts, following and private notes. Every change re-checks the permission policy.
 
-use accounts::{Action, CurrentUser, Denied, Resource, authorize};
+use accounts::{Action, CurrentUser, Denied, Resource, ServiceError, authorize};
 use chrono::{NaiveDate, Utc};
+use model::Stamp;
 use model::entities::{
     company, company_contact, contract, contract_company, contract_follower, contract_note, contract_property,
     contract_type, department, line_item,
@@ -262,29 +263,17 @@ async fn visible(db: &impl ConnectionTrait, id: i32) -> Result<bool, DbErr> {
     Ok(contract::Entity::find_by_id(id).filter(contract::Column::IsVisible.eq(true)).one(db).await?.is_some())
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ChangeError {
-    #[error(transparent)]
-    Db(#[from] DbErr),
-    #[error(transparent)]
-    Denied(#[from] Denied),
-    #[error("no such contract")]
-    NotFound,
-    #[error("{0}")]
-    Invalid(String),
-}
-
 /// Starts or stops following contract `id`. Idempotent.
 pub async fn set_following(
     db: &impl ConnectionTrait,
     user: Option<&CurrentUser>,
     id: i32,
     follow: bool,
-) -> Result<(), ChangeError> {
+) -> Result<(), ServiceError> {
     authorize(user, Action::Follow, Resource::Contract)?;
     let Some(user) = user else { return Err(Denied::SignInRequired.into()) };
     if !visible(db, id).await? {
-        return Err(ChangeError::NotFound);
+        return Err(ServiceError::NotFound);
     }
     let existing = contract_follower::Entity::find_by_id((id, user.id)).one(db).await?;
     match (follow, existing) {
@@ -293,10 +282,7 @@ pub async fn set_following(
             contract_follower::ActiveModel {
                 contract_id: Set(id),
                 user_id: Set(user.id),
-                created_at: Set(now),
-                updated_at: Set(now),
-                created_by: Set(Some(user.id)),
-                updated_by: Set(Some(user.id)),
+                ..Stamp::created(Some(user.id), now)
             }
             .insert(db)
             .await?;
@@ -317,29 +303,25 @@ pub async fn add_note(
     user: Option<&CurrentUser>,
     id: i32,
     note: &str,
-) -> Result<(), ChangeError> {
+) -> Result<(), ServiceError> {
     authorize(user, Action::Create, Resource::ContractNote)?;
     let Some(user) = user else { return Err(Denied::SignInRequired.into()) };
     let note = note.trim();
     if note.is_empty() {
-        return Err(ChangeError::Invalid("Write something in the note first.".into()));
+        return Err(ServiceError::invalid("note", "Write something in the note first."));
     }
     if note.chars().count() > 5_000 {
-        return Err(ChangeError::Invalid("Keep a note under 5,000 characters.".into()));
+        return Err(ServiceError::invalid("note", "Keep a note under 5,000 characters."));
     }
     if !visible(db, id).await? {
-        return Err(ChangeError::NotFound);
+        return Err(ServiceError::NotFound);
     }
     let now = Utc::now();
     contract_note::ActiveModel {
         contract_id: Set(id),
         user_id: Set(user.id),
         note: Set(note.to_owned()),
-        created_at: Set(now),
-        updated_at: Set(now),
-        created_by: Set(Some(user.id)),
-        updated_by: Set(Some(user.id)),
-        ..Default::default()
+        ..Stamp::created(Some(user.id), now)
     }
     .insert(db)
     .await?;
@@ -351,11 +333,11 @@ pub async fn delete_note(
     db: &impl ConnectionTrait,
     user: Option<&CurrentUser>,
     note_id: i32,
-) -> Result<i32, ChangeError> {
+) -> Result<i32, ServiceError> {
     authorize(user, Action::Delete, Resource::ContractNote)?;
     let Some(user) = user else { return Err(Denied::SignInRequired.into()) };
     let Some(note) = contract_note::Entity::find_by_id(note_id).one(db).await? else {
-        return Err(ChangeError::NotFound);
+        return Err(ServiceError::NotFound);
     };
     if note.user_id != user.id {
         return Err(Denied::Forbidden.into());

@@ -4,6 +4,7 @@
 //! indexed for search like any other change.
 
 use chrono::{Duration, NaiveDate, Utc};
+use model::Stamp;
 use model::entities::{
     company, company_contact, contract, contract_company, contract_property, contract_type, line_item,
 };
@@ -123,12 +124,7 @@ pub async fn load(db: &DatabaseConnection, scale: u64, today: NaiveDate) -> anyh
             rng.pick(&GOODS).split(' ').next().unwrap_or("General"),
             rng.pick(&SUFFIXES)
         );
-        company_models.push(company::ActiveModel {
-            name: Set(name),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        });
+        company_models.push(company::ActiveModel { name: Set(name), ..Stamp::created(None, now) });
     }
     for chunk in company_models.chunks(500) {
         company::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
@@ -150,9 +146,7 @@ pub async fn load(db: &DatabaseConnection, scale: u64, today: NaiveDate) -> anyh
             state: Set(Some("PA".into())),
             zip_code: Set(Some(format!("152{:02}", rng.below(40)))),
             phone_number: Set(Some(format!("412-555-{:04}", rng.below(10_000)))),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
+            ..Stamp::created(None, now)
         });
     }
     for chunk in contacts.chunks(500) {
@@ -177,9 +171,7 @@ pub async fn load(db: &DatabaseConnection, scale: u64, today: NaiveDate) -> anyh
                     .copied()),
                 is_archived: Set(false),
                 is_visible: Set(true),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
+                ..Stamp::created(None, now)
             });
         }
         contract::Entity::insert_many(rows).exec(&txn).await?;
@@ -196,18 +188,13 @@ pub async fn load(db: &DatabaseConnection, scale: u64, today: NaiveDate) -> anyh
         links.push(contract_company::ActiveModel {
             contract_id: Set(c.id),
             company_id: Set(company_id),
-            created_at: Set(now),
-            updated_at: Set(now),
-            created_by: Set(None),
-            updated_by: Set(None),
+            ..Stamp::created(None, now)
         });
         props.push(contract_property::ActiveModel {
             contract_id: Set(c.id),
             key: Set("Spec Number".into()),
             value: Set(Some(format!("{}", 5_000 + c.id))),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
+            ..Stamp::created(None, now)
         });
         for k in 0..10 {
             let unit = f64::from(u32::try_from(rng.below(100_000)).unwrap_or(0)) / 100.0;
@@ -218,9 +205,7 @@ pub async fn load(db: &DatabaseConnection, scale: u64, today: NaiveDate) -> anyh
                 model_number: Set(Some(format!("M-{}", rng.below(99_999)))),
                 unit_cost: Set(Some(unit)),
                 percentage: Set(false),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
+                ..Stamp::created(None, now)
             });
         }
     }

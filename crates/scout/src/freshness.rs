@@ -6,19 +6,10 @@
 
 use sea_orm::{ConnectionTrait, DbErr};
 
-pub use platform::freshness::TTL;
-
-/// The current version of the contracts data.
-pub async fn version(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
-    platform::freshness::version(db, "contracts").await
-}
+/// The `data_versions` row of the contracts data.
+pub const DATA: &str = "contracts";
 
 /// Marks the contracts data as changed. Call it in the transaction that changes it.
 pub async fn bump(db: &impl ConnectionTrait) -> Result<(), DbErr> {
-    platform::freshness::bump(db, "contracts").await
-}
-
-/// The cache key for `what` at `version`.
-pub fn key(version: i64, what: &str) -> String {
-    platform::freshness::key("scout", version, what)
+    platform::freshness::bump(db, DATA).await
 }

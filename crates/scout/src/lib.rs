@@ -1,6 +1,7 @@
 //! Scout: the city's contracts — importers, search, and the public pages to find what the city
 //! buys, from whom, until when.
 
+mod admin;
 pub mod api;
 pub mod contracts;
 pub mod demo;
@@ -11,15 +12,23 @@ pub mod notices;
 mod pages;
 pub mod search;
 
+use platform::Wing;
 use platform::http::Routes;
-use platform::templates::TemplateSource;
+use utoipa::OpenApi as _;
 
-/// This crate's templates (`scout/…`).
-pub fn templates() -> TemplateSource {
-    platform::template_source!()
+/// Scout's manifest.
+pub fn wing() -> Wing {
+    Wing::new("scout")
+        .nav("Scout", "/scout/")
+        .routes(routes())
+        .templates(platform::template_source!())
+        .nightly("scout.expiration_notices", notices::ExpirationNotices {})
+        .openapi(api::ApiDoc::openapi())
+        .with(admin::RESOURCES)
+        .with(admin::IMPORTS)
 }
 
-pub fn routes() -> Routes {
+fn routes() -> Routes {
     Routes::new()
         .get("/scout", || async { axum::response::Redirect::permanent("/scout/") })
         .get("/scout/", pages::home)

@@ -4,6 +4,7 @@
 
 use chrono::{Duration, NaiveDate, Utc};
 use minijinja::context;
+use model::Stamp;
 use model::entities::contract_notice;
 use platform::jobs::{self, Job, JobContext};
 use platform::mail::{Email, SendEmail, Sender};
@@ -85,10 +86,7 @@ pub async fn send(
                 contract_id: Set(contract_id),
                 user_id: Set(user_id),
                 kind: Set(kind.to_owned()),
-                created_at: Set(now),
-                updated_at: Set(now),
-                created_by: Set(None),
-                updated_by: Set(None),
+                ..Stamp::created(None, now)
             })
             .on_conflict(
                 OnConflict::columns([

@@ -15,23 +15,14 @@ use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 
-use crate::contracts::{self, ChangeError};
+use accounts::ServiceError;
+
+use crate::contracts;
 use crate::freshness;
 use crate::search::{self, Field, Request};
 
 fn today(state: &AppState) -> NaiveDate {
     state.config.site.today()
-}
-
-impl From<ChangeError> for AppError {
-    fn from(e: ChangeError) -> Self {
-        match e {
-            ChangeError::Db(e) => e.into(),
-            ChangeError::Denied(d) => d.into(),
-            ChangeError::NotFound => AppError::NotFound,
-            ChangeError::Invalid(m) => AppError::BadRequest(m),
-        }
-    }
 }
 
 async fn choices(state: &AppState) -> Result<(Vec<(i32, String)>, Vec<(i32, String)>), AppError> {
@@ -55,12 +46,8 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<Option<String>, AppError>>,
 {
-    if viewer.user.is_some() {
-        return make().await;
-    }
     // Today is part of the key: statuses and the expired filter change at midnight.
-    let key = freshness::key(freshness::version(&state.db).await?, &format!("{what}@{}", today(state)));
-    state.cache.get_or_make(&key, freshness::TTL, make).await
+    accounts::public_page(state, viewer, freshness::DATA, &format!("{what}@{}", today(state)), make).await
 }
 
 pub async fn home(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
@@ -203,14 +190,7 @@ pub async fn document(State(state): State<AppState>, Path(id): Path<i32>) -> Res
         .one(&state.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let file = c.document_id.ok_or(AppError::NotFound)?;
-    let record = platform::files::find(&state.db, file).await?.ok_or(AppError::NotFound)?;
-    let url = state
-        .storage
-        .url(&record.key, &record.content_type, std::time::Duration::from_secs(300))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    Ok(Redirect::to(&url).into_response())
+    platform::files::signed_redirect(&state, c.document_id.ok_or(AppError::NotFound)?).await
 }
 
 pub async fn company_page(
@@ -306,7 +286,8 @@ pub async fn add_note(
     }
     match contracts::add_note(&state.db, viewer.user.as_ref(), id, &form.note).await {
         Ok(()) => Ok(Redirect::to(&format!("/scout/contracts/{id}#notes")).into_response()),
-        Err(ChangeError::Invalid(message)) => {
+        Err(invalid @ ServiceError::Invalid(_)) => {
+            let message = invalid.to_string();
             let detail = contracts::detail(&state.db, id, viewer.user.as_ref(), today(&state))
                 .await?
                 .ok_or(AppError::NotFound)?;

@@ -4,15 +4,15 @@
 mod pages;
 pub mod status;
 
+use platform::Wing;
 use platform::http::Routes;
-use platform::templates::TemplateSource;
 
-/// This crate's templates (`site/…`).
-pub fn templates() -> TemplateSource {
-    platform::template_source!()
+/// The site's manifest: pages that belong to no wing.
+pub fn wing() -> Wing {
+    Wing::new("site").routes(routes()).templates(platform::template_source!())
 }
 
-pub fn routes() -> Routes {
+fn routes() -> Routes {
     Routes::new()
         .get("/", pages::home)
         .get("/about/", pages::about)

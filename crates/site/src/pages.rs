@@ -28,7 +28,7 @@ pub async fn home(State(state): State<AppState>, viewer: Viewer) -> Result<Html<
     let products: Vec<_> = PRODUCTS
         .iter()
         .map(|&(name, path, summary)| {
-            let mounted = state.wings.iter().any(|w| w.path == path);
+            let mounted = state.nav.iter().any(|w| w.path == path);
             context! { name, path, summary, mounted }
         })
         .collect();

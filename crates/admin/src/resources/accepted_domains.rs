@@ -1,5 +1,6 @@
 use accounts::{AdminArea, CurrentUser};
 use chrono::Utc;
+use model::Stamp;
 use model::entities::accepted_domain;
 use platform::config::SiteConfig;
 use sea_orm::{
@@ -59,7 +60,8 @@ impl AdminResource for AcceptedDomains {
         offset: u64,
         limit: u64,
     ) -> Result<(Vec<Row>, u64), DbErr> {
-        let query = accepted_domain::Entity::find().filter(super::contains(accepted_domain::Column::Domain, search));
+        let query =
+            accepted_domain::Entity::find().filter(crate::kit::contains(accepted_domain::Column::Domain, search));
         let total = query.clone().count(db).await?;
         let rows = query.order_by_asc(accepted_domain::Column::Domain).offset(offset).limit(limit).all(db).await?;
         Ok((rows.into_iter().map(|d| Row { id: d.id, cells: vec![d.domain] }).collect(), total))
@@ -109,21 +111,13 @@ impl AdminResource for AcceptedDomains {
                     .ok_or(DbErr::RecordNotFound(id.to_string()))?;
                 let mut active: accepted_domain::ActiveModel = found.into();
                 active.domain = Set(domain);
-                active.updated_at = Set(now);
-                active.updated_by = Set(Some(actor.id));
+                active.stamp(Some(actor.id), now);
                 active.update(db).await?
             }
             None => {
-                accepted_domain::ActiveModel {
-                    domain: Set(domain),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                    created_by: Set(Some(actor.id)),
-                    updated_by: Set(Some(actor.id)),
-                    ..Default::default()
-                }
-                .insert(db)
-                .await?
+                accepted_domain::ActiveModel { domain: Set(domain), ..Stamp::created(Some(actor.id), now) }
+                    .insert(db)
+                    .await?
             }
         };
         Ok(Ok(saved.id))

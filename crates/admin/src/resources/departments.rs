@@ -1,6 +1,7 @@
 use accounts::users::NEW_USER_DEPARTMENT;
 use accounts::{AdminArea, CurrentUser};
 use chrono::Utc;
+use model::Stamp;
 use model::entities::department;
 use platform::config::SiteConfig;
 use sea_orm::{
@@ -42,7 +43,7 @@ impl AdminResource for Departments {
         offset: u64,
         limit: u64,
     ) -> Result<(Vec<Row>, u64), DbErr> {
-        let query = department::Entity::find().filter(super::contains(department::Column::Name, search));
+        let query = department::Entity::find().filter(crate::kit::contains(department::Column::Name, search));
         let total = query.clone().count(db).await?;
         let rows = query.order_by_asc(department::Column::Name).offset(offset).limit(limit).all(db).await?;
         Ok((rows.into_iter().map(|d| Row { id: d.id, cells: vec![d.name] }).collect(), total))
@@ -92,21 +93,13 @@ impl AdminResource for Departments {
                 }
                 let mut active: department::ActiveModel = found.into();
                 active.name = Set(name.to_owned());
-                active.updated_at = Set(now);
-                active.updated_by = Set(Some(actor.id));
+                active.stamp(Some(actor.id), now);
                 active.update(db).await?
             }
             None => {
-                department::ActiveModel {
-                    name: Set(name.to_owned()),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                    created_by: Set(Some(actor.id)),
-                    updated_by: Set(Some(actor.id)),
-                    ..Default::default()
-                }
-                .insert(db)
-                .await?
+                department::ActiveModel { name: Set(name.to_owned()), ..Stamp::created(Some(actor.id), now) }
+                    .insert(db)
+                    .await?
             }
         };
         Ok(Ok(saved.id))

@@ -4,6 +4,7 @@
 use accounts::users::{normalize_email, roles_of, set_roles};
 use accounts::{Action, AdminArea, CurrentUser, Denied, Resource, Role, can};
 use chrono::Utc;
+use model::Stamp;
 use model::entities::{department, user};
 use platform::config::SiteConfig;
 use sea_orm::sea_query::Condition;
@@ -81,9 +82,9 @@ impl AdminResource for Users {
     ) -> Result<(Vec<Row>, u64), DbErr> {
         let query = user::Entity::find().filter(
             Condition::any()
-                .add(super::contains(user::Column::Email, search))
-                .add(super::contains(user::Column::FirstName, search))
-                .add(super::contains(user::Column::LastName, search)),
+                .add(crate::kit::contains(user::Column::Email, search))
+                .add(crate::kit::contains(user::Column::FirstName, search))
+                .add(crate::kit::contains(user::Column::LastName, search)),
         );
         let total = query.clone().count(db).await?;
         let found = query
@@ -203,8 +204,7 @@ impl AdminResource for Users {
                 active_model.last_name = Set(blank_to_none(one(input, "last_name")));
                 active_model.department_id = Set(department);
                 active_model.active = Set(active);
-                active_model.updated_at = Set(now);
-                active_model.updated_by = Set(Some(actor.id));
+                active_model.stamp(Some(actor.id), now);
                 active_model.update(db).await?
             }
             None => {
@@ -214,11 +214,7 @@ impl AdminResource for Users {
                     last_name: Set(blank_to_none(one(input, "last_name"))),
                     department_id: Set(department),
                     active: Set(active),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                    created_by: Set(Some(actor.id)),
-                    updated_by: Set(Some(actor.id)),
-                    ..Default::default()
+                    ..Stamp::created(Some(actor.id), now)
                 }
                 .insert(db)
                 .await?

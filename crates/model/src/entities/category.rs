@@ -31,3 +31,17 @@ impl Model {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// `01000 | 2000` → `1000|2000` (integers, as the original stored them), or why not: the one
+/// spelling of a category's NIGP codes, for the importer and the back-office alike.
+pub fn nigp_codes(raw: &str) -> Result<String, String> {
+    let mut codes = Vec::new();
+    for part in raw.split('|') {
+        let part = part.trim();
+        match part.parse::<i64>() {
+            Ok(n) => codes.push(n.to_string()),
+            Err(_) => return Err(format!("code {part:?} is not a number")),
+        }
+    }
+    Ok(codes.join("|"))
+}

@@ -34,6 +34,9 @@ pub enum AppError {
     TooManyRequests,
     #[error("too large")]
     PayloadTooLarge,
+    /// The record changed meanwhile (someone else acted first); the message says what to do.
+    #[error("{0}")]
+    Conflict(String),
     /// Anything unexpected; the detail is logged, never shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -60,6 +63,7 @@ impl IntoResponse for AppError {
             AppError::Forbidden => (StatusCode::FORBIDDEN, None),
             AppError::TooManyRequests => (StatusCode::TOO_MANY_REQUESTS, None),
             AppError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, None),
+            AppError::Conflict(m) => (StatusCode::CONFLICT, Some(m)),
             AppError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, None)

@@ -9,8 +9,9 @@ pub mod routes;
 pub mod security;
 pub mod serve;
 mod state;
+pub mod upload;
 
 pub use errors::{AppError, ErrorPage, wants_json};
 pub use middleware::{RequestId, apply_middleware};
 pub use routes::{RouteInfo, Routes};
-pub use state::{AppState, AppStateInner, ServerErrorHook, Wing};
+pub use state::{AppState, AppStateInner, NavEntry, ServerErrorHook};

@@ -12,9 +12,9 @@ use crate::templates::Templates;
 /// The binary wires it to the `app_status` row that `/_status` reports.
 pub type ServerErrorHook = Arc<dyn Fn(String, String) + Send + Sync>;
 
-/// A mounted product wing, for navigation: `Wing { name: "Scout", path: "/scout/" }`.
+/// A wing's entry in the site's navigation: `NavEntry { name: "Scout", path: "/scout/" }`.
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct Wing {
+pub struct NavEntry {
     pub name: &'static str,
     pub path: &'static str,
 }
@@ -34,7 +34,10 @@ pub struct AppStateInner {
     pub storage: crate::storage::Storage,
     pub cache: crate::cache::Cache,
     pub sessions: tower_sessions::SessionManagerLayer<crate::sessions::Store, tower_sessions::service::SignedCookie>,
-    pub wings: Vec<Wing>,
+    /// The navigation entries of the mounted wings, in order.
+    pub nav: Vec<NavEntry>,
+    /// What each wing contributed to other crates (see [`crate::wing`]).
+    pub contributions: crate::wing::Contributions,
     pub on_server_error: Option<ServerErrorHook>,
 }
 

@@ -85,9 +85,17 @@ pub struct JobEnv {
     pub storage: crate::storage::Storage,
     /// Templates for jobs that render email; the binary sets them (`with_templates`).
     pub templates: Option<crate::templates::Templates>,
+    /// What the wings contributed to each other (e.g. the back-office's importers); the binary
+    /// sets them (`with_contributions`).
+    pub contributions: crate::wing::Contributions,
 }
 
 impl JobEnv {
+    pub fn with_contributions(mut self, contributions: crate::wing::Contributions) -> JobEnv {
+        self.contributions = contributions;
+        self
+    }
+
     pub fn with_templates(mut self, templates: crate::templates::Templates) -> JobEnv {
         self.templates = Some(templates);
         self
@@ -103,7 +111,7 @@ impl JobEnv {
         let mailer = crate::mail::Mailer::from_config(&config.mail)?;
         let secret = crate::secrets::app_secret(&config)?;
         let storage = crate::storage::Storage::from_config(&config, &secret)?;
-        Ok(JobEnv { db, config, mailer, storage, templates: None })
+        Ok(JobEnv { db, config, mailer, storage, templates: None, contributions: Default::default() })
     }
 }
 

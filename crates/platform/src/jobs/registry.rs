@@ -39,6 +39,14 @@ impl Registry {
         self
     }
 
+    /// Adds every job type of `other`.
+    pub fn extend(&mut self, other: &Registry) -> &mut Self {
+        for (name, entry) in &other.entries {
+            self.entries.insert(name, entry.clone());
+        }
+        self
+    }
+
     pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.entries.keys().copied()
     }

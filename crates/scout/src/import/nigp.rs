@@ -6,18 +6,7 @@ use super::reader::Row;
 use super::store::{self, Actor, Category};
 use super::{Outcome, Report, RowResult};
 
-/// `01000 | 2000` → `1000|2000` (integers, as the original stored them), or why not.
-pub fn codes(raw: &str) -> Result<String, String> {
-    let mut codes = Vec::new();
-    for part in raw.split('|') {
-        let part = part.trim();
-        match part.parse::<i64>() {
-            Ok(n) => codes.push(n.to_string()),
-            Err(_) => return Err(format!("code {part:?} is not a number")),
-        }
-    }
-    Ok(codes.join("|"))
-}
+pub use model::entities::category::nigp_codes as codes;
 
 pub(crate) async fn row(db: &impl ConnectionTrait, actor: Actor, row: &Row, _report: &mut Report) -> RowResult {
     let Some(raw) = row.get("code") else {

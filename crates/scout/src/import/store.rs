@@ -3,6 +3,7 @@
 //! whether it created something.
 
 use chrono::{NaiveDate, Utc};
+use model::Stamp;
 use model::entities::{
     category, company, company_contact, contract, contract_company, contract_property, contract_type, line_item,
 };
@@ -32,11 +33,7 @@ pub async fn contract_type(db: &impl ConnectionTrait, actor: Actor, name: &str) 
         name: Set(name.to_owned()),
         allow_opportunities: Set(false),
         managed_by_conductor: Set(false),
-        created_at: Set(now),
-        updated_at: Set(now),
-        created_by: Set(actor.0),
-        updated_by: Set(actor.0),
-        ..Default::default()
+        ..Stamp::created(actor.0, now)
     }
     .insert(db)
     .await?;
@@ -48,16 +45,8 @@ pub async fn company(db: &impl ConnectionTrait, actor: Actor, name: &str) -> Res
         return Ok((found.id, false));
     }
     let now = Utc::now();
-    let created = company::ActiveModel {
-        name: Set(name.to_owned()),
-        created_at: Set(now),
-        updated_at: Set(now),
-        created_by: Set(actor.0),
-        updated_by: Set(actor.0),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    let created =
+        company::ActiveModel { name: Set(name.to_owned()), ..Stamp::created(actor.0, now) }.insert(db).await?;
     Ok((created.id, true))
 }
 
@@ -95,11 +84,7 @@ pub async fn contract(db: &impl ConnectionTrait, actor: Actor, key: &ContractKey
         is_archived: Set(false),
         is_visible: Set(true),
         parent_id: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        created_by: Set(actor.0),
-        updated_by: Set(actor.0),
-        ..Default::default()
+        ..Stamp::created(actor.0, now)
     }
     .insert(db)
     .await?;
@@ -114,10 +99,7 @@ pub async fn link(db: &impl ConnectionTrait, actor: Actor, contract_id: i32, com
     contract_company::ActiveModel {
         contract_id: Set(contract_id),
         company_id: Set(company_id),
-        created_at: Set(now),
-        updated_at: Set(now),
-        created_by: Set(actor.0),
-        updated_by: Set(actor.0),
+        ..Stamp::created(actor.0, now)
     }
     .insert(db)
     .await?;
@@ -145,11 +127,7 @@ pub async fn property(
         contract_id: Set(contract_id),
         key: Set(key.to_owned()),
         value: Set(value.map(str::to_owned)),
-        created_at: Set(now),
-        updated_at: Set(now),
-        created_by: Set(actor.0),
-        updated_by: Set(actor.0),
-        ..Default::default()
+        ..Stamp::created(actor.0, now)
     }
     .insert(db)
     .await?;
@@ -187,11 +165,7 @@ pub async fn contact(db: &impl ConnectionTrait, actor: Actor, company_id: i32, c
         phone_number: Set(c.phone_number.clone()),
         fax_number: Set(c.fax_number.clone()),
         email: Set(c.email.clone()),
-        created_at: Set(now),
-        updated_at: Set(now),
-        created_by: Set(actor.0),
-        updated_by: Set(actor.0),
-        ..Default::default()
+        ..Stamp::created(actor.0, now)
     }
     .insert(db)
     .await?;
@@ -217,11 +191,7 @@ pub async fn line_item(
         contract_id: Set(contract_id),
         description: Set(description.to_owned()),
         percentage: Set(false),
-        created_at: Set(now),
-        updated_at: Set(now),
-        created_by: Set(actor.0),
-        updated_by: Set(actor.0),
-        ..Default::default()
+        ..Stamp::created(actor.0, now)
     }
     .insert(db)
     .await?;
@@ -258,11 +228,7 @@ pub async fn category(db: &impl ConnectionTrait, actor: Actor, c: &Category) -> 
         subcategory: Set(c.subcategory.clone()),
         category_friendly_name: Set(c.friendly_name.clone()),
         examples: Set(c.examples.clone()),
-        created_at: Set(now),
-        updated_at: Set(now),
-        created_by: Set(actor.0),
-        updated_by: Set(actor.0),
-        ..Default::default()
+        ..Stamp::created(actor.0, now)
     }
     .insert(db)
     .await?;

@@ -3,6 +3,7 @@
 
 use accounts::{AdminArea, CurrentUser};
 use chrono::Utc;
+use model::Stamp;
 use model::entities::{category, opportunity_category, vendor_category};
 use platform::config::SiteConfig;
 use sea_orm::sea_query::Condition;
@@ -11,8 +12,8 @@ use sea_orm::{
     QuerySelect, Set, TryIntoModel,
 };
 
-use super::{count_of, opt};
-use crate::resource::{AdminError, AdminResource, Field, FieldErrors, Row, Saved, Values, one, set};
+use admin::kit::{count_of, opt};
+use admin::resource::{AdminError, AdminResource, Field, FieldErrors, Row, Saved, Values, one, set};
 
 pub struct Categories;
 
@@ -67,10 +68,10 @@ impl AdminResource for Categories {
     ) -> Result<(Vec<Row>, u64), DbErr> {
         let query = category::Entity::find().filter(
             Condition::any()
-                .add(super::contains(category::Column::NigpCodes, search))
-                .add(super::contains(category::Column::Category, search))
-                .add(super::contains(category::Column::Subcategory, search))
-                .add(super::contains(category::Column::CategoryFriendlyName, search)),
+                .add(admin::kit::contains(category::Column::NigpCodes, search))
+                .add(admin::kit::contains(category::Column::Category, search))
+                .add(admin::kit::contains(category::Column::Subcategory, search))
+                .add(admin::kit::contains(category::Column::CategoryFriendlyName, search)),
         );
         let total = query.clone().count(db).await?;
         let rows = query
@@ -131,7 +132,7 @@ impl AdminResource for Categories {
         errors.require(&self.fields(db, actor).await?, input);
         let codes = match one(input, "nigp_codes") {
             "" => String::new(),
-            raw => scout::import::nigp::codes(raw).unwrap_or_else(|_| {
+            raw => model::entities::category::nigp_codes(raw).unwrap_or_else(|_| {
                 errors.add("nigp_codes", "Enter NIGP codes as numbers separated by |, e.g. 91300|91305.");
                 String::new()
             }),
@@ -147,14 +148,7 @@ impl AdminResource for Categories {
             return Ok(Err(errors));
         }
         let now = Utc::now();
-        let mut active = match id {
-            Some(id) => {
-                category::Entity::find_by_id(id).one(db).await?.ok_or(DbErr::RecordNotFound(id.to_string()))?.into()
-            }
-            None => {
-                category::ActiveModel { created_at: Set(now), created_by: Set(Some(actor.id)), ..Default::default() }
-            }
-        };
+        let mut active = admin::kit::editing::<category::Entity>(db, id).await?;
         active.nigp_codes = Set(codes);
         active.category = Set(opt(one(input, "category")));
         active.subcategory = Set(opt(one(input, "subcategory")));
@@ -165,8 +159,7 @@ impl AdminResource for Categories {
         if id.is_none() || examples != examples_stored(&stored_examples) {
             active.examples = Set(opt(&examples));
         }
-        active.updated_at = Set(now);
-        active.updated_by = Set(Some(actor.id));
+        active.stamp(Some(actor.id), now);
         let saved = active.save(db).await?.try_into_model()?;
         Ok(Ok(saved.id))
     }

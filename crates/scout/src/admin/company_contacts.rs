@@ -3,6 +3,7 @@
 
 use accounts::{AdminArea, CurrentUser};
 use chrono::Utc;
+use model::Stamp;
 use model::entities::{company, company_contact};
 use platform::config::SiteConfig;
 use sea_orm::sea_query::{Condition, Query};
@@ -11,7 +12,7 @@ use sea_orm::{
     QuerySelect, Set, TryIntoModel,
 };
 
-use crate::resource::{AdminError, AdminResource, Field, FieldErrors, Row, Saved, Values, one, set};
+use admin::resource::{AdminError, AdminResource, Field, FieldErrors, Row, Saved, Values, one, set};
 
 pub struct CompanyContacts;
 
@@ -75,13 +76,13 @@ impl AdminResource for CompanyContacts {
         let companies = Query::select()
             .column(company::Column::Id)
             .from(company::Entity)
-            .and_where(super::contains(company::Column::Name, search))
+            .and_where(admin::kit::contains(company::Column::Name, search))
             .to_owned();
         let query = company_contact::Entity::find().filter(
             Condition::any()
-                .add(super::contains(company_contact::Column::FirstName, search))
-                .add(super::contains(company_contact::Column::LastName, search))
-                .add(super::contains(company_contact::Column::Email, search))
+                .add(admin::kit::contains(company_contact::Column::FirstName, search))
+                .add(admin::kit::contains(company_contact::Column::LastName, search))
+                .add(admin::kit::contains(company_contact::Column::Email, search))
                 .add(company_contact::Column::CompanyId.in_subquery(companies)),
         );
         let total = query.clone().count(db).await?;
@@ -175,18 +176,7 @@ impl AdminResource for CompanyContacts {
         }
         let Some(company) = company.filter(|_| errors.is_empty()) else { return Ok(Err(errors)) };
         let now = Utc::now();
-        let mut active = match id {
-            Some(id) => company_contact::Entity::find_by_id(id)
-                .one(db)
-                .await?
-                .ok_or(DbErr::RecordNotFound(id.to_string()))?
-                .into(),
-            None => company_contact::ActiveModel {
-                created_at: Set(now),
-                created_by: Set(Some(actor.id)),
-                ..Default::default()
-            },
-        };
+        let mut active = admin::kit::editing::<company_contact::Entity>(db, id).await?;
         active.company_id = Set(company.id);
         active.first_name = Set(opt(one(input, "first_name")));
         active.last_name = Set(opt(one(input, "last_name")));
@@ -198,8 +188,7 @@ impl AdminResource for CompanyContacts {
         active.city = Set(opt(one(input, "city")));
         active.state = Set(opt(one(input, "state")));
         active.zip_code = Set(opt(one(input, "zip_code")));
-        active.updated_at = Set(now);
-        active.updated_by = Set(Some(actor.id));
+        active.stamp(Some(actor.id), now);
         let saved = active.save(db).await?.try_into_model()?;
         Ok(Ok(saved.id))
     }

@@ -1,5 +1,6 @@
 use accounts::{AdminArea, CurrentUser};
 use chrono::Utc;
+use model::Stamp;
 use model::entities::{company, contract_company};
 use platform::config::SiteConfig;
 use sea_orm::{
@@ -7,7 +8,7 @@ use sea_orm::{
     QuerySelect, Set, TryIntoModel,
 };
 
-use crate::resource::{AdminError, AdminResource, Field, FieldErrors, Row, Saved, Values, one, set};
+use admin::resource::{AdminError, AdminResource, Field, FieldErrors, Row, Saved, Values, one, set};
 
 /// Suppliers. Renaming one re-indexes its contracts for search.
 pub struct Companies;
@@ -42,7 +43,7 @@ impl AdminResource for Companies {
         offset: u64,
         limit: u64,
     ) -> Result<(Vec<Row>, u64), DbErr> {
-        let query = company::Entity::find().filter(super::contains(company::Column::Name, search));
+        let query = company::Entity::find().filter(admin::kit::contains(company::Column::Name, search));
         let total = query.clone().count(db).await?;
         let rows = query.order_by_asc(company::Column::Name).offset(offset).limit(limit).all(db).await?;
         Ok((rows.into_iter().map(|c| Row { id: c.id, cells: vec![c.name] }).collect(), total))
@@ -80,22 +81,14 @@ impl AdminResource for Companies {
             return Ok(Err(errors));
         }
         let now = Utc::now();
-        let mut active = match id {
-            Some(id) => {
-                company::Entity::find_by_id(id).one(db).await?.ok_or(DbErr::RecordNotFound(id.to_string()))?.into()
-            }
-            None => {
-                company::ActiveModel { created_at: Set(now), created_by: Set(Some(actor.id)), ..Default::default() }
-            }
-        };
+        let mut active = admin::kit::editing::<company::Entity>(db, id).await?;
         active.name = Set(name.to_owned());
-        active.updated_at = Set(now);
-        active.updated_by = Set(Some(actor.id));
+        active.stamp(Some(actor.id), now);
         let saved = active.save(db).await?.try_into_model()?;
         for link in
             contract_company::Entity::find().filter(contract_company::Column::CompanyId.eq(saved.id)).all(db).await?
         {
-            scout::search::reindex(db, link.contract_id).await?;
+            crate::search::reindex(db, link.contract_id).await?;
         }
         Ok(Ok(saved.id))
     }
@@ -104,7 +97,7 @@ impl AdminResource for Companies {
         let links = contract_company::Entity::find().filter(contract_company::Column::CompanyId.eq(id)).all(db).await?;
         company::Entity::delete_by_id(id).exec(db).await?;
         for link in links {
-            scout::search::reindex(db, link.contract_id).await?;
+            crate::search::reindex(db, link.contract_id).await?;
         }
         Ok(())
     }

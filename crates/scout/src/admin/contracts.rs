@@ -1,20 +1,21 @@
 //! Contracts with their companies, properties and line items edited inline (one per line), and
 //! the search index rewritten in the same transaction.
 
+use model::Stamp;
 use std::collections::HashMap;
 
+use crate::import::store::{self, Actor};
 use accounts::{AdminArea, CurrentUser};
 use chrono::{NaiveDate, Utc};
 use model::entities::{company, contract, contract_company, contract_property, contract_type, department, line_item};
 use platform::config::SiteConfig;
-use scout::import::store::{self, Actor};
 use sea_orm::sea_query::Condition;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, TryIntoModel,
 };
 
-use crate::resource::{AdminError, AdminResource, Field, FieldErrors, Row, Saved, Values, one, set};
+use admin::resource::{AdminError, AdminResource, Field, FieldErrors, Row, Saved, Values, one, set};
 
 pub struct Contracts;
 
@@ -133,8 +134,8 @@ impl AdminResource for Contracts {
     ) -> Result<(Vec<Row>, u64), DbErr> {
         let query = contract::Entity::find().filter(
             Condition::any()
-                .add(super::contains(contract::Column::Description, search))
-                .add(super::contains(contract::Column::FinancialId, search)),
+                .add(admin::kit::contains(contract::Column::Description, search))
+                .add(admin::kit::contains(contract::Column::FinancialId, search)),
         );
         let total = query.clone().count(db).await?;
         let rows = query.order_by_asc(contract::Column::Id).offset(offset).limit(limit).all(db).await?;
@@ -294,15 +295,8 @@ impl AdminResource for Contracts {
         }
         let now = Utc::now();
         let mut active = match id {
-            Some(id) => {
-                contract::Entity::find_by_id(id).one(db).await?.ok_or(DbErr::RecordNotFound(id.to_string()))?.into()
-            }
-            None => contract::ActiveModel {
-                created_at: Set(now),
-                created_by: Set(Some(actor.id)),
-                document_id: Set(None),
-                ..Default::default()
-            },
+            Some(_) => admin::kit::editing::<contract::Entity>(db, id).await?,
+            None => contract::ActiveModel { document_id: Set(None), ..Default::default() },
         };
         active.description = Set(opt(one(input, "description")));
         active.financial_id = Set(opt(one(input, "financial_id")));
@@ -321,8 +315,7 @@ impl AdminResource for Contracts {
             Err(_) => old_document,
         };
         active.document_id = Set(new_document);
-        active.updated_at = Set(now);
-        active.updated_by = Set(Some(actor.id));
+        active.stamp(Some(actor.id), now);
         let saved = active.save(db).await?.try_into_model()?;
         if let Some(old) = old_document
             && new_document != Some(old)
@@ -372,8 +365,7 @@ impl AdminResource for Contracts {
                         let mut row: line_item::ActiveModel = row.into();
                         row.unit_cost = Set(unit_cost);
                         row.percentage = Set(percentage);
-                        row.updated_at = Set(now);
-                        row.updated_by = Set(Some(actor.id));
+                        row.stamp(Some(actor.id), now);
                         row.update(db).await?;
                     }
                     None => {
@@ -382,11 +374,7 @@ impl AdminResource for Contracts {
                             description: Set(description.clone()),
                             unit_cost: Set(unit_cost),
                             percentage: Set(percentage),
-                            created_at: Set(now),
-                            updated_at: Set(now),
-                            created_by: Set(Some(actor.id)),
-                            updated_by: Set(Some(actor.id)),
-                            ..Default::default()
+                            ..Stamp::created(Some(actor.id), now)
                         }
                         .insert(db)
                         .await?;
@@ -397,12 +385,12 @@ impl AdminResource for Contracts {
                 line_item::Entity::delete_by_id(gone.id).exec(db).await?;
             }
         }
-        scout::search::reindex(db, saved.id).await?;
+        crate::search::reindex(db, saved.id).await?;
         Ok(Ok(saved.id))
     }
 
     async fn delete(&self, db: &DatabaseTransaction, _actor: &CurrentUser, id: i32) -> Result<(), AdminError> {
-        scout::search::forget(db, id).await?;
+        crate::search::forget(db, id).await?;
         contract::Entity::delete_by_id(id).exec(db).await?;
         Ok(())
     }

@@ -1,5 +1,6 @@
 use accounts::{AdminArea, CurrentUser};
 use chrono::Utc;
+use model::Stamp;
 use model::entities::contract_type;
 use platform::config::SiteConfig;
 use sea_orm::{
@@ -7,7 +8,7 @@ use sea_orm::{
     QuerySelect, Set, TryIntoModel,
 };
 
-use crate::resource::{AdminError, AdminResource, Field, FieldErrors, Row, Saved, Values, one, set};
+use admin::resource::{AdminError, AdminResource, Field, FieldErrors, Row, Saved, Values, one, set};
 
 /// Kinds of contract (COSTARS, County, A-BID…): whether opportunities may be posted under them
 /// and whether Conductor runs their renewals.
@@ -53,7 +54,7 @@ impl AdminResource for ContractTypes {
         offset: u64,
         limit: u64,
     ) -> Result<(Vec<Row>, u64), DbErr> {
-        let query = contract_type::Entity::find().filter(super::contains(contract_type::Column::Name, search));
+        let query = contract_type::Entity::find().filter(admin::kit::contains(contract_type::Column::Name, search));
         let total = query.clone().count(db).await?;
         let rows = query.order_by_asc(contract_type::Column::Name).offset(offset).limit(limit).all(db).await?;
         let rows = rows
@@ -108,26 +109,12 @@ impl AdminResource for ContractTypes {
         let instructions = one(input, "opportunity_response_instructions");
         let instructions = (!instructions.is_empty()).then(|| instructions.to_owned());
         let now = Utc::now();
-        let mut active = match id {
-            Some(id) => {
-                let found = contract_type::Entity::find_by_id(id)
-                    .one(db)
-                    .await?
-                    .ok_or(DbErr::RecordNotFound(id.to_string()))?;
-                found.into()
-            }
-            None => contract_type::ActiveModel {
-                created_at: Set(now),
-                created_by: Set(Some(actor.id)),
-                ..Default::default()
-            },
-        };
+        let mut active = admin::kit::editing::<contract_type::Entity>(db, id).await?;
         active.name = Set(name.to_owned());
         active.allow_opportunities = Set(!one(input, "allow_opportunities").is_empty());
         active.managed_by_conductor = Set(!one(input, "managed_by_conductor").is_empty());
         active.opportunity_response_instructions = Set(instructions);
-        active.updated_at = Set(now);
-        active.updated_by = Set(Some(actor.id));
+        active.stamp(Some(actor.id), now);
         let saved = active.save(db).await?.try_into_model()?;
         Ok(Ok(saved.id))
     }

@@ -1,11 +1,12 @@
 //! Vendors who hear about opportunities: their details, their categories, and whether they have
 //! confirmed their address or unsubscribed (the two facts the mailings go by).
 
+use model::Stamp;
 use std::collections::HashMap;
 
+use crate::signup::ten_digits;
 use accounts::users::normalize_email;
 use accounts::{AdminArea, CurrentUser};
-use beacon::signup::ten_digits;
 use chrono::{DateTime, Utc};
 use model::entities::{category, vendor, vendor_category, vendor_opportunity};
 use platform::config::SiteConfig;
@@ -15,8 +16,8 @@ use sea_orm::{
     QuerySelect, Set, TryIntoModel,
 };
 
-use super::{ids, opt};
-use crate::resource::{AdminError, AdminResource, Field, FieldErrors, Row, Saved, Values, one, set};
+use admin::kit::{ids, opt};
+use admin::resource::{AdminError, AdminResource, Field, FieldErrors, Row, Saved, Values, one, set};
 
 pub struct Vendors;
 
@@ -93,8 +94,8 @@ impl AdminResource for Vendors {
     ) -> Result<(Vec<Row>, u64), DbErr> {
         let query = vendor::Entity::find().filter(
             Condition::any()
-                .add(super::contains(vendor::Column::BusinessName, search))
-                .add(super::contains(vendor::Column::Email, search)),
+                .add(admin::kit::contains(vendor::Column::BusinessName, search))
+                .add(admin::kit::contains(vendor::Column::Email, search)),
         );
         let total = query.clone().count(db).await?;
         let found = query
@@ -233,11 +234,7 @@ impl AdminResource for Vendors {
                 let (confirmed_at, unsubscribed_at) = (found.confirmed_at, found.unsubscribed_at);
                 (found.into(), confirmed_at, unsubscribed_at)
             }
-            None => (
-                vendor::ActiveModel { created_at: Set(now), created_by: Set(Some(actor.id)), ..Default::default() },
-                None,
-                None,
-            ),
+            None => (<vendor::ActiveModel as Default>::default(), None, None),
         };
         active.business_name = Set(business.to_owned());
         active.email = Set(email);
@@ -252,8 +249,7 @@ impl AdminResource for Vendors {
         active.newsletter = Set(ticked("newsletter"));
         active.confirmed_at = Set(moment(ticked("confirmed"), confirmed_at, now));
         active.unsubscribed_at = Set(moment(ticked("unsubscribed"), unsubscribed_at, now));
-        active.updated_at = Set(now);
-        active.updated_by = Set(Some(actor.id));
+        active.stamp(Some(actor.id), now);
         let saved = active.save(db).await?.try_into_model()?;
         vendor_category::Entity::delete_many().filter(vendor_category::Column::VendorId.eq(saved.id)).exec(db).await?;
         for category_id in categories {

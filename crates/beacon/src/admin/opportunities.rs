@@ -4,9 +4,10 @@
 //! neither is offered here; edits go through `lifecycle::correct`, which applies the same rules
 //! as the staff form.
 
+use crate::lifecycle::{self, Draft, Status};
+use accounts::ServiceError;
 use accounts::users::NEW_USER_DEPARTMENT;
 use accounts::{Action, AdminArea, CurrentUser, Denied};
-use beacon::lifecycle::{self, ChangeError, Draft, Status};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use model::entities::{
     category, contract_type, department, opportunity, opportunity_category, opportunity_document,
@@ -19,8 +20,8 @@ use sea_orm::{
     ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::ids;
-use crate::resource::{AdminError, AdminResource, Field, FieldErrors, Row, Saved, Values, one, set};
+use admin::kit::ids;
+use admin::resource::{AdminError, AdminResource, Field, FieldErrors, Row, Saved, Values, one, set};
 
 pub struct Opportunities;
 
@@ -230,8 +231,8 @@ impl AdminResource for Opportunities {
     ) -> Result<(Vec<Row>, u64), DbErr> {
         let query = opportunity::Entity::find().filter(
             Condition::any()
-                .add(super::contains(opportunity::Column::Title, search))
-                .add(super::contains(opportunity::Column::Description, search)),
+                .add(admin::kit::contains(opportunity::Column::Title, search))
+                .add(admin::kit::contains(opportunity::Column::Description, search)),
         );
         let total = query.clone().count(db).await?;
         let found = query
@@ -320,13 +321,14 @@ impl AdminResource for Opportunities {
         let archived = !one(input, "archived").is_empty();
         match lifecycle::correct(db, actor, id, &draft, contact, archived, now).await {
             Ok(saved) => Ok(Ok(saved.id)),
-            Err(ChangeError::Invalid(problems)) => {
+            Err(ServiceError::Invalid(problems)) => {
                 merge(&mut errors, problems);
                 Ok(Err(errors))
             }
-            Err(ChangeError::Db(e)) => Err(e.into()),
-            Err(ChangeError::Denied(d)) => Err(d.into()),
-            Err(ChangeError::NotFound) => Err(DbErr::RecordNotFound(id.to_string()).into()),
+            Err(ServiceError::Db(e)) => Err(e.into()),
+            Err(ServiceError::Denied(d)) => Err(d.into()),
+            Err(ServiceError::NotFound) => Err(DbErr::RecordNotFound(id.to_string()).into()),
+            Err(ServiceError::Conflict(message)) => Err(AdminError::Refused(message)),
         }
     }
 

@@ -3,6 +3,7 @@
 
 use accounts::{AdminArea, CurrentUser};
 use chrono::Utc;
+use model::Stamp;
 use model::entities::{opportunity_required_document, required_document};
 use platform::config::SiteConfig;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func};
@@ -11,8 +12,8 @@ use sea_orm::{
     QuerySelect, Set, TryIntoModel,
 };
 
-use super::{count_of, opt};
-use crate::resource::{AdminError, AdminResource, Field, FieldErrors, Row, Saved, Values, one, set};
+use admin::kit::{count_of, opt};
+use admin::resource::{AdminError, AdminResource, Field, FieldErrors, Row, Saved, Values, one, set};
 
 pub struct RequiredDocuments;
 
@@ -60,8 +61,8 @@ impl AdminResource for RequiredDocuments {
     ) -> Result<(Vec<Row>, u64), DbErr> {
         let query = required_document::Entity::find().filter(
             Condition::any()
-                .add(super::contains(required_document::Column::DisplayName, search))
-                .add(super::contains(required_document::Column::Description, search)),
+                .add(admin::kit::contains(required_document::Column::DisplayName, search))
+                .add(admin::kit::contains(required_document::Column::Description, search)),
         );
         let total = query.clone().count(db).await?;
         let rows =
@@ -121,23 +122,11 @@ impl AdminResource for RequiredDocuments {
         }
         let description = one(input, "description").replace("\r\n", "\n");
         let now = Utc::now();
-        let mut active = match id {
-            Some(id) => required_document::Entity::find_by_id(id)
-                .one(db)
-                .await?
-                .ok_or(DbErr::RecordNotFound(id.to_string()))?
-                .into(),
-            None => required_document::ActiveModel {
-                created_at: Set(now),
-                created_by: Set(Some(actor.id)),
-                ..Default::default()
-            },
-        };
+        let mut active = admin::kit::editing::<required_document::Entity>(db, id).await?;
         active.display_name = Set(name.to_owned());
         active.description = Set(opt(&description));
         active.form_href = Set(opt(href));
-        active.updated_at = Set(now);
-        active.updated_by = Set(Some(actor.id));
+        active.stamp(Some(actor.id), now);
         let saved = active.save(db).await?.try_into_model()?;
         Ok(Ok(saved.id))
     }
