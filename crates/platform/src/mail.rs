@@ -2,9 +2,12 @@
 //! a worker through the [`SendEmail`] job, never in a request.
 //!
 //! Each message has three templates, `<crate>/emails/<name>/subject.txt`, `body.txt` and
-//! optionally `body.html` (multipart/alternative when present). Every message gets a
-//! Message-ID of our own, stable across retries, so support can trace it; bulk mail carries
-//! `List-Unsubscribe` and `List-Unsubscribe-Post` (RFC 8058) for one-click unsubscribe.
+//! optionally `body.html` (multipart/alternative when present). Every `body.txt` extends
+//! `platform/emails/base.txt` (`body.html`: `base.html`) and fills its `body` block; emails that
+//! end alike share a layout that fills its `footer` block once (Beacon's to vendors extend
+//! `beacon/emails/vendor.txt`). Every message gets a Message-ID of our own, stable across
+//! retries, so support can trace it; bulk mail carries `List-Unsubscribe` and
+//! `List-Unsubscribe-Post` (RFC 8058) for one-click unsubscribe.
 //!
 //! Transport: SMTP (STARTTLS, TLS, or plain to a local relay) with pooled connections when
 //! `MAIL_SERVER` is configured, otherwise `.eml` files in `MAIL_OUTBOX`.
