@@ -5,6 +5,7 @@
 pub mod api;
 pub mod demo;
 pub mod digest;
+pub mod emails;
 mod export;
 mod feeds;
 pub mod lifecycle;

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod contracts;
 pub mod demo;
+pub mod emails;
 pub mod feedback;
 pub mod freshness;
 pub mod import;
