@@ -1,6 +1,7 @@
 //! Staff accounts: sign-in by one-time emailed link, sign-out, the profile page, users, roles
 //! and departments, and the permission policy every service asks ([`policy::can`]).
 
+pub mod emails;
 pub mod links;
 mod pages;
 pub mod passwords;

@@ -12,6 +12,7 @@ use platform::mail::{Email, SendEmail, Sender};
 use serde::Deserialize;
 use tower_sessions::Session;
 
+use crate::emails::SignInLink;
 use crate::links::{self, Refused};
 use crate::render::{page, page_with_status};
 use crate::throttle::{self, ClientIp};
@@ -99,11 +100,10 @@ pub async fn request_link(
         let token = links::issue(&txn, user.id, Some(&nonce), next).await?;
         let mut link = state.config.site.app_url.join("/sign-in/link").map_err(internal)?;
         link.query_pairs_mut().append_pair("token", &token);
-        let ctx = context! { link => link.as_str(), minutes => links::LIFETIME.num_minutes() };
-        let email = Email::render(
+        let message = SignInLink { link: link.into(), minutes: links::LIFETIME.num_minutes() };
+        let email = Email::compose(
             &state.templates,
-            "accounts/emails/sign_in_link",
-            ctx,
+            &message,
             Sender::Default,
             vec![user.email.clone()],
             state.config.site.host(),

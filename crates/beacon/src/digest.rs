@@ -9,13 +9,13 @@
 //! deliveries record, queues only the emails still missing.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use minijinja::context;
 use model::entities::opportunity;
 use platform::db::stmt;
 use platform::jobs::{Job, JobContext, JobSettings};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 
+use crate::emails;
 use crate::notify::{Audience, Mailing, fan_out};
 
 /// The days of the month a digest goes out.
@@ -101,8 +101,8 @@ pub async fn send(
         listed.push(crate::notify::summary(db, mail.config, o).await?);
     }
     let date = edition.format("%B %-d, %Y").to_string();
-    let shared = context! { opportunities => listed, count => found.len(), date };
-    fan_out(db, mail, &key(edition), Audience::Newsletter, "beacon/emails/digest", shared).await
+    let message = emails::Digest { opportunities: listed, count: found.len(), date };
+    fan_out(db, mail, &key(edition), Audience::Newsletter, &message).await
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ mod admin;
 pub mod api;
 pub mod demo;
 pub mod digest;
+pub mod emails;
 mod export;
 mod feeds;
 pub mod lifecycle;

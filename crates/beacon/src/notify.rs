@@ -10,14 +10,14 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use minijinja::context;
 use model::entities::{department, opportunity};
 use platform::db::stmt;
 use platform::jobs::{self, Job, JobContext, JobSettings};
-use platform::mail::{Email, SendEmail, Sender, Unsubscribe};
+use platform::mail::{Email, EmailTemplate, SendEmail, Sender, Unsubscribe};
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Value};
 use serde::{Deserialize, Serialize};
 
+use crate::emails::{self, BulkEmail, ToVendor, VendorFooter};
 use crate::links::VendorLinks;
 
 /// Recipients handled per transaction.
@@ -147,16 +147,15 @@ pub(crate) async fn record(
     Ok(done.rows_affected() == 1)
 }
 
-/// Queues message `key` (template `template`, rendered with `shared` plus the recipient's
-/// `first_name`, `manage` and `unsubscribe` links) to everyone in `audience` who has not had
-/// it; returns how many emails it queued. Each carries one-click unsubscribe headers.
-pub async fn fan_out(
+/// Queues message `key` (`message`, with each recipient's first name and [`VendorFooter`]: a
+/// [`ToVendor`]) to everyone in `audience` who has not had it; returns how many emails it
+/// queued. Each carries one-click unsubscribe headers.
+pub async fn fan_out<M: BulkEmail>(
     db: &DatabaseConnection,
     mail: &Mailing<'_>,
     key: &str,
     audience: Audience,
-    template: &str,
-    shared: minijinja::Value,
+    message: &M,
 ) -> anyhow::Result<u64> {
     let mut queued = 0;
     loop {
@@ -172,14 +171,12 @@ pub async fn fan_out(
             if !subscribed.contains(&r.vendor_id) || !record(&txn, key, &r.email, now).await? {
                 continue;
             }
-            let unsubscribe = mail.links.unsubscribe(r.vendor_id);
-            let ctx = context! {
-                first_name => r.first_name, manage => mail.links.manage(r.vendor_id).as_str(),
-                unsubscribe => unsubscribe.as_str(), ..shared.clone()
-            };
+            let footer = VendorFooter::new(mail.links, r.vendor_id);
+            let unsubscribe = Unsubscribe { url: footer.unsubscribe.clone(), mailto: None };
+            let copy = ToVendor { message, first_name: r.first_name, footer };
             let mut email =
-                Email::render(mail.templates, template, ctx, Sender::Beacon, vec![r.email], mail.config.site.host())?;
-            email.unsubscribe = Some(Unsubscribe { url: unsubscribe.to_string(), mailto: None });
+                Email::compose(mail.templates, &copy, Sender::Beacon, vec![r.email], mail.config.site.host())?;
+            email.unsubscribe = Some(unsubscribe);
             jobs::enqueue(&txn, &SendEmail(email)).await?;
             queued += 1;
         }
@@ -192,11 +189,11 @@ pub(crate) async fn summary(
     db: &impl ConnectionTrait,
     config: &platform::Config,
     o: &opportunity::Model,
-) -> anyhow::Result<minijinja::Value> {
+) -> anyhow::Result<emails::Opportunity> {
     let department = department::Entity::find_by_id(o.department_id).one(db).await?.map(|d| d.name);
-    let link = config.site.app_url.join(&format!("/beacon/opportunities/{}", o.id))?;
+    let link = config.site.app_url.join(&format!("/beacon/opportunities/{}", o.id))?.into();
     let closes = crate::lifecycle::local_time(o.planned_submission_end, config.site.display_timezone);
-    Ok(context! { id => o.id, title => &o.title, department, closes, link => link.as_str() })
+    Ok(emails::Opportunity { title: o.title.clone(), department, closes, link })
 }
 
 /// Whether `o` is out in public, open or not.
@@ -211,8 +208,8 @@ pub async fn announce(db: &DatabaseConnection, mail: &Mailing<'_>, id: i32) -> a
     if !is_published(&o) {
         return Ok(0);
     }
-    let shared = summary(db, mail.config, &o).await?;
-    fan_out(db, mail, &new_opportunity_key(id), Audience::Interested(id), "beacon/emails/new_opportunity", shared).await
+    let message = emails::NewOpportunity { opportunity: summary(db, mail.config, &o).await? };
+    fan_out(db, mail, &new_opportunity_key(id), Audience::Interested(id), &message).await
 }
 
 /// What the site needs to send Beacon's emails.
@@ -234,21 +231,20 @@ impl<'a> Mailing<'a> {
         Ok(Mailing { templates: ctx.env.templates()?, config: &ctx.env.config, links })
     }
 
-    /// Queues `template` to `to`, once per `key` and recipient.
+    /// Queues `message` to `to`, once per `key` and recipient.
     pub(crate) async fn once(
         &self,
         db: &impl ConnectionTrait,
         key: &str,
-        template: &str,
+        message: &impl EmailTemplate,
         to: &str,
-        ctx: minijinja::Value,
         now: DateTime<Utc>,
     ) -> anyhow::Result<bool> {
         if !record(db, key, to, now).await? {
             return Ok(false);
         }
         let email =
-            Email::render(self.templates, template, ctx, Sender::Beacon, vec![to.to_owned()], self.config.site.host())?;
+            Email::compose(self.templates, message, Sender::Beacon, vec![to.to_owned()], self.config.site.host())?;
         jobs::enqueue(db, &SendEmail(email)).await?;
         Ok(true)
     }
@@ -268,23 +264,15 @@ pub async fn sent_for_approval(
     mail: &Mailing<'_>,
     o: &opportunity::Model,
 ) -> anyhow::Result<()> {
-    let link = mail.config.site.app_url.join(&format!("/beacon/admin/{}", o.id))?;
+    let link: String = mail.config.site.app_url.join(&format!("/beacon/admin/{}", o.id))?.into();
     let now = Utc::now();
-    let ctx = || context! { title => &o.title, link => link.as_str() };
     if let Some(author) = email_of(db, o.created_by).await? {
-        mail.once(
-            db,
-            &format!("beacon.sent_for_approval:{}", o.id),
-            "beacon/emails/sent_for_approval",
-            &author,
-            ctx(),
-            now,
-        )
-        .await?;
+        let message = emails::SentForApproval { title: o.title.clone(), link: link.clone() };
+        mail.once(db, &format!("beacon.sent_for_approval:{}", o.id), &message, &author, now).await?;
     }
+    let message = emails::NeedsReview { title: o.title.clone(), link };
     for reviewer in accounts::users::emails_with_roles(db, &["conductor", "admin", "superadmin"]).await? {
-        mail.once(db, &format!("beacon.needs_review:{}", o.id), "beacon/emails/needs_review", &reviewer, ctx(), now)
-            .await?;
+        mail.once(db, &format!("beacon.needs_review:{}", o.id), &message, &reviewer, now).await?;
     }
     Ok(())
 }
@@ -292,10 +280,10 @@ pub async fn sent_for_approval(
 /// An approved opportunity: its author hears (once).
 pub async fn approved(db: &impl ConnectionTrait, mail: &Mailing<'_>, o: &opportunity::Model) -> anyhow::Result<()> {
     let Some(author) = email_of(db, o.created_by).await? else { return Ok(()) };
-    let link = mail.config.site.app_url.join(&format!("/beacon/opportunities/{}", o.id))?;
+    let link = mail.config.site.app_url.join(&format!("/beacon/opportunities/{}", o.id))?.into();
     let publish = o.planned_publish.format("%B %-d, %Y").to_string();
-    let ctx = context! { title => &o.title, link => link.as_str(), publish, published => o.published_at.is_some() };
-    mail.once(db, &format!("beacon.approved:{}", o.id), "beacon/emails/approved", &author, ctx, Utc::now()).await?;
+    let message = emails::Approved { title: o.title.clone(), link, publish, published: o.published_at.is_some() };
+    mail.once(db, &format!("beacon.approved:{}", o.id), &message, &author, Utc::now()).await?;
     Ok(())
 }
 
@@ -337,8 +325,8 @@ pub async fn remind(db: &DatabaseConnection, mail: &Mailing<'_>, today: chrono::
             continue;
         };
         let key = format!("beacon.reminder_{days}:{}", o.id);
-        let shared = context! { days, ..summary(db, mail.config, &o).await? };
-        queued += fan_out(db, mail, &key, Audience::Followers(o.id), "beacon/emails/reminder", shared).await?;
+        let message = emails::Reminder { days, opportunity: summary(db, mail.config, &o).await? };
+        queued += fan_out(db, mail, &key, Audience::Followers(o.id), &message).await?;
     }
     Ok(queued)
 }
@@ -381,6 +369,6 @@ pub async fn addendum(db: &DatabaseConnection, mail: &Mailing<'_>, id: i32, docu
     if !is_published(&o) || o.planned_submission_end <= Utc::now() {
         return Ok(0);
     }
-    let shared = context! { document => document.name, ..summary(db, mail.config, &o).await? };
-    fan_out(db, mail, &addendum_key(document_id), Audience::Followers(id), "beacon/emails/addendum", shared).await
+    let message = emails::Addendum { document: document.name, opportunity: summary(db, mail.config, &o).await? };
+    fan_out(db, mail, &addendum_key(document_id), Audience::Followers(id), &message).await
 }

@@ -7,12 +7,12 @@
 //! sent its own manage link instead, at most once a day. The page says the same either way.
 
 use chrono::{DateTime, Utc};
-use minijinja::context;
 use model::Stamp;
 use model::entities::{category, vendor, vendor_category, vendor_opportunity};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
+use crate::emails::{Confirm, FollowLink, ManageLink, NewVendor, VendorFooter, Welcome};
 use crate::notify::Mailing;
 
 /// The sign-up form, as submitted.
@@ -98,14 +98,15 @@ pub async fn sign_up(
     let txn = platform::db::begin_write(db).await?;
     if let Some(existing) = vendor::Entity::find().filter(vendor::Column::Email.eq(email.as_str())).one(&txn).await? {
         // Nothing changes; the address gets a way in (its confirm link if it never confirmed).
-        let (template, link) = if existing.confirmed_at.is_none() {
-            ("beacon/emails/confirm", mail.links.confirm(existing.id))
-        } else {
-            ("beacon/emails/manage_link", mail.links.manage(existing.id))
-        };
-        let ctx = context! { business => &existing.business_name, link => link.as_str() };
+        let business = existing.business_name.clone();
         let key = format!("beacon.signup_again:{today}");
-        mail.once(&txn, &key, template, &email, ctx, now).await?;
+        if existing.confirmed_at.is_none() {
+            let message = Confirm { business, link: mail.links.confirm(existing.id).into() };
+            mail.once(&txn, &key, &message, &email, now).await?;
+        } else {
+            let message = ManageLink { business, link: mail.links.manage(existing.id).into() };
+            mail.once(&txn, &key, &message, &email, now).await?;
+        }
         txn.commit().await?;
         return Ok(existing.id);
     }
@@ -133,8 +134,8 @@ pub async fn sign_up(
     for category_id in categories {
         vendor_category::ActiveModel { vendor_id: Set(v.id), category_id: Set(category_id) }.insert(&txn).await?;
     }
-    let ctx = context! { business => &v.business_name, link => mail.links.confirm(v.id).as_str() };
-    mail.once(&txn, &format!("beacon.confirm:{}", v.id), "beacon/emails/confirm", &email, ctx, now).await?;
+    let message = Confirm { business: v.business_name.clone(), link: mail.links.confirm(v.id).into() };
+    mail.once(&txn, &format!("beacon.confirm:{}", v.id), &message, &email, now).await?;
     txn.commit().await?;
     Ok(v.id)
 }
@@ -154,15 +155,16 @@ pub async fn confirm(db: &DatabaseConnection, mail: &Mailing<'_>, id: i32, now: 
         return Ok(false);
     }
     let v = vendor::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| anyhow::anyhow!("vendor {id} is gone"))?;
-    let ctx = context! {
-        business => &v.business_name, first_name => &v.first_name,
-        opportunities => mail.config.site.app_url.join("/beacon/")?.as_str(),
-        manage => mail.links.manage(v.id).as_str(), unsubscribe => mail.links.unsubscribe(v.id).as_str(),
+    let message = Welcome {
+        business: v.business_name.clone(),
+        first_name: v.first_name.clone(),
+        opportunities: mail.config.site.app_url.join("/beacon/")?.into(),
+        footer: VendorFooter::new(mail.links, v.id),
     };
-    mail.once(&txn, &format!("beacon.welcome:{id}"), "beacon/emails/welcome", &v.email, ctx, now).await?;
+    mail.once(&txn, &format!("beacon.welcome:{id}"), &message, &v.email, now).await?;
+    let message = NewVendor { business: v.business_name.clone(), email: v.email.clone() };
     for admin in accounts::users::admin_emails(&txn, mail.config).await? {
-        let ctx = context! { business => &v.business_name, email => &v.email };
-        mail.once(&txn, &format!("beacon.new_vendor:{id}"), "beacon/emails/new_vendor", &admin, ctx, now).await?;
+        mail.once(&txn, &format!("beacon.new_vendor:{id}"), &message, &admin, now).await?;
     }
     txn.commit().await?;
     Ok(true)
@@ -191,10 +193,10 @@ pub async fn follow(
     };
     let txn = platform::db::begin_write(db).await?;
     if let Some(existing) = vendor::Entity::find().filter(vendor::Column::Email.eq(email.as_str())).one(&txn).await? {
-        let link = mail.links.follow(existing.id, o.id);
-        let ctx = context! { business => &existing.business_name, title => &o.title, link => link.as_str() };
+        let link = mail.links.follow(existing.id, o.id).into();
+        let message = FollowLink { business: existing.business_name.clone(), title: o.title.clone(), link };
         let key = format!("beacon.follow_link:{}:{today}", o.id);
-        mail.once(&txn, &key, "beacon/emails/follow_link", &email, ctx, now).await?;
+        mail.once(&txn, &key, &message, &email, now).await?;
         txn.commit().await?;
         return Ok(Ok(()));
     }
@@ -217,8 +219,8 @@ pub async fn follow(
     .insert(&txn)
     .await?;
     vendor_opportunity::ActiveModel { vendor_id: Set(v.id), opportunity_id: Set(o.id) }.insert(&txn).await?;
-    let ctx = context! { business => &v.business_name, link => mail.links.confirm(v.id).as_str() };
-    mail.once(&txn, &format!("beacon.confirm:{}", v.id), "beacon/emails/confirm", &email, ctx, now).await?;
+    let message = Confirm { business: v.business_name.clone(), link: mail.links.confirm(v.id).into() };
+    mail.once(&txn, &format!("beacon.confirm:{}", v.id), &message, &email, now).await?;
     txn.commit().await?;
     Ok(Ok(()))
 }

@@ -2,9 +2,18 @@
 //! a worker through the [`SendEmail`] job, never in a request.
 //!
 //! Each message has three templates, `<crate>/emails/<name>/subject.txt`, `body.txt` and
-//! optionally `body.html` (multipart/alternative when present). Every message gets a
+//! optionally `body.html` (multipart/alternative when present). Every `body.txt` extends
+//! `platform/emails/base.txt` (`body.html`: `base.html`) and fills its `body` block; emails that
+//! end alike share a layout that fills its `footer` block once (Beacon's to vendors extend
+//! `beacon/emails/vendor.txt`). In code each email is a struct of what its templates use,
+//! implementing [`EmailTemplate`]; [`Email::compose`] renders it. Every message gets a
 //! Message-ID of our own, stable across retries, so support can trace it; bulk mail carries
 //! `List-Unsubscribe` and `List-Unsubscribe-Post` (RFC 8058) for one-click unsubscribe.
+//!
+//! How to add an email:
+//! 1. `templates/<crate>/emails/<name>/`: `subject.txt`, and a `body.txt` that extends the base (or a layout).
+//! 2. `<crate>/src/emails.rs`: `#[derive(Serialize)] struct Name {..}`, `impl EmailTemplate` with that folder.
+//! 3. Where it is decided: `Email::compose(templates, &Name {..}, sender, to, host)`, queued as [`SendEmail`].
 //!
 //! Transport: SMTP (STARTTLS, TLS, or plain to a local relay) with pooled connections when
 //! `MAIL_SERVER` is configured, otherwise `.eml` files in `MAIL_OUTBOX`.
@@ -19,6 +28,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use minijinja::Value;
+use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{MailConfig, SmtpSecurity};
@@ -58,6 +68,13 @@ pub struct Unsubscribe {
     pub mailto: Option<String>,
 }
 
+/// One kind of email, as a value: its fields are what its templates use (serialized, they are
+/// the templates' context; globals such as `site_name` come from the environment).
+pub trait EmailTemplate: Serialize {
+    /// The folder of its templates, `<crate>/emails/<name>`.
+    const TEMPLATE: &'static str;
+}
+
 /// A rendered message, ready to be queued (it is the [`SendEmail`] job's payload).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Email {
@@ -79,8 +96,21 @@ pub struct Email {
 }
 
 impl Email {
-    /// Renders `<template>/subject.txt`, `body.txt` and (if it exists) `body.html` with `ctx`,
-    /// e.g. `template = "platform/emails/server_error"`. `host` names the Message-ID's domain.
+    /// Renders `message`'s templates ([`EmailTemplate::TEMPLATE`]) with its fields. `host` names
+    /// the Message-ID's domain.
+    pub fn compose<M: EmailTemplate>(
+        templates: &Templates,
+        message: &M,
+        sender: Sender,
+        to: Vec<String>,
+        host: &str,
+    ) -> Result<Email, MailError> {
+        Email::render(templates, M::TEMPLATE, Value::from(Serde(message)), sender, to, host)
+    }
+
+    /// Renders `<template>/subject.txt`, `body.txt` and (if it exists) `body.html` with an
+    /// untyped `ctx`, e.g. `template = "platform/emails/server_error"`; the app sends typed
+    /// messages through [`Email::compose`]. `host` names the Message-ID's domain.
     pub fn render(
         templates: &Templates,
         template: &str,

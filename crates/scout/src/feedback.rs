@@ -1,11 +1,12 @@
 //! "Tell us about this contract": a message from anyone, emailed to the site's admins (one
 //! email each, replying to the sender), rate-limited per client.
 
-use minijinja::context;
 use platform::jobs;
 use platform::mail::{Email, SendEmail, Sender};
 use platform::templates::Templates;
 use sea_orm::DatabaseConnection;
+
+use crate::emails::Feedback;
 
 /// Messages one client may send per hour.
 pub const PER_HOUR: u64 = 5;
@@ -38,17 +39,16 @@ pub async fn send(
     let sender = accounts::users::normalize_email(sender).map_err(|p| anyhow::anyhow!(p))?;
     let to = accounts::users::admin_emails(db, config).await?;
     let link = config.site.app_url.join(&format!("/scout/contracts/{}", contract.0))?;
+    let feedback = Feedback {
+        sender: sender.clone(),
+        message: message.trim().to_owned(),
+        description: contract.1,
+        link: link.into(),
+    };
     let txn = platform::db::begin_write(db).await?;
     for address in &to {
-        let ctx = context! { sender => sender.clone(), message => message.trim(), description => contract.1.clone(), link => link.as_str() };
-        let mut email = Email::render(
-            templates,
-            "scout/emails/feedback",
-            ctx,
-            Sender::Default,
-            vec![address.clone()],
-            config.site.host(),
-        )?;
+        let mut email =
+            Email::compose(templates, &feedback, Sender::Default, vec![address.clone()], config.site.host())?;
         email.reply_to = Some(sender.clone());
         jobs::enqueue(&txn, &SendEmail(email)).await?;
     }

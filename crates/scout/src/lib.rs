@@ -5,6 +5,7 @@ mod admin;
 pub mod api;
 pub mod contracts;
 pub mod demo;
+pub mod emails;
 pub mod feedback;
 pub mod freshness;
 pub mod import;

@@ -3,7 +3,6 @@
 //! `contract_notices` row, written in the same transaction as the email is queued).
 
 use chrono::{Duration, NaiveDate, Utc};
-use minijinja::context;
 use model::Stamp;
 use model::entities::contract_notice;
 use platform::jobs::{self, Job, JobContext};
@@ -14,6 +13,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Set, 
 use serde::{Deserialize, Serialize};
 
 use crate::contracts::EXPIRING_DAYS;
+use crate::emails::Expiration;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ExpirationNotices {}
@@ -68,18 +68,15 @@ pub async fn send(
             let link = config.site.app_url.join(&format!("/scout/contracts/{contract_id}"))?;
             // The catch-up window can find a contract that ended a day or two ago.
             let ended_before_today = expiration.is_some_and(|d| d < today);
-            let ctx = context! {
-                kind, description, financial_id, expiration => expiration.map(|d| d.format("%B %-d, %Y").to_string()),
-                link => link.as_str(), ended_before_today,
+            let notice = Expiration {
+                kind,
+                description,
+                financial_id,
+                expiration: expiration.map(|d| d.format("%B %-d, %Y").to_string()),
+                link: link.into(),
+                ended_before_today,
             };
-            let message = Email::render(
-                templates,
-                "scout/emails/expiration",
-                ctx,
-                Sender::Default,
-                vec![email],
-                config.site.host(),
-            )?;
+            let message = Email::compose(templates, &notice, Sender::Default, vec![email], config.site.host())?;
             let txn = platform::db::begin_write(db).await?;
             let now = Utc::now();
             let inserted = contract_notice::Entity::insert(contract_notice::ActiveModel {

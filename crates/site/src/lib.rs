@@ -1,6 +1,7 @@
 //! Public pages that belong to no wing: the home page, the about page, and the original suite's
 //! `/_status` report.
 
+pub mod emails;
 mod pages;
 pub mod status;
 

@@ -24,6 +24,8 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::json;
 
+use crate::emails::ServerError;
+
 /// How long a server error keeps `/_status` from saying "ok".
 pub const ERROR_WINDOW: Duration = Duration::minutes(10);
 
@@ -114,19 +116,14 @@ impl ServerErrors {
             Some(name) => format!("{name} <{}>", a.email),
             None => a.email.clone(),
         });
-        let ctx = minijinja::context! {
-            what, request_id, when => Utc::now().format("%Y-%m-%d %H:%M:%S").to_string(),
-            quiet_minutes => ADMIN_MAIL_QUIET.num_minutes(),
+        let message = ServerError {
+            what: what.to_owned(),
+            request_id: request_id.to_owned(),
+            when: Utc::now().format("%Y-%m-%d %H:%M:%S").to_string(),
+            quiet_minutes: ADMIN_MAIL_QUIET.num_minutes(),
         };
         let host = self.config.site.host().to_owned();
-        let queued = match Email::render(
-            &self.templates,
-            "platform/emails/server_error",
-            ctx,
-            Sender::Default,
-            to.collect(),
-            &host,
-        ) {
+        let queued = match Email::compose(&self.templates, &message, Sender::Default, to.collect(), &host) {
             Ok(email) => jobs::enqueue(&self.db, &SendEmail(email)).await.map(|_| ()).map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
         };
