@@ -3,9 +3,11 @@
 //!
 //! This table is the only way to read a variable: [`Vars`](super::Vars) takes a [`Var`], and a
 //! `Var` can only be made here (its field is private to this module). So a section cannot read a
-//! name that is not declared below. The other direction holds too: the constants are
-//! `pub(super)` in a private module, so a declared variable no section reads is dead code (a
-//! warning, an error under `clippy -D warnings`).
+//! name that is not declared below, and `docs_tests` compares this table with
+//! `docs/configuration.md` and `.env.example`. The other direction holds too: the constants are
+//! `pub(super)` in a private module and [`ALL`] is built from the names, not from the constants,
+//! so a declared variable no section reads is dead code (a warning, an error under
+//! `clippy -D warnings`), and `docs_tests` fails when a declared name is never asked for.
 //!
 //! Defaults, parsing and validation stay with each section, next to the type they produce; this
 //! table holds names only. Their meaning is documented in `docs/configuration.md`.
@@ -30,6 +32,11 @@ impl Var {
 macro_rules! declare {
     ($($konst:ident = [$($name:literal),+ $(,)?];)+) => {
         $(pub(super) const $konst: Var = Var(&[$($name),+]);)+
+
+        /// Every declared setting's names. Written out from the names rather than the constants,
+        /// so that a constant no section uses is still reported as dead code.
+        #[cfg(test)]
+        pub(super) const ALL: &[&[&str]] = &[$(&[$($name),+]),+];
     };
 }
 
