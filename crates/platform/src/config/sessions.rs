@@ -20,7 +20,6 @@ impl SessionConfig {
     pub(super) fn read(vars: &mut Vars<'_>) -> Self {
         let idle = vars.parsed_or::<u64>(var::SESSION_IDLE_TIMEOUT, 2 * 3600).max(1);
         let max_age = vars.parsed_or::<u64>(var::SESSION_MAX_AGE, 24 * 3600).max(1);
-        let _cookie = vars.string_or(var::SESSION_COOKIE_NAME, "procure_session");
         if max_age < idle {
             vars.error("SESSION_MAX_AGE", format!("{max_age} s is shorter than SESSION_IDLE_TIMEOUT ({idle} s)"));
         }

@@ -148,5 +148,4 @@ declare! {
     // Sessions (sessions.rs).
     SESSION_IDLE_TIMEOUT = ["SESSION_IDLE_TIMEOUT"];
     SESSION_MAX_AGE = ["SESSION_MAX_AGE"];
-    SESSION_COOKIE_NAME = ["SESSION_COOKIE_NAME"];
 }
