@@ -1,11 +1,14 @@
 //! Reading variables: one lookup function, aliases, and parse errors that name the variable.
 //!
 //! Configuration never reads `std::env` directly: it asks an [`EnvSource`], so tests can build a
-//! `Config` from a plain map without touching the process environment.
+//! `Config` from a plain map without touching the process environment. The helpers take a
+//! [`Var`] from the declared table (`var.rs`), never a bare name.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
+
+use super::var::Var;
 
 /// Where variables come from: the process environment (after `.env`), or a map in tests.
 pub trait EnvSource {
@@ -99,29 +102,29 @@ impl<'a> Vars<'a> {
         Self { source, errors: Vec::new() }
     }
 
-    /// The first of `names` that is set to a non-blank value, with the name that supplied it.
-    /// Blank values count as unset: Heroku config and `.env` files often carry `VAR=`.
-    pub fn first(&self, names: &[&'static str]) -> Option<(&'static str, String)> {
-        names.iter().find_map(|name| {
+    /// The first of `var`'s names that is set to a non-blank value, with the name that supplied
+    /// it. Blank values count as unset: Heroku config and `.env` files often carry `VAR=`.
+    pub fn first(&self, var: Var) -> Option<(&'static str, String)> {
+        var.names().iter().find_map(|name| {
             self.source.get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()).map(|v| (*name, v))
         })
     }
 
-    pub fn string(&self, names: &[&'static str]) -> Option<String> {
-        self.first(names).map(|(_, v)| v)
+    pub fn string(&self, var: Var) -> Option<String> {
+        self.first(var).map(|(_, v)| v)
     }
 
-    pub fn string_or(&self, names: &[&'static str], default: &str) -> String {
-        self.string(names).unwrap_or_else(|| default.to_owned())
+    pub fn string_or(&self, var: Var, default: &str) -> String {
+        self.string(var).unwrap_or_else(|| default.to_owned())
     }
 
-    /// Parses the first set variable of `names`; a bad value is recorded as an error naming it.
-    pub fn parsed<T>(&mut self, names: &[&'static str]) -> Option<T>
+    /// Parses the first set name of `var`; a bad value is recorded as an error naming it.
+    pub fn parsed<T>(&mut self, var: Var) -> Option<T>
     where
         T: FromStr,
         T::Err: fmt::Display,
     {
-        let (name, raw) = self.first(names)?;
+        let (name, raw) = self.first(var)?;
         match raw.parse::<T>() {
             Ok(v) => Some(v),
             Err(e) => {
@@ -131,17 +134,17 @@ impl<'a> Vars<'a> {
         }
     }
 
-    pub fn parsed_or<T>(&mut self, names: &[&'static str], default: T) -> T
+    pub fn parsed_or<T>(&mut self, var: Var, default: T) -> T
     where
         T: FromStr,
         T::Err: fmt::Display,
     {
-        self.parsed(names).unwrap_or(default)
+        self.parsed(var).unwrap_or(default)
     }
 
     /// Booleans the way the seeds write them: 1/0, true/false, yes/no, on/off, y/n.
-    pub fn flag(&mut self, names: &[&'static str], default: bool) -> bool {
-        let Some((name, raw)) = self.first(names) else {
+    pub fn flag(&mut self, var: Var, default: bool) -> bool {
+        let Some((name, raw)) = self.first(var) else {
             return default;
         };
         match parse_bool(&raw) {
@@ -154,8 +157,8 @@ impl<'a> Vars<'a> {
     }
 
     /// A comma- or whitespace-separated list.
-    pub fn list(&self, names: &[&'static str]) -> Vec<String> {
-        self.string(names).map(|v| split_list(&v)).unwrap_or_default()
+    pub fn list(&self, var: Var) -> Vec<String> {
+        self.string(var).map(|v| split_list(&v)).unwrap_or_default()
     }
 
     pub fn error(&mut self, var: &str, message: impl Into<String>) {
@@ -187,16 +190,16 @@ mod tests {
     fn first_skips_blank_values_and_reports_which_alias_was_used() {
         let env: HashMap<&str, &str> = HashMap::from([("A", "  "), ("B", "x")]);
         let vars = Vars::new(&env);
-        assert_eq!(vars.first(&["A", "B"]), Some(("B", "x".to_owned())));
-        assert_eq!(vars.first(&["C"]), None);
+        assert_eq!(vars.first(Var::ad_hoc(&["A", "B"])), Some(("B", "x".to_owned())));
+        assert_eq!(vars.first(Var::ad_hoc(&["C"])), None);
     }
 
     #[test]
     fn bad_numbers_and_flags_are_errors_naming_the_variable() {
         let env: HashMap<&str, &str> = HashMap::from([("PORT", "eighty"), ("FLAG", "maybe")]);
         let mut vars = Vars::new(&env);
-        assert_eq!(vars.parsed_or::<u16>(&["PORT"], 8000), 8000);
-        assert!(vars.flag(&["FLAG"], true));
+        assert_eq!(vars.parsed_or::<u16>(Var::ad_hoc(&["PORT"]), 8000), 8000);
+        assert!(vars.flag(Var::ad_hoc(&["FLAG"]), true));
         let named: Vec<_> = vars.errors.iter().map(|e| e.var.as_str()).collect();
         assert_eq!(named, ["PORT", "FLAG"]);
     }

@@ -6,35 +6,47 @@
 
 pub mod deploy_check;
 mod env;
-mod sections;
+mod var;
+
+mod admins;
+mod cache;
+mod database;
+mod health;
+mod jobs;
+mod logging;
+mod mail;
+mod mode;
+mod secret;
+mod security;
+mod sentry;
+mod server;
+mod sessions;
+mod site;
+mod storage;
+mod telemetry;
+mod uploads;
 
 use std::path::PathBuf;
 
+pub use admins::Admin;
+pub use cache::RedisConfig;
+pub use database::{DatabaseBackend, DatabaseConfig, parse_database_url};
 pub use env::{ConfigError, ConfigErrors, EnvSource, ProcessEnv, Vars, load_dotenv, parse_bool};
-pub use sections::*;
-
-/// Which mode the process runs in. Production refuses to start without its essentials.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Environment {
-    Development,
-    Test,
-    Production,
-}
-
-impl Environment {
-    pub fn is_production(self) -> bool {
-        self == Environment::Production
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Environment::Development => "development",
-            Environment::Test => "test",
-            Environment::Production => "production",
-        }
-    }
-}
+pub use health::HealthConfig;
+pub use jobs::{BrokerConfig, BrokerKind, JobsConfig};
+pub use logging::{LogConfig, LogFormat};
+pub use mail::{MailConfig, SmtpConfig, SmtpSecurity, looks_like_mailbox};
+pub use mode::Environment;
+pub use secret::{SECRET_MIN_LEN, SECRET_MIN_UNIQUE, SECRET_VARS, Secret, SecretConfig, secret_weakness};
+pub use security::{AuthWall, SecurityConfig};
+pub use sentry::SentryConfig;
+pub use server::{DEFAULT_PORT, ServerConfig};
+pub use sessions::SessionConfig;
+pub use site::SiteConfig;
+pub use storage::S3Config;
+pub use telemetry::{StatsdConfig, read_metrics_token};
+pub use uploads::{DEFAULT_MAX_CONTENT_LENGTH, UploadConfig, parse_size};
+pub use var::Var;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -74,9 +86,9 @@ impl Config {
     /// Builds the configuration from any variable source, collecting every problem.
     pub fn from_source(source: &dyn EnvSource) -> Result<Config, ConfigErrors> {
         let mut vars = Vars::new(source);
-        let (env, env_reason) = environment(&mut vars);
-        let on_heroku = vars.first(&["DYNO"]).is_some();
-        let data_dir = PathBuf::from(vars.string_or(&["DATA_DIR"], "./data"));
+        let (env, env_reason) = mode::environment(&mut vars);
+        let on_heroku = vars.first(var::DYNO).is_some();
+        let data_dir = PathBuf::from(vars.string_or(var::DATA_DIR, "./data"));
         let server = ServerConfig::read(&mut vars);
         let site = SiteConfig::read(&mut vars, env, server.port);
         let database = DatabaseConfig::read(&mut vars, env, &data_dir);
@@ -94,7 +106,7 @@ impl Config {
         let health = HealthConfig::read(&mut vars);
         let jobs = JobsConfig::read(&mut vars);
         let sessions = SessionConfig::read(&mut vars);
-        let admins = read_admins(&mut vars);
+        let admins = admins::read_admins(&mut vars);
 
         if vars.errors.is_empty() {
             Ok(Config {
@@ -148,36 +160,7 @@ impl Config {
     }
 }
 
-/// Production is chosen by `PROCURE_ENV`, or by a marker one of the seeds' platforms sets:
-/// Heroku's `DYNO`, the original suite's `PITTSBURGH-PURCHASING-SUITE_ENV=prod`, or a Django
-/// production settings module. An explicit `PROCURE_ENV` always wins.
-fn environment(vars: &mut Vars<'_>) -> (Environment, String) {
-    if let Some((name, raw)) = vars.first(&["PROCURE_ENV"]) {
-        return match raw.to_ascii_lowercase().as_str() {
-            "production" | "prod" => (Environment::Production, format!("{name}={raw}")),
-            "development" | "dev" => (Environment::Development, format!("{name}={raw}")),
-            "test" => (Environment::Test, format!("{name}={raw}")),
-            _ => {
-                vars.error(name, format!("expected production, development or test, got {raw:?}"));
-                (Environment::Development, String::new())
-            }
-        };
-    }
-    if vars.first(&["DYNO"]).is_some() {
-        return (Environment::Production, "DYNO is set (Heroku)".to_owned());
-    }
-    if let Some((name, raw)) = vars.first(&["PITTSBURGH-PURCHASING-SUITE_ENV"])
-        && (raw.eq_ignore_ascii_case("prod") || raw.eq_ignore_ascii_case("production"))
-    {
-        return (Environment::Production, format!("{name}={raw}"));
-    }
-    if let Some((name, raw)) = vars.first(&["DJANGO_SETTINGS_MODULE"])
-        && (raw.ends_with("production") || raw.ends_with(".prod"))
-    {
-        return (Environment::Production, format!("{name}={raw}"));
-    }
-    (Environment::Development, "default".to_owned())
-}
-
+#[cfg(test)]
+mod docs_tests;
 #[cfg(test)]
 mod tests;
