@@ -1,10 +1,5 @@
-//! An opportunity's life: a staff member drafts it, a conductor-level user approves it (makes it
-//! public), it is published (shown, with `published_at` set) on its planned publish date, by
-//! the approval itself when that date has come or by the nightly `beacon.publish_due` job
-//! otherwise, bids open and close, and it may be archived (hidden everywhere public).
-//!
-//! Every change checks [`accounts::policy`] here, in the service, whatever a form posted: the
-//! original let any staff member publish by posting `save_type=publish`.
+//! What staff write: a draft and its edits, its documents, and the back-office's corrections.
+//! Each checks the policy and validates here, whatever a form posted.
 
 use accounts::{Action, CurrentUser, Denied, Resource, ServiceError, authorize};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -14,65 +9,12 @@ use model::entities::{
     required_document,
 };
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
-};
-use serde::Serialize;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 
-/// A moment as people in the city read it: "Friday, January 8, 2027 at 2:00 PM EST".
-pub fn local_time(at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
-    at.with_timezone(&tz).format("%A, %B %-d, %Y at %-I:%M %p %Z").to_string()
-}
-
-/// The `data_versions` row Beacon's cached public pages are keyed by: every change to an
-/// opportunity raises it in the same transaction ([`platform::freshness`]).
-pub const DATA: &str = "opportunities";
-
-async fn changed(db: &impl ConnectionTrait) -> Result<(), DbErr> {
-    platform::freshness::bump(db, DATA).await
-}
+use super::{changed, facts, find};
 
 /// The most words a description may have (as the original).
 pub const MAX_DESCRIPTION_WORDS: usize = 500;
-
-/// Where an opportunity stands, as its page says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// Not approved yet.
-    Draft,
-    /// Approved, waiting for its publish date.
-    Scheduled,
-    /// Published; bids not accepted yet.
-    Upcoming,
-    Open,
-    Closed,
-    Archived,
-}
-
-impl Status {
-    pub fn of(o: &opportunity::Model, now: DateTime<Utc>, today: NaiveDate) -> Status {
-        if o.is_archived {
-            Status::Archived
-        } else if !o.is_public {
-            Status::Draft
-        } else if o.published_at.is_none() {
-            Status::Scheduled
-        } else if o.planned_submission_end <= now {
-            Status::Closed
-        } else if o.planned_submission_start > today {
-            Status::Upcoming
-        } else {
-            Status::Open
-        }
-    }
-
-    /// Shown to the public.
-    pub fn is_public(self) -> bool {
-        matches!(self, Status::Upcoming | Status::Open | Status::Closed)
-    }
-}
 
 /// What a staff member fills in.
 #[derive(Debug, Clone, Default)]
@@ -91,11 +33,6 @@ pub struct Draft {
     pub required_documents: Vec<i32>,
     /// The display time zone the dates were entered in (UTC when absent).
     pub timezone: Option<chrono_tz::Tz>,
-}
-
-fn facts(o: &opportunity::Model, user: Option<&CurrentUser>) -> Resource {
-    let own = user.is_some_and(|u| o.created_by == Some(u.id) || o.contact_id == Some(u.id));
-    Resource::Opportunity { public: o.is_public, own }
 }
 
 /// Checks a draft; `now` is for "bids must close in the future".
@@ -254,10 +191,6 @@ pub async fn create(
     Ok(write(db, active, d, user, now).await?)
 }
 
-async fn find(db: &impl ConnectionTrait, id: i32) -> Result<opportunity::Model, ServiceError> {
-    opportunity::Entity::find_by_id(id).one(db).await?.ok_or(ServiceError::NotFound)
-}
-
 /// Changes an opportunity: its author or contact while it is a draft, conductor-level users
 /// always. Being public is not something a form sets: see [`approve`].
 pub async fn update(
@@ -286,186 +219,6 @@ pub async fn update(
     Ok(write(db, current.into(), d, user, now).await?)
 }
 
-/// Approves an opportunity (conductor-level only). If its publish date has come it is published
-/// at once; otherwise the nightly job publishes it on that date.
-pub async fn approve(
-    db: &impl ConnectionTrait,
-    user: Option<&CurrentUser>,
-    id: i32,
-    now: DateTime<Utc>,
-    today: NaiveDate,
-) -> Result<opportunity::Model, ServiceError> {
-    let existing = find(db, id).await?;
-    authorize(user, Action::Publish, facts(&existing, user))?;
-    let Some(user) = user else { return Err(Denied::SignInRequired.into()) };
-    if existing.planned_submission_end <= now {
-        return Err(ServiceError::Invalid(vec![(
-            "planned_submission_end",
-            "Bids have already closed: move the deadline before approving.".into(),
-        )]));
-    }
-    opportunity::Entity::update_many()
-        .col_expr(opportunity::Column::IsPublic, Expr::value(true))
-        .col_expr(opportunity::Column::UpdatedAt, Expr::value(now))
-        .col_expr(opportunity::Column::UpdatedBy, Expr::value(user.id))
-        .filter(opportunity::Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    changed(db).await?;
-    publish_if_due(db, id, now, today).await?;
-    find(db, id).await
-}
-
-/// Archives an opportunity (conductor-level only): it leaves every public list and page.
-pub async fn archive(
-    db: &impl ConnectionTrait,
-    user: Option<&CurrentUser>,
-    id: i32,
-    now: DateTime<Utc>,
-) -> Result<(), ServiceError> {
-    let existing = find(db, id).await?;
-    authorize(user, Action::Publish, facts(&existing, user))?;
-    let mut active: opportunity::ActiveModel = existing.into();
-    active.is_archived = Set(true);
-    active.stamp(user.map(|u| u.id), now);
-    active.update(db).await?;
-    changed(db).await?;
-    Ok(())
-}
-
-/// Publishes opportunity `id` if it is approved, not archived, not yet published and its date
-/// has come, and queues its announcement to vendors in the same transaction. The conditional
-/// UPDATE makes it happen once, whoever gets there first (an approval or the nightly job).
-/// Returns whether this call published it.
-async fn publish_if_due(
-    db: &impl ConnectionTrait,
-    id: i32,
-    now: DateTime<Utc>,
-    today: NaiveDate,
-) -> Result<bool, DbErr> {
-    let done = opportunity::Entity::update_many()
-        .col_expr(opportunity::Column::PublishedAt, Expr::value(now))
-        .filter(opportunity::Column::Id.eq(id))
-        .filter(opportunity::Column::IsPublic.eq(true))
-        .filter(opportunity::Column::IsArchived.eq(false))
-        .filter(opportunity::Column::PublishedAt.is_null())
-        .filter(opportunity::Column::PlannedPublish.lte(today))
-        .filter(opportunity::Column::PlannedSubmissionEnd.gt(now))
-        .exec(db)
-        .await?;
-    let published = done.rows_affected == 1;
-    if published {
-        changed(db).await?;
-        platform::jobs::enqueue(db, &crate::notify::NewOpportunity { opportunity_id: id })
-            .await
-            .map_err(|e| DbErr::Custom(format!("queueing the announcement: {e}")))?;
-    }
-    Ok(published)
-}
-
-/// The nightly job's work: publishes every approved opportunity whose date has come. Returns
-/// the ids it published.
-pub async fn publish_due(db: &DatabaseConnection, now: DateTime<Utc>, today: NaiveDate) -> Result<Vec<i32>, DbErr> {
-    let due = opportunity::Entity::find()
-        .filter(opportunity::Column::IsPublic.eq(true))
-        .filter(opportunity::Column::IsArchived.eq(false))
-        .filter(opportunity::Column::PublishedAt.is_null())
-        .filter(opportunity::Column::PlannedPublish.lte(today))
-        .filter(opportunity::Column::PlannedSubmissionEnd.gt(now))
-        .order_by_asc(opportunity::Column::Id)
-        .all(db)
-        .await?;
-    let mut published = Vec::new();
-    for o in due {
-        let txn = platform::db::begin_write(db).await?;
-        if publish_if_due(&txn, o.id, now, today).await? {
-            published.push(o.id);
-        }
-        txn.commit().await?;
-    }
-    Ok(published)
-}
-
-/// Which public list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Listing {
-    /// Open now, or published and opening later; soonest deadline first.
-    Current,
-    /// Bids closed; most recently closed first.
-    Closed,
-}
-
-/// The published, unarchived opportunities of a public list.
-pub async fn public_list(
-    db: &impl ConnectionTrait,
-    listing: Listing,
-    now: DateTime<Utc>,
-) -> Result<Vec<opportunity::Model>, DbErr> {
-    let query = opportunity::Entity::find()
-        .filter(opportunity::Column::IsPublic.eq(true))
-        .filter(opportunity::Column::IsArchived.eq(false))
-        .filter(opportunity::Column::PublishedAt.is_not_null());
-    match listing {
-        Listing::Current => {
-            query
-                .filter(opportunity::Column::PlannedSubmissionEnd.gt(now))
-                .order_by_asc(opportunity::Column::PlannedSubmissionEnd)
-                .all(db)
-                .await
-        }
-        Listing::Closed => {
-            query
-                .filter(opportunity::Column::PlannedSubmissionEnd.lte(now))
-                .order_by_desc(opportunity::Column::PlannedSubmissionEnd)
-                .all(db)
-                .await
-        }
-    }
-}
-
-/// The next moment a published opportunity closes: when the public lists next change by
-/// themselves.
-pub async fn next_deadline(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, DbErr> {
-    use sea_orm::QuerySelect;
-    opportunity::Entity::find()
-        .select_only()
-        .column(opportunity::Column::PlannedSubmissionEnd)
-        .filter(opportunity::Column::IsPublic.eq(true))
-        .filter(opportunity::Column::IsArchived.eq(false))
-        .filter(opportunity::Column::PublishedAt.is_not_null())
-        .filter(opportunity::Column::PlannedSubmissionEnd.gt(now))
-        .order_by_asc(opportunity::Column::PlannedSubmissionEnd)
-        .into_tuple::<DateTime<Utc>>()
-        .one(db)
-        .await
-}
-
-/// One opportunity as `user` may see it: published ones for everybody, drafts and scheduled
-/// ones for those the policy lets view them; archived ones for conductor-level users only.
-pub async fn visible(
-    db: &impl ConnectionTrait,
-    user: Option<&CurrentUser>,
-    id: i32,
-    now: DateTime<Utc>,
-    today: NaiveDate,
-) -> Result<Option<opportunity::Model>, DbErr> {
-    let Some(o) = opportunity::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
-    let shown_publicly = Status::of(&o, now, today).is_public();
-    let allowed = if shown_publicly {
-        true
-    } else {
-        let facts = Resource::Opportunity {
-            public: false,
-            own: matches!(facts(&o, user), Resource::Opportunity { own: true, .. }),
-        };
-        let facts = if o.is_archived { Resource::Opportunity { public: false, own: false } } else { facts };
-        accounts::can(user, Action::View, facts)
-    };
-    Ok(allowed.then_some(o))
-}
-
-/// Attaches an uploaded file (`stored_files.id`) to opportunity `id` under `name`, for those who
-/// may edit it.
 /// Attaches stored file `file_id` to opportunity `id` as `name`. Added to an opportunity that
 /// is published and still open, it is an addendum: its followers are told (a job queued in the
 /// same transaction).
@@ -499,11 +252,6 @@ pub async fn add_document(
             .map_err(|e| DbErr::Custom(format!("queueing the addendum notice: {e}")))?;
     }
     Ok(doc)
-}
-
-/// Whether `user` may edit opportunity `o` (for showing the form and its buttons).
-pub fn may(user: Option<&CurrentUser>, action: Action, o: &opportunity::Model) -> bool {
-    accounts::can(user, action, facts(o, user))
 }
 
 /// What is wrong with correcting `existing` to `d` with contact `contact_id` (see [`correct`]),
