@@ -1,5 +1,5 @@
 //! Beacon's mailings on both databases: an announcement to each subscribed vendor exactly once
-//! (also after a run stopped halfway), deadline reminders to followers,
+//! (also after a run stopped halfway, and through the worker), deadline reminders to followers,
 //! and the biweekly digest.
 
 mod common;
@@ -207,3 +207,44 @@ async fn the_digest_lists_what_was_published_since_the_last_one_and_is_still_ope
     assert_eq!(send(db, &mail, third_edition, Utc::now()).await.expect("digest"), 0);
 }
 on_both_backends!(the_digest_lists_what_was_published_since_the_last_one_and_is_still_open);
+
+/// The announcement an approval queues, run by the app's worker code in-process: each vendor of
+/// the categories gets one email, delivered, with one-click unsubscribe; running the queue again
+/// sends nothing more.
+async fn the_worker_delivers_the_announcement_an_approval_queues(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let db = &app.state.db;
+    let today = app.state.config.site.today();
+    let s = setup(&app, today).await;
+    let paving = s.draft.categories[0];
+    for email in ["a@vendors.example", "b@vendors.example"] {
+        Vendor::new(email).categories(&[paving]).confirmed().insert(&app).await;
+    }
+    Vendor::new("unconfirmed@vendors.example").categories(&[paving]).insert(&app).await;
+    let now = Utc::now();
+    let o = lifecycle::create(db, Some(&s.staff), &s.draft, now).await.expect("draft");
+    lifecycle::approve(db, Some(&s.conductor), o.id, now, today).await.expect("approve");
+    assert_eq!(jobs_named(&app, "beacon.new_opportunity").await, 1);
+
+    app.run_pending_jobs().await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM jobs").await, 0, "every job done");
+    let sent = app.emails().await;
+    let mut to: Vec<String> = sent.iter().map(|m| m.to.join(", ")).collect();
+    to.sort();
+    assert_eq!(to, ["a@vendors.example", "b@vendors.example"], "the confirmed vendors, once each");
+    let page = format!("/beacon/opportunities/{}", o.id);
+    for mail in &sent {
+        assert!(mail.delivered, "written to the outbox by the worker");
+        assert_eq!(mail.subject, "[Procure] New bid opportunity: Street resurfacing 2027");
+        assert!(mail.link(&page).is_some(), "{}", mail.text);
+        let unsubscribe = mail.list_unsubscribe.as_deref().unwrap_or_default();
+        assert!(unsubscribe.contains("/unsubscribe?sig="), "{unsubscribe}");
+        assert_eq!(mail.list_unsubscribe_post.as_deref(), Some("List-Unsubscribe=One-Click"));
+    }
+
+    app.run_pending_jobs().await;
+    beacon::notify::announce(db, &mailing(&app, &common::beacon::links(&app)), o.id).await.expect("again");
+    app.run_pending_jobs().await;
+    assert_eq!(app.emails().await.len(), 2, "nothing sent twice");
+}
+on_both_backends!(the_worker_delivers_the_announcement_an_approval_queues);
