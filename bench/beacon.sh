@@ -2,8 +2,9 @@
 # Beacon scenarios (issue 6's targets), loopback only, bounded in time:
 # 1. publish one opportunity to BENCH_VENDORS (10,000) subscribed vendors: a release-build
 #    `procure worker` sends through pooled SMTP connections into the aiosmtpd sink; the harness
-#    is the ignored test `bench_publish_to_subscribed_vendors` in crates/procure/tests/beacon.rs
-#    (time from the approval to the last message accepted, duplicates, the worker's peak RSS);
+#    is the bench target crates/procure/benches/beacon_publish.rs (`cargo bench --bench
+#    beacon_publish`: time from the approval to the last message accepted, duplicates, the
+#    worker's peak RSS);
 # 2. `procure demo --scale 10000` (500 open opportunities among them) and wrk -t2 -c16 on the
 #    open-opportunities page and an opportunity page, with the web role's peak RSS.
 # SQLite by default; BENCH_DATABASE=postgres (with TEST_DATABASE_URL) for the publish scenario
@@ -18,8 +19,8 @@ out=bench/out; mkdir -p "$out"
 [ -x "$bin" ] || { echo "build first: cargo build --release -p procure" >&2; exit 1; }
 
 echo "== publish to ${BENCH_VENDORS:-10000} vendors (${BENCH_DATABASE:-sqlite})"
-PROCURE_TEST_BIN=$bin cargo test --locked -q -p procure --test beacon -- --ignored --nocapture \
-  bench_publish_to_subscribed_vendors 2>&1 | grep -E "messages to|panicked" | tee "$out/beacon-publish.txt"
+PROCURE_TEST_BIN=$bin cargo bench --locked -q -p procure --bench beacon_publish 2>&1 \
+  | grep -E "messages to|panicked" | tee "$out/beacon-publish.txt"
 
 data=$(mktemp -d); pid=
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$data"' EXIT

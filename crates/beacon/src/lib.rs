@@ -1,6 +1,29 @@
-//! Beacon: the city's bid opportunities, and (as later parts land) the vendors who hear about
-//! them. So far: the opportunity lifecycle with its permission rules (`lifecycle.rs`), the
-//! nightly publishing job, and the public pages.
+//! Beacon: the city's bid opportunities, and the vendors who hear about them.
+//!
+//! - `lifecycle/`: an opportunity's life with every permission rule in the service: drafts and
+//!   edits (`drafts.rs`), the stages and transition table (`stages.rs`), approve, publish on the
+//!   planned date (by the approval or the nightly `beacon.publish_due`) and archive as guarded
+//!   updates (`publishing.rs`), and the read side (`queries.rs`). The contact is a city email: an
+//!   existing user, or a new `staff` user at an accepted domain.
+//! - `notify.rs`: every vendor mailing goes through one fan-out (`fan_out` over an `Audience`:
+//!   an opportunity's categories and followers, its followers, or newsletter readers), one
+//!   email per recipient with a `deliveries` row in the same transaction, so a rerun sends only
+//!   what is missing; the new-opportunity announcement, the addendum notice (a document added to
+//!   a published, open opportunity), deadline reminders 5 days and 1 day before, and the staff
+//!   emails (sent for approval, needs review, approved).
+//! - `digest.rs`: the biweekly digest on the 1st and 15th; each edition's window is stored in
+//!   `beacon_digests` before any email, so a rerun resumes it.
+//! - `signup.rs`, `vendors.rs`, `links.rs`: sign-up with double opt-in (the first confirmation
+//!   sends the welcome email and tells the admins; an address already signed up changes
+//!   nothing and is sent its own link), "follow this opportunity", manage subscriptions and
+//!   one-click unsubscribe, through HMAC-signed links per purpose and vendor.
+//! - `staff.rs`: `/beacon/admin/`: draft and edit with a document (PDF, Word or Excel by its
+//!   bytes, through the platform's upload kit), approve, archive; documents through short-lived
+//!   signed links for whoever may see the opportunity. `export.rs`: the vendor list as CSV or
+//!   TSV with the original's columns, spreadsheet formulas defused.
+//! - `pages.rs` (open and upcoming, closed, one opportunity; cached for anonymous visitors under
+//!   the `opportunities` data version, today and the next deadline), `feeds.rs` (Atom and
+//!   iCalendar), `api.rs` (`/api/v1/opportunities`), `emails.rs`, `demo.rs`, and `admin/`.
 
 mod admin;
 pub mod api;

@@ -1,6 +1,10 @@
-//! Procure's technical foundation. Knows nothing about contracts or vendors: configuration,
-//! database connection, HTTP kit (middleware, error pages, Dockerflow endpoints, assets,
-//! templates), logging, health checks and shutdown.
+//! Procure's technical foundation. Knows nothing about contracts or vendors: configuration
+//! (`config/`), the database connection (`db.rs`), the HTTP kit (`http/`: state, middleware,
+//! error pages, Dockerflow endpoints, routes, uploads), the wing manifest (`wing.rs`), the job
+//! queue, worker, broker relay and scheduler (`jobs/`), email (`mail.rs`), files and storage
+//! (`files.rs`, `storage.rs`), the cache and the data versions cached answers are keyed by
+//! (`cache.rs`, `freshness.rs`), sessions, logging, metrics (`telemetry.rs`), Sentry
+//! (`error_reporting.rs`), the application secret, templates, assets, health checks and shutdown.
 
 pub mod assets;
 pub mod cache;

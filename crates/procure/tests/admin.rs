@@ -6,13 +6,9 @@ mod common;
 use accounts::Role;
 use axum::http::StatusCode;
 use common::browser::Browser;
-use common::{Backend, TestApp};
+use common::{Backend, TestApp, id_from, stored_files};
 use model::entities::{audit_log, department, user};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
-
-fn id_from(location: &str) -> i32 {
-    location.rsplit('=').next().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("no id in {location}"))
-}
 
 async fn an_admin_manages_departments_and_every_change_is_logged(backend: Backend) {
     let Some(app) = TestApp::new(backend, &[]).await else { return };
@@ -377,18 +373,6 @@ async fn admins_import_a_file_from_the_web_after_a_preview() {
 
 /// The smallest file that is a PDF by its bytes.
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
-
-async fn stored_files(app: &TestApp) -> i64 {
-    use sea_orm::{ConnectionTrait, Statement};
-    let row = app
-        .state
-        .db
-        .query_one_raw(Statement::from_string(app.state.db.get_database_backend(), "SELECT COUNT(*) FROM stored_files"))
-        .await
-        .expect("count")
-        .expect("row");
-    row.try_get_by_index::<i64>(0).expect("n")
-}
 
 async fn contract_documents_and_item_prices_are_edited_in_the_back_office(backend: Backend) {
     let Some(app) = TestApp::new(backend, &[]).await else { return };

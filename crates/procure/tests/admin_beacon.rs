@@ -5,126 +5,22 @@
 
 mod common;
 
-use accounts::{CurrentUser, Role};
+use accounts::Role;
 use axum::http::StatusCode;
-use beacon::lifecycle::{self, Draft};
+use beacon::lifecycle;
 use chrono::{DateTime, Duration, Utc};
 use common::browser::Browser;
-use common::{Backend, TestApp};
+use common::builders::{BidDocument, Category, Opportunity, User, Vendor};
+use common::{Backend, TestApp, id_from, jobs_named};
 use model::entities::{
     audit_log, category, contract_type, opportunity, opportunity_category, opportunity_document,
     opportunity_required_document, required_document, vendor, vendor_category, vendor_opportunity,
 };
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-};
-
-fn id_from(location: &str) -> i32 {
-    location.rsplit('=').next().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("no id in {location}"))
-}
-
-async fn current_user(app: &TestApp, email: &str, roles: &[Role]) -> CurrentUser {
-    let db = &app.state.db;
-    let dept = accounts::users::department_id(db, "Other").await.expect("q").expect("department");
-    let u = accounts::users::create_user(db, email, Some(dept), roles, None).await.expect("user");
-    accounts::users::current_user(db, u.id).await.expect("q").expect("current user")
-}
-
-async fn category(app: &TestApp, codes: &str, group: &str, name: &str) -> i32 {
-    let now = Utc::now();
-    category::ActiveModel {
-        nigp_codes: Set(codes.into()),
-        category: Set(Some(group.into())),
-        subcategory: Set(Some(name.into())),
-        category_friendly_name: Set(Some(name.into())),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&app.state.db)
-    .await
-    .expect("category")
-    .id
-}
-
-async fn bid_document(app: &TestApp, name: &str) -> i32 {
-    let now = Utc::now();
-    required_document::ActiveModel {
-        display_name: Set(name.into()),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&app.state.db)
-    .await
-    .expect("required document")
-    .id
-}
-
-async fn vendor(app: &TestApp, business: &str, email: &str, categories: &[i32]) -> i32 {
-    let now = Utc::now();
-    let v = vendor::ActiveModel {
-        business_name: Set(business.into()),
-        email: Set(email.into()),
-        woman_owned: Set(false),
-        minority_owned: Set(false),
-        veteran_owned: Set(false),
-        disadvantaged_owned: Set(false),
-        newsletter: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&app.state.db)
-    .await
-    .expect("vendor");
-    for c in categories {
-        vendor_category::ActiveModel { vendor_id: Set(v.id), category_id: Set(*c) }
-            .insert(&app.state.db)
-            .await
-            .expect("subscription");
-    }
-    v.id
-}
-
-/// The seeded B-BID type, now open to opportunities.
-async fn bid_type(app: &TestApp) -> i32 {
-    let db = &app.state.db;
-    let kind = contract_type::Entity::find()
-        .filter(contract_type::Column::Name.eq("B-BID"))
-        .one(db)
-        .await
-        .expect("q")
-        .expect("seeded type");
-    let mut allow: contract_type::ActiveModel = kind.into();
-    allow.allow_opportunities = Set(true);
-    allow.update(db).await.expect("allow opportunities").id
-}
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
 
 async fn seeded_type(app: &TestApp, name: &str) -> i32 {
     let found = contract_type::Entity::find().filter(contract_type::Column::Name.eq(name)).one(&app.state.db).await;
     found.expect("q").expect("seeded type").id
-}
-
-/// A draft by `author` through the service, as Beacon's staff pages make them.
-async fn draft(app: &TestApp, author: &CurrentUser, title: &str, categories: Vec<i32>, documents: Vec<i32>) -> i32 {
-    let db = &app.state.db;
-    let today = app.state.config.site.today();
-    let dept = accounts::users::department_id(db, "Department of Public Works").await.expect("q").expect("dept");
-    let d = Draft {
-        title: title.into(),
-        description: "Milling and resurfacing of city streets.".into(),
-        department_id: Some(dept),
-        contract_type_id: Some(bid_type(app).await),
-        planned_publish: Some(today),
-        planned_submission_start: Some(today + Duration::days(1)),
-        planned_submission_end: Some(Utc::now() + Duration::days(30)),
-        categories,
-        required_documents: documents,
-        timezone: Some(app.state.config.site.display_timezone),
-        ..Draft::default()
-    };
-    lifecycle::create(db, Some(author), &d, Utc::now()).await.expect("draft").id
 }
 
 async fn audit_entries(app: &TestApp, resource: &str) -> Vec<audit_log::Model> {
@@ -136,21 +32,11 @@ async fn audit_entries(app: &TestApp, resource: &str) -> Vec<audit_log::Model> {
         .expect("log")
 }
 
-async fn count_sql(app: &TestApp, sql: &str) -> i64 {
-    let db = &app.state.db;
-    let row = db
-        .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .expect("count")
-        .expect("row");
-    row.try_get_by_index::<i64>(0).expect("n")
-}
-
 async fn categories_are_kept_while_vendors_or_opportunities_use_them(backend: Backend) {
     let Some(app) = TestApp::new(backend, &[]).await else { return };
     let db = &app.state.db;
     let admin = Browser::sign_in_as(&app, "admin@example.org", &[Role::Admin]).await;
-    let staff = current_user(&app, "staff@pittsburghpa.gov", &[Role::Staff]).await;
+    let staff = User::new("staff@pittsburghpa.gov").roles(&[Role::Staff]).insert(&app).await;
 
     // Create, with the codes checked first.
     let blank = admin.post("/admin/categories/new", &[("nigp_codes", " "), ("category", "Construction")]).await;
@@ -176,7 +62,7 @@ async fn categories_are_kept_while_vendors_or_opportunities_use_them(backend: Ba
     let row = category::Entity::find_by_id(paving).one(db).await.expect("q").expect("row");
     assert_eq!(row.nigp_codes, "91300|91305", "integers joined by bars, as the importer stores them");
     assert_eq!(row.examples.as_deref(), Some("asphalt|sealcoating"));
-    let plumbing = category(&app, "67000", "Plumbing", "Pipes").await;
+    let plumbing = Category::new("Pipes").group("Plumbing").codes("67000").insert(&app).await;
 
     // List and search across codes, group, subcategory and friendly name.
     let list = admin.get("/admin/categories/").await;
@@ -208,9 +94,9 @@ async fn categories_are_kept_while_vendors_or_opportunities_use_them(backend: Ba
     assert_eq!(row.display_name(), "Paving and sealcoating");
 
     // In use: refused, saying by how many.
-    vendor(&app, "Acme Paving", "bids@acme.example", &[paving, plumbing]).await;
-    vendor(&app, "Best Asphalt", "office@best.example", &[paving]).await;
-    draft(&app, &staff, "Street resurfacing", vec![paving], vec![]).await;
+    Vendor::new("bids@acme.example").business("Acme Paving").categories(&[paving, plumbing]).insert(&app).await;
+    Vendor::new("office@best.example").business("Best Asphalt").categories(&[paving]).insert(&app).await;
+    Opportunity::new("Street resurfacing").categories(&[paving]).create(&app, &staff).await;
     let refused = admin.post(&format!("/admin/categories/{paving}/delete"), &[]).await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     assert!(refused.body.contains("used by 2 vendors and 1 opportunity"), "{}", refused.body);
@@ -221,7 +107,7 @@ async fn categories_are_kept_while_vendors_or_opportunities_use_them(backend: Ba
     assert_eq!(vendor_category::Entity::find().count(db).await.expect("count"), 3, "nobody was unsubscribed");
 
     // Unused: deleted after the confirmation page.
-    let unused = category(&app, "99999", "Other", "Unused").await;
+    let unused = Category::new("Unused").group("Other").codes("99999").insert(&app).await;
     let confirm = admin.get(&format!("/admin/categories/{unused}/delete")).await;
     assert!(confirm.body.contains("Delete category “Unused”?"), "{}", confirm.body);
     let deleted = admin.post(&format!("/admin/categories/{unused}/delete"), &[]).await;
@@ -243,7 +129,7 @@ async fn required_documents_have_unique_names_and_only_web_links(backend: Backen
     let Some(app) = TestApp::new(backend, &[]).await else { return };
     let db = &app.state.db;
     let admin = Browser::sign_in_as(&app, "admin@example.org", &[Role::Admin]).await;
-    let staff = current_user(&app, "staff@pittsburghpa.gov", &[Role::Staff]).await;
+    let staff = User::new("staff@pittsburghpa.gov").roles(&[Role::Staff]).insert(&app).await;
 
     let created = admin
         .post(
@@ -309,8 +195,8 @@ async fn required_documents_have_unique_names_and_only_web_links(backend: Backen
     assert_eq!(bad_link.status, StatusCode::BAD_REQUEST);
 
     // Required by opportunities: refused, saying by how many.
-    draft(&app, &staff, "Street resurfacing", vec![], vec![w9]).await;
-    draft(&app, &staff, "Bridge painting", vec![], vec![w9, affidavit]).await;
+    Opportunity::new("Street resurfacing").documents(&[w9]).create(&app, &staff).await;
+    Opportunity::new("Bridge painting").documents(&[w9, affidavit]).create(&app, &staff).await;
     let refused = admin.post(&format!("/admin/required-documents/{w9}/delete"), &[]).await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     assert!(refused.body.contains("2 opportunities require this document"), "{}", refused.body);
@@ -318,7 +204,7 @@ async fn required_documents_have_unique_names_and_only_web_links(backend: Backen
     assert!(refused.body.contains("1 opportunity requires this document"), "{}", refused.body);
     assert_eq!(opportunity_required_document::Entity::find().count(db).await.expect("count"), 3);
 
-    let unused = bid_document(&app, "Bid bond").await;
+    let unused = BidDocument::new("Bid bond").insert(&app).await;
     let deleted = admin.post(&format!("/admin/required-documents/{unused}/delete"), &[]).await;
     assert_eq!(deleted.status, StatusCode::SEE_OTHER);
     assert!(required_document::Entity::find_by_id(unused).one(db).await.expect("q").is_none());
@@ -335,9 +221,9 @@ async fn vendors_are_kept_as_sign_up_keeps_them(backend: Backend) {
     let Some(app) = TestApp::new(backend, &[]).await else { return };
     let db = &app.state.db;
     let admin = Browser::sign_in_as(&app, "admin@example.org", &[Role::Admin]).await;
-    let staff = current_user(&app, "staff@pittsburghpa.gov", &[Role::Staff]).await;
-    let paving = category(&app, "91300", "Construction", "Paving").await;
-    let pipes = category(&app, "67000", "Plumbing", "Pipes").await;
+    let staff = User::new("staff@pittsburghpa.gov").roles(&[Role::Staff]).insert(&app).await;
+    let paving = Category::new("Paving").codes("91300").insert(&app).await;
+    let pipes = Category::new("Pipes").group("Plumbing").codes("67000").insert(&app).await;
     let (paving_s, pipes_s) = (paving.to_string(), pipes.to_string());
 
     // The form offers categories by the name vendors see.
@@ -382,7 +268,7 @@ async fn vendors_are_kept_as_sign_up_keeps_them(backend: Backend) {
         admin.post("/admin/vendors/new", &[("business_name", "Acme Again"), ("email", "BIDS@acme.example")]).await;
     assert_eq!(duplicate.status, StatusCode::BAD_REQUEST, "{}", duplicate.body);
     assert!(duplicate.body.contains("Another vendor has this email address."), "{}", duplicate.body);
-    let other = vendor(&app, "Best Asphalt", "office@best.example", &[paving]).await;
+    let other = Vendor::new("office@best.example").business("Best Asphalt").categories(&[paving]).insert(&app).await.id;
     let taken = admin
         .post(&format!("/admin/vendors/{other}/edit"), &[("business_name", "Best"), ("email", "Bids@ACME.example")])
         .await;
@@ -435,7 +321,7 @@ async fn vendors_are_kept_as_sign_up_keeps_them(backend: Backend) {
     assert_eq!((row.confirmed_at, row.unsubscribed_at), (None, None));
 
     // Delete: the vendor and every subscription.
-    let o = draft(&app, &staff, "Street resurfacing", vec![paving], vec![]).await;
+    let o = Opportunity::new("Street resurfacing").categories(&[paving]).create(&app, &staff).await.id;
     vendor_opportunity::ActiveModel { vendor_id: Set(acme), opportunity_id: Set(o) }.insert(db).await.expect("follow");
     let deleted = admin.post(&format!("/admin/vendors/{acme}/delete"), &[]).await;
     assert_eq!(deleted.status, StatusCode::SEE_OTHER);
@@ -515,18 +401,19 @@ async fn post(browser: &Browser<'_>, path: &str, form: &[(String, String)]) -> c
     browser.post(path, &pairs).await
 }
 
-async fn jobs_named(app: &TestApp, name: &str) -> i64 {
-    count_sql(app, &format!("SELECT COUNT(*) FROM jobs WHERE job_type = '{name}'")).await
-}
-
 async fn opportunities_are_corrected_here_but_never_published(backend: Backend) {
     let Some(app) = TestApp::new(backend, &[]).await else { return };
     let db = &app.state.db;
     let admin = Browser::sign_in_as(&app, "admin@example.org", &[Role::Admin]).await;
-    let staff = current_user(&app, "staff@pittsburghpa.gov", &[Role::Staff]).await;
-    let paving = category(&app, "91300", "Construction", "Paving").await;
-    let w9 = bid_document(&app, "W-9").await;
-    let id = draft(&app, &staff, "Street resurfacing 2027", vec![paving], vec![w9]).await;
+    let staff = User::new("staff@pittsburghpa.gov").roles(&[Role::Staff]).insert(&app).await;
+    let paving = Category::new("Paving").codes("91300").insert(&app).await;
+    let w9 = BidDocument::new("W-9").insert(&app).await;
+    let id = Opportunity::new("Street resurfacing 2027")
+        .categories(&[paving])
+        .documents(&[w9])
+        .create(&app, &staff)
+        .await
+        .id;
     let edit = format!("/admin/opportunities/{id}/edit");
 
     // Made in Beacon, not here.
@@ -611,7 +498,7 @@ async fn opportunities_are_corrected_here_but_never_published(backend: Backend) 
     assert_eq!(o.title, "Street resurfacing, 2027 season", "refused edits changed nothing");
 
     // Contact, closing moment (in the display time zone), lists and archiving.
-    let other = current_user(&app, "buyer@pittsburghpa.gov", &[Role::Staff]).await;
+    let other = User::new("buyer@pittsburghpa.gov").roles(&[Role::Staff]).insert(&app).await;
     let closes = (app.state.config.site.today() + Duration::days(40)).to_string();
     let (contact, w9_s) = (other.id.to_string(), w9.to_string());
     let changed = with(
@@ -667,11 +554,13 @@ async fn deleting_an_opportunity_deletes_its_documents_lists_and_files(backend: 
     let Some(app) = TestApp::new(backend, &[]).await else { return };
     let db = &app.state.db;
     let admin = Browser::sign_in_as(&app, "admin@example.org", &[Role::Admin]).await;
-    let conductor = current_user(&app, "conductor@pittsburghpa.gov", &[Role::Conductor]).await;
-    let paving = category(&app, "91300", "Construction", "Paving").await;
-    let w9 = bid_document(&app, "W-9").await;
-    let id = draft(&app, &conductor, "Salt dome repairs", vec![paving], vec![w9]).await;
-    let keep = draft(&app, &conductor, "Bridge painting", vec![paving], vec![w9]).await;
+    let conductor = User::new("conductor@pittsburghpa.gov").roles(&[Role::Conductor]).insert(&app).await;
+    let paving = Category::new("Paving").codes("91300").insert(&app).await;
+    let w9 = BidDocument::new("W-9").insert(&app).await;
+    let id =
+        Opportunity::new("Salt dome repairs").categories(&[paving]).documents(&[w9]).create(&app, &conductor).await.id;
+    let keep =
+        Opportunity::new("Bridge painting").categories(&[paving]).documents(&[w9]).create(&app, &conductor).await.id;
     let body = futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from_static(PDF))]);
     let file = platform::files::save_upload(
         &app.state,
@@ -685,7 +574,7 @@ async fn deleting_an_opportunity_deletes_its_documents_lists_and_files(backend: 
     .await
     .expect("stored");
     lifecycle::add_document(db, Some(&conductor), id, "Request for bids", file.id, Utc::now()).await.expect("attach");
-    let v = vendor(&app, "Acme Paving", "bids@acme.example", &[paving]).await;
+    let v = Vendor::new("bids@acme.example").business("Acme Paving").categories(&[paving]).insert(&app).await.id;
     vendor_opportunity::ActiveModel { vendor_id: Set(v), opportunity_id: Set(id) }.insert(db).await.expect("follow");
     let deletions_before = jobs_named(&app, "platform.delete_object").await;
 
@@ -716,11 +605,12 @@ on_both_backends!(deleting_an_opportunity_deletes_its_documents_lists_and_files)
 
 async fn only_admins_reach_beacons_tables(backend: Backend) {
     let Some(app) = TestApp::new(backend, &[]).await else { return };
-    let author = current_user(&app, "author@pittsburghpa.gov", &[Role::Staff]).await;
-    let paving = category(&app, "91300", "Construction", "Paving").await;
-    let w9 = bid_document(&app, "W-9").await;
-    let acme = vendor(&app, "Acme Paving", "bids@acme.example", &[paving]).await;
-    let o = draft(&app, &author, "Street resurfacing", vec![paving], vec![w9]).await;
+    let author = User::new("author@pittsburghpa.gov").roles(&[Role::Staff]).insert(&app).await;
+    let paving = Category::new("Paving").codes("91300").insert(&app).await;
+    let w9 = BidDocument::new("W-9").insert(&app).await;
+    let acme = Vendor::new("bids@acme.example").business("Acme Paving").categories(&[paving]).insert(&app).await.id;
+    let o =
+        Opportunity::new("Street resurfacing").categories(&[paving]).documents(&[w9]).create(&app, &author).await.id;
     let tables = [("categories", paving), ("required-documents", w9), ("vendors", acme), ("opportunities", o)];
 
     let anonymous = Browser::new(&app);

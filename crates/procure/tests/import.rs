@@ -3,15 +3,9 @@
 
 mod common;
 
-use std::path::PathBuf;
-
-use common::{Backend, TestApp};
+use common::{Backend, TestApp, data};
 use scout::import::{self, Actor, Kind, Report};
 use sea_orm::{ConnectionTrait, Statement};
-
-fn data(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/pittsburgh").join(path)
-}
 
 async fn run(app: &TestApp, kind: Kind, path: &str) -> Report {
     let bytes = std::fs::read(data(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
@@ -20,10 +14,7 @@ async fn run(app: &TestApp, kind: Kind, path: &str) -> Report {
 }
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
-    let db = &app.state.db;
-    let row =
-        db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.expect("query").expect("row");
-    row.try_get_by_index(0).expect("count")
+    app.count(sql).await
 }
 
 /// contracts, with expiration, with link, companies, contacts, company links, line items.

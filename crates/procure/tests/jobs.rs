@@ -244,3 +244,28 @@ async fn a_slot_is_not_due_before_its_time_or_on_other_days() {
     assert_eq!(scheduler::run_due(&d.db, &registry, &schedule, tz, local(15, 7, 0)).await.expect("due").len(), 1);
     assert!(scheduler::run_due(&d.db, &registry, &schedule, tz, local(16, 9, 0)).await.expect("due").is_empty());
 }
+
+/// `TestApp::run_pending_jobs`: the app's worker code runs every due job, and what they queue,
+/// until the queue is empty.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_pending_jobs_empties_the_queue_with_the_real_worker() {
+    let app = common::TestApp::new(Backend::Sqlite, &[]).await.expect("app");
+    for i in 0..5 {
+        jobs::enqueue(&app.state.db, &probe(&format!("pending-{i}"))).await.expect("enqueue");
+    }
+    let later = jobs::EnqueueOptions { delay: Some(Duration::from_secs(3600)), priority: None };
+    jobs::enqueue_with(&app.state.db, &probe("later"), later).await.expect("enqueue");
+    app.run_pending_jobs().await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM job_probes WHERE token LIKE 'pending-%'").await, 5);
+    assert_eq!(app.count("SELECT COUNT(*) FROM jobs").await, 1, "only the job delayed to later waits");
+}
+
+/// A job that fails makes `TestApp::run_pending_jobs` fail the test, naming it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[should_panic(expected = "(platform.probe) failed")]
+async fn run_pending_jobs_fails_when_a_job_fails() {
+    let app = common::TestApp::new(Backend::Sqlite, &[]).await.expect("app");
+    let failing = ProbeJob { fail_first: 1, ..probe("failing") };
+    jobs::enqueue(&app.state.db, &failing).await.expect("enqueue");
+    app.run_pending_jobs().await;
+}

@@ -132,29 +132,11 @@ async fn concrete(app: &TestApp, route: &RouteInfo) -> String {
 }
 
 async fn contract(app: &TestApp) -> i32 {
-    use sea_orm::{ActiveModelTrait, Set};
-    let now = chrono::Utc::now();
-    let c = model::entities::contract::ActiveModel {
-        description: Set(Some("Matrix contract".into())),
-        is_archived: Set(false),
-        is_visible: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    };
-    c.insert(&app.state.db).await.expect("contract").id
+    common::builders::Contract::new("Matrix contract").insert(app).await.id
 }
 
 async fn company(app: &TestApp) -> i32 {
-    use sea_orm::{ActiveModelTrait, Set};
-    let now = chrono::Utc::now();
-    let c = model::entities::company::ActiveModel {
-        name: Set(format!("Matrix {}", uuid::Uuid::new_v4().simple())),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    };
-    c.insert(&app.state.db).await.expect("company").id
+    common::builders::Company::new(&format!("Matrix {}", uuid::Uuid::new_v4().simple())).insert(app).await.id
 }
 
 async fn department(app: &TestApp, name: &str) -> i32 {

@@ -8,20 +8,11 @@ use axum::http::StatusCode;
 use common::browser::Browser;
 use common::{Backend, TestApp};
 use model::entities::{company, contract};
-use scout::import::{self, Actor, Kind};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
-
-fn data(path: &str) -> std::path::PathBuf {
-    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/pittsburgh").join(path)
-}
 
 async fn seeded(backend: Backend) -> Option<TestApp> {
     let app = TestApp::new(backend, &[]).await?;
-    for (kind, file) in [(Kind::Contracts, "mock/old_contracts.csv"), (Kind::State, "mock/state.csv")] {
-        let bytes = std::fs::read(data(file)).expect("file");
-        let name = file.rsplit('/').next().expect("name");
-        import::import(&app.state.db, Actor(None), kind, name, &bytes, &|_, _| {}).await.expect("import");
-    }
+    common::builders::sample_contracts(&app).await;
     Some(app)
 }
 

@@ -1,5 +1,28 @@
-//! Scout: the city's contracts — importers, search, and the public pages to find what the city
-//! buys, from whom, until when.
+//! Scout: the city's contracts — what the city buys, from whom, until when.
+//!
+//! - `import/`: the importers of the original's data files, run by `procure import KIND FILE…`
+//!   and the back-office's web import. `reader.rs` reads its CSVs (CR, LF or CRLF endings,
+//!   `None` cells); `store.rs` finds or creates each entity by all its attributes, as the
+//!   original's `get_or_create` did, so a second import changes nothing. A whole file imports in
+//!   one transaction: rows it cannot import are reported with their line and reason, values it
+//!   cannot read are imported empty with a warning, a database error rolls the file back.
+//!   COSTARS headers spelled `Controller` and `Manufacturing` are read (the original lost them).
+//! - `search/`: one `contract_search` row per contract with its text by field, rewritten in the
+//!   transaction that changes the contract. PostgreSQL: a weighted `tsvector` (A: companies and
+//!   description, B: line items, D: properties) under GIN; SQLite: FTS5 with porter stemming and
+//!   bm25 with the same weights. `query.rs` parses the search box (AND by default, `OR`,
+//!   `"phrases"`, `-exclusion`) once for both; an exact controller number comes first; passages
+//!   are HTML-escaped in Rust, then marked.
+//! - `contracts.rs`: a contract's page data and status, a company, following and private notes,
+//!   each checked against the policy, in the caller's transaction.
+//! - `pages.rs`: `/scout/`, results, contract (with its document through a signed link),
+//!   company and department pages; anonymous pages are cached under the `contracts` data
+//!   version (`freshness.rs`), which every writer of anything Scout shows raises.
+//! - `api.rs`: `/api/v1/contracts`, `/api/v1/contracts/{id}`, `/api/v1/companies/{id}` (strict
+//!   parameters, strong ETags), described with utoipa.
+//! - `feedback.rs` (feedback to admins), `notices.rs` (nightly expiration notices to followers),
+//!   `emails.rs`, `demo.rs` (`procure demo`), and `admin/` (its back-office tables and the
+//!   importers it contributes to the web import).
 
 mod admin;
 pub mod api;

@@ -94,9 +94,7 @@ impl<'a> Browser<'a> {
 
     /// Creates `email` with `roles` (in "Other", so no profile step) and signs in with a link.
     pub async fn sign_in_as(app: &'a TestApp, email: &str, roles: &[Role]) -> Browser<'a> {
-        let db = &app.state.db;
-        let other = accounts::users::department_id(db, "Other").await.expect("department");
-        let user = accounts::users::create_user(db, email, other, roles, None).await.expect("user");
+        let user = super::builders::User::new(email).roles(roles).insert(app).await;
         let browser = Browser::new(app);
         browser.sign_in(user.id).await;
         browser
@@ -113,32 +111,12 @@ impl<'a> Browser<'a> {
 /// The newest queued email (the `jobs` table holds the rendered message until a worker sends
 /// it), as JSON: `to`, `subject`, `text`, `html`.
 pub async fn last_email(app: &TestApp) -> Option<serde_json::Value> {
-    use sea_orm::{ConnectionTrait, Statement};
-    let db = &app.state.db;
-    let row = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT payload FROM jobs WHERE job_type = 'platform.send_email' ORDER BY id DESC LIMIT 1",
-        ))
-        .await
-        .expect("query")?;
-    let payload: String = row.try_get("", "payload").expect("payload");
-    Some(serde_json::from_str(&payload).expect("json"))
+    app.queued_emails().await.pop().map(|email| serde_json::to_value(email).expect("json"))
 }
 
 /// How many emails are queued.
 pub async fn queued_emails(app: &TestApp) -> i64 {
-    use sea_orm::{ConnectionTrait, Statement};
-    let db = &app.state.db;
-    let row = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM jobs WHERE job_type = 'platform.send_email'",
-        ))
-        .await
-        .expect("query")
-        .expect("row");
-    row.try_get("", "n").expect("count")
+    app.queued_emails().await.len() as i64
 }
 
 /// The `token` of a sign-in link in an email's text.

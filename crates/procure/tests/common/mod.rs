@@ -5,8 +5,11 @@
 //! instead of skipping, so a missing service can never pass silently.
 #![allow(dead_code)]
 
+pub mod beacon;
 pub mod bin;
 pub mod browser;
+pub mod builders;
+pub mod mail;
 pub mod proxy;
 pub mod smtp;
 
@@ -19,7 +22,8 @@ use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
 use platform::Config;
 use platform::http::AppState;
-use sea_orm::{ConnectionTrait, Database};
+use sea_orm::{ConnectionTrait, Database, Statement};
+use std::time::Duration;
 use tower::ServiceExt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,6 +196,118 @@ impl TestApp {
         self.request(Request::get(path).header("accept", "application/json").body(Body::empty()).expect("request"))
             .await
     }
+
+    /// A single integer from `sql` (e.g. a `COUNT(*)`).
+    pub async fn count(&self, sql: &str) -> i64 {
+        count(&self.state.db, sql).await
+    }
+
+    /// The emails waiting in the queue (`platform.send_email` jobs), oldest first, as queued.
+    pub async fn queued_emails(&self) -> Vec<platform::mail::Email> {
+        let db = &self.state.db;
+        let sql = "SELECT payload FROM jobs WHERE job_type = 'platform.send_email' ORDER BY id";
+        let rows = db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await.expect("query");
+        rows.iter()
+            .map(|r| {
+                let payload: String = r.try_get("", "payload").expect("payload");
+                serde_json::from_str(&payload).unwrap_or_else(|e| panic!("not an email ({e}): {payload}"))
+            })
+            .collect()
+    }
+
+    /// Every email the app has sent or queued, as its recipient gets it: first those a worker
+    /// delivered to the outbox (see [`TestApp::run_pending_jobs`]) in the order written, then
+    /// those still queued, oldest first.
+    pub async fn emails(&self) -> Vec<mail::Mail> {
+        let config = &self.state.config.mail;
+        let mut all = mail::Mail::outbox(&config.outbox);
+        all.extend(self.queued_emails().await.iter().map(|e| mail::Mail::of_queued(e, config)));
+        all
+    }
+
+    /// [`TestApp::emails`] whose `To` is exactly `address`.
+    pub async fn emails_to(&self, address: &str) -> Vec<mail::Mail> {
+        self.emails().await.into_iter().filter(|m| m.to == [address]).collect()
+    }
+
+    /// Runs every job that is due, and those they queue, in-process with the app's registry
+    /// and a real [`platform::jobs::Worker`] (emails go to the outbox in the test's folder),
+    /// until none is left; panics if one fails or cannot run. Jobs delayed to later stay.
+    pub async fn run_pending_jobs(&self) {
+        use platform::jobs::{Worker, WorkerOptions};
+        let registry = procure::app::jobs();
+        let env = procure::app::job_env(self.state.db.clone(), self.state.config.clone()).expect("job services");
+        let mut options = WorkerOptions::new(Duration::from_secs(5));
+        options.id = "run_pending_jobs".into();
+        options.poll_interval = Duration::from_millis(10);
+        let stop = tokio_util::sync::CancellationToken::new();
+        let worker = tokio::spawn(Worker::new(env, registry.clone(), options).run(stop.clone()));
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        let trouble = loop {
+            let jobs = self.job_rows().await;
+            if let Some(failed) = jobs.iter().find(|j| j.last_error.is_some()) {
+                break format!("job {} ({}) failed: {:?}", failed.id, failed.job_type, failed.last_error);
+            }
+            if let Some(unknown) = jobs.iter().find(|j| !registry.contains(&j.job_type)) {
+                break format!("job {} has no registered type: {}", unknown.id, unknown.job_type);
+            }
+            let now = platform::jobs::now_ms();
+            let pending: Vec<_> =
+                jobs.iter().filter(|j| j.status == "running" || (j.status == "queued" && j.run_at <= now)).collect();
+            if pending.is_empty() {
+                break String::new();
+            }
+            if std::time::Instant::now() > deadline {
+                break format!("jobs still pending after 60 s: {pending:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        };
+        stop.cancel();
+        worker.await.expect("the worker stops");
+        assert!(trouble.is_empty(), "{trouble}");
+    }
+
+    /// Every row of the queue.
+    async fn job_rows(&self) -> Vec<platform::jobs::JobRow> {
+        let mut rows = Vec::new();
+        for status in ["queued", "running", "failed"] {
+            rows.extend(platform::jobs::list(&self.state.db, status, u64::MAX >> 1).await.expect("jobs"));
+        }
+        rows
+    }
+}
+
+/// How many jobs named `name` are in the queue, whatever their state.
+pub async fn jobs_named(app: &TestApp, name: &str) -> i64 {
+    let db = &app.state.db;
+    let sql = "SELECT COUNT(*) FROM jobs WHERE job_type = $1";
+    let row = db.query_one_raw(platform::db::stmt(db.get_database_backend(), sql, vec![name.into()])).await;
+    integer(&row.expect("query").expect("one row"))
+}
+
+/// How many files the app has stored (`stored_files` rows).
+pub async fn stored_files(app: &TestApp) -> i64 {
+    app.count("SELECT COUNT(*) FROM stored_files").await
+}
+
+/// A single integer from `sql` on `db`.
+pub async fn count(db: &impl ConnectionTrait, sql: &str) -> i64 {
+    let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.expect("query");
+    integer(&row.expect("one row"))
+}
+
+fn integer(row: &sea_orm::QueryResult) -> i64 {
+    row.try_get_by_index::<i64>(0).or_else(|_| row.try_get_by_index::<i32>(0).map(i64::from)).expect("an integer")
+}
+
+/// The id at the end of a redirect's `Location` (`…?id=7` or `…=7`).
+pub fn id_from(location: &str) -> i32 {
+    location.rsplit('=').next().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("no id in {location}"))
+}
+
+/// A file of the shared Pittsburgh data (`shared/data/pittsburgh/…`).
+pub fn data(path: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/pittsburgh").join(path)
 }
 
 /// Generates a variant of an async test taking a [`Queue`] for each way of queueing jobs.
@@ -324,12 +440,7 @@ impl Deployment {
 
     /// A single integer from `sql` (e.g. a `COUNT(*) AS n`).
     pub async fn count(&self, sql: &str) -> i64 {
-        let backend = sea_orm::ConnectionTrait::get_database_backend(&self.db);
-        let row = sea_orm::ConnectionTrait::query_one_raw(&self.db, sea_orm::Statement::from_string(backend, sql))
-            .await
-            .expect("query")
-            .expect("one row");
-        row.try_get_by_index::<i64>(0).or_else(|_| row.try_get_by_index::<i32>(0).map(i64::from)).expect("an integer")
+        count(&self.db, sql).await
     }
 
     /// Polls `sql` until it returns `expected`, for at most `limit`; returns the last value.
