@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use model::Stamp;
 use model::entities::{category, vendor, vendor_category, vendor_opportunity};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use crate::emails::{Confirm, FollowLink, ManageLink, NewVendor, VendorFooter, Welcome};
 use crate::notify::Mailing;
@@ -88,26 +88,24 @@ fn opt(text: &str) -> Option<String> {
 
 /// Signs up a vendor (the form must have no [`problems`]). Returns the vendor's id.
 pub async fn sign_up(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     mail: &Mailing<'_>,
     form: &SignUp,
     now: DateTime<Utc>,
 ) -> anyhow::Result<i32> {
     let email = accounts::users::normalize_email(&form.email).map_err(|m| anyhow::anyhow!(m))?;
     let today = now.with_timezone(&mail.config.site.display_timezone).date_naive();
-    let txn = platform::db::begin_write(db).await?;
-    if let Some(existing) = vendor::Entity::find().filter(vendor::Column::Email.eq(email.as_str())).one(&txn).await? {
+    if let Some(existing) = vendor::Entity::find().filter(vendor::Column::Email.eq(email.as_str())).one(db).await? {
         // Nothing changes; the address gets a way in (its confirm link if it never confirmed).
         let business = existing.business_name.clone();
         let key = format!("beacon.signup_again:{today}");
         if existing.confirmed_at.is_none() {
             let message = Confirm { business, link: mail.links.confirm(existing.id).into() };
-            mail.once(&txn, &key, &message, &email, now).await?;
+            mail.once(db, &key, &message, &email, now).await?;
         } else {
             let message = ManageLink { business, link: mail.links.manage(existing.id).into() };
-            mail.once(&txn, &key, &message, &email, now).await?;
+            mail.once(db, &key, &message, &email, now).await?;
         }
-        txn.commit().await?;
         return Ok(existing.id);
     }
     let v = vendor::ActiveModel {
@@ -126,47 +124,49 @@ pub async fn sign_up(
         unsubscribed_at: Set(None),
         ..Stamp::created(None, now)
     }
-    .insert(&txn)
+    .insert(db)
     .await?;
     let mut categories = form.categories.clone();
     categories.sort_unstable();
     categories.dedup();
     for category_id in categories {
-        vendor_category::ActiveModel { vendor_id: Set(v.id), category_id: Set(category_id) }.insert(&txn).await?;
+        vendor_category::ActiveModel { vendor_id: Set(v.id), category_id: Set(category_id) }.insert(db).await?;
     }
     let message = Confirm { business: v.business_name.clone(), link: mail.links.confirm(v.id).into() };
-    mail.once(&txn, &format!("beacon.confirm:{}", v.id), &message, &email, now).await?;
-    txn.commit().await?;
+    mail.once(db, &format!("beacon.confirm:{}", v.id), &message, &email, now).await?;
     Ok(v.id)
 }
 
 /// Confirms vendor `id`'s address. The first confirmation sends the welcome email and tells the
 /// admins; later ones change nothing. Returns whether this call confirmed it.
-pub async fn confirm(db: &DatabaseConnection, mail: &Mailing<'_>, id: i32, now: DateTime<Utc>) -> anyhow::Result<bool> {
-    let txn = platform::db::begin_write(db).await?;
+pub async fn confirm(
+    db: &impl ConnectionTrait,
+    mail: &Mailing<'_>,
+    id: i32,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
     let done = vendor::Entity::update_many()
         .col_expr(vendor::Column::ConfirmedAt, Expr::value(now))
         .col_expr(vendor::Column::UpdatedAt, Expr::value(now))
         .filter(vendor::Column::Id.eq(id))
         .filter(vendor::Column::ConfirmedAt.is_null())
-        .exec(&txn)
+        .exec(db)
         .await?;
     if done.rows_affected != 1 {
         return Ok(false);
     }
-    let v = vendor::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| anyhow::anyhow!("vendor {id} is gone"))?;
+    let v = vendor::Entity::find_by_id(id).one(db).await?.ok_or_else(|| anyhow::anyhow!("vendor {id} is gone"))?;
     let message = Welcome {
         business: v.business_name.clone(),
         first_name: v.first_name.clone(),
         opportunities: mail.config.site.app_url.join("/beacon/")?.into(),
         footer: VendorFooter::new(mail.links, v.id),
     };
-    mail.once(&txn, &format!("beacon.welcome:{id}"), &message, &v.email, now).await?;
+    mail.once(db, &format!("beacon.welcome:{id}"), &message, &v.email, now).await?;
     let message = NewVendor { business: v.business_name.clone(), email: v.email.clone() };
-    for admin in accounts::users::admin_emails(&txn, mail.config).await? {
-        mail.once(&txn, &format!("beacon.new_vendor:{id}"), &message, &admin, now).await?;
+    for admin in accounts::users::admin_emails(db, mail.config).await? {
+        mail.once(db, &format!("beacon.new_vendor:{id}"), &message, &admin, now).await?;
     }
-    txn.commit().await?;
     Ok(true)
 }
 
@@ -175,7 +175,7 @@ pub async fn confirm(db: &DatabaseConnection, mail: &Mailing<'_>, id: i32, now: 
 /// address that is already a vendor is mailed a link to follow it, since typing an address must
 /// not change that vendor's subscriptions.
 pub async fn follow(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     mail: &Mailing<'_>,
     opportunity_id: i32,
     email: &str,
@@ -191,13 +191,11 @@ pub async fn follow(
     let Some(o) = crate::lifecycle::visible(db, None, opportunity_id, now, today).await? else {
         return Ok(Err(vec![("email", "That opportunity is not open for following.".to_owned())]));
     };
-    let txn = platform::db::begin_write(db).await?;
-    if let Some(existing) = vendor::Entity::find().filter(vendor::Column::Email.eq(email.as_str())).one(&txn).await? {
+    if let Some(existing) = vendor::Entity::find().filter(vendor::Column::Email.eq(email.as_str())).one(db).await? {
         let link = mail.links.follow(existing.id, o.id).into();
         let message = FollowLink { business: existing.business_name.clone(), title: o.title.clone(), link };
         let key = format!("beacon.follow_link:{}:{today}", o.id);
-        mail.once(&txn, &key, &message, &email, now).await?;
-        txn.commit().await?;
+        mail.once(db, &key, &message, &email, now).await?;
         return Ok(Ok(()));
     }
     let business_name = business_name.trim();
@@ -216,17 +214,16 @@ pub async fn follow(
         unsubscribed_at: Set(None),
         ..Stamp::created(None, now)
     }
-    .insert(&txn)
+    .insert(db)
     .await?;
-    vendor_opportunity::ActiveModel { vendor_id: Set(v.id), opportunity_id: Set(o.id) }.insert(&txn).await?;
+    vendor_opportunity::ActiveModel { vendor_id: Set(v.id), opportunity_id: Set(o.id) }.insert(db).await?;
     let message = Confirm { business: v.business_name.clone(), link: mail.links.confirm(v.id).into() };
-    mail.once(&txn, &format!("beacon.confirm:{}", v.id), &message, &email, now).await?;
-    txn.commit().await?;
+    mail.once(db, &format!("beacon.confirm:{}", v.id), &message, &email, now).await?;
     Ok(Ok(()))
 }
 
 /// Adds a follow from a signed follow link (idempotent).
-pub async fn add_follow(db: &DatabaseConnection, vendor_id: i32, opportunity_id: i32) -> Result<(), sea_orm::DbErr> {
+pub async fn add_follow(db: &impl ConnectionTrait, vendor_id: i32, opportunity_id: i32) -> Result<(), sea_orm::DbErr> {
     let exists = vendor_opportunity::Entity::find_by_id((vendor_id, opportunity_id)).one(db).await?.is_some();
     if !exists {
         vendor_opportunity::ActiveModel { vendor_id: Set(vendor_id), opportunity_id: Set(opportunity_id) }

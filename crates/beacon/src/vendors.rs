@@ -248,7 +248,9 @@ pub async fn sign_up(
         return sign_up_view(&state, &viewer, &pairs, errors).await;
     }
     let links = links(&state);
-    crate::signup::sign_up(&state.db, &mailing(&state, &links), &form, Utc::now()).await?;
+    let txn = platform::db::begin_write(&state.db).await?;
+    crate::signup::sign_up(&txn, &mailing(&state, &links), &form, Utc::now()).await?;
+    txn.commit().await?;
     let email = accounts::users::normalize_email(&form.email).unwrap_or_default();
     Ok(page(&state, &viewer, "beacon/check_email.html", context! { email })?.into_response())
 }
@@ -275,7 +277,9 @@ pub async fn confirm(
 ) -> Result<Response, AppError> {
     let v = signed_vendor(&state, id, &q.sig, Purpose::Confirm).await?;
     let links = links(&state);
-    crate::signup::confirm(&state.db, &mailing(&state, &links), id, Utc::now()).await?;
+    let txn = platform::db::begin_write(&state.db).await?;
+    crate::signup::confirm(&txn, &mailing(&state, &links), id, Utc::now()).await?;
+    txn.commit().await?;
     let ctx = context! { business => v.business_name, done => true, action => "" };
     Ok(page(&state, &viewer, "beacon/confirm.html", ctx)?.into_response())
 }
@@ -289,15 +293,11 @@ pub async fn follow_request(
 ) -> Result<Response, AppError> {
     let text = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
     let links = links(&state);
-    let outcome = crate::signup::follow(
-        &state.db,
-        &mailing(&state, &links),
-        id,
-        &text("email"),
-        &text("business_name"),
-        Utc::now(),
-    )
-    .await?;
+    let txn = platform::db::begin_write(&state.db).await?;
+    let outcome =
+        crate::signup::follow(&txn, &mailing(&state, &links), id, &text("email"), &text("business_name"), Utc::now())
+            .await?;
+    txn.commit().await?;
     match outcome {
         Ok(()) => {
             let email = accounts::users::normalize_email(&text("email")).unwrap_or_default();
@@ -326,7 +326,9 @@ pub async fn follow_link_page(
         .ok_or(AppError::NotFound)?;
     let done = method == axum::http::Method::POST;
     if done {
-        crate::signup::add_follow(&state.db, v.id, o.id).await?;
+        let txn = platform::db::begin_write(&state.db).await?;
+        crate::signup::add_follow(&txn, v.id, o.id).await?;
+        txn.commit().await?;
     }
     let ctx = context! {
         business => v.business_name, title => o.title, done,

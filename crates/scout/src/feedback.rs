@@ -4,7 +4,7 @@
 use platform::jobs;
 use platform::mail::{Email, SendEmail, Sender};
 use platform::templates::Templates;
-use sea_orm::DatabaseConnection;
+use sea_orm::ConnectionTrait;
 
 use crate::emails::Feedback;
 
@@ -29,7 +29,7 @@ pub fn problems(sender: &str, message: &str) -> Vec<(&'static str, &'static str)
 
 /// Queues one email per recipient about contract `contract` (its id and description).
 pub async fn send(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     templates: &Templates,
     config: &platform::Config,
     contract: (i32, Option<String>),
@@ -45,13 +45,11 @@ pub async fn send(
         description: contract.1,
         link: link.into(),
     };
-    let txn = platform::db::begin_write(db).await?;
     for address in &to {
         let mut email =
             Email::compose(templates, &feedback, Sender::Default, vec![address.clone()], config.site.host())?;
         email.reply_to = Some(sender.clone());
-        jobs::enqueue(&txn, &SendEmail(email)).await?;
+        jobs::enqueue(db, &SendEmail(email)).await?;
     }
-    txn.commit().await?;
     Ok(to.len())
 }

@@ -365,15 +365,11 @@ pub async fn send_feedback(
             false,
         );
     }
-    crate::feedback::send(
-        &state.db,
-        &state.templates,
-        &state.config,
-        (c.id, c.description.clone()),
-        &form.sender,
-        &form.message,
-    )
-    .await
-    .map_err(AppError::Internal)?;
+    let txn = platform::db::begin_write(&state.db).await?;
+    let contract = (c.id, c.description.clone());
+    crate::feedback::send(&txn, &state.templates, &state.config, contract, &form.sender, &form.message)
+        .await
+        .map_err(AppError::Internal)?;
+    txn.commit().await?;
     show(StatusCode::OK, Vec::new(), None, true)
 }

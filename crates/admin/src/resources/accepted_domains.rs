@@ -3,10 +3,7 @@ use chrono::Utc;
 use model::Stamp;
 use model::entities::accepted_domain;
 use platform::config::SiteConfig;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, Set};
 
 use crate::resource::{AdminError, AdminResource, Field, FieldErrors, Row, Saved, Values, one, set};
 
@@ -62,8 +59,7 @@ impl AdminResource for AcceptedDomains {
     ) -> Result<(Vec<Row>, u64), DbErr> {
         let query =
             accepted_domain::Entity::find().filter(crate::kit::contains(accepted_domain::Column::Domain, search));
-        let total = query.clone().count(db).await?;
-        let rows = query.order_by_asc(accepted_domain::Column::Domain).offset(offset).limit(limit).all(db).await?;
+        let (rows, total) = crate::kit::page(db, query, accepted_domain::Column::Domain, offset, limit).await?;
         Ok((rows.into_iter().map(|d| Row { id: d.id, cells: vec![d.domain] }).collect(), total))
     }
 
@@ -95,8 +91,7 @@ impl AdminResource for AcceptedDomains {
         } else if !valid_domain(&domain) {
             errors.add("domain", "Enter a domain like pittsburghpa.gov (no @, no https://).");
         }
-        let taken = accepted_domain::Entity::find().filter(accepted_domain::Column::Domain.eq(&domain)).one(db).await?;
-        if taken.is_some_and(|d| Some(d.id) != id) {
+        if crate::kit::taken(db, accepted_domain::Column::Domain, &domain, id).await? {
             errors.add("domain", "This domain is already accepted.");
         }
         if !errors.is_empty() {

@@ -4,10 +4,7 @@ use chrono::Utc;
 use model::Stamp;
 use model::entities::department;
 use platform::config::SiteConfig;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, Set};
 
 use crate::resource::{AdminError, AdminResource, Field, FieldErrors, Row, Saved, Values, one, set};
 
@@ -44,8 +41,7 @@ impl AdminResource for Departments {
         limit: u64,
     ) -> Result<(Vec<Row>, u64), DbErr> {
         let query = department::Entity::find().filter(crate::kit::contains(department::Column::Name, search));
-        let total = query.clone().count(db).await?;
-        let rows = query.order_by_asc(department::Column::Name).offset(offset).limit(limit).all(db).await?;
+        let (rows, total) = crate::kit::page(db, query, department::Column::Name, offset, limit).await?;
         Ok((rows.into_iter().map(|d| Row { id: d.id, cells: vec![d.name] }).collect(), total))
     }
 
@@ -74,8 +70,7 @@ impl AdminResource for Departments {
         errors.require(&self.fields(db, actor).await?, input);
         let name = one(input, "name");
         errors.limit("name", name, 200);
-        let taken = department::Entity::find().filter(department::Column::Name.eq(name)).one(db).await?;
-        if taken.is_some_and(|d| Some(d.id) != id) {
+        if crate::kit::taken(db, department::Column::Name, name, id).await? {
             errors.add("name", "A department with this name already exists.");
         }
         if !errors.is_empty() {

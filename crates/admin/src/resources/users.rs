@@ -9,8 +9,8 @@ use model::entities::{department, user};
 use platform::config::SiteConfig;
 use sea_orm::sea_query::Condition;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
 };
 
 use crate::resource::{AdminError, AdminResource, Field, FieldErrors, Row, Saved, Values, one, set};
@@ -152,11 +152,8 @@ impl AdminResource for Users {
                 String::new()
             }
         };
-        if !email.is_empty() {
-            let taken = user::Entity::find().filter(user::Column::Email.eq(&email)).one(db).await?;
-            if taken.is_some_and(|u| Some(u.id) != id) {
-                errors.add("email", "Another user has this email address.");
-            }
+        if !email.is_empty() && crate::kit::taken(db, user::Column::Email, &email, id).await? {
+            errors.add("email", "Another user has this email address.");
         }
         let department = match one(input, "department") {
             "" => None,

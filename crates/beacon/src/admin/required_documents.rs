@@ -8,8 +8,8 @@ use model::entities::{opportunity_required_document, required_document};
 use platform::config::SiteConfig;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TryIntoModel,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    TryIntoModel,
 };
 
 use admin::kit::{count_of, opt};
@@ -64,9 +64,7 @@ impl AdminResource for RequiredDocuments {
                 .add(admin::kit::contains(required_document::Column::DisplayName, search))
                 .add(admin::kit::contains(required_document::Column::Description, search)),
         );
-        let total = query.clone().count(db).await?;
-        let rows =
-            query.order_by_asc(required_document::Column::DisplayName).offset(offset).limit(limit).all(db).await?;
+        let (rows, total) = admin::kit::page(db, query, required_document::Column::DisplayName, offset, limit).await?;
         let rows = rows
             .into_iter()
             .map(|d| Row { id: d.id, cells: vec![d.display_name, d.form_href.unwrap_or_default()] })

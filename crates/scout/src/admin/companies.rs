@@ -3,10 +3,7 @@ use chrono::Utc;
 use model::Stamp;
 use model::entities::{company, contract_company};
 use platform::config::SiteConfig;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TryIntoModel,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, Set, TryIntoModel};
 
 use admin::resource::{AdminError, AdminResource, Field, FieldErrors, Row, Saved, Values, one, set};
 
@@ -44,8 +41,7 @@ impl AdminResource for Companies {
         limit: u64,
     ) -> Result<(Vec<Row>, u64), DbErr> {
         let query = company::Entity::find().filter(admin::kit::contains(company::Column::Name, search));
-        let total = query.clone().count(db).await?;
-        let rows = query.order_by_asc(company::Column::Name).offset(offset).limit(limit).all(db).await?;
+        let (rows, total) = admin::kit::page(db, query, company::Column::Name, offset, limit).await?;
         Ok((rows.into_iter().map(|c| Row { id: c.id, cells: vec![c.name] }).collect(), total))
     }
 
@@ -73,8 +69,7 @@ impl AdminResource for Companies {
         let mut errors = FieldErrors::default();
         errors.require(&self.fields(db, actor).await?, input);
         let name = one(input, "name");
-        let taken = company::Entity::find().filter(company::Column::Name.eq(name)).one(db).await?;
-        if taken.is_some_and(|c| Some(c.id) != id) {
+        if admin::kit::taken(db, company::Column::Name, name, id).await? {
             errors.add("name", "A company with this name already exists.");
         }
         if !errors.is_empty() {

@@ -3,10 +3,7 @@ use chrono::Utc;
 use model::Stamp;
 use model::entities::contract_type;
 use platform::config::SiteConfig;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TryIntoModel,
-};
+use sea_orm::{ActiveModelTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, Set, TryIntoModel};
 
 use admin::resource::{AdminError, AdminResource, Field, FieldErrors, Row, Saved, Values, one, set};
 
@@ -55,8 +52,7 @@ impl AdminResource for ContractTypes {
         limit: u64,
     ) -> Result<(Vec<Row>, u64), DbErr> {
         let query = contract_type::Entity::find().filter(admin::kit::contains(contract_type::Column::Name, search));
-        let total = query.clone().count(db).await?;
-        let rows = query.order_by_asc(contract_type::Column::Name).offset(offset).limit(limit).all(db).await?;
+        let (rows, total) = admin::kit::page(db, query, contract_type::Column::Name, offset, limit).await?;
         let rows = rows
             .into_iter()
             .map(|t| Row {
@@ -99,8 +95,7 @@ impl AdminResource for ContractTypes {
         errors.require(&self.fields(db, actor).await?, input);
         let name = one(input, "name");
         errors.limit("name", name, 100);
-        let taken = contract_type::Entity::find().filter(contract_type::Column::Name.eq(name)).one(db).await?;
-        if taken.is_some_and(|t| Some(t.id) != id) {
+        if admin::kit::taken(db, contract_type::Column::Name, name, id).await? {
             errors.add("name", "A contract type with this name already exists.");
         }
         if !errors.is_empty() {

@@ -11,8 +11,7 @@ use model::entities::{company, contract, contract_company, contract_property, co
 use platform::config::SiteConfig;
 use sea_orm::sea_query::Condition;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TryIntoModel,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder, Set, TryIntoModel,
 };
 
 use admin::resource::{AdminError, AdminResource, Field, FieldErrors, Row, Saved, Values, one, set};
@@ -137,8 +136,7 @@ impl AdminResource for Contracts {
                 .add(admin::kit::contains(contract::Column::Description, search))
                 .add(admin::kit::contains(contract::Column::FinancialId, search)),
         );
-        let total = query.clone().count(db).await?;
-        let rows = query.order_by_asc(contract::Column::Id).offset(offset).limit(limit).all(db).await?;
+        let (rows, total) = admin::kit::page(db, query, contract::Column::Id, offset, limit).await?;
         let rows = rows
             .into_iter()
             .map(|c| Row {
