@@ -58,7 +58,21 @@ pub fn wing() -> Wing {
         .nightly("beacon.deadline_reminders", notify::DeadlineReminders {})
         .monthly("beacon.digest", digest::Digest {}, &digest::DAYS)
         .openapi(api::ApiDoc::openapi())
+        .demo(demo_data)
         .with(admin::RESOURCES)
+}
+
+/// Beacon's part of `procure demo --scale N`: `scale / 20` open opportunities among others, and
+/// vendors.
+fn demo_data<'a>(
+    db: &'a sea_orm::DatabaseConnection,
+    config: &'a platform::Config,
+    scale: u64,
+) -> platform::wing::DemoFuture<'a> {
+    Box::pin(async move {
+        let made = demo::load(db, config, config.site.today(), scale / 20).await?;
+        Ok(format!("beacon demo data: {} opportunities, {} vendors", made.opportunities, made.vendors))
+    })
 }
 
 fn routes() -> Routes {

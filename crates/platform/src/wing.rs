@@ -1,5 +1,5 @@
 //! A wing declares itself once: its navigation entry, routes, templates, job types, periodic
-//! jobs, OpenAPI paths, and what it contributes to other crates (the back-office's resources).
+//! jobs, OpenAPI paths, its demo data, and what it contributes to other crates (the back-office's resources).
 //!
 //! Every crate that serves something exposes `pub fn wing() -> Wing`; the binary holds the one
 //! list of them (`procure::app::wings`) and builds the router, the job registry, the schedule,
@@ -18,6 +18,12 @@ use crate::templates::TemplateSource;
 
 type PeriodicFn = Arc<dyn Fn(&Config) -> Periodic + Send + Sync>;
 
+/// What a wing's part of `procure demo --scale N` returns: a line saying what it made.
+pub type DemoFuture<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<String>> + Send + 'a>>;
+
+/// Loads a wing's made-up data for `procure demo --scale N` (wings load in wing order).
+pub type DemoLoader = for<'a> fn(&'a sea_orm::DatabaseConnection, &'a Config, u64) -> DemoFuture<'a>;
+
 /// One wing's manifest.
 pub struct Wing {
     /// A short lowercase name ("scout"), for logs and errors.
@@ -28,6 +34,7 @@ pub struct Wing {
     pub jobs: Registry,
     periodic: Vec<PeriodicFn>,
     pub openapi: Option<utoipa::openapi::OpenApi>,
+    pub demo: Option<DemoLoader>,
     pub contributions: http::Extensions,
 }
 
@@ -41,6 +48,7 @@ impl Wing {
             jobs: Registry::new(),
             periodic: Vec::new(),
             openapi: None,
+            demo: None,
             contributions: http::Extensions::new(),
         }
     }
@@ -88,6 +96,12 @@ impl Wing {
     /// The OpenAPI paths and schemas of this wing's JSON API.
     pub fn openapi(mut self, doc: utoipa::openapi::OpenApi) -> Wing {
         self.openapi = Some(doc);
+        self
+    }
+
+    /// The wing's part of `procure demo`.
+    pub fn demo(mut self, load: DemoLoader) -> Wing {
+        self.demo = Some(load);
         self
     }
 

@@ -67,18 +67,9 @@ fn print_report(path: &str, r: &Report) {
 /// `procure demo --scale N`.
 pub async fn demo(config: Arc<Config>, scale: u64) -> anyhow::Result<()> {
     let db = app::open_database(&config).await?;
-    let today = config.site.today();
-    let started = std::time::Instant::now();
-    let made = scout::demo::load(&db, scale, today).await?;
-    println!(
-        "demo data: {} contracts, {} companies, {} line items in {:.1} s",
-        made.contracts,
-        made.companies,
-        made.line_items,
-        started.elapsed().as_secs_f64()
-    );
-    let beacon = beacon::demo::load(&db, &config, today, scale / 20).await?;
-    println!("beacon demo data: {} opportunities, {} vendors", beacon.opportunities, beacon.vendors);
+    for load in app::wings().into_iter().filter_map(|w| w.demo) {
+        println!("{}", load(&db, &config, scale).await?);
+    }
     db.close().await?;
     Ok(())
 }

@@ -48,8 +48,28 @@ pub fn wing() -> Wing {
         .templates(platform::template_source!())
         .nightly("scout.expiration_notices", notices::ExpirationNotices {})
         .openapi(api::ApiDoc::openapi())
+        .demo(demo_data)
         .with(admin::RESOURCES)
         .with(admin::IMPORTS)
+}
+
+/// Scout's part of `procure demo --scale N`: `scale` contracts.
+fn demo_data<'a>(
+    db: &'a sea_orm::DatabaseConnection,
+    config: &'a platform::Config,
+    scale: u64,
+) -> platform::wing::DemoFuture<'a> {
+    Box::pin(async move {
+        let started = std::time::Instant::now();
+        let made = demo::load(db, scale, config.site.today()).await?;
+        Ok(format!(
+            "demo data: {} contracts, {} companies, {} line items in {:.1} s",
+            made.contracts,
+            made.companies,
+            made.line_items,
+            started.elapsed().as_secs_f64()
+        ))
+    })
 }
 
 fn routes() -> Routes {
