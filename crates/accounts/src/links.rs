@@ -9,6 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration, Utc};
 use model::Stamp;
+use model::StampUpdate;
 use model::entities::sign_in_token;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
@@ -121,7 +122,7 @@ pub async fn redeem(
     let now = Utc::now();
     let updated = sign_in_token::Entity::update_many()
         .col_expr(sign_in_token::Column::UsedAt, Expr::value(now))
-        .col_expr(sign_in_token::Column::UpdatedAt, Expr::value(now))
+        .stamped(None, now)
         .filter(sign_in_token::Column::TokenHash.eq(digest(token)))
         .filter(sign_in_token::Column::UsedAt.is_null())
         .exec(db)

@@ -5,6 +5,7 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use chrono::Utc;
+use model::StampUpdate;
 use model::entities::user;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, sea_query::Expr};
 
@@ -71,8 +72,7 @@ pub async fn set(db: &impl ConnectionTrait, user_id: i32, password: &str) -> any
     let hashed = tokio_blocking(move || hash(&owned)).await??;
     user::Entity::update_many()
         .col_expr(user::Column::PasswordHash, Expr::value(hashed))
-        .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
-        .col_expr(user::Column::UpdatedBy, Expr::value(user_id))
+        .stamped(Some(user_id), Utc::now())
         .filter(user::Column::Id.eq(user_id))
         .exec(db)
         .await

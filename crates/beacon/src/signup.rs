@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use model::Stamp;
+use model::StampUpdate;
 use model::entities::{category, vendor, vendor_category, vendor_opportunity};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
@@ -147,7 +148,7 @@ pub async fn confirm(
 ) -> anyhow::Result<bool> {
     let done = vendor::Entity::update_many()
         .col_expr(vendor::Column::ConfirmedAt, Expr::value(now))
-        .col_expr(vendor::Column::UpdatedAt, Expr::value(now))
+        .stamped(None, now)
         .filter(vendor::Column::Id.eq(id))
         .filter(vendor::Column::ConfirmedAt.is_null())
         .exec(db)

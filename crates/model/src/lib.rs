@@ -9,4 +9,4 @@ pub mod migrations;
 pub mod stamp;
 
 pub use migrations::{MigrationState, Migrator, migrate, migration_state};
-pub use stamp::Stamp;
+pub use stamp::{Stamp, StampUpdate};

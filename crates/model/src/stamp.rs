@@ -3,10 +3,13 @@
 //!
 //! Invariant: a new record (its `created_at` not set yet) gets all four; a stored one keeps
 //! its creation and gets the new `updated_*`. Writers call `stamp(actor, now)` on the active
-//! model just before saving; `actor` is None for work nobody asked for (a nightly job).
+//! model just before saving, or [`StampUpdate::stamped`] on a guarded `UPDATE … WHERE`; `actor`
+//! is None for work nobody asked for (a nightly job, a vendor's own link).
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::UpdateMany;
+use sea_orm::sea_query::Expr;
 
 pub trait Stamp {
     /// Marks the record as changed by `actor` at `now` (and created then, if it is new).
@@ -31,7 +34,12 @@ pub trait Stamp {
     }
 }
 
-/// Implements [`Stamp`] for the active models of the given entity modules.
+/// The same for an `UPDATE … WHERE` of many (or one guarded) rows: sets `updated_*`.
+pub trait StampUpdate {
+    fn stamped(self, actor: Option<i32>, now: DateTime<Utc>) -> Self;
+}
+
+/// Implements [`Stamp`] and [`StampUpdate`] for the given entity modules.
 macro_rules! audited {
     ($($entity:ident),+ $(,)?) => {$(
         impl Stamp for crate::entities::$entity::ActiveModel {
@@ -42,6 +50,13 @@ macro_rules! audited {
                 }
                 self.updated_at = Set(now);
                 self.updated_by = Set(actor);
+            }
+        }
+
+        impl StampUpdate for UpdateMany<crate::entities::$entity::Entity> {
+            fn stamped(self, actor: Option<i32>, now: DateTime<Utc>) -> Self {
+                use crate::entities::$entity::Column;
+                self.col_expr(Column::UpdatedAt, Expr::value(now)).col_expr(Column::UpdatedBy, Expr::value(actor))
             }
         }
     )+};

@@ -5,6 +5,7 @@
 //! error is reported while it is recent (within [`ERROR_WINDOW`]) and ages out by itself.
 //! In production each server error is also emailed to `ADMINS` (see [`ServerErrors`]).
 
+use model::StampUpdate;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -140,7 +141,7 @@ pub async fn record_server_error(db: &DatabaseConnection, request_id: &str, what
         .col_expr(app_status::Column::Status, Expr::value("error"))
         .col_expr(app_status::Column::Message, Expr::value(message))
         .col_expr(app_status::Column::LastUpdated, Expr::value(Utc::now()))
-        .col_expr(app_status::Column::UpdatedAt, Expr::value(Utc::now()))
+        .stamped(None, Utc::now())
         .filter(app_status::Column::Id.eq(1))
         .exec(db)
         .await;

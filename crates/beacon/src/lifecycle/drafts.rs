@@ -4,11 +4,11 @@
 use accounts::{Action, CurrentUser, Denied, Resource, ServiceError, authorize};
 use chrono::{DateTime, NaiveDate, Utc};
 use model::Stamp;
+use model::StampUpdate;
 use model::entities::{
     category, contract_type, department, opportunity, opportunity_category, opportunity_required_document,
     required_document,
 };
-use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 
 use super::{changed, facts, find};
@@ -206,9 +206,8 @@ pub async fn update(
     validate(db, d, now).await?;
     // Approval may have happened since the check: only conductor-level users edit public ones.
     // The guarded UPDATE also takes the row lock, so an approval waits for this edit.
-    let mut guard = opportunity::Entity::update_many()
-        .col_expr(opportunity::Column::UpdatedAt, Expr::value(now))
-        .filter(opportunity::Column::Id.eq(id));
+    let mut guard =
+        opportunity::Entity::update_many().stamped(Some(user.id), now).filter(opportunity::Column::Id.eq(id));
     if !user.is_conductor_level() {
         guard = guard.filter(opportunity::Column::IsPublic.eq(false));
     }

@@ -4,6 +4,7 @@
 
 use accounts::{Action, CurrentUser, Denied, ServiceError, authorize};
 use chrono::{DateTime, NaiveDate, Utc};
+use model::StampUpdate;
 use model::entities::opportunity;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
@@ -32,8 +33,7 @@ pub async fn approve(
     // Approving what is already approved (or published) changes nothing but may publish it.
     opportunity::Entity::update_many()
         .col_expr(opportunity::Column::IsPublic, Expr::value(true))
-        .col_expr(opportunity::Column::UpdatedAt, Expr::value(now))
-        .col_expr(opportunity::Column::UpdatedBy, Expr::value(user.id))
+        .stamped(Some(user.id), now)
         .filter(opportunity::Column::Id.eq(id))
         .filter(APPROVE.guard())
         .exec(db)
@@ -55,8 +55,7 @@ pub async fn archive(
     // Archiving what is already archived changes nothing.
     opportunity::Entity::update_many()
         .col_expr(opportunity::Column::IsArchived, Expr::value(true))
-        .col_expr(opportunity::Column::UpdatedAt, Expr::value(now))
-        .col_expr(opportunity::Column::UpdatedBy, Expr::value(user.map(|u| u.id)))
+        .stamped(user.map(|u| u.id), now)
         .filter(opportunity::Column::Id.eq(id))
         .filter(ARCHIVE.guard())
         .exec(db)
