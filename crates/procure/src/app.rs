@@ -158,3 +158,35 @@ pub fn routes(state: &AppState) -> Router {
 pub fn router(state: &AppState) -> Router {
     apply_middleware(routes(state), state)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn every_wing_is_mounted_once_and_its_parts_fit_together() {
+        let wings = wings();
+        let names: BTreeSet<_> = wings.iter().map(|w| w.name).collect();
+        assert_eq!(names.len(), wings.len(), "a wing is listed twice");
+
+        // Every periodic job is a registered job type.
+        let empty = std::collections::HashMap::<String, String>::new();
+        let config = Config::from_source(&empty).expect("default configuration");
+        let registry = jobs();
+        for periodic in schedule(&config).entries() {
+            assert!(registry.contains(periodic.job), "{} schedules unregistered job {}", periodic.name, periodic.job);
+        }
+
+        // Back-office slugs are unique across wings, and each navigation entry is a route.
+        let contributions = Contributions::of(&wings);
+        let slugs: Vec<_> =
+            contributions.all::<admin::BackOffice>().flat_map(|b| b.0.iter()).map(|r| r.slug()).collect();
+        assert_eq!(slugs.iter().collect::<BTreeSet<_>>().len(), slugs.len(), "{slugs:?}");
+        let routes: BTreeSet<String> = route_table().list().into_iter().map(|r| r.path).collect();
+        for nav in wings.iter().filter_map(|w| w.nav.as_ref()) {
+            assert!(routes.contains(nav.path), "{} links to {}, which no wing serves", nav.name, nav.path);
+        }
+    }
+}
