@@ -1,13 +1,13 @@
 //! Limits on sign-in link requests, per email address and per client address, kept in the
 //! database so every web process counts the same requests.
 
-use model::Stamp;
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use chrono::{Duration, Utc};
+use model::Stamp;
 use model::entities::sign_in_attempt;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Set};
 

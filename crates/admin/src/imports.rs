@@ -4,7 +4,6 @@
 //! The back-office knows no file format: each wing that owns data contributes its kinds of file
 //! as [`Importer`]s through its manifest ([`Imports`]); Scout brings the original's CSV files.
 
-use model::Stamp;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -14,6 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use minijinja::context;
 use minijinja::value::Serde;
+use model::Stamp;
 use model::entities::import;
 use platform::files;
 use platform::http::{AppError, AppState};

@@ -5,7 +5,6 @@
 //! error is reported while it is recent (within [`ERROR_WINDOW`]) and ages out by itself.
 //! In production each server error is also emailed to `ADMINS` (see [`ServerErrors`]).
 
-use model::StampUpdate;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -14,6 +13,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Utc};
+use model::StampUpdate;
 use model::entities::app_status;
 use platform::Config;
 use platform::config::{BrokerKind, DatabaseBackend};

@@ -1,13 +1,13 @@
 //! Vendors who hear about opportunities: their details, their categories, and whether they have
 //! confirmed their address or unsubscribed (the two facts the mailings go by).
 
-use model::Stamp;
 use std::collections::HashMap;
 
 use crate::signup::ten_digits;
 use accounts::users::normalize_email;
 use accounts::{AdminArea, CurrentUser};
 use chrono::{DateTime, Utc};
+use model::Stamp;
 use model::entities::{category, vendor, vendor_category, vendor_opportunity};
 use platform::config::SiteConfig;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};

@@ -1,12 +1,12 @@
 //! Contracts with their companies, properties and line items edited inline (one per line), and
 //! the search index rewritten in the same transaction.
 
-use model::Stamp;
 use std::collections::HashMap;
 
 use crate::import::store::{self, Actor};
 use accounts::{AdminArea, CurrentUser};
 use chrono::{NaiveDate, Utc};
+use model::Stamp;
 use model::entities::{company, contract, contract_company, contract_property, contract_type, department, line_item};
 use platform::config::SiteConfig;
 use sea_orm::sea_query::Condition;
