@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use accounts::{Action, AdminArea, Resource, SignedIn, Viewer, authorize, page};
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use minijinja::context;
@@ -16,9 +16,9 @@ use minijinja::value::Serde;
 use model::Stamp;
 use model::entities::import;
 use platform::files;
+use platform::http::upload::{FileField, UploadForm};
 use platform::http::{AppError, AppState};
 use platform::jobs::{self, Job, JobContext};
-use platform::storage::Visibility;
 use platform::wing::Contributions;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -27,6 +27,9 @@ use serde::{Deserialize, Serialize};
 
 /// Rows shown in the preview.
 const PREVIEW_ROWS: usize = 10;
+
+/// The form's file: any type (the importer's reader decides what it can read).
+const FILE: FileField = FileField { name: "file", types: None, area: "imports" };
 
 /// What an import did (or would do): the rows read, and the importer's own report, which the
 /// import page shows field by field.
@@ -113,48 +116,32 @@ pub async fn upload(
 ) -> Result<Response, AppError> {
     // Permission first, then the body: a refused user learns nothing from how it was read.
     allow(&me)?;
-    let mut form = <Multipart as axum::extract::FromRequest<AppState>>::from_request(request, &state)
-        .await
-        .map_err(|e| AppError::BadRequest(format!("send the form as an upload: {e}")))?;
-    let mut kind = None;
-    let mut upload: Option<(String, Vec<u8>)> = None;
-    while let Some(field) = form.next_field().await.map_err(|e| AppError::BadRequest(e.to_string()))? {
-        match field.name() {
-            Some("kind") => {
-                kind = importer(
-                    &state.contributions,
-                    &field.text().await.map_err(|e| AppError::BadRequest(e.to_string()))?,
-                )
-            }
-            Some("file") => {
-                let name = field.file_name().unwrap_or("upload.csv").to_owned();
-                let bytes = field.bytes().await.map_err(|e| AppError::BadRequest(e.to_string()))?;
-                if !bytes.is_empty() {
-                    upload = Some((name, bytes.to_vec()));
-                }
-            }
-            _ => {}
-        }
-    }
+    let mut form = UploadForm::read(&state, request, &[FILE]).await?;
     let refuse = |error: &str| -> Result<Response, AppError> {
         let ctx = context! { recent => Serde(Vec::<import::Model>::new()), kinds => kinds(&state), error };
         accounts::page_with_status(&state, &viewer, axum::http::StatusCode::BAD_REQUEST, "admin/imports.html", ctx)
     };
-    let Some(kind) = kind else { return refuse("Choose what kind of file this is.") };
-    let Some((name, bytes)) = upload else { return refuse("Choose a CSV file to upload.") };
+    let kind = importer(&state.contributions, &form.text("kind"));
+    let upload = form.file(FILE.name).map(|f| (f.id, f.filename.clone()));
+    let (Some(kind), Some((file_id, name))) = (kind, upload) else {
+        form.discard().await;
+        let missing = if kind.is_none() { "Choose what kind of file this is." } else { "Choose a CSV file to upload." };
+        return refuse(missing);
+    };
     // The dry run reads the file exactly as the import will; a file it cannot read is refused now.
+    let bytes = file_bytes(&state, Some(file_id)).await?;
     let report = match kind.preview(&state.db, Some(me.id), &name, &bytes).await {
         Ok(report) => report,
-        Err(e) => return refuse(&e.to_string()),
+        Err(e) => {
+            form.discard().await;
+            return refuse(&e.to_string());
+        }
     };
-    let stream = futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(bytes))]);
-    let limit = state.config.uploads.max_content_length;
-    let record = files::save_upload(&state, stream, &name, Visibility::Private, "imports", limit, None).await?;
     let now = Utc::now();
     let saved = import::ActiveModel {
         kind: Set(kind.name().to_owned()),
         file_name: Set(name),
-        file_id: Set(Some(record.id)),
+        file_id: Set(Some(file_id)),
         status: Set("previewed".into()),
         rows_done: Set(0),
         rows_total: Set(i64::try_from(report.rows).unwrap_or(i64::MAX)),
@@ -164,6 +151,7 @@ pub async fn upload(
     }
     .insert(&state.db)
     .await?;
+    form.keep();
     Ok(Redirect::to(&format!("/admin/imports/{}", saved.id)).into_response())
 }
 

@@ -339,6 +339,7 @@ async fn admins_import_a_file_from_the_web_after_a_preview() {
         admin.post_multipart("/admin/imports/", &[("kind", "costars")], ("file", "old_contracts.csv", &file)).await;
     assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
     assert!(wrong.body.contains("COSTARS-&lt;number&gt;.csv"), "{}", wrong.body);
+    assert_eq!(common::stored_files(&app).await, 0, "a refused import keeps no file");
 
     let uploaded =
         admin.post_multipart("/admin/imports/", &[("kind", "contracts")], ("file", "old_contracts.csv", &file)).await;

@@ -23,12 +23,13 @@ use super::{AppError, AppState};
 use crate::files::{self, FileError};
 use crate::storage::{StorageError, Visibility};
 
-/// A file field of a form: its name, the MIME types it accepts (by the file's bytes), and the
-/// storage area its files go to (`contracts`, `opportunities`).
+/// A file field of a form: its name, the MIME types it accepts (by the file's bytes; `None`:
+/// any, for data files whose reader checks them), and the storage area its files go to
+/// (`contracts`, `opportunities`, `imports`).
 #[derive(Debug, Clone, Copy)]
 pub struct FileField {
     pub name: &'static str,
-    pub types: &'static [&'static str],
+    pub types: Option<&'static [&'static str]>,
     pub area: &'static str,
 }
 
@@ -99,16 +100,14 @@ impl UploadForm {
                 continue; // No file chosen (keep what is there), or a second one for the field.
             }
             let limit = state.config.uploads.max_content_length;
-            match files::save_upload(state, field, &filename, Visibility::Private, rule.area, limit, Some(rule.types))
-                .await
-            {
+            match files::save_upload(state, field, &filename, Visibility::Private, rule.area, limit, rule.types).await {
                 Ok(record) => form.files.push(Uploaded { field: name, id: record.id, filename }),
                 Err(FileError::Storage(StorageError::TooLarge { .. })) => {
                     form.discard().await;
                     return Err(AppError::PayloadTooLarge);
                 }
                 Err(FileError::Storage(StorageError::NotAccepted { .. })) => {
-                    let kinds = kinds(rule.types);
+                    let kinds = kinds(rule.types.unwrap_or_default());
                     let message = format!("“{filename}” is not a {kinds} file by its contents; choose a {kinds} file.");
                     form.errors.push((name, message));
                 }
