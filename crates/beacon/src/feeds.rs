@@ -1,6 +1,7 @@
 //! Feeds for readers and calendars: an Atom feed of the current opportunities (all, or one
 //! category's) and an iCalendar feed of their deadlines. The opportunities page announces both
-//! with `<link rel="alternate">`, so feed readers and calendar apps find them.
+//! with `<link rel="alternate">`, so feed readers and calendar apps find them. Stored text passes
+//! through each format's own rule on the way out, so no title can break a feed.
 
 use atom_syndication::{Entry, Feed, Link, Text};
 use axum::extract::{Query, State};
@@ -14,6 +15,17 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 
 use crate::lifecycle::{self, Listing};
+
+/// Text for Atom: only what XML 1.0 can carry (stored text may predate `platform::text`'s rule).
+fn xml_safe(s: &str) -> String {
+    platform::text::xml_safe(s).into_owned()
+}
+
+/// Text for an iCalendar property: no controls, and every line break a LF, which the calendar
+/// writer escapes (a bare CR would end the content line and start one of the text's making).
+fn calendar_text(s: &str) -> String {
+    platform::text::line_endings(&platform::text::strip_controls(s)).into_owned()
+}
 
 #[derive(Debug, Deserialize)]
 pub struct FeedQuery {
@@ -49,7 +61,7 @@ pub async fn atom(State(state): State<AppState>, Query(q): Query<FeedQuery>) -> 
         let closes = o.planned_submission_end.with_timezone(&tz).format("%B %-d, %Y at %-I:%M %p %Z");
         entries.push(Entry {
             id: page.clone(),
-            title: Text::plain(o.title.clone()),
+            title: Text::plain(xml_safe(&o.title)),
             updated: fixed(o.updated_at.max(o.published_at.unwrap_or(o.updated_at))),
             published: o.published_at.map(fixed),
             links: vec![Link {
@@ -58,13 +70,13 @@ pub async fn atom(State(state): State<AppState>, Query(q): Query<FeedQuery>) -> 
                 mime_type: Some("text/html".into()),
                 ..Link::default()
             }],
-            summary: Some(Text::plain(format!("Bids close {closes}. {}", o.description))),
+            summary: Some(Text::plain(format!("Bids close {closes}. {}", xml_safe(&o.description)))),
             ..Entry::default()
         });
     }
     let title = match q.category {
         Some(c) => match model::entities::category::Entity::find_by_id(c).one(&state.db).await? {
-            Some(cat) => format!("Bid opportunities: {}", cat.display_name()),
+            Some(cat) => format!("Bid opportunities: {}", xml_safe(&cat.display_name())),
             None => return Err(AppError::NotFound),
         },
         None => "Bid opportunities".to_owned(),
@@ -95,11 +107,13 @@ pub async fn ical(State(state): State<AppState>) -> Result<Response, AppError> {
     calendar.name("Bid deadlines");
     for o in lifecycle::public_list(&state.db, Listing::Current, now).await? {
         let page = absolute(&state, &format!("/beacon/opportunities/{}", o.id))?;
+        let title = calendar_text(&o.title);
+        let description = calendar_text(&o.description);
         calendar.push(
             Event::new()
                 .uid(&format!("opportunity-{}@{host}", o.id))
-                .summary(&format!("Bids due: {}", o.title))
-                .description(&format!("{}\n\n{page}", o.description))
+                .summary(&format!("Bids due: {title}"))
+                .description(&format!("{description}\n\n{page}"))
                 .url(&page)
                 .starts(o.planned_submission_end)
                 .ends(o.planned_submission_end)

@@ -68,6 +68,7 @@ pub async fn serve(State(assets): State<Assets>, Path((hash, path)): Path<(Strin
         Cow::Owned(v) => Bytes::from(v),
     };
     let mut response = body.into_response();
+    response.extensions_mut().insert(crate::http::caching::Shared);
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     if let Ok(v) = HeaderValue::from_str(mime) {

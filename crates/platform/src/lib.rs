@@ -4,7 +4,8 @@
 //! queue, worker, broker relay and scheduler (`jobs/`), email (`mail.rs`), files and storage
 //! (`files.rs`, `storage.rs`), the cache and the data versions cached answers are keyed by
 //! (`cache.rs`, `freshness.rs`), sessions, logging, metrics (`telemetry.rs`), Sentry
-//! (`error_reporting.rs`), the application secret, templates, assets, health checks and shutdown.
+//! (`error_reporting.rs`), the application secret, templates, assets, health checks, shutdown, and the
+//! one rule for which characters outside text may carry (`text.rs`).
 
 pub mod assets;
 pub mod cache;
@@ -24,6 +25,7 @@ pub mod shutdown;
 pub mod storage;
 pub mod telemetry;
 pub mod templates;
+pub mod text;
 pub mod wing;
 
 pub use config::Config;

@@ -404,3 +404,46 @@ async fn cross_site_posts_are_refused_and_same_site_posts_pass() {
         .await;
     assert_eq!(old_browser.status, StatusCode::FORBIDDEN, "without Fetch metadata, the Origin decides");
 }
+
+/// What a shared cache may keep (issue 12, finding 2; every route × role is checked in
+/// `permissions.rs`): the cases a signed-in session does not cover.
+async fn shared_caches_keep_only_what_is_the_same_for_everyone(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let c = common::builders::Contract::new("Road salt").insert(&app).await;
+
+    // Anonymous pages say so, and that a signed-in visitor's copy differs.
+    for path in ["/", "/scout/", &format!("/scout/contracts/{}", c.id), "/beacon/"] {
+        let page = app.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert_eq!(page.header("cache-control"), "public, no-cache", "{path}");
+        let vary: Vec<_> = page.headers.get_all("vary").iter().filter_map(|v| v.to_str().ok()).collect();
+        assert!(vary.iter().any(|v| v.contains("Cookie")), "{path}: {vary:?}");
+    }
+    // The API keeps its own revalidation header beside its ETag.
+    let detail = app.get(&format!("/api/v1/contracts/{}", c.id)).await;
+    assert_eq!(detail.header("cache-control"), "no-cache");
+    assert_eq!(app.get("/api/v1/contracts").await.header("cache-control"), "public, no-cache");
+
+    // An address that carries a credential is someone's own, signed in or not.
+    let vendor = common::builders::Vendor::new("acme@example.com").confirmed().insert(&app).await;
+    let manage = common::beacon::links(&app).manage(vendor.id);
+    let page = app.get(&format!("{}?{}", manage.path(), manage.query().unwrap_or(""))).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_eq!(page.header("cache-control"), "private, no-store");
+    let link = app.get("/sign-in/link?token=not-a-real-token").await;
+    assert_eq!(link.header("cache-control"), "private, no-store");
+
+    // The reply to a form, and a signed-in user's pages and exports.
+    let reply = common::browser::Browser::new(&app).post("/sign-in", &[("email", "nobody@example.com")]).await;
+    assert_eq!(reply.header("cache-control"), "private, no-store", "{}", reply.status);
+    let staff = common::browser::Browser::sign_in_as(&app, "ada@example.org", &[accounts::Role::Staff]).await;
+    for path in ["/profile", "/beacon/admin/vendors.csv", &format!("/scout/contracts/{}", c.id), "/scout/"] {
+        let page = staff.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert_eq!(page.header("cache-control"), "private, no-store", "{path}");
+    }
+    // Assets are the same bytes for everyone, signed in or not.
+    let css = staff.get(&app.state.assets.url("css/procure.css")).await;
+    assert!(css.header("cache-control").contains("immutable"), "{}", css.header("cache-control"));
+}
+on_both_backends!(shared_caches_keep_only_what_is_the_same_for_everyone);

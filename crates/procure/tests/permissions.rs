@@ -2,7 +2,8 @@
 //!
 //! The routes come from `procure::app::route_table()`, the same list the router is built from,
 //! and `expected` panics on a route it does not know: adding a route means deciding here who
-//! may use it.
+//! may use it. Every answer is also checked for what a shared cache may keep of it: nothing of a
+//! signed-in user's, and every anonymous answer says what it allows.
 
 mod common;
 
@@ -151,6 +152,23 @@ async fn department(app: &TestApp, name: &str) -> i32 {
     d.insert(&app.state.db).await.expect("department").id
 }
 
+/// What is wrong with a response's `Cache-Control`, if anything: a signed-in user's answers and
+/// every form's reply are never stored; an anonymous page says what a cache may do. Assets are
+/// the same bytes for everyone and keep their own header.
+fn cache_problem(route: &RouteInfo, signed_in: bool, cache: &str) -> Option<String> {
+    if route.path.contains("{hash}") {
+        return None;
+    }
+    let private = cache == "private, no-store" || cache == "no-store";
+    if (signed_in || route.method != Method::GET) && !private {
+        return Some(format!("a private answer with Cache-Control {cache:?}"));
+    }
+    if cache.is_empty() {
+        return Some("an anonymous answer without Cache-Control".to_owned());
+    }
+    None
+}
+
 async fn every_route_answers_every_role_as_declared(backend: Backend) {
     let Some(app) = TestApp::new(backend, &[]).await else { return };
     let users: Vec<(&str, Option<Role>)> = vec![
@@ -205,6 +223,9 @@ async fn every_route_answers_every_role_as_declared(backend: Backend) {
             };
             if !ok {
                 failures.push(format!("{route} as {name}: got {got} {location} (expected {access:?})"));
+            }
+            if let Some(problem) = cache_problem(route, role.is_some(), response.header("cache-control")) {
+                failures.push(format!("{route} as {name}: {problem}"));
             }
         }
         public_statuses.dedup();

@@ -1,6 +1,8 @@
 //! The middleware every request passes through, outermost first:
-//! request id and `request.summary` log → compression → security headers → error pages →
-//! site guard (hosts, https, auth wall) → CSRF → timeout → panic catcher → body-size limit → session → the router.
+//! request id and `request.summary` log → compression → security headers → `Cache-Control`
+//! (`caching.rs`) → error pages → site guard (hosts, https, auth wall) → CSRF → timeout → panic
+//! catcher → body-size limit → control characters out of the request's text (`input.rs`) →
+//! session → the router.
 
 use std::any::Any;
 use std::sync::Arc;
@@ -42,6 +44,7 @@ pub fn apply_middleware(router: Router, state: &AppState) -> Router {
     router
         .layer(middleware::from_fn(crate::sessions::log_user))
         .layer(state.sessions.clone())
+        .layer(middleware::from_fn(super::input::clean_text))
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(limit))
         .layer(CatchPanicLayer::custom(panic_response))
@@ -49,6 +52,7 @@ pub fn apply_middleware(router: Router, state: &AppState) -> Router {
         .layer(csrf_layer(config))
         .layer(middleware::from_fn_with_state(SiteGuard::new(config), site_guard))
         .layer(middleware::from_fn_with_state(state.clone(), render_errors))
+        .layer(middleware::from_fn(super::caching::cache_control))
         .layer(middleware::map_response_with_state(headers, add_security_headers))
         .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
         .layer(middleware::from_fn(request_context))
@@ -82,8 +86,9 @@ pub fn is_ops_path(path: &str) -> bool {
     matches!(path, "/__lbheartbeat__" | "/__heartbeat__" | "/__version__" | "/__metrics__" | "/_status")
 }
 
-/// Query parameters that are credentials (sign-in tokens, link signatures): logged as `…`.
-const SECRET_PARAMS: [&str; 3] = ["token", "sig", "password"];
+/// Query parameters that are credentials (sign-in tokens, link signatures): logged as `…`, and
+/// a response to an address carrying one is never kept by a shared cache.
+pub const SECRET_PARAMS: [&str; 3] = ["token", "sig", "password"];
 
 /// The query string with the values of [`SECRET_PARAMS`] replaced, for the request log.
 pub fn redact_query(query: &str) -> String {

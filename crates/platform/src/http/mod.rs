@@ -2,7 +2,9 @@
 //! and the server loop.
 
 pub mod api;
+pub mod caching;
 pub mod errors;
+pub mod input;
 pub mod middleware;
 pub mod ops;
 pub mod routes;

@@ -87,7 +87,8 @@ impl UploadForm {
             let name = field.name().unwrap_or_default().to_owned();
             let Some(rule) = file_fields.iter().find(|f| f.name == name) else {
                 match field.text().await {
-                    Ok(text) => form.fields.push((name, text)),
+                    // The one multipart reader: controls go here as `http::input` removes them from forms.
+                    Ok(text) => form.fields.push((name, crate::text::strip_controls(&text).into_owned())),
                     Err(e) => {
                         form.discard().await;
                         return Err(AppError::BadRequest(e.body_text()));
