@@ -53,6 +53,8 @@ declare! {
     BIND_ADDRESS = ["BIND_ADDRESS"];
     REQUEST_TIMEOUT = ["REQUEST_TIMEOUT"];
     SHUTDOWN_TIMEOUT = ["SHUTDOWN_TIMEOUT"];
+    HEADER_READ_TIMEOUT = ["HEADER_READ_TIMEOUT"];
+    KEEP_ALIVE_TIMEOUT = ["KEEP_ALIVE_TIMEOUT"];
 
     // Site (site.rs). The public URL's four spellings are separate settings tried in turn.
     APP_URL = ["APP_URL"];

@@ -45,7 +45,13 @@ async fn web(config: Arc<Config>, shutdown: CancellationToken, started: Instant)
     let listener = platform::http::serve::bind(addr).await?;
     let local = listener.local_addr()?;
     tracing::info!(address = %local, ready_ms = started.elapsed().as_millis() as u64, "listening");
-    platform::http::serve::serve(listener, router, shutdown, config.server.shutdown_grace).await?;
+    platform::http::serve::serve(
+        listener,
+        router,
+        shutdown,
+        platform::http::serve::Limits::from_config(&config.server),
+    )
+    .await?;
     db.close().await?;
     tracing::info!("web stopped");
     Ok(())
