@@ -74,7 +74,8 @@ async fn worker(config: Arc<Config>, shutdown: CancellationToken) -> anyhow::Res
     if result.level != CheckLevel::Ok {
         tracing::error!(messages = ?result.messages, "file store check failed at start-up");
     }
-    let options = WorkerOptions::new(config.server.shutdown_grace);
+    let mut options = WorkerOptions::new(config.server.shutdown_grace);
+    options.lease = config.jobs.lease;
     let mut worker = Worker::new(env, app::jobs(), options);
     if let Some(broker_config) = &config.broker {
         let Some(broker) = connect_broker(broker_config, &shutdown).await else {
