@@ -55,6 +55,30 @@ pub async fn ping(db: &DatabaseConnection, timeout: Duration) -> Result<(), Stri
     }
 }
 
+/// Whether `e` says the database cannot be reached (stopped, restarting, the network or the pool
+/// timing out) rather than that a statement is wrong: the first passes, and is answered 503;
+/// the second is a bug, answered 500. PostgreSQL's SQLSTATE classes 08 (connection exception)
+/// and 57P (the server shutting down or starting up) count as unreachable.
+pub fn is_unreachable(e: &DbErr) -> bool {
+    use sea_orm::{RuntimeErr, sqlx};
+    let source = match e {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Conn(RuntimeErr::SqlxError(s))
+        | DbErr::Exec(RuntimeErr::SqlxError(s))
+        | DbErr::Query(RuntimeErr::SqlxError(s)) => s,
+        _ => return false,
+    };
+    match source.as_ref() {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+        _ => false,
+    }
+}
+
 /// Begins a transaction that will write. On SQLite it takes the write lock at once (`BEGIN
 /// IMMEDIATE`), waiting for it under the busy timeout: a plain (deferred) transaction that reads
 /// first and writes later cannot wait when another connection wrote meanwhile, and fails with
@@ -71,4 +95,43 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTra
 pub fn stmt(backend: sea_orm::DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> sea_orm::Statement {
     let sql = if backend == sea_orm::DbBackend::Sqlite { sql.replace('$', "?") } else { sql.to_owned() };
     sea_orm::Statement::from_sql_and_values(backend, sql, values)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use axum::response::IntoResponse;
+    use sea_orm::{ConnAcquireErr, RuntimeErr, sqlx};
+
+    use super::*;
+    use crate::http::AppError;
+
+    #[test]
+    fn an_unreachable_database_is_a_503_and_a_bad_statement_a_500() {
+        let io = || sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        let unreachable = [
+            DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+            DbErr::Conn(RuntimeErr::SqlxError(Arc::new(io()))),
+            DbErr::Query(RuntimeErr::SqlxError(Arc::new(io()))),
+            DbErr::Exec(RuntimeErr::SqlxError(Arc::new(sqlx::Error::PoolClosed))),
+        ];
+        for e in unreachable {
+            assert!(is_unreachable(&e), "{e}");
+            assert_eq!(AppError::from(e).into_response().status(), 503);
+        }
+        let wrong = [
+            DbErr::Custom("constraint".into()),
+            DbErr::Query(RuntimeErr::SqlxError(Arc::new(sqlx::Error::RowNotFound))),
+            DbErr::RecordNotInserted,
+        ];
+        for e in wrong {
+            assert!(!is_unreachable(&e), "{e}");
+            assert_eq!(AppError::from(e).into_response().status(), 500);
+        }
+        // Through anyhow, as jobs and some handlers carry it.
+        let wrapped =
+            anyhow::Error::from(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)).context("loading the page");
+        assert_eq!(AppError::Internal(wrapped).into_response().status(), 503);
+    }
 }

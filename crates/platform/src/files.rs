@@ -55,6 +55,7 @@ impl From<FileError> for AppError {
                 AppError::BadRequest(e.to_string())
             }
             FileError::NotFound(_) => AppError::NotFound,
+            FileError::Storage(e @ StorageError::Full) => AppError::Unavailable(e.to_string()),
             other => AppError::Internal(other.into()),
         }
     }

@@ -66,10 +66,41 @@ pub enum StorageError {
     Empty,
     #[error("reading the upload: {0}")]
     Body(String),
+    /// The disk or bucket has no room (ENOSPC, a quota): a fault of the store, not of the file.
+    /// The message is the uploader's (the error log tells the team).
+    #[error(
+        "The file could not be stored: there is no space left for files just now. Nothing was saved; please try again later."
+    )]
+    Full,
     #[error(transparent)]
-    Store(#[from] object_store::Error),
+    Store(object_store::Error),
     #[error("storage configuration: {0}")]
     Config(String),
+}
+
+impl From<object_store::Error> for StorageError {
+    fn from(e: object_store::Error) -> Self {
+        if no_space(&e) {
+            tracing::error!(error = %e, "the file store is full");
+            StorageError::Full
+        } else {
+            StorageError::Store(e)
+        }
+    }
+}
+
+/// Whether an I/O error saying "no space" (or "quota exceeded") caused `e`.
+fn no_space(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(e);
+    while let Some(err) = cause {
+        if let Some(io) = err.downcast_ref::<std::io::Error>()
+            && matches!(io.kind(), std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded)
+        {
+            return true;
+        }
+        cause = err.source();
+    }
+    false
 }
 
 #[derive(Clone)]

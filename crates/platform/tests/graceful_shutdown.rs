@@ -9,6 +9,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 
+/// The shutdown grace `grace`, and connection limits far beyond these tests.
+fn limits(grace: Duration) -> platform::http::serve::Limits {
+    platform::http::serve::Limits { grace, header_read: Duration::from_secs(60), keep_alive: Duration::from_secs(60) }
+}
+
 fn slow_router(delay: Duration) -> Router {
     Router::new().route(
         "/slow",
@@ -36,7 +41,7 @@ async fn in_flight_requests_finish_after_shutdown_begins() {
         listener,
         slow_router(Duration::from_millis(400)),
         token.clone(),
-        Duration::from_secs(10),
+        limits(Duration::from_secs(10)),
     ));
     let request = tokio::spawn(get_slow(addr));
     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -58,7 +63,7 @@ async fn the_grace_period_bounds_the_wait() {
         listener,
         slow_router(Duration::from_secs(30)),
         token.clone(),
-        Duration::from_millis(200),
+        limits(Duration::from_millis(200)),
     ));
     let _stuck = tokio::spawn(get_slow(addr));
     tokio::time::sleep(Duration::from_millis(100)).await;

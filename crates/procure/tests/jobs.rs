@@ -1,5 +1,6 @@
 //! The job queue against real databases and real worker processes: transactional enqueue,
-//! retries, a worker killed mid-job, graceful shutdown, and exactly-once effects at volume.
+//! retries, a worker killed mid-job, short claims renewed while a job runs, graceful shutdown,
+//! and exactly-once effects at volume.
 
 mod common;
 
@@ -8,8 +9,10 @@ use std::time::Duration;
 
 use common::{Backend, Deployment, Queue, signal};
 use platform::jobs::broker::Broker;
-use platform::jobs::{self, JobEnv, ProbeJob, Worker, WorkerOptions};
+use platform::jobs::{self, Job, JobContext, JobEnv, JobSettings, ProbeJob, Registry, Worker, WorkerOptions};
 use sea_orm::TransactionTrait;
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
 
 fn probe(token: &str) -> ProbeJob {
     ProbeJob { token: token.to_owned(), ..ProbeJob::default() }
@@ -22,6 +25,7 @@ async fn start_worker(d: &Deployment) -> (tokio_util::sync::CancellationToken, t
     let env = JobEnv::from_config(d.db.clone(), config.clone()).expect("job services");
     let mut options = WorkerOptions::new(Duration::from_secs(5));
     options.poll_interval = Duration::from_millis(20);
+    options.lease = config.jobs.lease;
     let token = tokio_util::sync::CancellationToken::new();
     let mut worker = Worker::new(env, procure::app::jobs(), options);
     if let Some(b) = &config.broker {
@@ -107,6 +111,163 @@ async fn a_job_whose_worker_is_killed_runs_again(queue: Queue) {
     assert_eq!(d.count("SELECT COUNT(*) AS n FROM jobs").await, 0);
 }
 on_every_queue!(a_job_whose_worker_is_killed_runs_again);
+
+/// A job with the fan-outs' settings (a five-minute timeout) that works for `sleep_ms` (on its
+/// first attempt only, if `first_attempt_only`), then leaves a probe row.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct LongJob {
+    token: String,
+    sleep_ms: u64,
+    first_attempt_only: bool,
+}
+
+impl Job for LongJob {
+    const NAME: &'static str = "test.long";
+
+    fn settings() -> JobSettings {
+        JobSettings { retries: 10, ..JobSettings::default() }
+    }
+
+    async fn run(self, ctx: &JobContext) -> anyhow::Result<()> {
+        if ctx.attempt == 1 || !self.first_attempt_only {
+            tokio::time::sleep(Duration::from_millis(self.sleep_ms)).await;
+        }
+        let db = &ctx.env.db;
+        let backend = sea_orm::ConnectionTrait::get_database_backend(db);
+        let insert = platform::db::stmt(
+            backend,
+            "INSERT INTO job_probes (token, job_id, attempt, worker) VALUES ($1, $2, $3, $4)",
+            vec![
+                self.token.into(),
+                ctx.job_id.into(),
+                i32::try_from(ctx.attempt).unwrap_or(i32::MAX).into(),
+                ctx.worker.to_string().into(),
+            ],
+        );
+        sea_orm::ConnectionTrait::execute_raw(db, insert).await?;
+        Ok(())
+    }
+}
+
+/// The app's job types and [`LongJob`].
+fn with_long_jobs() -> Registry {
+    let mut registry = procure::app::jobs();
+    registry.register::<LongJob>();
+    registry
+}
+
+/// A worker named `id` on its own connection (and broker connection) of the deployment whose
+/// configuration is `config`, running `registry`'s jobs, until `stop`.
+async fn run_worker(config: platform::Config, registry: Registry, id: &str, stop: CancellationToken) {
+    let config = Arc::new(config);
+    let db = platform::db::connect(&config.database).await.expect("connect");
+    let env = JobEnv::from_config(db, config.clone()).expect("job services");
+    let mut options = WorkerOptions::new(Duration::from_secs(5));
+    options.id = id.to_owned();
+    options.poll_interval = Duration::from_millis(20);
+    options.lease = config.jobs.lease;
+    let mut worker = Worker::new(env, registry, options);
+    if let Some(b) = &config.broker {
+        worker = worker.with_broker(Broker::connect(b, &b.prefix).await.expect("connect to the broker"));
+    }
+    worker.run(stop).await;
+}
+
+/// A worker in a runtime of its own, which [`Doomed::die`] drops on the spot: its jobs stop
+/// where they are and nothing is given back or renewed again, which is what the queue sees of
+/// a worker killed with SIGKILL.
+struct Doomed(tokio::runtime::Runtime);
+
+impl Doomed {
+    fn start(config: platform::Config, registry: Registry, id: &'static str) -> Doomed {
+        let runtime =
+            tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("a runtime");
+        runtime.spawn(run_worker(config, registry, id, CancellationToken::new()));
+        Doomed(runtime)
+    }
+
+    fn die(self) {
+        self.0.shutdown_background();
+    }
+}
+
+/// Issue 12, finding 9: a fan-out (five-minute timeout) whose worker died waited out the whole
+/// timeout before another worker took it over. Claims are now short and renewed, so the job is
+/// taken over once the dead worker's claim lapses (`JOB_LEASE`, 2 s here). The 60 s below is a
+/// bound on the wait, well under the old 302 s lease; `bench/fanout-kill.sh` measures it.
+async fn a_dead_worker_s_long_job_is_taken_over_within_the_lease(queue: Queue) {
+    let Some(d) = Deployment::for_queue(queue, &[("JOB_LEASE", "2")]).await else { return };
+    let job = LongJob { token: "fan-out".into(), sleep_ms: 600_000, first_attempt_only: true };
+    jobs::enqueue(&d.db, &job).await.expect("enqueue");
+    let doomed = Doomed::start(d.config(), with_long_jobs(), "doomed");
+    let claimed = "SELECT COUNT(*) AS n FROM jobs WHERE status = 'running' AND locked_by = 'doomed'";
+    assert_eq!(d.wait_for_count(claimed, 1, Duration::from_secs(20)).await, 1, "the doomed worker took the job");
+    doomed.die();
+
+    let stop = CancellationToken::new();
+    let survivor = tokio::spawn(run_worker(d.config(), with_long_jobs(), "survivor", stop.clone()));
+    let done = d
+        .wait_for_count("SELECT COUNT(*) AS n FROM job_probes WHERE token = 'fan-out'", 1, Duration::from_secs(60))
+        .await;
+    stop.cancel();
+    survivor.await.expect("worker");
+    assert_eq!(done, 1, "the survivor took the dead worker's job over long before its timeout");
+    assert_eq!(d.count("SELECT attempt AS n FROM job_probes").await, 2, "on the second attempt");
+    assert_eq!(d.count("SELECT COUNT(*) AS n FROM job_probes WHERE worker = 'survivor'").await, 1);
+    assert_eq!(d.count("SELECT COUNT(*) AS n FROM jobs").await, 0);
+}
+on_every_queue!(a_dead_worker_s_long_job_is_taken_over_within_the_lease);
+
+/// The other half of short claims: a live worker renews the claims of the jobs it runs, so a
+/// job running three times longer than the lease is not taken over by a second worker beside
+/// it, and runs once.
+async fn a_job_outliving_its_lease_is_renewed_and_runs_once(queue: Queue) {
+    let Some(d) = Deployment::for_queue(queue, &[("JOB_LEASE", "1")]).await else { return };
+    const N: i64 = 4;
+    for i in 0..N {
+        let job = LongJob { token: format!("long-{i}"), sleep_ms: 3_000, first_attempt_only: false };
+        jobs::enqueue(&d.db, &job).await.expect("enqueue");
+    }
+    let stop = CancellationToken::new();
+    let workers = [
+        tokio::spawn(run_worker(d.config(), with_long_jobs(), "worker-a", stop.clone())),
+        tokio::spawn(run_worker(d.config(), with_long_jobs(), "worker-b", stop.clone())),
+    ];
+    let running = "SELECT COALESCE(MIN(id), -1) AS n FROM jobs WHERE status = 'running'";
+    let mut id = -1;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while id < 0 && std::time::Instant::now() < deadline {
+        id = d.count(running).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(id > 0, "a worker took a job");
+    let until = format!("SELECT COALESCE(MAX(locked_until), -1) AS n FROM jobs WHERE id = {id} AND status = 'running'");
+    let first = d.count(&until).await;
+    // Until the job is done (its row gone), watch its claim move forward.
+    let mut renewed = false;
+    while std::time::Instant::now() < deadline {
+        let now = d.count(&until).await;
+        if now < 0 {
+            break;
+        }
+        if now > first {
+            renewed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let done = d.wait_for_count("SELECT COUNT(*) AS n FROM job_probes", N, Duration::from_secs(60)).await;
+    stop.cancel();
+    for w in workers {
+        w.await.expect("worker");
+    }
+    assert!(renewed, "the claim of running job {id} was renewed while it ran");
+    assert_eq!(done, N, "every job ran");
+    assert_eq!(d.count("SELECT COUNT(DISTINCT token) AS n FROM job_probes").await, N, "none ran twice");
+    assert_eq!(d.count("SELECT MAX(attempt) AS n FROM job_probes").await, 1, "none was taken over");
+    assert_eq!(d.count("SELECT COUNT(*) AS n FROM jobs").await, 0);
+}
+on_every_queue!(a_job_outliving_its_lease_is_renewed_and_runs_once);
 
 async fn sigterm_lets_the_running_job_finish(queue: Queue) {
     let Some(d) = Deployment::for_queue(queue, &[]).await else { return };

@@ -1,5 +1,5 @@
 //! The real binary and real sockets: CLI behaviour, start-up, logs, SIGTERM, body limits,
-//! and the heartbeat when the database goes away and comes back.
+//! connection time limits, and the heartbeat when the database goes away and comes back.
 
 mod common;
 
@@ -200,6 +200,35 @@ fn a_body_over_the_limit_is_refused_before_it_is_sent() {
     BufReader::new(&s).read_line(&mut status_line).expect("read the answer");
     assert!(status_line.starts_with("HTTP/1.1 413"), "{status_line}");
     drop(s);
+    let (ok, _, _) = server.stop();
+    assert!(ok);
+}
+
+/// Issue 12, finding 6: the web process closes a connection whose headers never end and one
+/// left idle, by `HEADER_READ_TIMEOUT` and `KEEP_ALIVE_TIMEOUT` (1 s each here); 15 s is a bound
+/// for "closed", not a measurement.
+#[test]
+fn slow_headers_and_idle_connections_are_closed_by_the_configured_limits() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().expect("dir");
+    let server = Server::start(dir.path(), &["web"], &[("HEADER_READ_TIMEOUT", "1"), ("KEEP_ALIVE_TIMEOUT", "1")]);
+    let closed = |s: &mut TcpStream| {
+        s.set_read_timeout(Some(Duration::from_secs(15))).expect("timeout");
+        let mut rest = Vec::new();
+        match s.read_to_end(&mut rest) {
+            Ok(_) => Ok(String::from_utf8_lossy(&rest).into_owned()),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => Ok(String::new()),
+            Err(e) => Err(e),
+        }
+    };
+    let mut slow = TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+    write!(slow, "GET /about/ HTTP/1.1\r\nHost: local").expect("write");
+    assert_eq!(closed(&mut slow).expect("the server closed the slow client"), "");
+
+    let mut idle = TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+    write!(idle, "GET /__lbheartbeat__ HTTP/1.1\r\nHost: localhost\r\n\r\n").expect("write");
+    let answer = closed(&mut idle).expect("the server closed the idle connection after answering");
+    assert!(answer.starts_with("HTTP/1.1 200"), "answered once, then closed: {answer}");
     let (ok, _, _) = server.stop();
     assert!(ok);
 }

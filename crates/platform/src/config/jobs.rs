@@ -1,10 +1,11 @@
 //! Background jobs: the broker that relays the database queue (`CELERY_BROKER_URL` →
-//! `BROKER_URL`, `BROKER_QUEUE_PREFIX`) and the scheduler (`NIGHTLY_JOBS_AT`,
-//! `SCHEDULER_TICK_MS`).
+//! `BROKER_URL`, `BROKER_QUEUE_PREFIX`), the scheduler (`NIGHTLY_JOBS_AT`,
+//! `SCHEDULER_TICK_MS`) and the workers' claims (`JOB_LEASE`).
 //!
 //! Rules: no broker means the database queue alone; a broker URL is `redis(s)://` or
 //! `amqp(s)://`; the queue prefix uses letters, digits, `-`, `_`, `.` and `:`. The nightly time is
-//! `HH:MM` (default 07:00); the tick is in milliseconds (default 30 000, at least 10).
+//! `HH:MM` (default 07:00); the tick is in milliseconds (default 30 000, at least 10). The lease
+//! is in seconds (default 30, at least 1).
 
 use std::time::Duration;
 
@@ -61,6 +62,9 @@ pub struct JobsConfig {
     pub nightly_at: chrono::NaiveTime,
     /// How often the scheduler looks for due slots.
     pub scheduler_tick: Duration,
+    /// The longest a worker's claim on a job lasts without being renewed; a running job's claim
+    /// is renewed every third of it, so a dead worker's jobs are taken over within this time.
+    pub lease: Duration,
 }
 
 impl JobsConfig {
@@ -74,6 +78,10 @@ impl JobsConfig {
             }),
         };
         let tick = vars.parsed_or::<u64>(var::SCHEDULER_TICK_MS, 30_000).max(10);
-        JobsConfig { nightly_at, scheduler_tick: Duration::from_millis(tick) }
+        let lease = vars.parsed_or::<u64>(var::JOB_LEASE, 30);
+        if lease == 0 {
+            vars.error("JOB_LEASE", "must be at least 1 second");
+        }
+        JobsConfig { nightly_at, scheduler_tick: Duration::from_millis(tick), lease: Duration::from_secs(lease.max(1)) }
     }
 }

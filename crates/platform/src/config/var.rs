@@ -53,6 +53,8 @@ declare! {
     BIND_ADDRESS = ["BIND_ADDRESS"];
     REQUEST_TIMEOUT = ["REQUEST_TIMEOUT"];
     SHUTDOWN_TIMEOUT = ["SHUTDOWN_TIMEOUT"];
+    HEADER_READ_TIMEOUT = ["HEADER_READ_TIMEOUT"];
+    KEEP_ALIVE_TIMEOUT = ["KEEP_ALIVE_TIMEOUT"];
 
     // Site (site.rs). The public URL's four spellings are separate settings tried in turn.
     APP_URL = ["APP_URL"];
@@ -115,6 +117,7 @@ declare! {
     BROKER_QUEUE_PREFIX = ["BROKER_QUEUE_PREFIX"];
     NIGHTLY_JOBS_AT = ["NIGHTLY_JOBS_AT"];
     SCHEDULER_TICK_MS = ["SCHEDULER_TICK_MS"];
+    JOB_LEASE = ["JOB_LEASE"];
 
     // S3 / files (storage.rs).
     S3_BUCKET_NAME = ["S3_BUCKET_NAME", "S3_BUCKET", "DJANGO_AWS_STORAGE_BUCKET_NAME"];

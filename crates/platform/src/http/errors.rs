@@ -37,10 +37,18 @@ pub enum AppError {
     /// The record changed meanwhile (someone else acted first); the message says what to do.
     #[error("{0}")]
     Conflict(String),
+    /// A backing service is down or full (the database unreachable, no space for a file): 503,
+    /// with a message that says so; nothing for the team to fix in the code.
+    #[error("{0}")]
+    Unavailable(String),
     /// Anything unexpected; the detail is logged, never shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
+
+/// What a page says while the database cannot be reached.
+const DATABASE_UNREACHABLE: &str =
+    "The site cannot reach its database just now. Please try again in a minute; nothing you sent was saved.";
 
 impl From<sea_orm::DbErr> for AppError {
     fn from(e: sea_orm::DbErr) -> Self {
@@ -64,6 +72,13 @@ impl IntoResponse for AppError {
             AppError::TooManyRequests => (StatusCode::TOO_MANY_REQUESTS, None),
             AppError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, None),
             AppError::Conflict(m) => (StatusCode::CONFLICT, Some(m)),
+            AppError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, Some(m)),
+            AppError::Internal(e)
+                if e.chain().any(|c| c.downcast_ref::<sea_orm::DbErr>().is_some_and(crate::db::is_unreachable)) =>
+            {
+                tracing::warn!(error = format!("{e:#}"), "database unreachable");
+                (StatusCode::SERVICE_UNAVAILABLE, Some(DATABASE_UNREACHABLE.to_owned()))
+            }
             AppError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, None)
@@ -108,6 +123,7 @@ fn explain(status: StatusCode, max_upload: u64) -> (&'static str, String) {
         408 => ("Request timed out", "The server took too long to answer. Please try again.".to_owned()),
         413 => ("Too large", format!("What you sent is larger than the {} this site accepts.", human_size(max_upload))),
         429 => ("Too many requests", "Please wait a minute and try again.".to_owned()),
+        503 => ("Service unavailable", "The site cannot answer just now. Please try again in a minute.".to_owned()),
         s if s >= 500 => (
             "Something went wrong",
             "The server hit an error and could not finish your request. The team has been told.".to_owned(),

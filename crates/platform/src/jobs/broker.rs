@@ -4,10 +4,13 @@
 //! `jobs` table stays the store of record (see `docs/decisions/0001-job-queue.md`).
 //!
 //! - RabbitMQ: durable queues, persistent messages, publisher confirms, manual ack after the
-//!   job's outcome is recorded; an unacked message of a dead worker is redelivered.
+//!   job's outcome is recorded; an unacked message of a dead worker is redelivered. A lost
+//!   connection (the broker restarted, the network) is remade on the next use, so publishing
+//!   and consuming resume by themselves when the broker is back.
 //! - Redis: `LPUSH` / `BRPOP`. A message popped by a worker that then dies is gone, and the relay
 //!   publishes the job again once its lease expires; the table makes delivery at-least-once.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -39,7 +42,35 @@ pub enum BrokerError {
 #[derive(Clone)]
 pub enum Broker {
     Redis { client: redis::Client, publisher: redis::aio::ConnectionManager, prefix: String },
-    Amqp { connection: std::sync::Arc<Connection>, publisher: lapin::Channel, prefix: String },
+    Amqp { link: Arc<AmqpLink>, prefix: String },
+}
+
+/// The RabbitMQ connection and its publishing channel, made again when lost.
+pub struct AmqpLink {
+    url: String,
+    live: tokio::sync::Mutex<Option<(Arc<Connection>, lapin::Channel)>>,
+}
+
+impl AmqpLink {
+    /// The connection and the publishing channel (with publisher confirms): the current ones
+    /// while they are open, otherwise new ones.
+    async fn live(&self) -> Result<(Arc<Connection>, lapin::Channel), BrokerError> {
+        let mut slot = self.live.lock().await;
+        if let Some((connection, publisher)) = slot.as_ref()
+            && connection.status().connected()
+            && publisher.status().connected()
+        {
+            return Ok((connection.clone(), publisher.clone()));
+        }
+        if slot.take().is_some() {
+            tracing::info!("reconnecting to RabbitMQ");
+        }
+        let connection = Arc::new(Connection::connect(&self.url, ConnectionProperties::default()).await?);
+        let publisher = connection.create_channel().await?;
+        publisher.confirm_select(ConfirmSelectOptions::default()).await?;
+        *slot = Some((connection.clone(), publisher.clone()));
+        Ok((connection, publisher))
+    }
 }
 
 impl Broker {
@@ -51,10 +82,10 @@ impl Broker {
                 Ok(Broker::Redis { client, publisher, prefix: prefix.to_owned() })
             }
             BrokerKind::Amqp => {
-                let connection = Connection::connect(config.url.expose(), ConnectionProperties::default()).await?;
-                let publisher = connection.create_channel().await?;
-                publisher.confirm_select(ConfirmSelectOptions::default()).await?;
-                Ok(Broker::Amqp { connection: std::sync::Arc::new(connection), publisher, prefix: prefix.to_owned() })
+                let link = AmqpLink { url: config.url.expose().to_owned(), live: tokio::sync::Mutex::new(None) };
+                // Connect now, so a wrong URL or a broker that is down is reported at start.
+                link.live().await?;
+                Ok(Broker::Amqp { link: Arc::new(link), prefix: prefix.to_owned() })
             }
         }
     }
@@ -81,7 +112,9 @@ impl Broker {
                 let _: usize = conn.lpush(Self::queue(prefix, job_type), ids).await?;
                 Ok(())
             }
-            Broker::Amqp { publisher, prefix, .. } => {
+            Broker::Amqp { link, prefix } => {
+                let (_, publisher) = link.live().await?;
+                let publisher = &publisher;
                 let queue = Self::queue(prefix, job_type);
                 declare(publisher, &queue).await?;
                 let mut confirms = Vec::with_capacity(ids.len());
@@ -117,7 +150,8 @@ impl Broker {
                 let conn = client.get_multiplexed_async_connection_with_config(&config).await?;
                 Ok(Consumer::Redis { conn, queue: Self::queue(prefix, job_type) })
             }
-            Broker::Amqp { connection, prefix, .. } => {
+            Broker::Amqp { link, prefix } => {
+                let (connection, _) = link.live().await?;
                 let channel = connection.create_channel().await?;
                 channel.basic_qos(prefetch, BasicQosOptions::default()).await?;
                 let queue = Self::queue(prefix, job_type);
@@ -143,14 +177,11 @@ impl Broker {
                 let _: String = redis::cmd("PING").query_async(&mut conn).await?;
                 Ok(())
             }
-            Broker::Amqp { connection, .. } => {
-                if connection.status().connected() {
-                    let channel = connection.create_channel().await?;
-                    channel.close(200, "ping".into()).await?;
-                    Ok(())
-                } else {
-                    Err(BrokerError::Disconnected("the RabbitMQ connection is closed"))
-                }
+            Broker::Amqp { link, .. } => {
+                let (connection, _) = link.live().await?;
+                let channel = connection.create_channel().await?;
+                channel.close(200, "ping".into()).await?;
+                Ok(())
             }
         }
     }

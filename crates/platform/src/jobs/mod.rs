@@ -3,10 +3,11 @@
 //!
 //! - A job is a serialisable value with a [`Job`] impl; [`enqueue`] writes it with the caller's
 //!   connection or transaction, so it exists exactly when the caller's change commits.
-//! - [`Worker`] claims jobs under a lease, runs them with a timeout, deletes them on success and
-//!   retries failures with exponential backoff; after the last retry a job stays `failed`.
-//! - Jobs run at least once: a worker that dies mid-job lets its lease expire and the job runs
-//!   again, so every job must be idempotent.
+//! - [`Worker`] claims jobs under a short lease that it renews while they run (30 s, renewed
+//!   every 10 s), runs them with a timeout, deletes them on success and retries failures with
+//!   exponential backoff; after the last retry a job stays `failed`.
+//! - Jobs run at least once: a worker that dies mid-job stops renewing, its lease expires and the
+//!   job runs again on another worker, so every job must be idempotent.
 
 pub mod broker;
 mod probe;
@@ -63,8 +64,10 @@ impl Default for JobSettings {
 }
 
 impl JobSettings {
-    /// How long a claim holds a job: the timeout plus a margin for the bookkeeping after it.
-    /// A job still locked after that belonged to a worker that died; another may run it.
+    /// The longest a claim needs to hold a job: the timeout plus a margin for the bookkeeping
+    /// after it. The worker claims for this or its own lease (`JOB_LEASE`), whichever is
+    /// shorter, and renews the claim while the job runs; a job whose claim ran out belonged to a
+    /// worker that died, and another may run it.
     pub fn lease(&self) -> Duration {
         self.timeout + Duration::from_secs(2)
     }

@@ -231,51 +231,91 @@ pub(crate) async fn report_slot(
     Ok(())
 }
 
-/// Successful runs: those jobs are done and their rows go.
-pub(crate) async fn complete(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<(), DbErr> {
+/// Successful runs of `worker`: those jobs are done and their rows go. A job another worker
+/// has taken over meanwhile stays, for that worker's run to decide.
+pub(crate) async fn complete(conn: &impl ConnectionTrait, ids: &[i64], worker: &str) -> Result<(), DbErr> {
     if ids.is_empty() {
         return Ok(());
     }
     let backend = conn.get_database_backend();
-    let sql = format!("DELETE FROM jobs WHERE id IN ({})", placeholders(ids.len()));
-    conn.execute_raw(stmt(backend, &sql, ids.iter().map(|&id| id.into()).collect())).await?;
+    let sql = format!("DELETE FROM jobs WHERE locked_by = $1 AND id IN ({})", placeholders_from(2, ids.len()));
+    let mut values = vec![worker.into()];
+    values.extend(ids.iter().map(|&id| id.into()));
+    conn.execute_raw(stmt(backend, &sql, values)).await?;
     Ok(())
+}
+
+/// The heartbeat: extends `worker`'s claims on the running jobs `ids` to `lease` from now.
+/// Returns the ids it renewed; the others are no longer this worker's (taken over after the
+/// claim expired, or given back).
+pub(crate) async fn renew(
+    conn: &impl ConnectionTrait,
+    ids: &[i64],
+    worker: &str,
+    lease: Duration,
+) -> Result<Vec<i64>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let backend = conn.get_database_backend();
+    let sql = format!(
+        "UPDATE jobs SET locked_until = $1 WHERE status = 'running' AND locked_by = $2 AND id IN ({}) RETURNING id",
+        placeholders_from(3, ids.len())
+    );
+    let mut values = vec![(now_ms() + millis(lease)).into(), worker.into()];
+    values.extend(ids.iter().map(|&id| id.into()));
+    let rows = conn.query_all_raw(stmt(backend, &sql, values)).await?;
+    rows.iter().map(|r| r.try_get::<i64>("", "id")).collect()
 }
 
 /// `$1, $2, …, $n`.
 fn placeholders(n: usize) -> String {
-    (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+    placeholders_from(1, n)
 }
 
-/// A failed run: queue a retry after the backoff, or keep the job as `failed` when its
-/// attempts are used up. Returns whether it will be retried.
+/// `$first, …`, `n` of them.
+fn placeholders_from(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// A failed run of `worker`: queue a retry after the backoff, or keep the job as `failed` when
+/// its attempts are used up. Returns whether it will be retried, or `None` when the job is no
+/// longer this worker's (another took it over; its run decides).
 pub(crate) async fn fail(
     conn: &impl ConnectionTrait,
     job: &ClaimedJob,
+    worker: &str,
     error: &str,
     settings: &JobSettings,
-) -> Result<bool, DbErr> {
+) -> Result<Option<bool>, DbErr> {
     let backend = conn.get_database_backend();
     let retry = job.attempts < job.max_attempts;
     let run_at = now_ms() + millis(settings.backoff(u32::try_from(job.attempts).unwrap_or(1)));
-    conn.execute_raw(stmt(
-        backend,
-        "UPDATE jobs SET status = $1, run_at = $2, last_error = $3, locked_by = NULL, locked_until = NULL, \
-         published_at = NULL, updated_at = CURRENT_TIMESTAMP WHERE id = $4",
-        vec![if retry { "queued" } else { "failed" }.into(), run_at.into(), error.into(), job.id.into()],
-    ))
-    .await?;
-    Ok(retry)
+    let result = conn
+        .execute_raw(stmt(
+            backend,
+            "UPDATE jobs SET status = $1, run_at = $2, last_error = $3, locked_by = NULL, locked_until = NULL, \
+             published_at = NULL, updated_at = CURRENT_TIMESTAMP WHERE id = $4 AND status = 'running' AND locked_by = $5",
+            vec![
+                if retry { "queued" } else { "failed" }.into(),
+                run_at.into(),
+                error.into(),
+                job.id.into(),
+                worker.into(),
+            ],
+        ))
+        .await?;
+    Ok((result.rows_affected() > 0).then_some(retry))
 }
 
-/// Gives a claimed job back without counting the attempt (worker shutting down).
-pub(crate) async fn release(conn: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
+/// Gives a job `worker` claimed back without counting the attempt (worker shutting down).
+pub(crate) async fn release(conn: &impl ConnectionTrait, id: i64, worker: &str) -> Result<(), DbErr> {
     let backend = conn.get_database_backend();
     conn.execute_raw(stmt(
         backend,
         "UPDATE jobs SET status = 'queued', attempts = attempts - 1, locked_by = NULL, locked_until = NULL, \
-         published_at = NULL, updated_at = CURRENT_TIMESTAMP WHERE id = $1 AND status = 'running'",
-        vec![id.into()],
+         published_at = NULL, updated_at = CURRENT_TIMESTAMP WHERE id = $1 AND status = 'running' AND locked_by = $2",
+        vec![id.into(), worker.into()],
     ))
     .await?;
     Ok(())

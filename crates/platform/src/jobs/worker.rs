@@ -1,13 +1,22 @@
 //! The worker: claims jobs (by polling the table, or as a broker delivers their ids), runs each
 //! in its own task with a timeout, and records the outcome. On shutdown it stops claiming,
 //! lets running jobs finish within the grace period, and gives back the ones that could not.
+//!
+//! Claims are short and renewed: a job is claimed for its lease (at most
+//! [`WorkerOptions::lease`], 30 s by default, however long the job's timeout), and a heartbeat
+//! renews the claims of every job the worker runs every third of that. A worker that dies
+//! stops renewing, so its jobs are taken over within one lease, not after their whole timeout.
+//! A job whose claim the heartbeat finds taken over (the worker could not renew it in time,
+//! e.g. the database was unreachable) is stopped here, so two workers do not run it at once;
+//! and the outcome of a run is recorded only on a row the worker still holds.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use sea_orm::DatabaseConnection;
 use tokio::sync::{Notify, Semaphore, mpsc};
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -26,7 +35,13 @@ pub struct WorkerOptions {
     pub batch: usize,
     /// After shutdown begins, how long running jobs get to finish.
     pub shutdown_grace: Duration,
+    /// The longest claim on a job; running jobs' claims are renewed every third of it (see the
+    /// module docs).
+    pub lease: Duration,
 }
+
+/// [`WorkerOptions::lease`] unless configured (`JOB_LEASE`).
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(30);
 
 impl WorkerOptions {
     pub fn new(shutdown_grace: Duration) -> Self {
@@ -35,6 +50,7 @@ impl WorkerOptions {
             poll_interval: Duration::from_millis(250),
             batch: 32,
             shutdown_grace,
+            lease: DEFAULT_LEASE,
         }
     }
 }
@@ -52,8 +68,11 @@ struct Shared {
     env: JobEnv,
     registry: Registry,
     worker: Arc<str>,
-    /// Ids of the jobs this process holds, so the ones cut off at shutdown can be given back.
-    held: Arc<Mutex<HashSet<i64>>>,
+    /// The jobs this process holds: their claims are renewed while they run, and the ones cut
+    /// off at shutdown are given back.
+    held: Arc<Mutex<HashMap<i64, Held>>>,
+    /// The longest claim (`WorkerOptions::lease`).
+    max_lease: Duration,
     /// Completed job ids, deleted in batches.
     done: mpsc::UnboundedSender<i64>,
     /// Signalled when a job finishes and frees a slot.
@@ -63,15 +82,31 @@ struct Shared {
     tracker: TaskTracker,
 }
 
+/// A job this worker runs.
+struct Held {
+    /// Its claim's length, renewed by the heartbeat.
+    lease: Duration,
+    /// Cancelled when another worker has taken the job over.
+    lost: CancellationToken,
+}
+
 impl Shared {
+    /// How long a claim on a job of these settings lasts: long enough for a short job's whole
+    /// run, at most the worker's lease (then renewed while the job runs).
+    fn lease(&self, settings: &super::JobSettings) -> Duration {
+        settings.lease().min(self.max_lease)
+    }
+
     /// Runs `job` in a tracked task holding `permit`; acknowledges `delivery` afterwards.
     fn spawn(&self, job: ClaimedJob, permit: tokio::sync::OwnedSemaphorePermit, delivery: Option<Delivery>) {
+        let lease = self.registry.settings(&job.job_type).map_or(self.max_lease, |s| self.lease(&s));
+        let lost = CancellationToken::new();
         if let Ok(mut h) = self.held.lock() {
-            h.insert(job.id);
+            h.insert(job.id, Held { lease, lost: lost.clone() });
         }
         let shared = self.clone();
         self.tracker.spawn(async move {
-            run_one(&shared, job).await;
+            run_one(&shared, job, lost).await;
             drop(permit);
             shared.freed.notify_one();
             if let Some(d) = delivery
@@ -98,12 +133,14 @@ impl Worker {
     /// Runs until `shutdown` is cancelled, then drains (see the module docs).
     pub async fn run(self, shutdown: CancellationToken) {
         let (done_tx, done_rx) = mpsc::unbounded_channel();
-        let completions = tokio::spawn(delete_completed(self.env.db.clone(), done_rx));
+        let worker_id: Arc<str> = self.options.id.clone().into();
+        let completions = tokio::spawn(delete_completed(self.env.db.clone(), worker_id.clone(), done_rx));
         let shared = Shared {
             env: self.env.clone(),
             registry: self.registry.clone(),
-            worker: self.options.id.clone().into(),
+            worker: worker_id,
             held: Arc::default(),
+            max_lease: self.options.lease.max(Duration::from_millis(30)),
             done: done_tx,
             freed: Arc::new(Notify::new()),
             hard_stop: CancellationToken::new(),
@@ -125,6 +162,9 @@ impl Worker {
         );
 
         let sampler = tokio::spawn(sample_queue_depth(self.env.db.clone(), shutdown.clone()));
+        // Renews claims until every job has finished or been cut off, after `drain`'s wait.
+        let heartbeat_stop = CancellationToken::new();
+        let heartbeat = tokio::spawn(heartbeat(shared.clone(), heartbeat_stop.clone()));
         match &self.broker {
             None => self.poll_table(&shared, &slots, &shutdown).await,
             Some(broker) => {
@@ -147,7 +187,7 @@ impl Worker {
             }
         }
 
-        self.drain(&shared).await;
+        self.drain(&shared, heartbeat_stop, heartbeat).await;
         let _ = sampler.await;
         drop(shared);
         let _ = completions.await;
@@ -170,14 +210,14 @@ impl Worker {
                 if room == 0 {
                     continue;
                 }
-                match queue::claim(&self.env.db, name, room, &shared.worker, settings.lease()).await {
+                match queue::claim(&self.env.db, name, room, &shared.worker, shared.lease(&settings)).await {
                     Ok(jobs) => {
                         for job in jobs {
                             claimed_any = true;
                             match sem.clone().try_acquire_owned() {
                                 Ok(permit) => shared.spawn(job, permit, None),
                                 // Cannot happen (no more claimed than free permits); give it back.
-                                Err(_) => give_back(&self.env.db, job.id).await,
+                                Err(_) => give_back(&self.env.db, job.id, &shared.worker).await,
                             }
                         }
                     }
@@ -198,21 +238,56 @@ impl Worker {
         }
     }
 
-    async fn drain(&self, shared: &Shared) {
+    async fn drain(&self, shared: &Shared, heartbeat_stop: CancellationToken, heartbeat: JoinHandle<()>) {
         shared.tracker.close();
         if tokio::time::timeout(self.options.shutdown_grace, shared.tracker.wait()).await.is_err() {
             shared.hard_stop.cancel();
             shared.tracker.wait().await;
         }
-        let cut_off: Vec<i64> = shared.held.lock().map(|h| h.iter().copied().collect()).unwrap_or_default();
+        heartbeat_stop.cancel();
+        let _ = heartbeat.await;
+        let cut_off: Vec<i64> = shared.held.lock().map(|h| h.keys().copied().collect()).unwrap_or_default();
         for id in cut_off {
-            give_back(&self.env.db, id).await;
+            give_back(&self.env.db, id, &shared.worker).await;
         }
     }
 }
 
-async fn give_back(db: &DatabaseConnection, id: i64) {
-    match queue::release(db, id).await {
+/// Every third of the lease, renews the claims of the jobs this worker runs; stops the ones
+/// another worker has taken over meanwhile.
+async fn heartbeat(shared: Shared, stop: CancellationToken) {
+    let every = shared.max_lease / 3;
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(every) => {}
+        }
+        let mut by_lease: BTreeMap<Duration, Vec<i64>> = BTreeMap::new();
+        if let Ok(held) = shared.held.lock() {
+            for (&id, h) in held.iter() {
+                by_lease.entry(h.lease).or_default().push(id);
+            }
+        }
+        for (lease, ids) in by_lease {
+            match queue::renew(&shared.env.db, &ids, &shared.worker, lease).await {
+                Ok(still_ours) => {
+                    let Ok(held) = shared.held.lock() else { continue };
+                    for id in ids.iter().filter(|id| !still_ours.contains(id)) {
+                        if let Some(h) = held.get(id) {
+                            tracing::warn!(job_id = id, "another worker took the job over; stopping it here");
+                            h.lost.cancel();
+                        }
+                    }
+                }
+                // Retried at the next beat; a claim left to expire is taken over (at-least-once).
+                Err(e) => tracing::warn!(jobs = ids.len(), error = %e, "cannot renew the claims of running jobs"),
+            }
+        }
+    }
+}
+
+async fn give_back(db: &DatabaseConnection, id: i64, worker: &str) {
+    match queue::release(db, id, worker).await {
         Ok(()) => tracing::warn!(job_id = id, "job given back unfinished; another worker will run it"),
         Err(e) => {
             tracing::error!(job_id = id, error = %e, "cannot give a job back; it runs again when its lease expires")
@@ -261,7 +336,7 @@ async fn consume(shared: Shared, broker: Broker, name: &'static str, sem: Arc<Se
             let _ = delivery.ack().await;
             continue;
         };
-        match queue::claim_one(&shared.env.db, id, &shared.worker, settings.lease()).await {
+        match queue::claim_one(&shared.env.db, id, &shared.worker, shared.lease(&settings)).await {
             Ok(Some(job)) => shared.spawn(job, permit, Some(delivery)),
             Ok(None) => {
                 // Done already, waiting for a retry, or another worker's: the table decides.
@@ -276,8 +351,8 @@ async fn consume(shared: Shared, broker: Broker, name: &'static str, sem: Arc<Se
 }
 
 /// Runs one job and records the outcome. A panic counts as a failure; the hard stop leaves the
-/// job held, to be given back.
-async fn run_one(shared: &Shared, job: ClaimedJob) {
+/// job held, to be given back; a job taken over by another worker (`lost`) is left to it.
+async fn run_one(shared: &Shared, job: ClaimedJob, lost: CancellationToken) {
     let db = &shared.env.db;
     let Some(entry) = shared.registry.entry(&job.job_type).cloned() else { return };
     let settings = entry.settings;
@@ -299,6 +374,12 @@ async fn run_one(shared: &Shared, job: ClaimedJob) {
     let abort = AbortOnDrop(run.abort_handle());
     let outcome = tokio::select! {
         () = shared.hard_stop.cancelled() => return,
+        () = lost.cancelled() => {
+            if let Ok(mut h) = shared.held.lock() {
+                h.remove(&job.id);
+            }
+            return;
+        }
         result = tokio::time::timeout(settings.timeout, run) => match result {
             Ok(Ok(Ok(()))) => Ok(()),
             Ok(Ok(Err(e))) => Err(format!("{e:#}")),
@@ -310,6 +391,10 @@ async fn run_one(shared: &Shared, job: ClaimedJob) {
             }
         },
     };
+    // No more renewals: the outcome is recorded now, or the claim expires (at-least-once).
+    if let Ok(mut h) = shared.held.lock() {
+        h.remove(&job.id);
+    }
     let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let outcome_tag = if outcome.is_ok() { "success" } else { "failure" };
     crate::telemetry::record_task(&job.job_type, outcome_tag, started.elapsed().as_secs_f64());
@@ -326,15 +411,18 @@ async fn run_one(shared: &Shared, job: ClaimedJob) {
                 tracing::warn!(job_id = job.id, "completion queue closed; the job may run again");
             }
         }
-        Err(error) => match queue::fail(db, &job, error, &settings).await {
-            Ok(true) => {
+        Err(error) => match queue::fail(db, &job, &shared.worker, error, &settings).await {
+            Ok(None) => {
+                tracing::warn!(job_id = job.id, job_type = %job.job_type, error, "job failed after another worker took it over; its run decides");
+            }
+            Ok(Some(true)) => {
                 tracing::warn!(job_id = job.id, job_type = %job.job_type, attempt = job.attempts, error, "job failed; will retry");
                 if let Some(slot) = job.slot {
                     let note = format!("attempt {} failed, will retry: {error}", job.attempts);
                     report(queue::report_slot(db, slot, "started", Some(&note)).await, job.id);
                 }
             }
-            Ok(false) => {
+            Ok(Some(false)) => {
                 tracing::error!(job_id = job.id, job_type = %job.job_type, attempts = job.attempts, error, "job failed for good");
                 if let Some(slot) = job.slot {
                     report(queue::report_slot(db, slot, "failed", Some(error)).await, job.id);
@@ -343,9 +431,6 @@ async fn run_one(shared: &Shared, job: ClaimedJob) {
             // The lease runs out and the job runs again: at-least-once.
             Err(e) => tracing::error!(job_id = job.id, error = %e, "cannot record the job's failure"),
         },
-    }
-    if let Ok(mut h) = shared.held.lock() {
-        h.remove(&job.id);
     }
 }
 
@@ -364,7 +449,7 @@ async fn sample_queue_depth(db: DatabaseConnection, shutdown: CancellationToken)
 
 /// Deletes completed jobs in batches: whatever finished while the previous delete ran goes in
 /// the next one, so a busy worker issues one statement per batch rather than one per job.
-async fn delete_completed(db: DatabaseConnection, mut done: mpsc::UnboundedReceiver<i64>) {
+async fn delete_completed(db: DatabaseConnection, worker: Arc<str>, mut done: mpsc::UnboundedReceiver<i64>) {
     const MAX_BATCH: usize = 256;
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(id) = done.recv().await {
@@ -375,7 +460,7 @@ async fn delete_completed(db: DatabaseConnection, mut done: mpsc::UnboundedRecei
                 Err(_) => break,
             }
         }
-        if let Err(e) = queue::complete(&db, &batch).await {
+        if let Err(e) = queue::complete(&db, &batch, &worker).await {
             tracing::error!(jobs = batch.len(), error = %e, "cannot delete completed jobs; they will run again");
         }
         batch.clear();

@@ -45,7 +45,13 @@ async fn web(config: Arc<Config>, shutdown: CancellationToken, started: Instant)
     let listener = platform::http::serve::bind(addr).await?;
     let local = listener.local_addr()?;
     tracing::info!(address = %local, ready_ms = started.elapsed().as_millis() as u64, "listening");
-    platform::http::serve::serve(listener, router, shutdown, config.server.shutdown_grace).await?;
+    platform::http::serve::serve(
+        listener,
+        router,
+        shutdown,
+        platform::http::serve::Limits::from_config(&config.server),
+    )
+    .await?;
     db.close().await?;
     tracing::info!("web stopped");
     Ok(())
@@ -68,7 +74,8 @@ async fn worker(config: Arc<Config>, shutdown: CancellationToken) -> anyhow::Res
     if result.level != CheckLevel::Ok {
         tracing::error!(messages = ?result.messages, "file store check failed at start-up");
     }
-    let options = WorkerOptions::new(config.server.shutdown_grace);
+    let mut options = WorkerOptions::new(config.server.shutdown_grace);
+    options.lease = config.jobs.lease;
     let mut worker = Worker::new(env, app::jobs(), options);
     if let Some(broker_config) = &config.broker {
         let Some(broker) = connect_broker(broker_config, &shutdown).await else {

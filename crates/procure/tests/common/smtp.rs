@@ -14,6 +14,11 @@ pub struct SmtpSink {
 
 impl SmtpSink {
     pub fn start() -> Option<SmtpSink> {
+        Self::start_refusing(0)
+    }
+
+    /// A sink that answers the first `refuse` messages with "451 try again later".
+    pub fn start_refusing(refuse: usize) -> Option<SmtpSink> {
         let available = Command::new("python3").args(["-c", "import aiosmtpd"]).status().is_ok_and(|s| s.success());
         if !available {
             super::skip_unless_required("smtp", "python3 cannot import aiosmtpd");
@@ -26,6 +31,7 @@ impl SmtpSink {
             .arg(script)
             .arg(port.to_string())
             .arg(dir.path())
+            .arg(refuse.to_string())
             .stdout(Stdio::null())
             .spawn()
             .expect("start the SMTP sink");
