@@ -2,7 +2,7 @@
 //! (`templates/accounts/emails/<name>/`) use.
 
 use platform::mail::EmailTemplate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The one-time sign-in link (text and HTML); the templates also show the global `site_name`.
 #[derive(Debug, Clone, Serialize)]
@@ -14,4 +14,16 @@ pub struct SignInLink {
 
 impl EmailTemplate for SignInLink {
     const TEMPLATE: &'static str = "accounts/emails/sign_in_link";
+}
+
+/// To the old address, after a user's address was changed (text only): the new address and
+/// who changed it (None: the user themselves). The templates also show `site_name`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailChanged {
+    pub new_email: String,
+    pub changed_by: Option<String>,
+}
+
+impl EmailTemplate for EmailChanged {
+    const TEMPLATE: &'static str = "accounts/emails/email_changed";
 }

@@ -15,6 +15,7 @@ pub mod viewer;
 use platform::Wing;
 use platform::http::Routes;
 use platform::jobs::{Job, JobContext};
+use platform::mail::{Email, SendEmail, Sender};
 use serde::{Deserialize, Serialize};
 
 pub use policy::{Action, AdminArea, Denied, Resource, Role, authorize, can};
@@ -28,6 +29,7 @@ pub fn wing() -> Wing {
         .routes(routes())
         .templates(platform::template_source!())
         .nightly("accounts.purge_sign_in_records", PurgeSignInRecords {})
+        .job::<NotifyEmailChanged>()
 }
 
 fn routes() -> Routes {
@@ -52,12 +54,12 @@ pub async fn create_superuser(
     email: &str,
     with_link: bool,
 ) -> anyhow::Result<(Option<String>, bool)> {
-    let email = users::normalize_email(email).map_err(|problem| anyhow::anyhow!("{problem}"))?;
+    let email = platform::mail::address(email).map_err(|problem| anyhow::anyhow!("{problem}"))?;
     let (user, created) = users::ensure_superadmin(db, &email).await?;
     if !with_link {
         return Ok((None, created));
     }
-    let token = links::issue(db, user.id, None, None).await?;
+    let token = links::issue(db, &user.email, Some(user.id), None, None).await?;
     let mut url = config.site.app_url.join("/sign-in/link")?;
     url.query_pairs_mut().append_pair("token", &token);
     Ok((Some(url.into()), created))
@@ -75,5 +77,34 @@ impl Job for PurgeSignInRecords {
         let attempts = throttle::purge(&ctx.env.db).await?;
         tracing::info!(links, attempts, "old sign-in records purged");
         Ok(())
+    }
+}
+
+/// Tells a user's old address that it is no longer theirs here (queued by
+/// [`users::change_email`] in the change's transaction). Rendered by the worker, since the
+/// back-office that changes addresses has no templates; its Message-ID is fixed when queued,
+/// so a rerun does not send it twice.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NotifyEmailChanged {
+    pub old_email: String,
+    pub message: emails::EmailChanged,
+    /// The Message-ID's left part.
+    pub message_key: String,
+}
+
+impl Job for NotifyEmailChanged {
+    const NAME: &'static str = "accounts.notify_email_changed";
+
+    fn settings() -> platform::jobs::JobSettings {
+        <SendEmail as Job>::settings()
+    }
+
+    async fn run(self, ctx: &JobContext) -> anyhow::Result<()> {
+        let templates =
+            ctx.env.templates.as_ref().ok_or_else(|| anyhow::anyhow!("the worker was started without templates"))?;
+        let host = ctx.env.config.site.host();
+        let mut email = Email::compose(templates, &self.message, Sender::Default, vec![self.old_email], host)?;
+        email.message_id = format!("<{}@{host}>", self.message_key);
+        SendEmail(email).run(ctx).await
     }
 }

@@ -4,6 +4,12 @@
 //! of the database cannot sign anyone in. A link works once, for 15 minutes, and, when a browser
 //! asked for it, only in that browser: the request leaves a random nonce in that browser's
 //! session and the link row keeps the nonce's hash.
+//!
+//! A link names the address it was mailed to, and the user it was for if there was one. Asking
+//! creates nobody: a link for a new address at an accepted domain has no user, and
+//! [`resolve`] creates the staff user when the link is first used (so made-up addresses create
+//! nothing). A link for a user signs in only that user, and only while the user still has the
+//! address it was mailed to: once an address changes, links sent to the old one are worthless.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -14,6 +20,9 @@ use model::entities::sign_in_token;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use sha2::{Digest, Sha256};
+
+use crate::users;
+use crate::viewer::CurrentUser;
 
 pub const LIFETIME: Duration = Duration::minutes(15);
 
@@ -28,10 +37,12 @@ pub enum Refused {
     OtherBrowser,
 }
 
-/// A link that may be used: whose, and where to go afterwards.
+/// A link that may be used: for which address (and user, if there was one when it was asked
+/// for), and where to go afterwards.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Valid {
-    pub user_id: i32,
+    pub email: String,
+    pub user_id: Option<i32>,
     pub next: Option<String>,
 }
 
@@ -40,6 +51,13 @@ pub fn random_token() -> anyhow::Result<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// `n` random bytes as hex (e.g. the left part of a Message-ID made before its message).
+pub fn random_hex(n: usize) -> anyhow::Result<String> {
+    let mut bytes = vec![0u8; n];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(hex::encode(bytes))
 }
 
 fn digest(token: &str) -> String {
@@ -52,10 +70,12 @@ fn well_formed(token: &str) -> bool {
     token.len() == 43 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// Issues a link for `user_id`; returns the token to put in the email.
+/// Issues a link for `email` (bare, lower-cased) and, if it has one, its user; returns the
+/// token to put in the email.
 pub async fn issue(
     db: &impl ConnectionTrait,
-    user_id: i32,
+    email: &str,
+    user_id: Option<i32>,
     browser_nonce: Option<&str>,
     next: Option<&str>,
 ) -> anyhow::Result<String> {
@@ -63,6 +83,7 @@ pub async fn issue(
     let now = Utc::now();
     sign_in_token::ActiveModel {
         user_id: Set(user_id),
+        email: Set(email.to_owned()),
         token_hash: Set(digest(&token)),
         browser_hash: Set(browser_nonce.map(digest)),
         next_path: Set(next.map(str::to_owned)),
@@ -95,7 +116,7 @@ fn judge(row: Option<&sign_in_token::Model>, browser_nonce: Option<&str>) -> Res
     {
         return Err(Refused::OtherBrowser);
     }
-    Ok(Valid { user_id: row.user_id, next: row.next_path.clone() })
+    Ok(Valid { email: row.email.clone(), user_id: row.user_id, next: row.next_path.clone() })
 }
 
 /// Whether `token` would sign in from this browser, without using it up (the confirmation page).
@@ -128,6 +149,35 @@ pub async fn redeem(
         .exec(db)
         .await?;
     Ok(if updated.rows_affected == 1 { Ok(valid) } else { Err(Refused::Used) })
+}
+
+/// Who a usable link signs in: its user, if it still has the link's address and is active; for
+/// a link without a user, the active user with that address, else (the address's domain still
+/// being accepted) a new staff user, created now. None: the link signs nobody in.
+pub async fn resolve(db: &impl ConnectionTrait, valid: &Valid) -> Result<Option<CurrentUser>, DbErr> {
+    let id = match valid.user_id {
+        Some(id) => id,
+        None => match users::find_by_email(db, &valid.email).await? {
+            Some(existing) => existing.id,
+            None if users::domain_is_accepted(db, &valid.email).await? => {
+                let created = users::sign_up_staff(db, &valid.email).await?;
+                tracing::info!(uid = created.id, "staff user created on first sign-in");
+                created.id
+            }
+            None => return Ok(None),
+        },
+    };
+    Ok(users::current_user(db, id).await?.filter(|u| u.email == valid.email))
+}
+
+/// Voids `user_id`'s unused links (its address changed: they went to the old one).
+pub async fn void_for(db: &impl ConnectionTrait, user_id: i32) -> Result<u64, DbErr> {
+    Ok(sign_in_token::Entity::delete_many()
+        .filter(sign_in_token::Column::UserId.eq(user_id))
+        .filter(sign_in_token::Column::UsedAt.is_null())
+        .exec(db)
+        .await?
+        .rows_affected)
 }
 
 /// Forgets links that ended more than a day ago.

@@ -17,7 +17,7 @@ use crate::links::{self, Refused};
 use crate::render::{page, page_with_status};
 use crate::throttle::{self, ClientIp};
 use crate::users::{self, ProfileForm};
-use crate::viewer::{SESSION_USER, SignedIn, Viewer, safe_next};
+use crate::viewer::{SESSION_EPOCH, SESSION_USER, SignedIn, Viewer, safe_next};
 
 /// The session key of the nonce that binds a sign-in link to the browser that asked for it.
 const SESSION_NONCE: &str = "sign_in_nonce";
@@ -56,8 +56,10 @@ pub struct SignInForm {
     pub next: Option<String>,
 }
 
-/// Emails a link to anyone who may sign in, and answers everyone the same way, so the form
-/// cannot be used to find out who has an account.
+/// Emails a link to anyone who may sign in, and answers everyone the same way (also when the
+/// request is over its [`throttle::SIGN_IN_LINK`] limit and nothing is sent), so the form
+/// cannot be used to find out who has an account. Nobody is created here: a link for a new
+/// address at an accepted domain creates its user when it is first used ([`links::resolve`]).
 pub async fn request_link(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -65,51 +67,47 @@ pub async fn request_link(
     Form(form): Form<SignInForm>,
 ) -> Result<Response, AppError> {
     let next = safe_next(form.next.as_deref());
-    let email = match users::normalize_email(&form.email) {
+    let email = match platform::mail::address(&form.email) {
         Ok(email) => email,
         Err(problem) => {
-            let ctx = context! { next, email => form.email, error => problem, password_login => state.config.security.password_login };
+            let ctx = context! { next, email => form.email, error => problem.to_string(), password_login => state.config.security.password_login };
             return page_with_status(&state, &viewer, StatusCode::BAD_REQUEST, "accounts/sign_in.html", ctx);
         }
     };
-    if !throttle::allow(&state.db, &email, &client).await? {
-        tracing::warn!(client, "sign-in link requests throttled");
-        let ctx = context! {
-            next, email, password_login => state.config.security.password_login,
-            error => "Too many sign-in links were asked for. Wait 15 minutes, then try again.",
-        };
-        return page_with_status(&state, &viewer, StatusCode::TOO_MANY_REQUESTS, "accounts/sign_in.html", ctx);
-    }
 
-    let txn = platform::db::begin_write(&state.db).await?;
-    let user = match users::find_by_email(&txn, &email).await? {
-        Some(user) => Some(user),
-        None if users::domain_is_accepted(&txn, &email).await? => Some(users::sign_up_staff(&txn, &email).await?),
-        None => None,
+    // Every request gets its browser nonce (and so its session cookie), whether or not a link
+    // goes out: the response's headers must not tell either.
+    let session = session_of(&viewer)?;
+    let nonce = match session.get::<String>(SESSION_NONCE).await.map_err(internal)? {
+        Some(nonce) => nonce,
+        None => {
+            let nonce = links::random_token()?;
+            session.insert(SESSION_NONCE, &nonce).await.map_err(internal)?;
+            nonce
+        }
     };
-    if let Some(user) = user.filter(|u| u.active) {
-        let session = session_of(&viewer)?;
-        let nonce = match session.get::<String>(SESSION_NONCE).await.map_err(internal)? {
-            Some(nonce) => nonce,
-            None => {
-                let nonce = links::random_token()?;
-                session.insert(SESSION_NONCE, &nonce).await.map_err(internal)?;
-                nonce
-            }
+    let txn = platform::db::begin_write(&state.db).await?;
+    if throttle::allow(&txn, &throttle::SIGN_IN_LINK, &email, &client).await? {
+        // Some(user id or None for a user still to be made), or None: no link for this address.
+        let link_for = match users::find_by_email(&txn, &email).await? {
+            Some(user) => user.active.then_some(Some(user.id)),
+            None => users::domain_is_accepted(&txn, &email).await?.then_some(None),
         };
-        let token = links::issue(&txn, user.id, Some(&nonce), next).await?;
-        let mut link = state.config.site.app_url.join("/sign-in/link").map_err(internal)?;
-        link.query_pairs_mut().append_pair("token", &token);
-        let message = SignInLink { link: link.into(), minutes: links::LIFETIME.num_minutes() };
-        let email = Email::compose(
-            &state.templates,
-            &message,
-            Sender::Default,
-            vec![user.email.clone()],
-            state.config.site.host(),
-        )
-        .map_err(internal)?;
-        jobs::enqueue(&txn, &SendEmail(email)).await.map_err(internal)?;
+        if let Some(user_id) = link_for {
+            let token = links::issue(&txn, &email, user_id, Some(&nonce), next).await?;
+            let mut link = state.config.site.app_url.join("/sign-in/link").map_err(internal)?;
+            link.query_pairs_mut().append_pair("token", &token);
+            let message = SignInLink { link: link.into(), minutes: links::LIFETIME.num_minutes() };
+            let email = Email::compose(
+                &state.templates,
+                &message,
+                Sender::Default,
+                vec![email.clone()],
+                state.config.site.host(),
+            )
+            .map_err(internal)?;
+            jobs::enqueue(&txn, &SendEmail(email)).await.map_err(internal)?;
+        }
     }
     txn.commit().await?;
     Ok(page(&state, &viewer, "accounts/sign_in_sent.html", context! { email })?.into_response())
@@ -153,35 +151,48 @@ pub async fn confirm_link(
     let nonce = browser_nonce(&viewer).await?;
     match links::check(&state.db, &q.token, nonce.as_deref()).await? {
         Ok(valid) => {
-            let who = users::current_user(&state.db, valid.user_id).await?;
-            let Some(who) = who else { return refused_page(&state, &viewer, Refused::Unknown) };
-            let ctx = context! { token => q.token, email => who.email };
+            // A link for a user whose address has changed (or who left) signs nobody in.
+            if let Some(id) = valid.user_id
+                && users::current_user(&state.db, id).await?.is_none_or(|u| u.email != valid.email)
+            {
+                return refused_page(&state, &viewer, Refused::Unknown);
+            }
+            let ctx = context! { token => q.token, email => valid.email };
             Ok(page(&state, &viewer, "accounts/link.html", ctx)?.into_response())
         }
         Err(why) => refused_page(&state, &viewer, why),
     }
 }
 
+/// Uses the link up and signs its user in, creating a new staff user if the link was for an
+/// address without one (one transaction: the link is spent exactly when the user exists).
 pub async fn use_link(
     State(state): State<AppState>,
     viewer: Viewer,
     Form(form): Form<TokenParams>,
 ) -> Result<Response, AppError> {
     let nonce = browser_nonce(&viewer).await?;
-    let valid = match links::redeem(&state.db, &form.token, nonce.as_deref()).await? {
+    let txn = platform::db::begin_write(&state.db).await?;
+    let valid = match links::redeem(&txn, &form.token, nonce.as_deref()).await? {
         Ok(valid) => valid,
-        Err(why) => return refused_page(&state, &viewer, why),
+        Err(why) => {
+            txn.rollback().await?;
+            return refused_page(&state, &viewer, why);
+        }
     };
-    let Some(user) = users::current_user(&state.db, valid.user_id).await? else {
+    let Some(user) = links::resolve(&txn, &valid).await? else {
+        txn.rollback().await?;
         return refused_page(&state, &viewer, Refused::Unknown);
     };
-    start_session(&state, &viewer, &user, valid.next.as_deref(), "link").await
+    users::record_sign_in(&txn, user.id).await?;
+    txn.commit().await?;
+    // After the commit: on SQLite the session store writes through another connection.
+    start_session(&viewer, &user, valid.next.as_deref(), "link").await
 }
 
 /// Signs `user` in on this browser and sends them on (to their profile first if it is not
 /// complete).
 async fn start_session(
-    state: &AppState,
     viewer: &Viewer,
     user: &crate::CurrentUser,
     next: Option<&str>,
@@ -192,7 +203,7 @@ async fn start_session(
     session.cycle_id().await.map_err(internal)?;
     session.remove::<String>(SESSION_NONCE).await.map_err(internal)?;
     session.insert(SESSION_USER, user.id).await.map_err(internal)?;
-    users::record_sign_in(&state.db, user.id).await?;
+    session.insert(SESSION_EPOCH, user.session_epoch).await.map_err(internal)?;
     tracing::info!(uid = user.id, how, "signed in");
     let next = safe_next(next).unwrap_or("/");
     let to = if user.needs_profile() { crate::viewer::with_next("/profile", next) } else { next.to_owned() };
@@ -224,10 +235,10 @@ pub async fn sign_in_with_password(
         let ctx = context! { next, email => form.email.clone(), password_error => error, password_login => true };
         page_with_status(&state, &viewer, status, "accounts/sign_in.html", ctx)
     };
-    let Ok(email) = users::normalize_email(&form.email) else {
+    let Ok(email) = platform::mail::address(&form.email) else {
         return fail(StatusCode::BAD_REQUEST, "Enter your email address and password.");
     };
-    if !throttle::allow(&state.db, &email, &client).await? {
+    if !throttle::allow(&state.db, &throttle::PASSWORD, &email, &client).await? {
         return fail(StatusCode::TOO_MANY_REQUESTS, "Too many attempts. Wait 15 minutes, then try again.");
     }
     let found = crate::passwords::check(&state.db, &email, &form.password).await?;
@@ -236,7 +247,10 @@ pub async fn sign_in_with_password(
         None => None,
     };
     match user {
-        Some(user) => start_session(&state, &viewer, &user, next, "password").await,
+        Some(user) => {
+            users::record_sign_in(&state.db, user.id).await?;
+            start_session(&viewer, &user, next, "password").await
+        }
         None => fail(StatusCode::BAD_REQUEST, "That email and password do not match an account."),
     }
 }

@@ -168,6 +168,7 @@ mod tests {
             department_id: None,
             department: None,
             roles: roles.to_vec(),
+            session_epoch: 0,
         }
     }
 

@@ -12,6 +12,9 @@ use crate::users;
 
 /// The session key that holds the signed-in user's id.
 pub(crate) const SESSION_USER: &str = platform::sessions::USER_KEY;
+/// The session key that holds the user's session epoch at sign-in: the session stands only
+/// while it is still the user's (sessions from before epochs existed read as 0).
+pub(crate) const SESSION_EPOCH: &str = "epoch";
 
 /// A signed-in, active user with their roles and department.
 #[derive(Debug, Clone, Serialize)]
@@ -23,6 +26,9 @@ pub struct CurrentUser {
     pub department_id: Option<i32>,
     pub department: Option<String>,
     pub roles: Vec<Role>,
+    /// See `users.session_epoch`.
+    #[serde(skip)]
+    pub session_epoch: i32,
 }
 
 impl CurrentUser {
@@ -86,11 +92,16 @@ impl FromRequestParts<AppState> for Viewer {
         };
         let uid: Option<i32> = session.get(SESSION_USER).await.map_err(|e| AppError::Internal(e.into()))?;
         let user = match uid {
-            Some(id) => users::current_user(&state.db, id).await?,
+            Some(id) => {
+                let epoch: i32 =
+                    session.get(SESSION_EPOCH).await.map_err(|e| AppError::Internal(e.into()))?.unwrap_or(0);
+                users::current_user(&state.db, id).await?.filter(|u| u.session_epoch == epoch)
+            }
             None => None,
         };
         if uid.is_some() && user.is_none() {
-            // Deleted or deactivated since signing in: the session no longer means anything.
+            // Deleted, deactivated or its address changed since signing in: the session no
+            // longer means anything.
             session.flush().await.map_err(|e| AppError::Internal(e.into()))?;
         }
         let viewer = Viewer { user, session: Some(session) };

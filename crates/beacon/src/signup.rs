@@ -5,8 +5,13 @@
 //! Signing up with an address that already has a vendor changes nothing (that would let anyone
 //! change anyone's subscriptions by typing their address, the original's bug): the address is
 //! sent its own manage link instead, at most once a day. The page says the same either way.
+//!
+//! Anyone can type any address, so every request that would mail one (sign-up, signing up
+//! again, following) passes [`MAIL_LIMIT`] first, per address and per client: over it, nothing
+//! is stored or sent and the page is the same as when mail went out.
 
-use chrono::{DateTime, Utc};
+use accounts::throttle::{self, Limit};
+use chrono::{DateTime, Duration, Utc};
 use model::Stamp;
 use model::StampUpdate;
 use model::entities::{category, vendor, vendor_category, vendor_opportunity};
@@ -15,6 +20,16 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 
 use crate::emails::{Confirm, FollowLink, ManageLink, NewVendor, VendorFooter, Welcome};
 use crate::notify::Mailing;
+
+/// Mail to an address typed by anyone: 5 a day per address (a sign-up, a repeat, a few
+/// follows), 30 an hour per client (a library or an office signs up several vendors).
+pub const MAIL_LIMIT: Limit = Limit {
+    action: "beacon.vendor_mail",
+    per_email: 5,
+    email_window: Duration::days(1),
+    per_client: 30,
+    client_window: Duration::hours(1),
+};
 
 /// The sign-up form, as submitted.
 #[derive(Debug, Clone, Default)]
@@ -58,8 +73,8 @@ pub async fn problems(db: &impl ConnectionTrait, form: &SignUp) -> Result<Vec<(&
     if form.business_name.trim().is_empty() {
         out.push(("business_name", "Enter your business's name.".into()));
     }
-    if let Err(message) = accounts::users::normalize_email(&form.email) {
-        out.push(("email", message.into()));
+    if let Err(message) = platform::mail::address(&form.email) {
+        out.push(("email", message.to_string()));
     }
     if ten_digits(&form.phone_number).is_err() {
         out.push(("phone_number", "Enter a phone number of 10 digits, like 412-555-0100.".into()));
@@ -87,14 +102,19 @@ fn opt(text: &str) -> Option<String> {
     (!text.is_empty()).then(|| text.to_owned())
 }
 
-/// Signs up a vendor (the form must have no [`problems`]). Returns the vendor's id.
+/// Signs up a vendor (the form must have no [`problems`]) asked for by `client`. Returns the
+/// vendor's id, or None when over [`MAIL_LIMIT`] (nothing done).
 pub async fn sign_up(
     db: &impl ConnectionTrait,
     mail: &Mailing<'_>,
     form: &SignUp,
+    client: &str,
     now: DateTime<Utc>,
-) -> anyhow::Result<i32> {
-    let email = accounts::users::normalize_email(&form.email).map_err(|m| anyhow::anyhow!(m))?;
+) -> anyhow::Result<Option<i32>> {
+    let email = platform::mail::address(&form.email).map_err(|m| anyhow::anyhow!(m))?;
+    if !throttle::allow(db, &MAIL_LIMIT, &email, client).await? {
+        return Ok(None);
+    }
     let today = now.with_timezone(&mail.config.site.display_timezone).date_naive();
     if let Some(existing) = vendor::Entity::find().filter(vendor::Column::Email.eq(email.as_str())).one(db).await? {
         // Nothing changes; the address gets a way in (its confirm link if it never confirmed).
@@ -107,7 +127,7 @@ pub async fn sign_up(
             let message = ManageLink { business, link: mail.links.manage(existing.id).into() };
             mail.once(db, &key, &message, &email, now).await?;
         }
-        return Ok(existing.id);
+        return Ok(Some(existing.id));
     }
     let v = vendor::ActiveModel {
         business_name: Set(form.business_name.trim().to_owned()),
@@ -135,7 +155,7 @@ pub async fn sign_up(
     }
     let message = Confirm { business: v.business_name.clone(), link: mail.links.confirm(v.id).into() };
     mail.once(db, &format!("beacon.confirm:{}", v.id), &message, &email, now).await?;
-    Ok(v.id)
+    Ok(Some(v.id))
 }
 
 /// Confirms vendor `id`'s address. The first confirmation sends the welcome email and tells the
@@ -171,37 +191,43 @@ pub async fn confirm(
     Ok(true)
 }
 
-/// "Follow this opportunity": a new address becomes an unconfirmed vendor following it (and gets
-/// the confirmation, then the welcome email, which the original forgot for these vendors); an
-/// address that is already a vendor is mailed a link to follow it, since typing an address must
-/// not change that vendor's subscriptions.
+/// "Follow this opportunity", asked for by `client`: a new address becomes an unconfirmed vendor
+/// following it (and gets the confirmation, then the welcome email, which the original forgot
+/// for these vendors); an address that is already a vendor is mailed a link to follow it, since
+/// typing an address must not change that vendor's subscriptions. Over [`MAIL_LIMIT`] nothing
+/// is done, and the answer is the same `Ok`.
 pub async fn follow(
     db: &impl ConnectionTrait,
     mail: &Mailing<'_>,
     opportunity_id: i32,
     email: &str,
     business_name: &str,
+    client: &str,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Result<(), Vec<(&'static str, String)>>> {
-    let email = match accounts::users::normalize_email(email) {
+    let email = match platform::mail::address(email) {
         Ok(e) => e,
-        Err(m) => return Ok(Err(vec![("email", m.to_owned())])),
+        Err(m) => return Ok(Err(vec![("email", m.to_string())])),
     };
     // Only what the public may see can be followed (a draft's title must not be mailed out).
     let today = now.with_timezone(&mail.config.site.display_timezone).date_naive();
     let Some(o) = crate::lifecycle::visible(db, None, opportunity_id, now, today).await? else {
         return Ok(Err(vec![("email", "That opportunity is not open for following.".to_owned())]));
     };
-    if let Some(existing) = vendor::Entity::find().filter(vendor::Column::Email.eq(email.as_str())).one(db).await? {
+    let existing = vendor::Entity::find().filter(vendor::Column::Email.eq(email.as_str())).one(db).await?;
+    let business_name = business_name.trim();
+    if existing.is_none() && business_name.is_empty() {
+        return Ok(Err(vec![("business_name", "Enter your business's name.".to_owned())]));
+    }
+    if !throttle::allow(db, &MAIL_LIMIT, &email, client).await? {
+        return Ok(Ok(()));
+    }
+    if let Some(existing) = existing {
         let link = mail.links.follow(existing.id, o.id).into();
         let message = FollowLink { business: existing.business_name.clone(), title: o.title.clone(), link };
         let key = format!("beacon.follow_link:{}:{today}", o.id);
         mail.once(db, &key, &message, &email, now).await?;
         return Ok(Ok(()));
-    }
-    let business_name = business_name.trim();
-    if business_name.is_empty() {
-        return Ok(Err(vec![("business_name", "Enter your business's name.".to_owned())]));
     }
     let v = vendor::ActiveModel {
         business_name: Set(business_name.to_owned()),
@@ -236,7 +262,13 @@ pub async fn add_follow(db: &impl ConnectionTrait, vendor_id: i32, opportunity_i
 
 #[cfg(test)]
 mod tests {
-    use super::ten_digits;
+    use super::{MAIL_LIMIT, ten_digits};
+
+    #[test]
+    fn the_mail_limit_fits_in_what_the_throttle_keeps() {
+        let kept = accounts::throttle::KEPT_FOR;
+        assert!(MAIL_LIMIT.email_window <= kept && MAIL_LIMIT.client_window <= kept);
+    }
 
     #[test]
     fn phone_numbers_are_ten_digits_however_typed() {

@@ -2,6 +2,7 @@
 //! So far: unsubscribing, which works without signing in, takes effect at once, and answers
 //! the one-click POST of RFC 8058 that mail programs send.
 
+use accounts::throttle::ClientIp;
 use accounts::{Viewer, page};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -240,6 +241,7 @@ pub async fn sign_up_page(State(state): State<AppState>, viewer: Viewer) -> Resu
 pub async fn sign_up(
     State(state): State<AppState>,
     viewer: Viewer,
+    ClientIp(client): ClientIp,
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let form = form_of(&pairs);
@@ -249,9 +251,10 @@ pub async fn sign_up(
     }
     let links = links(&state);
     let txn = platform::db::begin_write(&state.db).await?;
-    crate::signup::sign_up(&txn, &mailing(&state, &links), &form, Utc::now()).await?;
+    // Over the limit nothing is done, and the page is the same.
+    crate::signup::sign_up(&txn, &mailing(&state, &links), &form, &client, Utc::now()).await?;
     txn.commit().await?;
-    let email = accounts::users::normalize_email(&form.email).unwrap_or_default();
+    let email = platform::mail::address(&form.email).unwrap_or_default();
     Ok(page(&state, &viewer, "beacon/check_email.html", context! { email })?.into_response())
 }
 
@@ -288,19 +291,20 @@ pub async fn confirm(
 pub async fn follow_request(
     State(state): State<AppState>,
     viewer: Viewer,
+    ClientIp(client): ClientIp,
     Path(id): Path<i32>,
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let text = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
     let links = links(&state);
     let txn = platform::db::begin_write(&state.db).await?;
+    let (email, business) = (text("email"), text("business_name"));
     let outcome =
-        crate::signup::follow(&txn, &mailing(&state, &links), id, &text("email"), &text("business_name"), Utc::now())
-            .await?;
+        crate::signup::follow(&txn, &mailing(&state, &links), id, &email, &business, &client, Utc::now()).await?;
     txn.commit().await?;
     match outcome {
         Ok(()) => {
-            let email = accounts::users::normalize_email(&text("email")).unwrap_or_default();
+            let email = platform::mail::address(&text("email")).unwrap_or_default();
             Ok(page(&state, &viewer, "beacon/check_email.html", context! { email })?.into_response())
         }
         Err(errors) => Err(AppError::BadRequest(errors.into_iter().map(|(_, m)| m).collect::<Vec<_>>().join(" "))),

@@ -182,3 +182,141 @@ async fn anyone_follows_an_opportunity_by_email_without_changing_another_vendor(
     assert!(vendor_opportunity::Entity::find_by_id((known.id, o.id)).one(db).await.expect("q").is_some());
 }
 on_both_backends!(anyone_follows_an_opportunity_by_email_without_changing_another_vendor);
+
+/// POSTs `form` to `path`; the status and the page with the address typed replaced.
+async fn post(
+    b: &common::browser::Browser<'_>,
+    path: String,
+    form: Vec<(&'static str, String)>,
+) -> (StatusCode, String) {
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = b.post(&path, &pairs).await;
+    let email = form.iter().find(|(k, _)| *k == "email").map(|(_, v)| v.clone()).unwrap_or_default();
+    (r.status, r.body.replace(&email, "[EMAIL]"))
+}
+
+/// Issue 12, finding 3: anyone could make the site mail any address, as often as they liked.
+/// Now the mail of anonymous requests is limited per client and per address; a request over a
+/// limit stores and sends nothing and gets the very page one that sent mail gets.
+async fn anonymous_vendor_mail_is_limited_per_client_and_per_address(backend: Backend) {
+    use common::browser::Browser;
+    use model::entities::vendor;
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let db = &app.state.db;
+    let today = app.state.config.site.today();
+    let s = setup(&app, today).await;
+    let limit = beacon::signup::MAIL_LIMIT;
+    let paving = s.draft.categories[0].to_string();
+    let sign_up =
+        |email: String| vec![("business_name", "Flood Co".to_owned()), ("email", email), ("category", paving.clone())];
+    // One client signing up address after address.
+    let mut flooder = Browser::new(&app);
+    flooder.forwarded_for = Some("203.0.113.9".into());
+    let mut pages = Vec::new();
+    for i in 0..=limit.per_client {
+        pages.push(post(&flooder, "/beacon/sign-up".into(), sign_up(format!("v{i}@vendors.example"))).await);
+    }
+    let over = pages.pop().expect("the request over the limit");
+    assert_eq!(over.0, StatusCode::OK);
+    assert!(over.1.contains("Check your email"), "{}", over.1);
+    assert!(pages.iter().all(|p| *p == over), "the same page whether or not mail went out");
+    let stored = vendor::Entity::find().all(db).await.expect("q").len();
+    assert_eq!(stored, usize::try_from(limit.per_client).expect("small"), "nothing stored over the limit");
+    let last = format!("v{}@vendors.example", limit.per_client);
+    assert_eq!(emails_to(&app, &last).await, 0, "nothing sent over the limit");
+    assert_eq!(emails_to(&app, "v0@vendors.example").await, 1);
+    // Following is limited with sign-up: the same client cannot follow instead.
+    let now = Utc::now();
+    let o = lifecycle::create(db, Some(&s.staff), &s.draft, now).await.expect("draft");
+    lifecycle::approve(db, Some(&s.conductor), o.id, now, today).await.expect("approve");
+    let follow = format!("/beacon/opportunities/{}/follow", o.id);
+    let r = post(&flooder, follow, vec![("email", "w@vendors.example".into()), ("business_name", "W".into())]).await;
+    assert_eq!(r, over, "the follow form's page over the limit is its page under it too");
+    assert_eq!(emails_to(&app, "w@vendors.example").await, 0);
+
+    // One address asked for from client after client: follow links for one opportunity after
+    // another (17 reached one inbox before).
+    let known = Vendor::new("busy@vendors.example").confirmed().insert(&app).await;
+    let mut opportunities = Vec::new();
+    for _ in 0..=limit.per_email {
+        let o = lifecycle::create(db, Some(&s.staff), &s.draft, now).await.expect("draft");
+        lifecycle::approve(db, Some(&s.conductor), o.id, now, today).await.expect("approve");
+        opportunities.push(o.id);
+    }
+    let mut pages = Vec::new();
+    for (i, id) in opportunities.iter().enumerate() {
+        let mut visitor = Browser::new(&app);
+        visitor.forwarded_for = Some(format!("198.51.100.{i}"));
+        let path = format!("/beacon/opportunities/{id}/follow");
+        pages.push(post(&visitor, path, vec![("email", known.email.clone())]).await);
+    }
+    let over = pages.pop().expect("the request over the limit");
+    assert_eq!(over.0, StatusCode::OK);
+    assert!(pages.iter().all(|p| *p == over), "the same page whether or not mail went out");
+    assert_eq!(emails_to(&app, &known.email).await, usize::try_from(limit.per_email).expect("small"));
+    // …and signing up with it from yet another client sends nothing either.
+    let mut late = Browser::new(&app);
+    late.forwarded_for = Some("192.0.2.1".into());
+    let r = post(&late, "/beacon/sign-up".into(), sign_up(known.email.clone())).await;
+    assert_eq!(r.0, StatusCode::OK);
+    assert!(r.1.contains("Check your email"));
+    assert_eq!(emails_to(&app, &known.email).await, usize::try_from(limit.per_email).expect("small"));
+}
+on_both_backends!(anonymous_vendor_mail_is_limited_per_client_and_per_address);
+
+/// Issue 12, finding 4: the forms took addresses the mailer then refused, and stored display
+/// names (`Friendly<crlf3@evil.example>`, a second vendor for one mailbox). One parser now
+/// decides, the bare address is stored, and a bad one is a form error naming the field.
+async fn vendor_addresses_are_bare_and_what_the_mailer_sends(backend: Backend) {
+    use common::browser::Browser;
+    use model::entities::vendor;
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let db = &app.state.db;
+    let today = app.state.config.site.today();
+    let s = setup(&app, today).await;
+    let admin = Browser::sign_in_as(&app, "admin@pittsburghpa.gov", &[Role::Admin]).await;
+    let paving = s.draft.categories[0].to_string();
+    let now = Utc::now();
+    let o = lifecycle::create(db, Some(&s.staff), &s.draft, now).await.expect("draft");
+    lifecycle::approve(db, Some(&s.conductor), o.id, now, today).await.expect("approve");
+    let visitor = Browser::new(&app);
+    let bad = ["x\"y@example.com", "a<b@example.com", "(c)z@example.com", "Friendly<crlf3@evil.example>"];
+    for address in bad {
+        let r = visitor
+            .post("/beacon/sign-up", &[("business_name", "Evil"), ("email", address), ("category", &paving)])
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{address}");
+        assert!(r.body.contains("name@example.gov"), "the email field's message: {}", r.body);
+        let r = visitor
+            .post(&format!("/beacon/opportunities/{}/follow", o.id), &[("email", address), ("business_name", "Evil")])
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{address}");
+        let r = admin
+            .post("/admin/vendors/new", &[("business_name", "Evil"), ("email", address), ("categories", &paving)])
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{address}: {}", r.body);
+        assert!(r.body.contains("usa-error-message"), "{}", r.body);
+    }
+    assert_eq!(vendor::Entity::find().all(db).await.expect("q").len(), 0, "nothing stored");
+    assert_eq!(app.queued_emails().await.len(), 0, "nothing queued to fail in a send job");
+
+    // A good address is stored bare and lower-cased, so one mailbox is one vendor.
+    let ok = visitor
+        .post("/beacon/sign-up", &[("business_name", "Good"), ("email", " Crlf3@Evil.Example "), ("category", &paving)])
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    let again = admin
+        .post(
+            "/admin/vendors/new",
+            &[("business_name", "Again"), ("email", "CRLF3@evil.example"), ("categories", &paving)],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert!(again.body.contains("Another vendor has this email address"), "{}", again.body);
+    let stored: Vec<String> = vendor::Entity::find().all(db).await.expect("q").into_iter().map(|v| v.email).collect();
+    assert_eq!(stored, ["crlf3@evil.example"]);
+    app.run_pending_jobs().await;
+    let sent = app.emails_to("crlf3@evil.example").await;
+    assert_eq!(sent.len(), 1, "the confirmation went out");
+}
+on_both_backends!(vendor_addresses_are_bare_and_what_the_mailer_sends);

@@ -7,7 +7,7 @@ use common::{Backend, TestApp};
 use model::entities::{
     accepted_domain, app_status, audit_log, category, company, company_contact, contract, contract_company,
     contract_follower, contract_note, contract_property, contract_type, department, job_status, line_item, role,
-    sign_in_attempt, sign_in_token, user, user_role,
+    sign_in_token, throttle_hit, user, user_role,
 };
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, PaginatorTrait, QueryOrder};
 
@@ -38,7 +38,7 @@ async fn migrations_are_idempotent_and_match_the_entities(backend: Backend) {
         accepted_domain::Entity::find().all(db).await.expect("domains").into_iter().map(|d| d.domain).collect();
     assert_eq!(domains, ["pittsburghpa.gov"]);
     assert_eq!(sign_in_token::Entity::find().count(db).await.expect("tokens"), 0);
-    assert_eq!(sign_in_attempt::Entity::find().count(db).await.expect("attempts"), 0);
+    assert_eq!(throttle_hit::Entity::find().count(db).await.expect("throttle hits"), 0);
     assert_eq!(audit_log::Entity::find().count(db).await.expect("audit log"), 0);
     // Scout's tables, and the original's 13 contract types.
     let types: Vec<String> =
@@ -252,3 +252,108 @@ async fn beacon_tables_round_trip_and_hold_their_constraints(backend: Backend) {
     assert_eq!(vendor_category::Entity::find().count(db).await.expect("q"), 0);
 }
 on_both_backends!(beacon_tables_round_trip_and_hold_their_constraints);
+
+/// Issue 12's migration on a database holding what the old validators let through: addresses
+/// with display names, a mailbox with two vendors, a vendor address the mailer refuses, a link
+/// and a sign-in attempt in flight. Applied step by step, as a deployment would.
+async fn the_address_migration_makes_addresses_bare_and_merges_duplicates(backend: Backend) {
+    use model::entities::{vendor, vendor_category};
+    use sea_orm::ConnectionTrait;
+    use sea_orm_migration::MigratorTrait;
+    let dir = tempfile::tempdir().expect("dir");
+    let pg = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => match common::PgDatabase::create().await {
+            Some(pg) => Some(pg),
+            None => return,
+        },
+    };
+    let config = common::test_config(dir.path(), pg.as_ref().map(|p| p.url.as_str()), &[]);
+    let db = platform::db::connect(&config.database).await.expect("connect");
+    let before = model::Migrator::migrations().len() - 1;
+    model::Migrator::up(&db, Some(u32::try_from(before).expect("few"))).await.expect("migrate to the one before");
+    let exec = |sql: &'static str| {
+        let db = &db;
+        async move {
+            db.execute_unprepared(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+    };
+    exec(
+        "INSERT INTO users (id, email, active) VALUES (1, 'u@example.org', true), (2, 'name<u@example.org>', true), \
+          (3, 'solo <s@example.org>', true)",
+    )
+    .await;
+    exec("INSERT INTO sign_in_tokens (user_id, token_hash, expires_at) VALUES (1, 'h1', '2099-01-01 00:00:00+00:00')")
+        .await;
+    exec("INSERT INTO sign_in_attempts (email, client_ip) VALUES ('u@example.org', '203.0.113.1')").await;
+    exec("INSERT INTO categories (id, nigp_codes) VALUES (1, '1'), (2, '2'), (3, '3')").await;
+    exec(
+        "INSERT INTO vendors (id, business_name, email, confirmed_at) VALUES \
+          (10, 'Later', 'other <crlf3@evil.example>', '2026-02-01 00:00:00+00:00'), \
+          (11, 'Typed', 'crlf3@evil.example', NULL), \
+          (12, 'First', 'friendly<crlf3@evil.example>', '2026-01-01 00:00:00+00:00'), \
+          (13, 'Broken', 'x\"y@example.com', '2026-01-01 00:00:00+00:00'), \
+          (14, 'Plain', 'plain@example.com', NULL)",
+    )
+    .await;
+    exec("INSERT INTO vendor_categories (vendor_id, category_id) VALUES (10, 1), (10, 3), (11, 2), (12, 3)").await;
+
+    model::migrate(&db).await.expect("the migration");
+
+    let emails = |table: &'static str| {
+        let db = &db;
+        async move {
+            let rows = db
+                .query_all_raw(sea_orm::Statement::from_string(
+                    db.get_database_backend(),
+                    format!("SELECT id, email FROM {table} ORDER BY id"),
+                ))
+                .await
+                .expect("q");
+            rows.iter()
+                .map(|r| (r.try_get::<i32>("", "id").expect("id"), r.try_get::<String>("", "email").expect("email")))
+                .collect::<Vec<_>>()
+        }
+    };
+    // The earliest confirmed vendor keeps the mailbox, with the other confirmed one's categories
+    // (not those of the unconfirmed one); the refused address is unsubscribed, not mailed.
+    assert_eq!(
+        emails("vendors").await,
+        [
+            (12, "crlf3@evil.example".to_owned()),
+            (13, "x\"y@example.com".to_owned()),
+            (14, "plain@example.com".to_owned())
+        ]
+    );
+    let categories: Vec<i32> = vendor_category::Entity::find()
+        .all(&db)
+        .await
+        .expect("q")
+        .into_iter()
+        .filter(|c| c.vendor_id == 12)
+        .map(|c| c.category_id)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert_eq!(categories, [1, 3]);
+    let broken = vendor::Entity::find_by_id(13).one(&db).await.expect("q").expect("kept");
+    assert!(broken.unsubscribed_at.is_some(), "an address the mailer refuses is not mailed");
+    assert!(vendor::Entity::find_by_id(14).one(&db).await.expect("q").expect("kept").unsubscribed_at.is_none());
+
+    // Users: the bare address stays with its holder; the duplicate is deactivated, not merged.
+    assert_eq!(
+        emails("users").await,
+        [(1, "u@example.org".to_owned()), (2, "name<u@example.org>".to_owned()), (3, "s@example.org".to_owned())]
+    );
+    let active: Vec<bool> = user::Entity::find().all(&db).await.expect("q").into_iter().map(|u| u.active).collect();
+    assert_eq!(active, [true, false, true]);
+
+    // The link in flight names its address; the attempt counts on.
+    let link = sign_in_token::Entity::find().one(&db).await.expect("q").expect("kept");
+    assert_eq!((link.user_id, link.email.as_str()), (Some(1), "u@example.org"));
+    let hits = throttle_hit::Entity::find().all(&db).await.expect("q");
+    assert_eq!(hits.len(), 1);
+    assert_eq!((hits[0].action.as_str(), hits[0].email.as_str()), ("accounts.sign_in_link", "u@example.org"));
+    db.close().await.expect("close");
+}
+on_both_backends!(the_address_migration_makes_addresses_bare_and_merges_duplicates);

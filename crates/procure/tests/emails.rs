@@ -145,6 +145,19 @@ async fn accounts_sign_in_link() {
     snapshot("accounts_sign_in_link", titled(&app.emails().await, "sign-in link"));
 }
 
+#[tokio::test]
+async fn accounts_email_changed() {
+    let app = app().await;
+    let admin = Browser::sign_in_as(&app, "boss@pittsburghpa.gov", &[Role::Admin]).await;
+    let kim = User::new("kim@pittsburghpa.gov").roles(&[Role::Staff]).insert(&app).await;
+    let changed = admin
+        .post(&format!("/admin/users/{}/edit", kim.id), &[("email", "kim.lee@pittsburghpa.gov"), ("active", "on")])
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.body);
+    app.run_pending_jobs().await;
+    snapshot("accounts_email_changed", titled(&app.emails().await, "email address was changed"));
+}
+
 /// A new vendor signs up for Paving through the form.
 async fn sign_up(visitor: &Browser<'_>, paving: i32) {
     let paving = paving.to_string();

@@ -132,5 +132,38 @@ macro_rules! on_every_store {
         }
     };
 }
+/// An address change ends the user's sessions in every store, at once: the sessions carry the
+/// user's epoch, which the change raises in its own transaction.
+async fn an_address_change_ends_the_users_sessions_in_every_store(store: Store) {
+    use accounts::Role;
+    use common::browser::Browser;
+    let Some(app) = app(store, &[]).await else { return };
+    let admin = common::builders::User::new("boss@example.org").roles(&[Role::Admin]).insert(&app).await;
+    let other = Browser::sign_in_as(&app, "other@example.org", &[Role::Staff]).await;
+    let laptop = Browser::sign_in_as(&app, "kim@example.org", &[Role::Staff]).await;
+    let kim = accounts::users::find_by_email(&app.state.db, "kim@example.org").await.expect("q").expect("kim");
+    let phone = Browser::new(&app);
+    phone.sign_in(kim.id).await;
+    assert_eq!(laptop.get("/profile").await.status, 200);
+    assert_eq!(phone.get("/profile").await.status, 200);
+
+    let txn = platform::db::begin_write(&app.state.db).await.expect("begin");
+    accounts::users::change_email(&txn, &admin, kim.id, "kim@new.example").await.expect("changed");
+    txn.commit().await.expect("commit");
+    assert_eq!(laptop.get("/profile").await.status, 303);
+    assert_eq!(phone.get("/profile").await.status, 303);
+    assert_eq!(other.get("/profile").await.status, 200, "another user's session goes on");
+
+    // Only an admin changes someone else's address; a staff member is refused.
+    let staff = accounts::users::current_user(&app.state.db, kim.id).await.expect("q").expect("kim");
+    let other_id = accounts::users::find_by_email(&app.state.db, "other@example.org").await.expect("q").expect("u").id;
+    let txn = platform::db::begin_write(&app.state.db).await.expect("begin");
+    let refused = accounts::users::change_email(&txn, &staff, other_id, "x@new.example").await;
+    assert!(matches!(refused, Err(accounts::ServiceError::Denied(_))), "{refused:?}");
+    txn.rollback().await.expect("rollback");
+    assert_eq!(other.get("/profile").await.status, 200);
+}
+
 on_every_store!(sessions_keep_state_behind_a_signed_cookie);
+on_every_store!(an_address_change_ends_the_users_sessions_in_every_store);
 on_every_store!(sessions_end_when_idle_and_at_their_absolute_limit);

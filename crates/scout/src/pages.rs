@@ -348,28 +348,20 @@ pub async fn send_feedback(
     Form(form): Form<FeedbackForm>,
 ) -> Result<Response, AppError> {
     let c = visible_contract(&state, id).await?;
-    let show = |status, problems: Vec<(&'static str, &'static str)>, error: Option<&'static str>, sent: bool| {
-        let ctx = context! { id, description => c.description.clone(), form => Serde(&form), problems, sent, error };
+    let show = |status, problems: Vec<(&'static str, &'static str)>, sent: bool| {
+        let ctx = context! { id, description => c.description.clone(), form => Serde(&form), problems, sent, error => None::<String> };
         page_with_status(&state, &viewer, status, "scout/feedback.html", ctx)
     };
     let problems = crate::feedback::problems(&form.sender, &form.message);
     if !problems.is_empty() {
-        return show(StatusCode::BAD_REQUEST, problems, None, false);
-    }
-    let hits = state.cache.count_hit(&format!("scout:feedback:{client}"), std::time::Duration::from_secs(3600)).await;
-    if hits > crate::feedback::PER_HOUR {
-        return show(
-            StatusCode::TOO_MANY_REQUESTS,
-            Vec::new(),
-            Some("You have sent several messages in the last hour. Please try again later."),
-            false,
-        );
+        return show(StatusCode::BAD_REQUEST, problems, false);
     }
     let txn = platform::db::begin_write(&state.db).await?;
     let contract = (c.id, c.description.clone());
-    crate::feedback::send(&txn, &state.templates, &state.config, contract, &form.sender, &form.message)
+    // Over the limit nothing is sent, and the page is the same.
+    crate::feedback::send(&txn, &state.templates, &state.config, contract, (&form.sender, &client), &form.message)
         .await
         .map_err(AppError::Internal)?;
     txn.commit().await?;
-    show(StatusCode::OK, Vec::new(), None, true)
+    show(StatusCode::OK, Vec::new(), true)
 }

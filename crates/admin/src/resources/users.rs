@@ -1,8 +1,8 @@
 //! Users and their roles. Admins manage users; only superadmins give or take roles, and only
 //! superadmins touch a superadmin's account.
 
-use accounts::users::{normalize_email, roles_of, set_roles};
-use accounts::{Action, AdminArea, CurrentUser, Denied, Resource, Role, can};
+use accounts::users::{roles_of, set_roles};
+use accounts::{Action, AdminArea, CurrentUser, Denied, Resource, Role, ServiceError, can};
 use chrono::Utc;
 use model::Stamp;
 use model::entities::{department, user};
@@ -145,10 +145,10 @@ impl AdminResource for Users {
             None => None,
         };
         let mut errors = FieldErrors::default();
-        let email = match normalize_email(one(input, "email")) {
+        let email = match platform::mail::address(one(input, "email")) {
             Ok(email) => email,
             Err(problem) => {
-                errors.add("email", problem);
+                errors.add("email", problem.to_string());
                 String::new()
             }
         };
@@ -195,8 +195,29 @@ impl AdminResource for Users {
         let saved = match id {
             Some(id) => {
                 let found = user::Entity::find_by_id(id).one(db).await?.ok_or(DbErr::RecordNotFound(id.to_string()))?;
+                let found = if found.email == email {
+                    found
+                } else {
+                    // Through the service: an address change also ends the user's sessions
+                    // and tells the old address.
+                    match accounts::users::change_email(db, actor, id, &email).await {
+                        Ok(_) => {}
+                        Err(ServiceError::Invalid(problems)) => {
+                            let mut errors = FieldErrors::default();
+                            for (field, message) in problems {
+                                errors.add(field, message);
+                            }
+                            return Ok(Err(errors));
+                        }
+                        Err(ServiceError::Denied(d)) => return Err(d.into()),
+                        Err(ServiceError::Db(e)) => return Err(e.into()),
+                        Err(e @ (ServiceError::NotFound | ServiceError::Conflict(_))) => {
+                            return Err(AdminError::Refused(e.to_string()));
+                        }
+                    }
+                    user::Entity::find_by_id(id).one(db).await?.ok_or(DbErr::RecordNotFound(id.to_string()))?
+                };
                 let mut active_model: user::ActiveModel = found.into();
-                active_model.email = Set(email);
                 active_model.first_name = Set(blank_to_none(one(input, "first_name")));
                 active_model.last_name = Set(blank_to_none(one(input, "last_name")));
                 active_model.department_id = Set(department);

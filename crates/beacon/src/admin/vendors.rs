@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use crate::signup::ten_digits;
-use accounts::users::normalize_email;
 use accounts::{AdminArea, CurrentUser};
 use chrono::{DateTime, Utc};
 use model::Stamp;
@@ -189,8 +188,8 @@ impl AdminResource for Vendors {
         // As sign-up stores it: lower-cased, so one vendor per address whatever the case.
         let email = match one(input, "email") {
             "" => String::new(),
-            raw => normalize_email(raw).unwrap_or_else(|problem| {
-                errors.add("email", problem);
+            raw => platform::mail::address(raw).unwrap_or_else(|problem| {
+                errors.add("email", problem.to_string());
                 String::new()
             }),
         };

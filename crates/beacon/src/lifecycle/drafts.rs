@@ -48,7 +48,7 @@ async fn validate(db: &impl ConnectionTrait, d: &Draft, now: DateTime<Utc>) -> R
         errors.push(("description", format!("Keep the description to {MAX_DESCRIPTION_WORDS} words; it has {words}.")));
     }
     if let Some(contact) = d.contact.as_deref().filter(|c| !c.trim().is_empty()) {
-        match accounts::users::normalize_email(contact) {
+        match platform::mail::address(contact) {
             Err(_) => errors.push(("contact", "Enter the contact's email address, like name@pittsburghpa.gov.".into())),
             Ok(email) => {
                 let known = accounts::users::find_by_email(db, &email).await?.is_some();
@@ -112,8 +112,7 @@ fn dedup(ids: &[i32]) -> Vec<i32> {
 /// The user the draft names as contact (checked by [`validate`]); a city employee new to
 /// Procure becomes a staff user, as one who signs in for the first time would.
 async fn contact_of(db: &impl ConnectionTrait, d: &Draft) -> Result<Option<i32>, DbErr> {
-    let Some(Ok(email)) = d.contact.as_deref().filter(|c| !c.trim().is_empty()).map(accounts::users::normalize_email)
-    else {
+    let Some(Ok(email)) = d.contact.as_deref().filter(|c| !c.trim().is_empty()).map(platform::mail::address) else {
         return Ok(None);
     };
     match accounts::users::find_by_email(db, &email).await? {

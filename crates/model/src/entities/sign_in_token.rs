@@ -1,12 +1,16 @@
 use sea_orm::entity::prelude::*;
 
-/// A one-time sign-in link. Only the SHA-256 of its token is kept.
+/// A one-time sign-in link. Only the SHA-256 of its token is kept. It names the address it was
+/// mailed to, and the user if there was one then; a link for a new address at an accepted
+/// domain has no user until it is first used.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "sign_in_tokens")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
-    pub user_id: i32,
+    pub user_id: Option<i32>,
+    /// The bare, lower-cased address the link was mailed to.
+    pub email: String,
     #[sea_orm(unique)]
     pub token_hash: String,
     pub browser_hash: Option<String>,

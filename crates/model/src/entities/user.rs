@@ -15,6 +15,9 @@ pub struct Model {
     /// argon2id, only where password sign-in is enabled.
     pub password_hash: Option<String>,
     pub last_sign_in_at: Option<DateTimeUtc>,
+    /// Sessions carry the epoch they began in and are valid only while it is the user's; an
+    /// address change raises it, ending them all (`accounts::users::change_email`).
+    pub session_epoch: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub created_by: Option<i32>,

@@ -14,6 +14,7 @@ mod m20261122_000009_imports;
 mod m20261122_000010_data_versions;
 mod m20261122_000011_beacon;
 mod m20261123_000012_sent_mail_and_digests;
+mod m20261124_000013_addresses_and_sign_in;
 
 use std::time::Duration;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000010_data_versions::Migration),
             Box::new(m20261122_000011_beacon::Migration),
             Box::new(m20261123_000012_sent_mail_and_digests::Migration),
+            Box::new(m20261124_000013_addresses_and_sign_in::Migration),
         ]
     }
 }

@@ -102,7 +102,10 @@ impl<'a> Browser<'a> {
 
     /// Signs in as user `id` with a link no browser is bound to (as `createsuperuser` prints).
     pub async fn sign_in(&self, id: i32) {
-        let token = accounts::links::issue(&self.app.state.db, id, None, None).await.expect("link");
+        use sea_orm::EntityTrait;
+        let db = &self.app.state.db;
+        let user = model::entities::user::Entity::find_by_id(id).one(db).await.expect("q").expect("user");
+        let token = accounts::links::issue(db, &user.email, Some(id), None, None).await.expect("link");
         let response = self.post("/sign-in/link", &[("token", &token)]).await;
         assert_eq!(response.status.as_u16(), 303, "sign-in failed: {}", response.body);
     }

@@ -167,10 +167,14 @@ impl AdminResource for CompanyContacts {
                 found
             }
         };
-        let email = one(input, "email");
-        if !email.is_empty() && !email.split_once('@').is_some_and(|(a, b)| !a.is_empty() && b.contains('.')) {
-            errors.add("email", "Enter an email address like name@example.com.");
-        }
+        // The one address parser, so a contact's address is as bare and lower-cased as any other.
+        let email = match one(input, "email") {
+            "" => String::new(),
+            raw => platform::mail::address(raw).unwrap_or_else(|_| {
+                errors.add("email", "Enter an email address like name@example.com.");
+                String::new()
+            }),
+        };
         if DETAILS.iter().all(|(field, _)| one(input, field).is_empty()) {
             errors.add("first_name", "Give at least a name, an email address or a phone number.");
         }
@@ -180,7 +184,7 @@ impl AdminResource for CompanyContacts {
         active.company_id = Set(company.id);
         active.first_name = Set(opt(one(input, "first_name")));
         active.last_name = Set(opt(one(input, "last_name")));
-        active.email = Set(opt(email));
+        active.email = Set(opt(&email));
         active.phone_number = Set(opt(one(input, "phone_number")));
         active.fax_number = Set(opt(one(input, "fax_number")));
         active.addr1 = Set(opt(one(input, "addr1")));

@@ -1,8 +1,10 @@
 //! Scout's tables in the back-office (contract types, contracts with their companies, details
-//! and line items, companies, company contacts), and its data files in the web import.
+//! and line items, companies, company contacts, and private notes, which admins may delete but
+//! not read), and its data files in the web import.
 
 mod companies;
 mod company_contacts;
+mod contract_notes;
 mod contract_types;
 mod contracts;
 
@@ -17,6 +19,7 @@ pub const RESOURCES: BackOffice = BackOffice(&[
     &contracts::Contracts,
     &companies::Companies,
     &company_contacts::CompanyContacts,
+    &contract_notes::ContractNotes,
 ]);
 
 pub const IMPORTS: Imports = Imports(&[&Kind::Contracts, &Kind::State, &Kind::Costars, &Kind::Nigp]);

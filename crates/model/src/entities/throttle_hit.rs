@@ -1,11 +1,15 @@
 use sea_orm::entity::prelude::*;
 
-/// A request for a sign-in link, kept for a day to throttle by email and by client address.
+/// One anonymous request that would send email (or check a password), kept for a day so each
+/// action can be limited per email address and per client address (see `accounts::throttle`).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "sign_in_attempts")]
+#[sea_orm(table_name = "throttle_hits")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
+    /// Which limit it counts against, e.g. `accounts.sign_in_link`.
+    pub action: String,
+    /// The bare, lower-cased address it was for.
     pub email: String,
     pub client_ip: String,
     pub created_at: DateTimeUtc,
