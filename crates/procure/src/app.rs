@@ -40,11 +40,6 @@ pub async fn open_database(config: &Config) -> anyhow::Result<DatabaseConnection
             let applied = model::migrate(&db).await.context("applying migrations")?;
             if !applied.is_empty() {
                 tracing::info!(migrations = ?applied, "applied migrations");
-                // The pool's other connections still hold the schema from before (SQLite keeps
-                // it per connection until its next read), and a statement prepared against it
-                // reads rows without a column just added: start the pool afresh.
-                db.close().await?;
-                return Ok(platform::db::connect(&config.database).await?);
             }
         }
         DatabaseBackend::Postgres => {

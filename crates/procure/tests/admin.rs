@@ -177,8 +177,12 @@ async fn accepted_domains_let_their_staff_sign_up() {
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
     let visitor = Browser::new(&app);
     visitor.post("/sign-in", &[("email", "clerk@county.example")]).await;
-    let clerk = user::Entity::find().filter(user::Column::Email.eq("clerk@county.example")).one(&app.state.db).await;
-    assert!(clerk.expect("q").is_some(), "staff of an accepted domain get an account");
+    let clerk = || user::Entity::find().filter(user::Column::Email.eq("clerk@county.example")).one(&app.state.db);
+    assert!(clerk().await.expect("q").is_none(), "asking for a link creates nobody");
+    let link = common::browser::last_email(&app).await.expect("a link was sent");
+    let token = common::browser::token_in(&link).expect("the email carries a link");
+    assert_eq!(visitor.post("/sign-in/link", &[("token", &token)]).await.status, StatusCode::SEE_OTHER);
+    assert!(clerk().await.expect("q").is_some(), "staff of an accepted domain get an account when they use it");
 }
 
 #[tokio::test]

@@ -59,10 +59,15 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
         let pending: Vec<String> =
             Migrator::get_pending_migrations(db).await?.iter().map(|m| m.name().to_owned()).collect();
         if pending.is_empty() {
+            // Another process may just have migrated under this pool's connections.
+            refresh_sqlite_schema(db).await?;
             return Ok(pending);
         }
         match Migrator::up(db, None).await {
-            Ok(()) => return Ok(pending),
+            Ok(()) => {
+                refresh_sqlite_schema(db).await?;
+                return Ok(pending);
+            }
             Err(e) if attempt < 5 => {
                 attempt += 1;
                 tracing::warn!(attempt, error = %e, "migration failed; retrying");
@@ -71,6 +76,27 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
             Err(e) => return Err(e),
         }
     }
+}
+
+/// SQLite keeps the schema per connection and rereads it only when a statement runs: a pooled
+/// connection idle through the migrations still prepares against the old one, and a `RETURNING
+/// *` or `SELECT *` prepared there yields rows without the columns just added ("missing value
+/// for column"). So every idle connection runs one statement now, which makes it reload.
+async fn refresh_sqlite_schema(db: &DatabaseConnection) -> Result<(), DbErr> {
+    if db.get_database_backend() != sea_orm::DatabaseBackend::Sqlite {
+        return Ok(());
+    }
+    let pool = db.get_sqlite_connection_pool();
+    // Held until all are done, so each idle connection is taken (and refreshed) once.
+    let mut refreshed = Vec::new();
+    while let Some(mut conn) = pool.try_acquire() {
+        sea_orm::sqlx::query("SELECT count(*) FROM sqlite_master")
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| DbErr::Custom(format!("refreshing a connection's schema: {e}")))?;
+        refreshed.push(conn);
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
