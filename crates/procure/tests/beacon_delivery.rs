@@ -27,7 +27,7 @@ async fn a_published_opportunity_reaches_each_vendor_once_through_a_killed_worke
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     let mut at_kill = 0;
     // Killed halfway through the sending, once the announcement job has queued every message
-    // (it takes a second or so; a fan-out cut short resumes when its five-minute lease runs
+    // (it takes a second or so; a fan-out cut short resumes when its lease, `JOB_LEASE`, runs
     // out, which `publishing_tells_each_subscribed_vendor_exactly_once` covers).
     let fan_out = "SELECT COUNT(*) AS n FROM jobs WHERE job_type = 'beacon.new_opportunity'";
     while std::time::Instant::now() < deadline {

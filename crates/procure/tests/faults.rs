@@ -208,7 +208,7 @@ async fn postgres_stopped_and_restarted_under_load() {
     assert!(migrated.status.success(), "{}", common::bin::text(&migrated.stderr));
     let server = Server::start(dir.path(), &["web"], &env);
     let port = server.port;
-    const PAGES: &[&str] = &["/scout/", "/beacon/", "/scout/?q=salt", "/api/v1/contracts"];
+    const PAGES: &[&str] = &["/scout/", "/beacon/", "/scout/search?q=salt", "/api/v1/contracts"];
     for path in PAGES {
         assert_eq!(get(port, path).await.0, 200, "{path} before the outage");
     }

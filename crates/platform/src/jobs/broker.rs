@@ -41,7 +41,7 @@ pub enum BrokerError {
 
 #[derive(Clone)]
 pub enum Broker {
-    Redis { client: redis::Client, publisher: redis::aio::ConnectionManager, prefix: String },
+    Redis { client: Box<redis::Client>, publisher: redis::aio::ConnectionManager, prefix: String },
     Amqp { link: Arc<AmqpLink>, prefix: String },
 }
 
@@ -79,7 +79,7 @@ impl Broker {
             BrokerKind::Redis => {
                 let client = redis::Client::open(config.url.expose())?;
                 let publisher = client.get_connection_manager().await?;
-                Ok(Broker::Redis { client, publisher, prefix: prefix.to_owned() })
+                Ok(Broker::Redis { client: Box::new(client), publisher, prefix: prefix.to_owned() })
             }
             BrokerKind::Amqp => {
                 let link = AmqpLink { url: config.url.expose().to_owned(), live: tokio::sync::Mutex::new(None) };
