@@ -11,21 +11,11 @@ duration=${1:-20s}
 out=bench/out; mkdir -p "$out"
 [ -x "$bin" ] || { echo "build first: cargo build --release -p procure" >&2; exit 1; }
 
-data=$(mktemp -d); trap 'kill $pid 2>/dev/null; rm -rf "$data"' EXIT
-port=18767
-base=http://127.0.0.1:$port
-export DATA_DIR="$data" PORT=$port PASSWORD_LOGIN=1 APP_URL=$base
-LOG_FORMAT=mozlog "$bin" web > /dev/null 2>&1 &
-pid=$!
-for _ in $(seq 1 100); do curl -fs "$base/__lbheartbeat__" >/dev/null && break; sleep 0.05; done
-
-# Sign in as a superadmin through the real link flow and keep the session cookie.
-link=$("$bin" createsuperuser --email bench@example.org 2>/dev/null)
-jar="$data/cookies"
-curl -s -c "$jar" -b "$jar" -o /dev/null "$link"
-curl -s -c "$jar" -b "$jar" -o /dev/null -H "Origin: $base" --data-urlencode "token=${link#*token=}" "$base/sign-in/link"
-cookie=$(awk '$6 == "procure_session" {print $6 "=" $7}' "$jar")
-[ -n "$cookie" ] || { echo "sign-in failed" >&2; exit 1; }
+. bench/lib.sh
+fresh_site 18767
+export PASSWORD_LOGIN=1
+serve_web
+cookie=$(superadmin_cookie bench@example.org)
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $cookie" "$base/admin/departments/")
 [ "$code" = 200 ] || { echo "admin list answered $code" >&2; exit 1; }
 

@@ -18,24 +18,12 @@ out=bench/out; mkdir -p "$out"
 ulimit -n 8192 2>/dev/null || true
 [ "$(ulimit -n)" -ge 2200 ] || { echo "raise the open-file limit (ulimit -n) above 2200" >&2; exit 1; }
 
-data=$(mktemp -d); pid=
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$data"' EXIT
-port=18771
-base=http://127.0.0.1:$port
-export DATA_DIR="$data" PORT=$port APP_URL=$base
+. bench/lib.sh
+fresh_site 18771
 echo "== $("$bin" version) ($bin)" | tee "$out/load.txt"
 "$bin" demo --scale 200 >/dev/null 2>&1
-LOG_FORMAT=mozlog "$bin" web >/dev/null 2>&1 &
-pid=$!
-for _ in $(seq 1 200); do curl -fs "$base/__lbheartbeat__" >/dev/null && break; sleep 0.05; done
-
-# Sign in as a superadmin through the real link flow and keep the session cookie.
-link=$("$bin" createsuperuser --email bench@example.org 2>/dev/null)
-jar="$data/cookies"
-curl -s -c "$jar" -b "$jar" -o /dev/null "$link"
-curl -s -c "$jar" -b "$jar" -o /dev/null -H "Origin: $base" --data-urlencode "token=${link#*token=}" "$base/sign-in/link"
-cookie=$(awk '$6 == "procure_session" {print $6 "=" $7}' "$jar")
-[ -n "$cookie" ] || { echo "sign-in failed" >&2; exit 1; }
+serve_web
+cookie=$(superadmin_cookie bench@example.org)
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $cookie" "$base/profile")
 [ "$code" = 200 ] || { echo "/profile answered $code" >&2; exit 1; }
 contract=$(curl -s "$base/scout/search?q=900000" | grep -m1 -o '/scout/contracts/[0-9][0-9]*' || true)
@@ -56,5 +44,5 @@ run cached-contract-page "$base$contract"
 run signed-in-profile -H "Cookie: $cookie" "$base/profile"
 echo "peak RSS (VmHWM): $(awk '/VmHWM/ {print $2, $3}' /proc/$pid/status)" | tee -a "$out/load.txt"
 sleep 1
-echo "connections still open to the server 1 s after the load: $(ss -Htn state established "( sport = :$port )" | wc -l)" | tee -a "$out/load.txt"
+echo "connections still open to the server 1 s after the load: $(ss -Htn state established "( sport = :$PORT )" | wc -l)" | tee -a "$out/load.txt"
 exit $status

@@ -18,22 +18,13 @@ duration=${1:-600}
 [ "$duration" -ge 240 ] || { echo "at least 240 s: two minutes of warm-up, then two to compare" >&2; exit 1; }
 out=bench/out; mkdir -p "$out"
 
-data=$(mktemp -d); pid=
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$data"' EXIT
-port=18772
-base=http://127.0.0.1:$port
-export DATA_DIR="$data" PORT=$port APP_URL=$base
+. bench/lib.sh
+fresh_site 18772
 echo "== $("$bin" version) ($bin), ${duration} s" | tee "$out/soak.txt"
 "$bin" demo --scale 200 >/dev/null 2>&1
-LOG_FORMAT=mozlog "$bin" web >/dev/null 2>&1 &
-pid=$!
-for _ in $(seq 1 200); do curl -fs "$base/__lbheartbeat__" >/dev/null && break; sleep 0.05; done
-link=$("$bin" createsuperuser --email soak@example.org 2>/dev/null)
-jar="$data/cookies"
-curl -s -c "$jar" -b "$jar" -o /dev/null "$link"
-curl -s -c "$jar" -b "$jar" -o /dev/null -H "Origin: $base" --data-urlencode "token=${link#*token=}" "$base/sign-in/link"
-export SOAK_COOKIE=$(awk '$6 == "procure_session" {print $6 "=" $7}' "$jar")
-[ -n "$SOAK_COOKIE" ] || { echo "sign-in failed" >&2; exit 1; }
+serve_web
+SOAK_COOKIE=$(superadmin_cookie soak@example.org)
+export SOAK_COOKIE
 contract=$(curl -s "$base/scout/search?q=900000" | grep -m1 -o '/scout/contracts/[0-9][0-9]*')
 export SOAK_PATHS="/ /scout/search?q=maintenance $contract /api/v1/contracts?q=salt /beacon/ /profile /admin/departments/ /about/"
 

@@ -12,6 +12,8 @@
 //! requests (nearly all) pass with their bytes untouched; bodies are read only when they are a
 //! form or JSON, and inside the body-size limit layer, so the limit still bounds them.
 
+use std::borrow::Cow;
+
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, Uri, header};
@@ -118,13 +120,12 @@ fn clean_pairs(raw: &[u8]) -> Option<String> {
     let mut changed = false;
     let pairs: Vec<(String, String)> = form_urlencoded::parse(raw)
         .map(|(k, v)| {
-            let (k, v) = (strip_controls(&k).into_owned(), strip_controls(&v).into_owned());
-            (k, v)
+            let (k, v) = (strip_controls(&k), strip_controls(&v));
+            // `strip_controls` borrows exactly when it removed nothing.
+            changed |= matches!(k, Cow::Owned(_)) || matches!(v, Cow::Owned(_));
+            (k.into_owned(), v.into_owned())
         })
         .collect();
-    for (original, (k, v)) in form_urlencoded::parse(raw).zip(&pairs) {
-        changed |= original.0 != *k || original.1 != *v;
-    }
     changed.then(|| form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).finish())
 }
 
