@@ -134,7 +134,7 @@ pub async fn upload(
         Ok(report) => report,
         Err(e) => {
             form.discard().await;
-            return refuse(&e.to_string());
+            return refuse(&reason(&e));
         }
     };
     let now = Utc::now();
@@ -199,6 +199,24 @@ pub async fn confirm(
     Ok(Redirect::to(&format!("/admin/imports/{id}")).into_response())
 }
 
+/// The longest reason shown for a refused or failed import.
+const MAX_REASON_CHARS: usize = 300;
+
+/// What the admin is told when a preview or an import fails: the importer's own words about the
+/// file, cut short; for a fault of ours (the database), one line, with the detail in the log.
+fn reason(e: &anyhow::Error) -> String {
+    if e.chain().any(|c| c.downcast_ref::<sea_orm::DbErr>().is_some()) {
+        tracing::error!(error = format!("{e:#}"), "import failed in the database");
+        return "the database could not complete it (the error is logged for the team); try again in a few minutes"
+            .to_owned();
+    }
+    let text = format!("{e:#}");
+    match text.char_indices().nth(MAX_REASON_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
+    }
+}
+
 /// Runs a confirmed import, recording progress on its row as it goes.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ImportFile {
@@ -226,6 +244,16 @@ async fn set_status(
     Ok(())
 }
 
+/// The rows a failed import got through (its batches up to there are imported).
+async fn record_rows_done(db: &DatabaseConnection, id: i32, rows: u64) -> anyhow::Result<()> {
+    import::Entity::update_many()
+        .col_expr(import::Column::RowsDone, sea_orm::sea_query::Expr::value(i64::try_from(rows).unwrap_or(i64::MAX)))
+        .filter(import::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 impl Job for ImportFile {
     const NAME: &'static str = "admin.import_file";
 
@@ -243,11 +271,10 @@ impl Job for ImportFile {
         set_status(db, self.import_id, "running", None, None).await?;
 
         // Progress goes to the row twice a second from a side task (the import's callback is
-        // synchronous and runs inside the import's transaction). Not on SQLite: its one writer is
-        // the import, so the page shows "running" until the end there.
+        // synchronous and runs inside a batch's transaction; on SQLite the update waits for the
+        // batch to commit).
         let done = Arc::new(AtomicU64::new(0));
-        let sqlite = db.get_database_backend() == sea_orm::DbBackend::Sqlite;
-        let reporter = (!sqlite).then(|| {
+        let reporter = {
             let (db, done, id) = (db.clone(), done.clone(), self.import_id);
             tokio::spawn(async move {
                 loop {
@@ -262,11 +289,9 @@ impl Job for ImportFile {
                     }
                 }
             })
-        });
+        };
         let result = kind.import(db, self.actor, &row.file_name, &bytes, &|n| done.store(n, Ordering::Relaxed)).await;
-        if let Some(reporter) = reporter {
-            reporter.abort();
-        }
+        reporter.abort();
         match result {
             Ok(report) => {
                 set_status(db, self.import_id, "done", Some(&report), None).await?;
@@ -279,7 +304,9 @@ impl Job for ImportFile {
                 Ok(())
             }
             Err(e) => {
-                set_status(db, self.import_id, "failed", None, Some(format!("{e:#}"))).await?;
+                let rows_done = done.load(Ordering::Relaxed);
+                set_status(db, self.import_id, "failed", None, Some(reason(&e))).await?;
+                record_rows_done(db, self.import_id, rows_done).await?;
                 Err(e)
             }
         }

@@ -1,7 +1,7 @@
 //! Beacon's JSON API: the public opportunities (filtered by status, category, department) and
 //! one opportunity. Drafts, approved-but-unpublished and archived opportunities never appear.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -9,7 +9,7 @@ use model::entities::{
     category, contract_type, department, opportunity, opportunity_category, opportunity_document,
     opportunity_required_document, required_document,
 };
-use platform::http::api::{ApiError, json_with_etag};
+use platform::http::api::{ApiError, PathId, json_with_etag};
 use platform::http::{AppError, AppState};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
@@ -196,17 +196,18 @@ pub async fn list_opportunities(
     get,
     path = "/api/v1/opportunities/{id}",
     tag = "beacon",
-    params(("id" = i32, Path, description = "The opportunity's id")),
+    params(("id" = i32, Path, description = "The opportunity's id", minimum = 1)),
     responses(
         (status = 200, description = "The opportunity", body = Opportunity,
             headers(("ETag" = String, description = "Send it back in If-None-Match to revalidate"))),
         (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
+        (status = 400, description = "The id is not a whole number from 1 to 2147483647", body = ApiError),
         (status = 404, description = "No public opportunity with this id", body = ApiError),
     )
 )]
 pub async fn opportunity_detail(
     State(state): State<AppState>,
-    Path(id): Path<i32>,
+    PathId(id): PathId,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let now = Utc::now();

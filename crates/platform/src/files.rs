@@ -210,6 +210,9 @@ pub async fn download(
     if let Ok(ct) = HeaderValue::from_str(&q.ct) {
         headers.insert(header::CONTENT_TYPE, ct);
     }
+    if let Ok(disposition) = HeaderValue::from_str(&crate::storage::content_disposition(&key, &q.ct)) {
+        headers.insert(header::CONTENT_DISPOSITION, disposition);
+    }
     let remaining = (q.exp - chrono::Utc::now().timestamp()).max(0);
     if let Ok(cache) = HeaderValue::from_str(&format!("private, max-age={remaining}")) {
         headers.insert(header::CACHE_CONTROL, cache);

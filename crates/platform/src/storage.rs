@@ -162,7 +162,8 @@ impl Storage {
         }
     }
 
-    /// A fresh key: `public/opportunities/3f2a…-bid-form.pdf`.
+    /// A fresh key: `public/opportunities/3f2a…-bid-form.pdf` (its last part is a UUID, a dash
+    /// and the file's safe name, which [`download_name`] reads back).
     pub fn new_key(visibility: Visibility, area: &str, filename: &str) -> String {
         format!("{}/{area}/{}-{}", visibility.prefix(), uuid::Uuid::new_v4().simple(), safe_filename(filename))
     }
@@ -219,6 +220,7 @@ impl Storage {
             if key.starts_with("public/") {
                 attributes.insert(Attribute::CacheControl, PUBLIC_CACHE_CONTROL.into());
             }
+            attributes.insert(Attribute::ContentDisposition, content_disposition(key, &content_type).into());
         }
         let upload = self
             .inner
@@ -347,9 +349,38 @@ pub fn safe_filename(name: &str) -> String {
     if trimmed.is_empty() { "file".to_owned() } else { trimmed }
 }
 
+/// The file name a download of `key` is saved under: the name it was uploaded with, made safe
+/// (see [`Storage::new_key`]).
+pub fn download_name(key: &str) -> &str {
+    let last = key.rsplit('/').next().unwrap_or(key);
+    match last.split_once('-') {
+        Some((id, name)) if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) && !name.is_empty() => name,
+        _ => last,
+    }
+}
+
+/// `Content-Disposition` for a download of `key`: shown in the browser for PDFs and images, saved
+/// for any other type, under its file name either way. The name is already safe (ASCII letters,
+/// digits, `.`, `-`, `_`), so it needs no quoting beyond the quotes.
+pub fn content_disposition(key: &str, content_type: &str) -> String {
+    let inline = content_type == "application/pdf" || content_type.starts_with("image/");
+    let name = safe_filename(download_name(key));
+    format!("{}; filename=\"{name}\"", if inline { "inline" } else { "attachment" })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn downloads_keep_the_uploaded_name() {
+        let key = Storage::new_key(Visibility::Public, "opportunities", "Bid form (final).pdf");
+        assert_eq!(download_name(&key), "Bid-form--final-.pdf");
+        assert_eq!(content_disposition(&key, "application/pdf"), "inline; filename=\"Bid-form--final-.pdf\"");
+        assert_eq!(content_disposition(&key, "text/csv"), "attachment; filename=\"Bid-form--final-.pdf\"");
+        assert_eq!(download_name("private/x/notes.txt"), "notes.txt", "a key of another shape keeps its last part");
+        assert_eq!(content_disposition("a/b/\"evil\".txt", "text/plain"), "attachment; filename=\"evil-.txt\"");
+    }
 
     #[test]
     fn filenames_are_made_safe() {

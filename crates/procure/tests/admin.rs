@@ -281,9 +281,9 @@ async fn contracts_are_edited_with_their_companies_details_and_items_and_search_
     assert!(form.body.contains("Rock salt\nGrit") || form.body.contains("Rock salt&#10;Grit"), "{}", form.body);
 
     // Saving without touching the inline lists leaves imported values alone (an untrimmed name).
-    let odd =
-        scout::import::store::company(&app.state.db, scout::import::Actor(None), "ODD NAME ").await.expect("company").0;
-    scout::import::store::link(&app.state.db, scout::import::Actor(None), id, odd).await.expect("link");
+    let mut store = scout::import::Store::write(scout::import::Actor(None));
+    let odd = store.company(&app.state.db, "ODD NAME ").await.expect("company").0;
+    store.link(&app.state.db, id, odd).await.expect("link");
     let form = admin.get(&format!("/admin/contracts/{id}/edit")).await;
     let companies_text = "ODD NAME \nSALTY ROADS INC";
     assert!(form.body.contains("ODD NAME"), "{}", form.body);

@@ -151,15 +151,24 @@ fn walk(dir: &std::path::Path) -> usize {
         .unwrap_or(0)
 }
 
-async fn fetch(app: &TestApp, url: &str) -> (u16, String, String, Vec<u8>) {
+/// Status, content type, cache control, the bytes and the content disposition of a download.
+async fn fetch(app: &TestApp, url: &str) -> (u16, String, String, Vec<u8>, String) {
     if url.starts_with("http") {
         let r = reqwest::get(url).await.expect("GET");
         let h = |n: &str| r.headers().get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-        let (status, ct, cache) = (r.status().as_u16(), h("content-type"), h("cache-control"));
-        (status, ct, cache, r.bytes().await.expect("bytes").to_vec())
+        let (status, ct, cache, disposition) =
+            (r.status().as_u16(), h("content-type"), h("cache-control"), h("content-disposition"));
+        (status, ct, cache, r.bytes().await.expect("bytes").to_vec(), disposition)
     } else {
         let r = app.request(Request::get(url).body(Body::empty()).expect("req")).await;
-        (r.status.as_u16(), r.header("content-type").to_owned(), r.header("cache-control").to_owned(), r.raw)
+        let disposition = r.header("content-disposition").to_owned();
+        (
+            r.status.as_u16(),
+            r.header("content-type").to_owned(),
+            r.header("cache-control").to_owned(),
+            r.raw,
+            disposition,
+        )
     }
 }
 
@@ -176,9 +185,10 @@ async fn a_file_round_trips_and_bad_uploads_leave_nothing(s3: Option<&S3Server>)
     assert!(key.starts_with("public/test/") && key.ends_with("-Bid-Form--final-.pdf"), "{key}");
 
     let url = saved["url"].as_str().expect("url");
-    let (status, content_type, cache, bytes) = fetch(&app, url).await;
+    let (status, content_type, cache, bytes, disposition) = fetch(&app, url).await;
     assert_eq!(status, 200, "{url}");
     assert_eq!(content_type, "application/pdf");
+    assert_eq!(disposition, "inline; filename=\"Bid-Form--final-.pdf\"", "the download keeps its name");
     assert!(bytes == body, "the bytes come back unchanged ({} bytes back)", bytes.len());
     if s3.is_some() {
         assert!(url.starts_with("http://127.0.0.1:"), "a public object has a plain URL: {url}");
@@ -242,7 +252,8 @@ async fn private_s3_objects_get_presigned_urls() {
     app.state.storage.put_stream(&key, stream, LIMIT, None).await.expect("store");
     let url = app.state.storage.url(&key, "application/pdf", Duration::from_secs(60)).await.expect("url");
     assert!(url.contains("X-Amz-Signature="), "{url}");
-    let (status, content_type, _, bytes) = fetch(&app, &url).await;
+    let (status, content_type, _, bytes, disposition) = fetch(&app, &url).await;
+    assert_eq!(disposition, "inline; filename=\"secret.pdf\"");
     assert_eq!((status, content_type.as_str()), (200, "application/pdf"));
     assert!(bytes == body, "the bytes come back unchanged ({} bytes back)", bytes.len());
 }

@@ -447,3 +447,96 @@ async fn shared_caches_keep_only_what_is_the_same_for_everyone(backend: Backend)
     assert!(css.header("cache-control").contains("immutable"), "{}", css.header("cache-control"));
 }
 on_both_backends!(shared_caches_keep_only_what_is_the_same_for_everyone);
+
+/// Sends `request` (raw bytes) to `addr` and returns everything the server answers until it
+/// closes the connection or stops answering for two seconds.
+async fn raw_exchange(addr: std::net::SocketAddr, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut socket = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    socket.write_all(request).await.expect("send");
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        match tokio::time::timeout(Duration::from_secs(2), socket.read(&mut buf)).await {
+            Ok(Ok(0)) | Err(_) | Ok(Err(_)) => break,
+            Ok(Ok(n)) => seen.extend_from_slice(&buf[..n]),
+        }
+    }
+    String::from_utf8_lossy(&seen).into_owned()
+}
+
+/// Requests hyper refuses before they reach the router (an address of 64 KiB or more, headers
+/// over its buffer) are answered like every other error: the error shape (JSON under `/api/`),
+/// security headers and a request id; before, a bare `414` head with nothing else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_refused_before_routing_still_get_the_error_shape_and_security_headers() {
+    let app = TestApp::new(Backend::Sqlite, &[]).await.expect("sqlite");
+    let listener = platform::http::serve::bind("127.0.0.1:0".parse().expect("addr")).await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let stop = tokio_util::sync::CancellationToken::new();
+    let limits = platform::http::serve::Limits::from_config(&app.state.config.server);
+    tokio::spawn(platform::http::serve::serve(listener, app.router.clone(), stop.clone(), limits));
+
+    let long = "a".repeat(70 * 1024);
+    let api =
+        raw_exchange(addr, format!("GET /api/v1/contracts?q={long} HTTP/1.1\r\nHost: localhost\r\n\r\n").as_bytes())
+            .await;
+    let (head, body) = api.split_once("\r\n\r\n").unwrap_or((&api, ""));
+    let head = head.to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 414 uri too long"), "{api}");
+    assert!(head.contains("content-type: application/json"), "{head}");
+    assert!(head.contains("x-frame-options: deny") && head.contains("x-content-type-options: nosniff"), "{head}");
+    assert!(head.contains("content-security-policy: default-src 'self'"), "{head}");
+    assert!(head.contains("x-request-id: "), "{head}");
+    let error: serde_json::Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
+    assert_eq!((error["status"].as_u64(), error["error"].as_str()), (Some(414), Some("Address too long")), "{body}");
+    assert_eq!(error["request_id"].as_str().map(str::len), Some(32));
+
+    let page =
+        raw_exchange(addr, format!("GET /scout/search?q={long} HTTP/1.1\r\nHost: localhost\r\n\r\n").as_bytes()).await;
+    let lower = page.to_ascii_lowercase();
+    assert!(lower.starts_with("http/1.1 414"), "{page}");
+    assert!(lower.contains("content-type: text/html") && page.contains("Address too long"), "{page}");
+    assert!(lower.contains("x-frame-options: deny"), "{page}");
+
+    let huge_header = "x".repeat(600 * 1024);
+    let headers =
+        raw_exchange(addr, format!("GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: {huge_header}\r\n\r\n").as_bytes())
+            .await;
+    assert!(headers.to_ascii_lowercase().starts_with("http/1.1 431"), "{}", &headers[..headers.len().min(300)]);
+    assert!(headers.to_ascii_lowercase().contains("x-frame-options: deny"), "{headers}");
+
+    // An ordinary body-less error (HEAD of a missing page) is the router's own answer, untouched:
+    // no body, and the connection stays open for the next request.
+    let two = raw_exchange(
+        addr,
+        b"HEAD /no/such/page HTTP/1.1\r\nHost: localhost\r\n\r\nGET /__lbheartbeat__ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(two.starts_with("HTTP/1.1 404"), "{two}");
+    assert_eq!(two.matches("HTTP/1.1 ").count(), 2, "both answered on one connection: {two}");
+    assert!(
+        !two.to_ascii_lowercase().split("http/1.1 200").next().unwrap_or("").contains("connection: close"),
+        "{two}"
+    );
+    stop.cancel();
+}
+
+/// API ids are read as the document describes them: a whole number from 1 to 2147483647, or a
+/// 400 in the error shape that names `id` (the framework's answer named nothing).
+#[tokio::test]
+async fn api_ids_outside_int32_or_not_numbers_are_a_named_400() {
+    let app = TestApp::new(Backend::Sqlite, &[]).await.expect("sqlite");
+    for path in ["/api/v1/contracts/", "/api/v1/companies/", "/api/v1/opportunities/"] {
+        for bad in ["abc", "2147483648", "0", "-3", "1.5"] {
+            let r = app.get_json(&format!("{path}{bad}")).await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}{bad}: {}", r.body);
+            assert_eq!(r.json()["message"], "`id` must be a whole number from 1 to 2147483647.", "{path}{bad}");
+        }
+        assert_eq!(app.get_json(&format!("{path}2147483647")).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let doc = app.get_json("/api/openapi.json").await.json();
+    let id = &doc["paths"]["/api/v1/contracts/{id}"]["get"]["parameters"][0]["schema"];
+    assert_eq!((id["minimum"].as_i64(), id["format"].as_str()), (Some(1), Some("int32")), "{id}");
+    assert!(doc["paths"]["/api/v1/contracts/{id}"]["get"]["responses"]["400"].is_object());
+}

@@ -102,6 +102,68 @@ async fn nigp_categories_import_and_collapse_identical_rows(backend: Backend) {
 }
 on_both_backends!(nigp_categories_import_and_collapse_identical_rows);
 
+/// Everything the importers write, for comparing before and after.
+async fn everything(app: &TestApp) -> [i64; 9] {
+    let [a, b, c, d, e, f, g] = counts(app).await;
+    [
+        a,
+        b,
+        c,
+        d,
+        e,
+        f,
+        g,
+        count(app, "SELECT COUNT(*) FROM contract_properties").await,
+        count(app, "SELECT COUNT(*) FROM contract_types").await,
+    ]
+}
+
+async fn a_preview_reports_exactly_what_the_import_then_does_and_writes_nothing(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    // In order, so later files meet what earlier ones made (the same companies, contracts).
+    let files = [
+        (Kind::Contracts, "files/2015-05-22-contractlist.csv"),
+        (Kind::Contracts, "files/2015-08-13-contractlist.csv"),
+        (Kind::State, "seed/2015-10-27-seed-state.csv"),
+        (Kind::Costars, "files/costars/COSTARS-12.csv"),
+        (Kind::Costars, "files/costars/COSTARS-8.csv"),
+        (Kind::Nigp, "files/2015-07-01-nigp-cleaned.csv"),
+    ];
+    for (kind, file) in files {
+        let bytes = std::fs::read(data(file)).expect("file");
+        let name = file.rsplit('/').next().expect("name");
+        let before = everything(&app).await;
+        let preview = import::preview(&app.state.db, Actor(None), kind, name, &bytes).await.expect("preview");
+        assert_eq!(everything(&app).await, before, "{file}: the preview wrote nothing");
+        let imported = run(&app, kind, file).await;
+        assert_eq!(preview, imported, "{file}: the preview said what the import did");
+        assert!(imported.created + imported.updated > 0, "{file} did something");
+        let again = import::preview(&app.state.db, Actor(None), kind, name, &bytes).await.expect("preview");
+        assert_eq!((again.created, again.updated, again.unchanged), (0, 0, imported.rows - imported.skipped), "{file}");
+    }
+}
+on_both_backends!(a_preview_reports_exactly_what_the_import_then_does_and_writes_nothing);
+
+/// A preview reads only: it runs while another connection holds SQLite's one write lock, where it
+/// used to wait for the lock and fail with "database is locked" (and, holding it for a large file,
+/// made every other user's write fail).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_preview_runs_while_another_writer_holds_the_lock() {
+    let Some(app) = TestApp::new(Backend::Sqlite, &[]).await else { return };
+    run(&app, Kind::Contracts, "mock/old_contracts.csv").await;
+    let writer = platform::db::begin_write(&app.state.db).await.expect("the write lock");
+    writer
+        .execute_unprepared("UPDATE contracts SET description = 'being edited' WHERE id = 1")
+        .await
+        .expect("a write in progress");
+    let bytes = std::fs::read(data("files/2015-08-13-contractlist.csv")).expect("file");
+    let preview = import::preview(&app.state.db, Actor(None), Kind::Contracts, "list.csv", &bytes)
+        .await
+        .expect("the preview does not need the write lock");
+    assert!(preview.created > 400, "{preview:?}");
+    writer.commit().await.expect("the writer finishes");
+}
+
 #[tokio::test]
 async fn a_file_with_three_broken_rows_imports_the_rest_and_names_the_three() {
     let Some(app) = TestApp::new(Backend::Sqlite, &[]).await else { return };

@@ -183,3 +183,26 @@ async fn the_demo_set_is_complete_and_searchable(backend: Backend) {
     assert!(scout::demo::load(&app.state.db, 0, today).await.is_err(), "a scale of 0 is refused");
 }
 on_both_backends!(the_demo_set_is_complete_and_searchable);
+
+/// Text stored with the control characters the highlight markers are made of (before the input
+/// rule, or written by hand) cannot forge a mark: only the matched word is marked.
+async fn stored_marker_characters_do_not_become_marks(backend: Backend) {
+    use sea_orm::{ActiveModelTrait, Set};
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let contract = model::entities::contract::ActiveModel {
+        description: Set(Some("Road \u{1}salt\u{2} and \u{1}grit for winter".into())),
+        is_visible: Set(true),
+        is_archived: Set(false),
+        ..model::Stamp::created(None, chrono::Utc::now())
+    }
+    .insert(&app.state.db)
+    .await
+    .expect("contract");
+    search::reindex(&app.state.db, contract.id).await.expect("reindex");
+    let found = find(&app, "winter").await;
+    assert_eq!(found.hits.len(), 1);
+    let snippet = &found.hits[0].snippet;
+    assert_eq!(snippet.matches("<mark>").count(), 1, "{snippet}");
+    assert!(snippet.contains("<mark>winter</mark>") && snippet.contains("Road salt and grit"), "{snippet}");
+}
+on_both_backends!(stored_marker_characters_do_not_become_marks);

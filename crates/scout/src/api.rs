@@ -5,11 +5,11 @@
 //! The API is strict where the web form is forgiving: a parameter it cannot read is a 400 that
 //! names it, so a client learns of its mistake instead of getting unfiltered results.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
-use platform::http::api::{ApiError, json_with_etag};
+use platform::http::api::{ApiError, PathId, json_with_etag};
 use platform::http::{AppError, AppState};
 use serde::Serialize;
 use utoipa::{IntoParams, OpenApi, ToSchema};
@@ -33,8 +33,9 @@ pub struct ApiDoc;
 #[allow(dead_code)] // Read by utoipa for the document only.
 struct SearchParams {
     /// Words to find, AND-ed; `OR` between words, `"quoted phrases"`, `-word` to exclude. An
-    /// exact controller number is listed first. Empty finds nothing.
-    #[param(max_length = 10000, example = "road salt")]
+    /// exact controller number is listed first. Empty finds nothing. At most 1,000 characters
+    /// (the search reads the first 500).
+    #[param(max_length = 1000, example = "road salt")]
     q: Option<String>,
     /// Where to look (repeat the parameter for several); everywhere when absent.
     #[param(inline)]
@@ -225,6 +226,9 @@ pub struct Company {
     pub contracts: Vec<ContractSummary>,
 }
 
+/// The longest `q` accepted, in characters (the document's `maxLength`).
+const MAX_QUERY_CHARS: usize = 1_000;
+
 /// Reads the search parameters, strictly.
 fn request(pairs: &[(String, String)], today: NaiveDate) -> Result<(Request, Vec<(String, String)>), AppError> {
     let bad = |name: &str, what: &str| AppError::BadRequest(format!("`{name}` must be {what}."));
@@ -237,7 +241,8 @@ fn request(pairs: &[(String, String)], today: NaiveDate) -> Result<(Request, Vec
     let mut kept = Vec::new();
     for (k, v) in pairs {
         match k.as_str() {
-            "q" if v.len() > 10_000 => return Err(bad("q", "at most 10,000 bytes")),
+            // Characters, as JSON Schema's maxLength counts them, not bytes.
+            "q" if v.chars().count() > MAX_QUERY_CHARS => return Err(bad("q", "at most 1,000 characters")),
             "q" => req.q = v.clone(),
             "fields" => req.fields.push(
                 Field::parse(v)
@@ -335,17 +340,18 @@ async fn search_body(state: &AppState, req: &Request, kept: &[(String, String)])
     get,
     path = "/api/v1/contracts/{id}",
     tag = "scout",
-    params(("id" = i32, Path, description = "The contract's id")),
+    params(("id" = i32, Path, description = "The contract's id", minimum = 1)),
     responses(
         (status = 200, description = "The contract", body = Contract,
             headers(("ETag" = String, description = "Send it back in If-None-Match to revalidate"))),
         (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
+        (status = 400, description = "The id is not a whole number from 1 to 2147483647", body = ApiError),
         (status = 404, description = "No contract with this id is shown in Scout", body = ApiError),
     )
 )]
 pub async fn contract_detail(
     State(state): State<AppState>,
-    Path(id): Path<i32>,
+    PathId(id): PathId,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let body = cached(&state, &format!("api:contract:{id}"), || contract_body(&state, id)).await?;
@@ -390,17 +396,18 @@ async fn contract_body(state: &AppState, id: i32) -> Result<Option<String>, AppE
     get,
     path = "/api/v1/companies/{id}",
     tag = "scout",
-    params(("id" = i32, Path, description = "The company's id")),
+    params(("id" = i32, Path, description = "The company's id", minimum = 1)),
     responses(
         (status = 200, description = "The company", body = Company,
             headers(("ETag" = String, description = "Send it back in If-None-Match to revalidate"))),
         (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
+        (status = 400, description = "The id is not a whole number from 1 to 2147483647", body = ApiError),
         (status = 404, description = "No company with this id", body = ApiError),
     )
 )]
 pub async fn company_detail(
     State(state): State<AppState>,
-    Path(id): Path<i32>,
+    PathId(id): PathId,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let body = cached(&state, &format!("api:company:{id}"), || company_body(&state, id)).await?;
@@ -456,6 +463,8 @@ mod tests {
             ("salt", &[Field::Company][..], true, 2)
         );
         assert_eq!(page_link(&kept, 3), "/api/v1/contracts?q=salt&fields=company&expired=true&page=3");
+        let wide = "é".repeat(MAX_QUERY_CHARS);
+        assert!(request(&pairs(&[("q", &wide)]), today()).is_ok(), "1,000 two-byte characters are 1,000, not 2,000");
         for (bad, named) in [
             (("page", "0"), "`page`"),
             (("page", "x"), "`page`"),
@@ -463,6 +472,7 @@ mod tests {
             (("expired", "yes"), "`expired`"),
             (("type", "x"), "`type`"),
             (("sort", "date"), "`sort`"),
+            (("q", &"x".repeat(1_001)), "`q`"),
         ] {
             match request(&pairs(&[bad]), today()) {
                 Err(AppError::BadRequest(m)) => assert!(m.contains(named), "{m}"),

@@ -1,5 +1,6 @@
 //! What every JSON API endpoint shares: the error object's shape (written by the error layer in
-//! [`super::errors`]) and detail responses with an `ETag` that `If-None-Match` can revalidate.
+//! [`super::errors`]), record ids in paths read as the document describes them ([`PathId`]),
+//! and detail responses with an `ETag` that `If-None-Match` can revalidate.
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -8,6 +9,37 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::AppError;
+
+/// The largest id a path may name: ids are `int32` in the database and the document.
+pub const MAX_ID: i32 = i32::MAX;
+
+/// A record id in an API path (`/api/v1/contracts/{id}`): a whole number from 1 to [`MAX_ID`],
+/// or a 400 that names the parameter and its range, exactly as the OpenAPI document states them
+/// (`minimum: 1`, `format: int32`). Without it, `abc` or `2147483648` got the framework's
+/// unnamed 400 that the document did not mention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PathId(pub i32);
+
+impl PathId {
+    /// The message for an id that is not one.
+    pub fn invalid() -> AppError {
+        AppError::BadRequest(format!("`id` must be a whole number from 1 to {MAX_ID}."))
+    }
+
+    pub fn parse(raw: &str) -> Result<PathId, AppError> {
+        raw.parse::<i32>().ok().filter(|id| *id >= 1).map(PathId).ok_or_else(PathId::invalid)
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathId {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state).await.map_err(|_| PathId::invalid())?;
+        PathId::parse(&raw)
+    }
+}
 
 /// The body of every API error (4xx and 5xx), whichever layer produced it.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -50,6 +82,18 @@ fn matches(value: &HeaderValue, tag: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn path_ids_are_positive_int32_and_anything_else_names_the_parameter() {
+        assert_eq!(PathId::parse("1").ok(), Some(PathId(1)));
+        assert_eq!(PathId::parse("2147483647").ok(), Some(PathId(i32::MAX)));
+        for bad in ["0", "-1", "2147483648", "abc", "", "1.5", " 1", "99999999999999999999"] {
+            match PathId::parse(bad) {
+                Err(AppError::BadRequest(m)) => assert_eq!(m, "`id` must be a whole number from 1 to 2147483647."),
+                other => panic!("{bad:?}: {other:?}"),
+            }
+        }
+    }
 
     fn headers(inm: Option<&'static str>) -> HeaderMap {
         let mut h = HeaderMap::new();

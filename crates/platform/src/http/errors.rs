@@ -122,6 +122,11 @@ fn explain(status: StatusCode, max_upload: u64) -> (&'static str, String) {
         405 => ("Method not allowed", "This page does not accept that kind of request.".to_owned()),
         408 => ("Request timed out", "The server took too long to answer. Please try again.".to_owned()),
         413 => ("Too large", format!("What you sent is larger than the {} this site accepts.", human_size(max_upload))),
+        414 => (
+            "Address too long",
+            "The address of this request is longer than the site accepts. Shorten the search or the link.".to_owned(),
+        ),
+        431 => ("Request headers too large", "The request's headers are larger than the site accepts.".to_owned()),
         429 => ("Too many requests", "Please wait a minute and try again.".to_owned()),
         503 => ("Service unavailable", "The site cannot answer just now. Please try again in a minute.".to_owned()),
         s if s >= 500 => (

@@ -1,8 +1,8 @@
 //! The middleware every request passes through, outermost first:
 //! request id and `request.summary` log → compression → security headers → `Cache-Control`
-//! (`caching.rs`) → error pages → site guard (hosts, https, auth wall) → CSRF → timeout → panic
-//! catcher → body-size limit → control characters out of the request's text (`input.rs`) →
-//! session → the router.
+//! (`caching.rs`) → error pages → requests hyper refused ([`RefusedHead`]) → site guard (hosts,
+//! https, auth wall) → CSRF → timeout → panic catcher → body-size limit → control characters out
+//! of the request's text (`input.rs`) → session → the router.
 
 use std::any::Any;
 use std::sync::Arc;
@@ -31,6 +31,20 @@ pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
+/// A request whose head hyper refused before it became a request (an address of 64 KiB or more,
+/// headers too large, a malformed request line). The server loop (`serve.rs`) sends a stand-in
+/// carrying this through the stack, so the refusal is answered like every other error: its
+/// page or JSON body, security headers, request id and log line. Only the server can set it.
+#[derive(Debug, Clone, Copy)]
+pub struct RefusedHead(pub StatusCode);
+
+async fn refused_head(request: Request, next: Next) -> Response {
+    match request.extensions().get::<RefusedHead>() {
+        Some(RefusedHead(status)) => super::errors::error_response(*status, None),
+        None => next.run(request).await,
+    }
+}
+
 /// Set on a response by whatever knows the signed-in user, so `request.summary` can name them.
 #[derive(Debug, Clone)]
 pub struct LogUser(pub String);
@@ -51,6 +65,7 @@ pub fn apply_middleware(router: Router, state: &AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.server.request_timeout))
         .layer(csrf_layer(config))
         .layer(middleware::from_fn_with_state(SiteGuard::new(config), site_guard))
+        .layer(middleware::from_fn(refused_head))
         .layer(middleware::from_fn_with_state(state.clone(), render_errors))
         .layer(middleware::from_fn(super::caching::cache_control))
         .layer(middleware::map_response_with_state(headers, add_security_headers))

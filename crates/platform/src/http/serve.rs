@@ -14,6 +14,12 @@
 //! connection shares an [`Activity`] with its socket wrapper (which sees the first byte of a
 //! request) and its service (which sees the headers complete and the response end), and a
 //! watcher in the connection's task closes it when the phase it is in has lasted too long.
+//!
+//! A request hyper refuses before it reaches the service (an address of 64 KiB or more, headers
+//! over its buffer, a malformed request line) is answered by hyper itself with a bare status
+//! line. The socket wrapper recognises that answer (a body-less 4xx head written while a head is
+//! arriving and no request of ours has begun) and writes instead what the router answers to a stand-in request
+//! carrying [`RefusedHead`]: the same error body, security headers and log line as any error.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -26,7 +32,8 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::{Body, HttpBody};
 use axum::extract::ConnectInfo;
-use http::{Request, Response};
+use http::{Request, Response, StatusCode};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
@@ -122,7 +129,14 @@ async fn connection(
     limits: Limits,
 ) {
     let activity = Arc::new(Activity::new());
-    let io = TokioIo::new(Watched { inner: stream, activity: activity.clone() });
+    let io = TokioIo::new(Watched {
+        inner: stream,
+        activity: activity.clone(),
+        router: router.clone(),
+        remote,
+        head_start: Vec::new(),
+        rewrite: None,
+    });
     let service = ConnectionService { router, remote, activity: activity.clone() };
     let conn = builder.serve_connection(io, service);
     tokio::pin!(conn);
@@ -191,8 +205,8 @@ impl Activity {
         f(&mut self.phase.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
-    /// Bytes arrived on the socket.
-    fn received(&self) {
+    /// Bytes arrived on the socket; whether they are the first of a request's head.
+    fn received(&self) -> bool {
         let started = self.with(|phase| match *phase {
             Phase::Idle { .. } => {
                 *phase = Phase::Head { since: Instant::now() };
@@ -203,6 +217,14 @@ impl Activity {
         if started {
             self.changed.notify_one();
         }
+        started
+    }
+
+    /// Whether a request's head is arriving and has not reached the service: the only time
+    /// hyper writes a response of its own (a response of ours is written while busy, or just
+    /// after, when idle).
+    fn in_head(&self) -> bool {
+        self.with(|phase| matches!(phase, Phase::Head { .. }))
     }
 
     /// A request's headers were parsed: it is being handled until the guard drops.
@@ -253,18 +275,101 @@ impl Drop for InFlight {
     }
 }
 
-/// The socket, reporting incoming bytes to the connection's [`Activity`].
+/// The socket, reporting incoming bytes to the connection's [`Activity`] and answering the
+/// requests hyper refuses itself (see the module docs).
 struct Watched {
     inner: TcpStream,
     activity: Arc<Activity>,
+    router: Router,
+    remote: SocketAddr,
+    /// The first bytes of the current request's head (`GET /api/…`), to answer a refused one in
+    /// its kind (JSON under `/api/`).
+    head_start: Vec<u8>,
+    /// Our answer to a refused request, replacing hyper's bare one.
+    rewrite: Option<Rewrite>,
+}
+
+/// Bytes of a request head kept to tell where it was going.
+const HEAD_START: usize = 16;
+
+enum Rewrite {
+    Rendering(Pin<Box<dyn Future<Output = Vec<u8>> + Send>>),
+    Writing { bytes: Vec<u8>, written: usize },
+}
+
+/// The status of a response that hyper wrote itself for a request it could not read: a 4xx
+/// head with no body (`HTTP/1.1 414 URI Too Long\r\n…\r\n\r\n`).
+fn refused_status(data: &[u8]) -> Option<StatusCode> {
+    let rest = data.strip_prefix(b"HTTP/1.1 ").or_else(|| data.strip_prefix(b"HTTP/1.0 "))?;
+    let code = std::str::from_utf8(rest.get(..3)?).ok()?.parse::<u16>().ok()?;
+    let head_only = data.windows(4).position(|w| w == b"\r\n\r\n").is_some_and(|end| end + 4 == data.len());
+    StatusCode::from_u16(code).ok().filter(|s| s.is_client_error() && head_only)
+}
+
+/// What the router answers to a stand-in for a refused request, as HTTP/1.1 bytes (the
+/// connection closes after it, as it would have).
+async fn render_refusal(router: Router, remote: SocketAddr, status: StatusCode, api: bool) -> Vec<u8> {
+    let mut request = Request::new(Body::empty());
+    *request.uri_mut() = http::Uri::from_static(if api { "/api/" } else { "/" });
+    request.extensions_mut().insert(ConnectInfo(remote));
+    request.extensions_mut().insert(super::middleware::RefusedHead(status));
+    let Ok(response) = router.oneshot(request).await;
+    let (parts, body) = response.into_parts();
+    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let mut out = format!("HTTP/1.1 {} {}\r\n", parts.status.as_u16(), parts.status.canonical_reason().unwrap_or(""));
+    for (name, value) in &parts.headers {
+        if name == http::header::CONTENT_LENGTH || name == http::header::CONNECTION {
+            continue;
+        }
+        if let Ok(value) = value.to_str() {
+            out.push_str(&format!("{name}: {value}\r\n"));
+        }
+    }
+    out.push_str(&format!("content-length: {}\r\nconnection: close\r\n\r\n", body.len()));
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(&body);
+    bytes
+}
+
+impl Watched {
+    /// Writes our answer in place of `data` (hyper's), reporting all of `data` written when ours
+    /// is. `None` when `data` is not a refusal.
+    fn poll_rewrite(&mut self, cx: &mut Context<'_>, data: &[u8]) -> Option<Poll<std::io::Result<usize>>> {
+        if self.rewrite.is_none() {
+            let status = self.activity.in_head().then(|| refused_status(data)).flatten()?;
+            let api = self.head_start.windows(5).any(|w| w == b"/api/" || w == b"/api?");
+            let render = render_refusal(self.router.clone(), self.remote, status, api);
+            self.rewrite = Some(Rewrite::Rendering(Box::pin(render)));
+        }
+        loop {
+            match self.rewrite.as_mut()? {
+                Rewrite::Rendering(render) => match render.as_mut().poll(cx) {
+                    Poll::Ready(bytes) => self.rewrite = Some(Rewrite::Writing { bytes, written: 0 }),
+                    Poll::Pending => return Some(Poll::Pending),
+                },
+                Rewrite::Writing { bytes, written } => {
+                    if *written == bytes.len() {
+                        self.rewrite = None;
+                        return Some(Poll::Ready(Ok(data.len())));
+                    }
+                    match Pin::new(&mut self.inner).poll_write(cx, &bytes[*written..]) {
+                        Poll::Ready(Ok(0)) => return Some(Poll::Ready(Ok(0))),
+                        Poll::Ready(Ok(n)) => *written += n,
+                        other => return Some(other),
+                    }
+                }
+            }
+        }
+    }
 }
 
 impl AsyncRead for Watched {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
         let before = buf.filled().len();
         let poll = Pin::new(&mut self.inner).poll_read(cx, buf);
-        if matches!(poll, Poll::Ready(Ok(()))) && buf.filled().len() > before {
-            self.activity.received();
+        if matches!(poll, Poll::Ready(Ok(()))) && buf.filled().len() > before && self.activity.received() {
+            let new = &buf.filled()[before..];
+            self.head_start = new[..new.len().min(HEAD_START)].to_vec();
         }
         poll
     }
@@ -272,6 +377,9 @@ impl AsyncRead for Watched {
 
 impl AsyncWrite for Watched {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<std::io::Result<usize>> {
+        if let Some(poll) = self.poll_rewrite(cx, data) {
+            return poll;
+        }
         Pin::new(&mut self.inner).poll_write(cx, data)
     }
 
@@ -288,6 +396,13 @@ impl AsyncWrite for Watched {
         cx: &mut Context<'_>,
         bufs: &[std::io::IoSlice<'_>],
     ) -> Poll<std::io::Result<usize>> {
+        // A refusal is one small head, written before any request of ours: look at it whole.
+        if self.activity.in_head() || self.rewrite.is_some() {
+            let data: Vec<u8> = bufs.iter().flat_map(|b| b.iter().copied()).collect();
+            if let Some(poll) = self.poll_rewrite(cx, &data) {
+                return poll;
+            }
+        }
         Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
     }
 

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::import::store::{self, Actor};
+use crate::import::store::{Actor, Store};
 use accounts::{AdminArea, CurrentUser};
 use chrono::{NaiveDate, Utc};
 use model::Stamp;
@@ -320,7 +320,7 @@ impl AdminResource for Contracts {
         {
             platform::files::delete(db, old).await?;
         }
-        let who = Actor(Some(actor.id));
+        let mut store = Store::write(Actor(Some(actor.id)));
 
         if changed("companies") {
             // Link the named ones (creating new names), unlink the rest.
@@ -329,8 +329,8 @@ impl AdminResource for Contracts {
                 .exec(db)
                 .await?;
             for name in lines(one(input, "companies")) {
-                let (company_id, _) = store::company(db, who, &name).await?;
-                store::link(db, who, saved.id, company_id).await?;
+                let (company_id, _) = store.company(db, &name).await?;
+                store.link(db, saved.id, company_id).await?;
             }
         }
         if changed("properties") {
@@ -339,7 +339,7 @@ impl AdminResource for Contracts {
                 .exec(db)
                 .await?;
             for (k, v) in &properties {
-                store::property(db, who, saved.id, k, Some(v)).await?;
+                store.property(db, saved.id, k, Some(v)).await?;
             }
         }
         if changed("line_items") {

@@ -4,7 +4,7 @@
 use sea_orm::ConnectionTrait;
 
 use super::reader::Row;
-use super::store::{self, Actor, ContractKey};
+use super::store::{ContractKey, Store};
 use super::{Outcome, Report, RowResult, contacts, outcome, parse_date};
 
 /// Columns that are not product categories.
@@ -56,7 +56,7 @@ impl Context {
 
 pub(crate) async fn row(
     db: &impl ConnectionTrait,
-    actor: Actor,
+    st: &mut Store,
     ctx: &Context,
     row: &Row,
     report: &mut Report,
@@ -64,7 +64,7 @@ pub(crate) async fn row(
     let Some(company) = row.get("Company") else {
         return Ok(Outcome::Skipped("Company is empty; a contract needs a company".into()));
     };
-    let costars = store::contract_type(db, actor, "COSTARS").await?;
+    let costars = st.contract_type(db, "COSTARS").await?;
     let expiration = row.get("Expiration").and_then(|raw| {
         let date = parse_date(raw, false);
         if date.is_none() {
@@ -79,17 +79,17 @@ pub(crate) async fn row(
         description: Some(format!("COSTARS {} - {company}", ctx.number)),
         href: None,
     };
-    let (contract_id, created) = store::contract(db, actor, &key).await?;
+    let (contract_id, created) = st.contract(db, &key).await?;
     let mut added = false;
     if let Some(county) = row.get("County Located") {
-        added |= store::property(db, actor, contract_id, "Located in", Some(&format!("{county} County"))).await?;
+        added |= st.property(db, contract_id, "Located in", Some(&format!("{county} County"))).await?;
     }
     if let Some(list) = MANUFACTURER_SPELLINGS.iter().find_map(|h| row.get(h)) {
-        added |= store::property(db, actor, contract_id, "List of manufacturers", Some(list)).await?;
+        added |= st.property(db, contract_id, "List of manufacturers", Some(list)).await?;
     }
     for product in &ctx.products {
         match row.get(product) {
-            Some("Yes" | "yes") => added |= store::line_item(db, actor, contract_id, product).await?,
+            Some("Yes" | "yes") => added |= st.line_item(db, contract_id, product).await?,
             None | Some("No" | "no" | "NO") => {}
             Some(other) => report.warn(
                 row.line,
@@ -97,11 +97,11 @@ pub(crate) async fn row(
             ),
         }
     }
-    let (company_id, new_company) = store::company(db, actor, company).await?;
-    added |= new_company | store::link(db, actor, contract_id, company_id).await?;
+    let (company_id, new_company) = st.company(db, company).await?;
+    added |= new_company | st.link(db, contract_id, company_id).await?;
     let contact = contacts::parse(row);
     if !contact.is_empty() {
-        added |= store::contact(db, actor, company_id, &contact).await?;
+        added |= st.contact(db, company_id, &contact).await?;
     }
     Ok(outcome(report, contract_id, created, added))
 }

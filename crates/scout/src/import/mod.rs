@@ -1,10 +1,16 @@
 //! Importers for the original suite's data files: the City's contract list (the "X-Drive"
 //! file), the PA state-contract list, COSTARS award lists and NIGP categories.
 //!
-//! Every file is read whole, then imported in one transaction: a row that cannot be imported
-//! (an empty company, say) is reported with its line and reason and the others still import;
-//! a database failure rolls the whole file back, so nothing is half-imported. Entities are
-//! found or created by all of their attributes, so importing a file twice changes nothing.
+//! Every file is read whole (and refused whole if it cannot be read), then imported in batches
+//! of [`BATCH_ROWS`] rows, each its own transaction with the search index of the contracts it
+//! touched, so other users' writes go on between batches (on SQLite the importer is otherwise the
+//! one writer for the whole file). A row that cannot be imported (an empty company, say) is
+//! reported with its line and reason and the others still import. Entities are found or created
+//! by all of their attributes, so importing a file twice changes nothing: after a database
+//! failure, the batches that committed stay, and importing the file again completes it.
+//!
+//! A preview ([`preview`]) runs the same code through a dry-run [`Store`] in a read-only
+//! transaction: it reports exactly what the import would do and never holds the write lock.
 
 mod contacts;
 mod costars;
@@ -18,7 +24,10 @@ use chrono::NaiveDate;
 use sea_orm::{DatabaseConnection, DbErr};
 use serde::Serialize;
 
-pub use store::Actor;
+pub use store::{Actor, Store};
+
+/// Rows per transaction of an import.
+pub const BATCH_ROWS: usize = 200;
 
 /// Which importer reads a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -98,7 +107,7 @@ pub struct Report {
     pub unchanged: u64,
     pub skipped: u64,
     pub problems: Vec<Problem>,
-    /// Contracts this import created or changed, to re-index before the transaction commits.
+    /// Contracts the current batch created or changed, to re-index before its transaction commits.
     #[serde(skip)]
     pub(crate) touched: std::collections::BTreeSet<i32>,
 }
@@ -147,7 +156,8 @@ pub async fn import(
     run(db, actor, kind, name, bytes, progress, true).await
 }
 
-/// What importing the file would do, without doing it: the same run, rolled back.
+/// What importing the file would do, without doing it: the same run through a dry-run store,
+/// reading only.
 pub async fn preview(
     db: &DatabaseConnection,
     actor: Actor,
@@ -176,58 +186,68 @@ async fn run(
         anyhow::bail!(
             "{name}: there is no {missing:?} column, so this is not a {} file (its columns: {})",
             kind.name(),
-            table.headers.join(", ")
+            column_list(&table.headers)
         );
     }
     let total = u64::try_from(table.rows.len()).unwrap_or(u64::MAX);
     let mut report = Report { file: name.to_owned(), ..Report::default() };
-    let txn = platform::db::begin_write(db).await?;
-    for (done, row) in table.rows.into_iter().enumerate() {
-        report.rows += 1;
-        let outcome = match row {
-            Err(unreadable) => {
-                report.problems.push(Problem { line: unreadable.line, reason: unreadable.reason, skipped: true });
-                report.skipped += 1;
-                continue;
+    let mut store = if commit { Store::write(actor) } else { Store::dry_run(actor) };
+    let mut rows = table.rows.into_iter().peekable();
+    let mut done: u64 = 0;
+    while rows.peek().is_some() {
+        let txn =
+            if commit { platform::db::begin_write(db).await? } else { sea_orm::TransactionTrait::begin(db).await? };
+        for row in rows.by_ref().take(BATCH_ROWS) {
+            let outcome = match row {
+                Err(unreadable) => (Outcome::Skipped(unreadable.reason), unreadable.line),
+                Ok(row) => {
+                    let outcome = match kind {
+                        Kind::Contracts => xdrive::row(&txn, &mut store, &row, &mut report).await?,
+                        Kind::State => state::row(&txn, &mut store, &row, &mut report).await?,
+                        Kind::Costars => match &costars {
+                            Some(ctx) => costars::row(&txn, &mut store, ctx, &row, &mut report).await?,
+                            None => Outcome::Skipped("internal: no COSTARS context".into()),
+                        },
+                        Kind::Nigp => nigp::row(&txn, &mut store, &row, &mut report).await?,
+                    };
+                    (outcome, row.line)
+                }
+            };
+            report.rows += 1;
+            match outcome {
+                (Outcome::Created, _) => report.created += 1,
+                (Outcome::Updated, _) => report.updated += 1,
+                (Outcome::Unchanged, _) => report.unchanged += 1,
+                (Outcome::Skipped(reason), line) => {
+                    report.skipped += 1;
+                    report.problems.push(Problem { line, reason, skipped: true });
+                }
             }
-            Ok(row) => match kind {
-                Kind::Contracts => xdrive::row(&txn, actor, &row, &mut report).await?,
-                Kind::State => state::row(&txn, actor, &row, &mut report).await?,
-                Kind::Costars => match &costars {
-                    Some(ctx) => costars::row(&txn, actor, ctx, &row, &mut report).await?,
-                    None => Outcome::Skipped("internal: no COSTARS context".into()),
-                },
-                Kind::Nigp => nigp::row(&txn, actor, &row, &mut report).await?,
-            }
-            .with_line(row.line),
-        };
-        match outcome {
-            (Outcome::Created, _) => report.created += 1,
-            (Outcome::Updated, _) => report.updated += 1,
-            (Outcome::Unchanged, _) => report.unchanged += 1,
-            (Outcome::Skipped(reason), line) => {
-                report.skipped += 1;
-                report.problems.push(Problem { line, reason, skipped: true });
-            }
+            done += 1;
+            progress(done, total);
         }
-        progress(u64::try_from(done).unwrap_or(u64::MAX) + 1, total);
-    }
-    // The search index changes in the same transaction as the contracts it describes.
-    for id in &report.touched {
-        crate::search::reindex(&txn, *id).await?;
-    }
-    if commit {
-        txn.commit().await?;
-    } else {
-        txn.rollback().await?;
+        // The search index changes in the same transaction as the contracts it describes.
+        let touched = std::mem::take(&mut report.touched);
+        if commit {
+            for id in touched {
+                crate::search::reindex(&txn, id).await?;
+            }
+            txn.commit().await?;
+        } else {
+            txn.rollback().await?;
+        }
     }
     report.problems.sort_by_key(|p| p.line);
     Ok(report)
 }
 
-impl Outcome {
-    fn with_line(self, line: u64) -> (Outcome, u64) {
-        (self, line)
+/// The first few of `headers`, for a message.
+fn column_list(headers: &[String]) -> String {
+    const SHOWN: usize = 12;
+    let first = headers.iter().take(SHOWN).map(String::as_str).collect::<Vec<_>>().join(", ");
+    match headers.len().saturating_sub(SHOWN) {
+        0 => first,
+        more => format!("{first} and {more} more"),
     }
 }
 

@@ -3,12 +3,12 @@
 use sea_orm::ConnectionTrait;
 
 use super::reader::Row;
-use super::store::{self, Actor, Category};
+use super::store::{Category, Store};
 use super::{Outcome, Report, RowResult};
 
 pub use model::entities::category::nigp_codes as codes;
 
-pub(crate) async fn row(db: &impl ConnectionTrait, actor: Actor, row: &Row, _report: &mut Report) -> RowResult {
+pub(crate) async fn row(db: &impl ConnectionTrait, st: &mut Store, row: &Row, _report: &mut Report) -> RowResult {
     let Some(raw) = row.get("code") else {
         return Ok(Outcome::Skipped("code is empty".into()));
     };
@@ -23,7 +23,7 @@ pub(crate) async fn row(db: &impl ConnectionTrait, actor: Actor, row: &Row, _rep
         friendly_name: row.get("category_friendly_name").map(str::to_owned),
         examples: row.get("examples").map(str::to_owned),
     };
-    Ok(if store::category(db, actor, &category).await? { Outcome::Created } else { Outcome::Unchanged })
+    Ok(if st.category(db, &category).await? { Outcome::Created } else { Outcome::Unchanged })
 }
 
 #[cfg(test)]

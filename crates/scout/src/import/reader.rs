@@ -1,6 +1,12 @@
 //! Reading the original's CSV files as its importers did (Python 2 `csv.DictReader` over a file
 //! opened in universal-newline mode): CR, LF or CRLF line endings, rows keyed by header, an empty
 //! cell or the text `None` read as no value, line breaks inside quoted cells read as `\n`.
+//!
+//! Whatever the bytes, reading ends in a [`Table`] or an error that says what is wrong with the
+//! file, never a panic (the property tests in `tests/importers.rs` feed it anything). Cells lose
+//! the control characters `platform::text` forbids, as all text from outside does, and a file
+//! larger than any real one ([`MAX_COLUMNS`], [`MAX_ROWS`]) is refused before anything is
+//! imported, with a message that does not repeat it.
 
 use std::collections::HashMap;
 
@@ -44,12 +50,19 @@ pub struct Table {
     pub rows: Vec<Result<Row, Unreadable>>,
 }
 
+/// More columns than this is not a data file of ours (the widest real one, a COSTARS list, has
+/// 35); a file with 60,000 columns was once read for minutes.
+pub const MAX_COLUMNS: usize = 500;
+/// More data rows than this is refused too (the City's list has under 500).
+pub const MAX_ROWS: usize = 100_000;
+
 fn normalise(raw: &str) -> String {
-    raw.replace("\r\n", "\n").replace('\r', "\n")
+    platform::text::strip_controls(raw).replace("\r\n", "\n").replace('\r', "\n")
 }
 
 fn value(raw: &str) -> Option<String> {
-    (!raw.is_empty() && raw != "None").then(|| normalise(raw))
+    let text = normalise(raw);
+    (!text.is_empty() && text != "None").then_some(text)
 }
 
 /// Lines are counted by hand, as the reader moves forward: `csv` counts only `\n`, and most of
@@ -89,6 +102,11 @@ pub fn read(bytes: &[u8]) -> anyhow::Result<Table> {
         .map(normalise)
         .collect();
     anyhow::ensure!(headers.iter().any(|h| !h.is_empty()), "the file has no header row");
+    anyhow::ensure!(
+        headers.len() <= MAX_COLUMNS,
+        "the file has {} columns; a data file may have at most {MAX_COLUMNS}",
+        headers.len()
+    );
     let mut rows = Vec::new();
     let mut record = csv::ByteRecord::new();
     let mut lines = LineCounter { bytes, at: 0, line: 1 };
@@ -103,6 +121,7 @@ pub fn read(bytes: &[u8]) -> anyhow::Result<Table> {
                 if record.iter().all(<[u8]>::is_empty) {
                     continue;
                 }
+                anyhow::ensure!(rows.len() < MAX_ROWS, "the file has more than {MAX_ROWS} rows; import it in parts");
                 let mut cells = HashMap::new();
                 let mut bad = None;
                 for (i, raw) in record.iter().enumerate() {
@@ -161,6 +180,28 @@ mod tests {
         let row = table.rows[0].as_ref().expect("row");
         assert_eq!(row.get("A"), Some(" "));
         assert_eq!(row.get(""), Some("y"));
+    }
+
+    #[test]
+    fn control_characters_are_dropped_from_headers_and_cells() {
+        let table = read(b"A\x00,B\n\x01x\x02,\x1b\n").expect("table");
+        assert_eq!(table.headers, ["A", "B"]);
+        let row = table.rows[0].as_ref().expect("row");
+        assert_eq!((row.get("A"), row.get("B")), (Some("x"), None), "a cell of controls alone is empty");
+    }
+
+    #[test]
+    fn files_wider_or_longer_than_any_real_one_are_refused_briefly() {
+        let wide = (0..=MAX_COLUMNS).map(|i| format!("c{i}")).collect::<Vec<_>>().join(",");
+        let error = read(wide.as_bytes()).err().expect("too wide").to_string();
+        assert_eq!(
+            error,
+            format!("the file has {} columns; a data file may have at most {MAX_COLUMNS}", MAX_COLUMNS + 1)
+        );
+        let long = format!("A\n{}", "x\n".repeat(MAX_ROWS + 1));
+        assert!(read(long.as_bytes()).err().expect("too long").to_string().contains("more than 100000 rows"));
+        let most = format!("A\n{}", "x\n".repeat(MAX_ROWS));
+        assert_eq!(read(most.as_bytes()).expect("at the limit").rows.len(), MAX_ROWS);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use sea_orm::ConnectionTrait;
 
 use super::reader::Row;
-use super::store::{self, Actor, ContractKey};
+use super::store::{ContractKey, Store};
 use super::{Outcome, Report, RowResult, outcome, xdrive};
 
 pub(crate) fn href(contract: &str, service: &str) -> String {
@@ -13,7 +13,7 @@ pub(crate) fn href(contract: &str, service: &str) -> String {
     format!("http://www.emarketplace.state.pa.us/FileDownload.aspx?file={contract}\\{kind}.pdf")
 }
 
-pub(crate) async fn row(db: &impl ConnectionTrait, actor: Actor, row: &Row, report: &mut Report) -> RowResult {
+pub(crate) async fn row(db: &impl ConnectionTrait, st: &mut Store, row: &Row, report: &mut Report) -> RowResult {
     let Some(company) = row.get("COMPANY") else {
         return Ok(Outcome::Skipped("COMPANY is empty; a contract needs a company".into()));
     };
@@ -21,7 +21,7 @@ pub(crate) async fn row(db: &impl ConnectionTrait, actor: Actor, row: &Row, repo
         return Ok(Outcome::Skipped("SERVICE is empty; the state list's link is built from it".into()));
     };
     let contract_type_id = match row.get("TYPE OF CONTRACT") {
-        Some(name) => Some(store::contract_type(db, actor, name).await?),
+        Some(name) => Some(st.contract_type(db, name).await?),
         None => None,
     };
     let key = ContractKey {
@@ -31,9 +31,9 @@ pub(crate) async fn row(db: &impl ConnectionTrait, actor: Actor, row: &Row, repo
         description: Some(service.to_owned()),
         href: Some(href(row.get("CONTRACT").unwrap_or(""), service)),
     };
-    let (contract_id, created) = store::contract(db, actor, &key).await?;
-    let parent = store::property(db, actor, contract_id, "Parent Number", row.get("PARENT")).await?;
-    let number = store::property(db, actor, contract_id, "Contract Number", row.get("CONTRACT")).await?;
-    let company_side = xdrive::company_side(db, actor, contract_id, company, row).await?;
+    let (contract_id, created) = st.contract(db, &key).await?;
+    let parent = st.property(db, contract_id, "Parent Number", row.get("PARENT")).await?;
+    let number = st.property(db, contract_id, "Contract Number", row.get("CONTRACT")).await?;
+    let company_side = xdrive::company_side(db, st, contract_id, company, row).await?;
     Ok(outcome(report, contract_id, created, parent || number || company_side))
 }

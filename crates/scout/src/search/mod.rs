@@ -108,9 +108,12 @@ pub struct Results {
 pub async fn reindex(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
     let text = |sql: &str| Statement::from_sql_and_values(backend, sql, [Value::from(id)]);
+    // The index never holds the control characters the highlight markers are made of (text
+    // stored before `platform::text`'s rule may), so a passage's marks are the database's own.
     let joined = |rows: Vec<sea_orm::QueryResult>| -> String {
         rows.iter()
             .filter_map(|r| r.try_get_by_index::<Option<String>>(0).ok().flatten())
+            .map(|text| platform::text::strip_controls(&text).into_owned())
             .collect::<Vec<_>>()
             .join(" ; ")
     };
