@@ -312,3 +312,19 @@ impl Job for ImportFile {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_is_told_briefly_and_a_database_fault_not_at_all() {
+        let db = anyhow::Error::new(sea_orm::DbErr::Custom("relation \"contracts\" is locked by pid 42".into()))
+            .context("line 7");
+        let told = reason(&db);
+        assert!(told.starts_with("the database could not complete it") && !told.contains("pid 42"), "{told}");
+        let long = anyhow::anyhow!("{}", "x".repeat(5_000));
+        assert_eq!(reason(&long).chars().count(), MAX_REASON_CHARS + 1, "cut, with an ellipsis");
+        assert_eq!(reason(&anyhow::anyhow!("no header row")), "no header row");
+    }
+}

@@ -344,6 +344,14 @@ async fn admins_import_a_file_from_the_web_after_a_preview() {
     assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
     assert!(wrong.body.contains("COSTARS-&lt;number&gt;.csv"), "{}", wrong.body);
     assert_eq!(common::stored_files(&app).await, 0, "a refused import keeps no file");
+    // A file far wider than any real one is refused in a sentence, not with its columns listed.
+    let wide: String = (0..100_000).map(|i| format!("column{i},")).collect();
+    let refused_wide = admin
+        .post_multipart("/admin/imports/", &[("kind", "costars")], ("file", "COSTARS-9.csv", wide.as_bytes()))
+        .await;
+    assert_eq!(refused_wide.status, StatusCode::BAD_REQUEST);
+    assert!(refused_wide.body.contains("the file has 100001 columns; a data file may have at most 500"));
+    assert!(!refused_wide.body.contains("column99") && refused_wide.body.len() < 40_000, "{}", refused_wide.body.len());
 
     let uploaded =
         admin.post_multipart("/admin/imports/", &[("kind", "contracts")], ("file", "old_contracts.csv", &file)).await;

@@ -13,6 +13,11 @@ pub use query::Parsed;
 /// Results per page.
 pub const PER_PAGE: u64 = 50;
 
+/// The most of each field the index holds: far more than any real contract has, and four of
+/// them stay under the 1 MB PostgreSQL allows a `tsvector` (a longer text failed the change that
+/// indexed it).
+pub const MAX_INDEXED_CHARS: usize = 100_000;
+
 /// Where a search may look. Empty means everywhere.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -109,13 +114,19 @@ pub async fn reindex(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
     let text = |sql: &str| Statement::from_sql_and_values(backend, sql, [Value::from(id)]);
     // The index never holds the control characters the highlight markers are made of (text
-    // stored before `platform::text`'s rule may), so a passage's marks are the database's own.
+    // stored before `platform::text`'s rule may), so a passage's marks are the database's own;
+    // and each column is cut at MAX_INDEXED_CHARS, under PostgreSQL's 1 MB tsvector limit.
     let joined = |rows: Vec<sea_orm::QueryResult>| -> String {
-        rows.iter()
+        let text = rows
+            .iter()
             .filter_map(|r| r.try_get_by_index::<Option<String>>(0).ok().flatten())
             .map(|text| platform::text::strip_controls(&text).into_owned())
             .collect::<Vec<_>>()
-            .join(" ; ")
+            .join(" ; ");
+        match text.char_indices().nth(MAX_INDEXED_CHARS) {
+            Some((cut, _)) => text[..cut].to_owned(),
+            None => text,
+        }
     };
     let ph = |n: usize| if backend == DbBackend::Postgres { format!("${n}") } else { "?".to_owned() };
     let company = joined(

@@ -157,6 +157,83 @@ mod tests {
         assert_eq!(Parsed::parse("unbalanced \"quote here").groups.len(), 2);
     }
 
+    /// Text with every kind of character the parser treats specially, often.
+    fn search_box() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            Just("\"".to_owned()),
+            Just("-".to_owned()),
+            Just(" OR ".to_owned()),
+            Just("or".to_owned()),
+            Just(" ".to_owned()),
+            Just("'".to_owned()),
+            Just("NEAR(".to_owned()),
+            Just("*".to_owned()),
+            Just("\u{0}".to_owned()),
+            "[a-zé0-9]{1,8}".prop_map(|s| s),
+            any::<String>(),
+        ];
+        proptest::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat())
+    }
+
+    /// Whether `expr` is FTS5 syntax made of quoted strings joined by AND, OR, NOT and
+    /// parentheses only, with every quote closed and every parenthesis matched.
+    fn well_formed_fts5(expr: &str) -> bool {
+        let mut depth = 0i32;
+        let mut chars = expr.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => loop {
+                    match chars.next() {
+                        Some('"') if chars.peek() == Some(&'"') => {
+                            chars.next();
+                        }
+                        Some('"') => break,
+                        Some(_) => {}
+                        None => return false,
+                    }
+                },
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth < 0 {
+                        return false;
+                    }
+                }
+                ' ' | 'A' | 'N' | 'D' | 'O' | 'R' | 'T' => {}
+                _ => return false,
+            }
+        }
+        depth == 0
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2_000))]
+
+        /// Any input parses, and renders to expressions whose only syntax is ours: every term
+        /// quoted (FTS5) or made of letters and digits in single quotes (tsquery).
+        #[test]
+        fn any_input_renders_valid_expressions(input in search_box()) {
+            let parsed = Parsed::parse(&input);
+            let fts5 = parsed.fts5();
+            proptest::prop_assert!(parsed.is_empty() || well_formed_fts5(&fts5), "{input:?} → {fts5}");
+            let tsquery = parsed.tsquery();
+            let mut in_word = false;
+            for c in tsquery.chars() {
+                if c == '\'' {
+                    in_word = !in_word;
+                } else if in_word {
+                    proptest::prop_assert!(c.is_alphanumeric(), "{input:?} → {tsquery}");
+                } else {
+                    proptest::prop_assert!(" &|!()<->".contains(c), "{input:?} → {tsquery}");
+                }
+            }
+            proptest::prop_assert!(!in_word);
+            let terms = parsed.groups.iter().map(Vec::len).sum::<usize>() + parsed.excluded.len();
+            proptest::prop_assert!(terms <= MAX_TERMS);
+        }
+    }
+
     #[test]
     fn very_long_input_is_cut() {
         let long = "word ".repeat(2_000);
