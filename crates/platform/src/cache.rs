@@ -123,49 +123,6 @@ impl Cache {
         Ok(made)
     }
 
-    /// Counts one more event under `key` in a fixed window that starts with the first event, and
-    /// returns the count so far: a simple rate limit. On Redis, `INCR` then `EXPIRE` on the first
-    /// hit; in memory, the count carries its window's end. When Redis is down every count is 1,
-    /// so limits relax rather than block people.
-    pub async fn count_hit(&self, key: &str, window: Duration) -> u64 {
-        match self {
-            Cache::Memory(m) => {
-                let now = std::time::Instant::now();
-                let (count, ends) = match m.get(key).await {
-                    Some((v, _)) => match v
-                        .split_once('@')
-                        .and_then(|(c, e)| Some((c.parse::<u64>().ok()?, e.parse::<u128>().ok()?)))
-                    {
-                        Some((c, ends_ms)) => (c + 1, ends_ms),
-                        None => (1, 0),
-                    },
-                    None => (1, 0),
-                };
-                let started = MONOTONIC_START.get_or_init(std::time::Instant::now);
-                let now_ms = now.duration_since(*started).as_millis();
-                let (count, ends) = if ends > now_ms { (count, ends) } else { (1, now_ms + window.as_millis()) };
-                let left = Duration::from_millis(u64::try_from(ends.saturating_sub(now_ms)).unwrap_or(u64::MAX));
-                m.insert(key.to_owned(), (format!("{count}@{ends}").into(), left)).await;
-                count
-            }
-            Cache::Redis { conn, prefix, healthy } => {
-                let mut conn = conn.clone();
-                let key = format!("{prefix}{key}");
-                let secs = i64::try_from(window.as_secs().max(1)).unwrap_or(i64::MAX);
-                let result = tokio::time::timeout(REDIS_TIMEOUT, async {
-                    let count: u64 = conn.incr(&key, 1).await?;
-                    if count == 1 {
-                        conn.expire::<_, ()>(&key, secs).await?;
-                    }
-                    Ok::<u64, redis::RedisError>(count)
-                })
-                .await;
-                note(healthy, result.map_err(|_| "timed out".to_owned()).and_then(|r| r.map_err(|e| e.to_string())))
-                    .unwrap_or(1)
-            }
-        }
-    }
-
     pub async fn delete(&self, key: &str) {
         match self {
             Cache::Memory(m) => m.invalidate(key).await,
@@ -192,9 +149,6 @@ impl Cache {
         }
     }
 }
-
-/// The in-memory counters' clock.
-static MONOTONIC_START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 
 /// Tracks Redis's health from call results, logging each change of state once.
 fn note<T>(healthy: &AtomicBool, result: Result<T, String>) -> Option<T> {

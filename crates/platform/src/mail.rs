@@ -302,8 +302,8 @@ impl Job for SendEmail {
         JobSettings {
             retries: 5,
             retry_base: Duration::from_secs(30),
-            // Beyond the SMTP client's own timeouts; it is also the lease a dead worker's
-            // messages wait out before another worker sends them.
+            // Beyond the SMTP client's own timeouts. (A dead worker's messages wait out the
+            // claim's lease, JOB_LEASE, not this.)
             timeout: Duration::from_secs(30),
             concurrency: MAX_CONNECTIONS as usize,
             priority: 1,

@@ -50,9 +50,11 @@ impl MigratorTrait for Migrator {
 
 /// Applies every pending migration. Idempotent.
 ///
-/// Two processes may start at once (say `procure web` and `procure worker` on one SQLite file):
-/// each migration runs in its own transaction, so the loser of a race fails without leaving a
-/// half-applied step, and a retry then finds nothing left to do.
+/// Two processes may start at once (say `procure web` and `procure worker` on one SQLite file).
+/// On PostgreSQL each migration runs in its own transaction, so the loser of a race fails
+/// without leaving a half-applied step. On SQLite sea-orm-migration runs them without one: the
+/// loser fails at a statement the winner already ran ("already exists"). Either way the loser
+/// retries and finds nothing left to do.
 pub async fn migrate(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
     let mut attempt = 0;
     loop {

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Schemathesis (an API fuzzer, from PyPI) against /api/openapi.json, on SQLite and on PostgreSQL:
+# every check, NUL bytes allowed in generated strings, a bounded number of examples per
+# operation. Each run serves the demo data from a fresh data folder (and, on PostgreSQL, a fresh
+# database), so the stateful phase finds real contracts, companies and opportunities to follow.
+# Exits non-zero on any finding; called by .ci/run after the build.
+#
+#   bash .ci/schemathesis.sh                       # target/debug/procure, both databases
+#   PROCURE_BIN=target/release/procure SCHEMATHESIS_EXAMPLES=500 bash .ci/schemathesis.sh
+#
+# Environment: PROCURE_BIN, TEST_DATABASE_URL (a PostgreSQL user that may create databases;
+# required: the PostgreSQL run is part of the check), SCHEMATHESIS_EXAMPLES (default 100).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VERSION=4.32.5
+BIN=${PROCURE_BIN:-target/debug/procure}
+case "$BIN" in /*) ;; *) BIN="$PWD/$BIN" ;; esac
+PG_URL=${TEST_DATABASE_URL:?TEST_DATABASE_URL must name the PostgreSQL server for the PostgreSQL run}
+EXAMPLES=${SCHEMATHESIS_EXAMPLES:-100}
+
+[ -x "$BIN" ] || { echo "schemathesis: no executable at $BIN (cargo build first)" >&2; exit 2; }
+if [ "$(schemathesis --version 2>/dev/null | awk '{print $NF}')" != "$VERSION" ]; then
+  pip install -q "schemathesis==$VERSION"
+fi
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/procure-schemathesis.XXXXXX")
+SERVER_PID=
+PG_DB=
+cleanup() {
+  local status=$?
+  if [ -n "$SERVER_PID" ]; then kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  if [ -n "$PG_DB" ]; then psql "$PG_URL" -qc "drop database if exists \"$PG_DB\" with (force)" || true; fi
+  if [ "$status" -ne 0 ]; then tail -n 30 "$WORK"/*/server.log >&2 2>/dev/null || true; fi
+  rm -rf "$WORK"
+  exit "$status"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# fuzz NAME [DATABASE_URL]: serve the demo data on a free port and run every check against it.
+fuzz() {
+  local name=$1 database=${2:-} dir="$WORK/$1" port
+  mkdir -p "$dir"
+  port=$(free_port)
+  local -a env=(DATA_DIR="$dir" PORT="$port" PROCURE_ENV=development)
+  [ -n "$database" ] && env+=(DATABASE_URL="$database")
+  env "${env[@]}" "$BIN" migrate >"$dir/migrate.log" 2>&1
+  env "${env[@]}" "$BIN" demo >"$dir/demo.log" 2>&1
+  env "${env[@]}" "$BIN" web >"$dir/server.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 60); do
+    curl -fsS "http://127.0.0.1:$port/__lbheartbeat__" >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  echo "== schemathesis on $name (port $port, $EXAMPLES examples per operation)"
+  schemathesis run "http://127.0.0.1:$port/api/openapi.json" \
+    --checks all --generation-allow-x00 true --max-examples "$EXAMPLES" \
+    --generation-database none --workers 2 --no-color --seed 1
+  kill -TERM "$SERVER_PID"
+  wait "$SERVER_PID" || true
+  SERVER_PID=
+  # A server error anywhere is a finding, even one no check caught.
+  if grep -q 'code=5[0-9][0-9] ' "$dir/server.log"; then
+    echo "schemathesis: the server answered 5xx on $name:" >&2
+    grep 'code=5[0-9][0-9] ' "$dir/server.log" | head -n 5 >&2
+    return 1
+  fi
+}
+
+fuzz sqlite
+PG_DB="procure_schemathesis_$$"
+psql "$PG_URL" -qc "create database \"$PG_DB\""
+fuzz postgres "$(python3 -c 'import sys,urllib.parse as u; p=u.urlparse(sys.argv[1]); print(p._replace(path="/"+sys.argv[2]).geturl())' "$PG_URL" "$PG_DB")"
+echo "schemathesis: no findings on SQLite or PostgreSQL"
