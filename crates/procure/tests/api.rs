@@ -159,14 +159,21 @@ async fn every_endpoint_answers_as_documented(backend: Backend) {
                         get(&app, &path.replace("{id}", "999999"), None).await
                     }
                     "400" => {
-                        // Every query parameter, given a value it cannot take, is a 400 naming it.
-                        let query_params: Vec<&&Value> = params.iter().filter(|p| p["in"] == "query").collect();
-                        assert!(!query_params.is_empty(), "{what}: the walk only knows 400 as a bad query parameter");
+                        // Every parameter, given a value it cannot take, is a 400 naming it: in the
+                        // query, or in the path (an id that is not a whole number from 1).
+                        let bad_params: Vec<&&Value> =
+                            params.iter().filter(|p| p["in"] == "query" || p["in"] == "path").collect();
+                        assert!(!bad_params.is_empty(), "{what}: the walk only knows 400 as a bad parameter");
                         let mut last = None;
-                        for p in query_params {
+                        for p in bad_params {
                             let name = p["name"].as_str().expect("name");
-                            let bad = if name == "q" { "x".repeat(10_001) } else { invalid_value(p).to_owned() };
-                            let r = get(&app, &format!("{concrete}?{name}={bad}"), None).await;
+                            let bad = if name == "q" { "x".repeat(1_001) } else { invalid_value(p).to_owned() };
+                            let address = if p["in"] == "path" {
+                                path.replace(&format!("{{{name}}}"), &bad)
+                            } else {
+                                format!("{concrete}?{name}={bad}")
+                            };
+                            let r = get(&app, &address, None).await;
                             assert_eq!(r.status, StatusCode::BAD_REQUEST, "{what}: {name}={bad}: {}", r.body);
                             let message = r.json()["message"].as_str().unwrap_or_default().to_owned();
                             assert!(
@@ -191,8 +198,8 @@ async fn every_endpoint_answers_as_documented(backend: Backend) {
             }
         }
     }
-    // 200 and 400 for each list; 200, 304 and 404 for each of the three details.
-    assert!(exercised >= 13, "only {exercised} responses exercised");
+    // 200 and 400 for each list; 200, 304, 400 and 404 for each of the three details.
+    assert!(exercised >= 16, "only {exercised} responses exercised");
 }
 on_both_backends!(every_endpoint_answers_as_documented);
 
