@@ -13,7 +13,7 @@ use crate::policy::Denied;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
-    #[error(transparent)]
+    #[error("database: {0}")]
     Db(#[from] DbErr),
     #[error(transparent)]
     Denied(#[from] Denied),

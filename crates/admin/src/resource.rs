@@ -130,7 +130,7 @@ impl FieldErrors {
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
-    #[error(transparent)]
+    #[error("database: {0}")]
     Db(#[from] DbErr),
     #[error(transparent)]
     Denied(#[from] Denied),

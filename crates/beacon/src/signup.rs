@@ -214,11 +214,13 @@ pub async fn follow(
     let Some(o) = crate::lifecycle::visible(db, None, opportunity_id, now, today).await? else {
         return Ok(Err(vec![("email", "That opportunity is not open for following.".to_owned())]));
     };
-    let existing = vendor::Entity::find().filter(vendor::Column::Email.eq(email.as_str())).one(db).await?;
+    // Asked of everyone, known vendor or not, so the answer never tells whether an address is
+    // a vendor's (a known vendor's name stays as it is).
     let business_name = business_name.trim();
-    if existing.is_none() && business_name.is_empty() {
+    if business_name.is_empty() {
         return Ok(Err(vec![("business_name", "Enter your business's name.".to_owned())]));
     }
+    let existing = vendor::Entity::find().filter(vendor::Column::Email.eq(email.as_str())).one(db).await?;
     if !throttle::allow(db, &MAIL_LIMIT, &email, client).await? {
         return Ok(Ok(()));
     }

@@ -133,5 +133,10 @@ mod tests {
         let wrapped =
             anyhow::Error::from(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)).context("loading the page");
         assert_eq!(AppError::Internal(wrapped).into_response().status(), 503);
+        // Inside the platform's own errors (a job queued, a file recorded) too.
+        let queued = crate::jobs::JobsError::Db(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout));
+        assert_eq!(AppError::Internal(queued.into()).into_response().status(), 503);
+        let filed = crate::files::FileError::Db(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout));
+        assert_eq!(AppError::Internal(filed.into()).into_response().status(), 503);
     }
 }

@@ -39,7 +39,7 @@ pub struct FileRecord {
 pub enum FileError {
     #[error(transparent)]
     Storage(#[from] StorageError),
-    #[error(transparent)]
+    #[error("database: {0}")]
     Db(#[from] DbErr),
     #[error(transparent)]
     Jobs(#[from] jobs::JobsError),

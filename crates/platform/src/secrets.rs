@@ -55,8 +55,23 @@ fn generate(path: &Path) -> std::io::Result<Secret> {
         file.write_all(key.as_bytes())?;
         file.sync_all()
     });
-    let linked = written.and_then(|()| std::fs::hard_link(&draft, path));
+    let linked = written.and_then(|()| match std::fs::hard_link(&draft, path) {
+        // A file system without hard links (some network shares and bind mounts): creating the
+        // file exclusively still gives one winner, though a reader may then see it half written.
+        Err(e) if e.kind() == std::io::ErrorKind::Unsupported || e.raw_os_error() == Some(1) => {
+            let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(path)?;
+            file.write_all(key.as_bytes())?;
+            file.sync_all()
+        }
+        other => other,
+    });
     let _ = std::fs::remove_file(&draft);
+    // The new name is durable only once its folder is.
+    if let Some(dir) = path.parent()
+        && let Ok(folder) = std::fs::File::open(dir)
+    {
+        let _ = folder.sync_all();
+    }
     match linked {
         Ok(()) => {
             tracing::warn!(path = %path.display(), "SECRET_KEY is not set; generated a key for this machine");

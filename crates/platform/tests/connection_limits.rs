@@ -1,6 +1,7 @@
 //! The server loop's connection limits at the socket level: a client that never finishes its
-//! headers, and a connection left idle, are closed by the server; a slow handler is not cut
-//! off by either limit; a keep-alive connection in use stays open.
+//! headers, a connection left idle, and a client that stops reading its response are closed by
+//! the server; a slow handler is not cut off by any limit; a keep-alive connection in use stays
+//! open.
 //!
 //! "Closed" means the server ended the connection (a read returns end of file or a reset)
 //! before a generous bound; no test measures how soon.
@@ -15,6 +16,9 @@ use platform::http::serve::{Limits, serve};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
+
+/// How long a busy connection may stall in these tests (longer than the slow handler).
+const STALL: Duration = Duration::from_secs(3);
 
 /// Far beyond the limits the tests configure: reaching it means the server kept the connection.
 const BOUND: Duration = Duration::from_secs(15);
@@ -31,17 +35,28 @@ impl Drop for TestServer {
 }
 
 async fn start(header_read: Duration, keep_alive: Duration) -> TestServer {
-    let router = Router::new().route("/", get(|| async { "hello" })).route(
-        "/slow",
-        get(|| async {
-            tokio::time::sleep(Duration::from_millis(1500)).await;
-            "slow but whole"
-        }),
-    );
+    let router = Router::new()
+        .route("/", get(|| async { "hello" }))
+        .route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(Duration::from_millis(1500)).await;
+                "slow but whole"
+            }),
+        )
+        .route(
+            "/big",
+            get(|| async {
+                // 64 MiB made as it is sent: far more than the socket buffers hold.
+                let chunks =
+                    futures_util::stream::iter((0..1024).map(|_| Ok::<_, std::io::Error>(vec![b'x'; 64 * 1024])));
+                axum::body::Body::from_stream(chunks)
+            }),
+        );
     let listener = platform::http::serve::bind("127.0.0.1:0".parse().expect("addr")).await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let stop = CancellationToken::new();
-    let limits = Limits { grace: Duration::from_secs(1), header_read, keep_alive };
+    let limits = Limits { grace: Duration::from_secs(1), header_read, keep_alive, stall: STALL };
     tokio::spawn(serve(listener, router, stop.clone(), limits));
     TestServer { addr, stop }
 }
@@ -156,4 +171,24 @@ async fn a_keep_alive_connection_in_use_serves_request_after_request() {
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_its_response_is_dropped() {
+    let server = start(Duration::from_secs(60), Duration::from_secs(60)).await;
+    let mut s = TcpStream::connect(server.addr).await.expect("connect");
+    s.write_all(b"GET /big HTTP/1.1\r\nHost: localhost\r\n\r\n").await.expect("write");
+    // Read nothing while the stall limit passes; then whatever the buffers held, and the close.
+    tokio::time::sleep(STALL + Duration::from_secs(2)).await;
+    let mut received = 0usize;
+    let mut buf = vec![0u8; 1 << 16];
+    let closed = loop {
+        match tokio::time::timeout(BOUND, s.read(&mut buf)).await {
+            Err(_) => break false,
+            Ok(Ok(0) | Err(_)) => break true,
+            Ok(Ok(n)) => received += n,
+        }
+    };
+    assert!(closed, "the connection was kept open");
+    assert!(received < 64 << 20, "the response was cut short ({received} bytes), not finished");
 }

@@ -11,7 +11,12 @@ use tokio_util::sync::CancellationToken;
 
 /// The shutdown grace `grace`, and connection limits far beyond these tests.
 fn limits(grace: Duration) -> platform::http::serve::Limits {
-    platform::http::serve::Limits { grace, header_read: Duration::from_secs(60), keep_alive: Duration::from_secs(60) }
+    platform::http::serve::Limits {
+        grace,
+        header_read: Duration::from_secs(60),
+        keep_alive: Duration::from_secs(60),
+        stall: Duration::from_secs(60),
+    }
 }
 
 fn slow_router(delay: Duration) -> Router {

@@ -171,7 +171,11 @@ async fn anyone_follows_an_opportunity_by_email_without_changing_another_vendor(
 
     // An existing vendor is mailed a signed follow link; nothing changes until it is used.
     let known = Vendor::new("known@vendors.example").confirmed().insert(&app).await;
-    visitor.post(&path, &[("email", "known@vendors.example")]).await;
+    // Without a business name the answer is the same form error as for a new address.
+    let nameless = visitor.post(&path, &[("email", "known@vendors.example")]).await;
+    assert_eq!(nameless.status, StatusCode::BAD_REQUEST, "no answer tells a vendor's address from another");
+    assert!(nameless.body.contains("Enter your business"), "{}", nameless.body);
+    visitor.post(&path, &[("email", "known@vendors.example"), ("business_name", "Known Co")]).await;
     assert!(vendor_opportunity::Entity::find_by_id((known.id, o.id)).one(db).await.expect("q").is_none());
     let link = link_in_email(&app, "known@vendors.example", "/beacon/vendors/").await;
     assert!(link.contains(&format!("/follow/{}?sig=", o.id)), "{link}");
@@ -248,7 +252,7 @@ async fn anonymous_vendor_mail_is_limited_per_client_and_per_address(backend: Ba
         let mut visitor = Browser::new(&app);
         visitor.forwarded_for = Some(format!("198.51.100.{i}"));
         let path = format!("/beacon/opportunities/{id}/follow");
-        pages.push(post(&visitor, path, vec![("email", known.email.clone())]).await);
+        pages.push(post(&visitor, path, vec![("email", known.email.clone()), ("business_name", "K".into())]).await);
     }
     let over = pages.pop().expect("the request over the limit");
     assert_eq!(over.0, StatusCode::OK);

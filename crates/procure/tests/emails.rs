@@ -222,7 +222,8 @@ async fn beacon_follow_link() {
     let o = published(&app, &cast).await;
     Vendor::new("bids@keystone.example").business("Keystone Paving").confirmed().insert(&app).await;
     let path = format!("/beacon/opportunities/{}/follow", o.id);
-    let asked = Browser::new(&app).post(&path, &[("email", "bids@keystone.example")]).await;
+    let asked =
+        Browser::new(&app).post(&path, &[("email", "bids@keystone.example"), ("business_name", "Keystone")]).await;
     assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
     snapshot("beacon_follow_link", titled(&app.emails().await, "Follow"));
 }

@@ -6,8 +6,9 @@
 //!   connection is dropped (a "slowloris" sending headers a byte at a time, a stalled client);
 //! - a connection waiting for its next request is closed after [`Limits::keep_alive`] (idle
 //!   keep-alive connections, or sockets that never send anything);
-//! - while a request is being handled (headers parsed, response not yet fully written) neither
-//!   applies: the request timeout layer bounds that.
+//! - while a request is being handled (headers parsed, response not yet fully written), the
+//!   request timeout layer bounds the handler, and the connection is dropped when no byte has
+//!   moved either way for [`Limits::stall`] (a client that stopped reading its response).
 //!
 //! hyper's own `header_read_timeout` cannot express the two: its clock starts when a connection
 //! becomes ready for a request, so it is the idle limit and the header limit in one. Instead each
@@ -54,6 +55,8 @@ pub struct Limits {
     pub header_read: Duration,
     /// How long a connection may wait for its (next) request.
     pub keep_alive: Duration,
+    /// How long a busy connection may go without a byte moving either way.
+    pub stall: Duration,
 }
 
 impl Limits {
@@ -62,6 +65,8 @@ impl Limits {
             grace: server.shutdown_grace,
             header_read: server.header_read_timeout,
             keep_alive: server.keep_alive_timeout,
+            // Never shorter than a handler may take, so only a stalled client is cut off.
+            stall: server.keep_alive_timeout.max(server.request_timeout),
         }
     }
 }
@@ -160,6 +165,10 @@ async fn connection(
                     tracing::debug!(%remote, "request headers not received in time; connection dropped");
                     return;
                 }
+                Some(Phase::Busy { .. }) => {
+                    tracing::debug!(%remote, "nothing moved on a busy connection in time; connection dropped");
+                    return;
+                }
                 Some(Phase::Idle { .. }) if !closing => {
                     closing = true;
                     // Closes at once: the connection has no request in progress.
@@ -185,8 +194,9 @@ enum Phase {
     Idle { since: Instant },
     /// A request's first bytes arrived at `since`; its headers have not been parsed yet.
     Head { since: Instant },
-    /// `requests` requests are being handled or their responses written.
-    Busy { requests: usize },
+    /// `requests` requests are being handled or their responses written; bytes last moved on
+    /// the socket at `progress`.
+    Busy { requests: usize, progress: Instant },
 }
 
 /// A connection's phase, shared by its socket, its service and its watcher.
@@ -220,6 +230,16 @@ impl Activity {
         started
     }
 
+    /// Bytes moved while busy: the stall deadline starts again. (The watcher rereads the
+    /// deadline when the old one passes, so this needs no wake-up.)
+    fn progressed(&self) {
+        self.with(|phase| {
+            if let Phase::Busy { progress, .. } = phase {
+                *progress = Instant::now();
+            }
+        });
+    }
+
     /// Whether a request's head is arriving and has not reached the service: the only time
     /// hyper writes a response of its own (a response of ours is written while busy, or just
     /// after, when idle).
@@ -231,8 +251,8 @@ impl Activity {
     fn begin(self: &Arc<Self>) -> InFlight {
         self.with(|phase| {
             *phase = match *phase {
-                Phase::Busy { requests } => Phase::Busy { requests: requests + 1 },
-                Phase::Idle { .. } | Phase::Head { .. } => Phase::Busy { requests: 1 },
+                Phase::Busy { requests, .. } => Phase::Busy { requests: requests + 1, progress: Instant::now() },
+                Phase::Idle { .. } | Phase::Head { .. } => Phase::Busy { requests: 1, progress: Instant::now() },
             }
         });
         self.changed.notify_one();
@@ -242,7 +262,7 @@ impl Activity {
     fn end(&self) {
         self.with(|phase| {
             *phase = match *phase {
-                Phase::Busy { requests } if requests > 1 => Phase::Busy { requests: requests - 1 },
+                Phase::Busy { requests, progress } if requests > 1 => Phase::Busy { requests: requests - 1, progress },
                 _ => Phase::Idle { since: Instant::now() },
             }
         });
@@ -254,7 +274,7 @@ impl Activity {
         self.with(|phase| match *phase {
             Phase::Idle { since } => Some(since + limits.keep_alive),
             Phase::Head { since } => Some(since + limits.header_read),
-            Phase::Busy { .. } => None,
+            Phase::Busy { progress, .. } => Some(progress + limits.stall),
         })
     }
 
@@ -367,9 +387,13 @@ impl AsyncRead for Watched {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
         let before = buf.filled().len();
         let poll = Pin::new(&mut self.inner).poll_read(cx, buf);
-        if matches!(poll, Poll::Ready(Ok(()))) && buf.filled().len() > before && self.activity.received() {
-            let new = &buf.filled()[before..];
-            self.head_start = new[..new.len().min(HEAD_START)].to_vec();
+        if matches!(poll, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            if self.activity.received() {
+                let new = &buf.filled()[before..];
+                self.head_start = new[..new.len().min(HEAD_START)].to_vec();
+            } else {
+                self.activity.progressed();
+            }
         }
         poll
     }
@@ -380,7 +404,11 @@ impl AsyncWrite for Watched {
         if let Some(poll) = self.poll_rewrite(cx, data) {
             return poll;
         }
-        Pin::new(&mut self.inner).poll_write(cx, data)
+        let poll = Pin::new(&mut self.inner).poll_write(cx, data);
+        if matches!(poll, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.progressed();
+        }
+        poll
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
@@ -403,7 +431,11 @@ impl AsyncWrite for Watched {
                 return poll;
             }
         }
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+        let poll = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if matches!(poll, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.progressed();
+        }
+        poll
     }
 
     fn is_write_vectored(&self) -> bool {

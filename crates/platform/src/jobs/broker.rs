@@ -37,7 +37,12 @@ pub enum BrokerError {
     NotConfirmed,
     #[error("{0}")]
     Disconnected(&'static str),
+    #[error("{0}: no answer within 10 s")]
+    Timeout(&'static str),
 }
+
+/// How long connecting to RabbitMQ may take.
+const AMQP_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[derive(Clone)]
 pub enum Broker {
@@ -65,7 +70,13 @@ impl AmqpLink {
         if slot.take().is_some() {
             tracing::info!("reconnecting to RabbitMQ");
         }
-        let connection = Arc::new(Connection::connect(&self.url, ConnectionProperties::default()).await?);
+        // Bounded: a broker host that drops packets would otherwise hold this lock (and every
+        // consumer waiting to reconnect) for the system's connect timeout, minutes.
+        let connect = Connection::connect(&self.url, ConnectionProperties::default());
+        let connection = match tokio::time::timeout(AMQP_CONNECT_TIMEOUT, connect).await {
+            Ok(connected) => Arc::new(connected?),
+            Err(_) => return Err(BrokerError::Timeout("connecting to RabbitMQ")),
+        };
         let publisher = connection.create_channel().await?;
         publisher.confirm_select(ConfirmSelectOptions::default()).await?;
         *slot = Some((connection.clone(), publisher.clone()));

@@ -16,7 +16,7 @@ use super::{Job, JobSettings, millis, now_ms};
 pub enum JobsError {
     #[error("cannot serialise the job: {0}")]
     Payload(#[from] serde_json::Error),
-    #[error(transparent)]
+    #[error("database: {0}")]
     Db(#[from] DbErr),
     #[error("no failed job with id {0}")]
     NotFound(i64),

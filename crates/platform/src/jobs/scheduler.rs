@@ -84,7 +84,7 @@ pub enum ScheduleError {
     Unregistered(&'static str, &'static str),
     #[error(transparent)]
     Jobs(#[from] JobsError),
-    #[error(transparent)]
+    #[error("database: {0}")]
     Db(#[from] DbErr),
 }
 
