@@ -9,7 +9,8 @@
 # Needs Node.js 20+ with npm and Debian's Chromium (apt-get install chromium) at /usr/bin/chromium
 # (or CHROMIUM_PATH). Never `npx playwright install`: browser downloads fail on these machines.
 # Environment: PROCURE_BIN, CHROMIUM_PATH, E2E_STARTUP_TIMEOUT (seconds, default 20),
-# E2E_TOTAL_TIMEOUT (seconds for the whole node run, default 150), E2E_KEEP=1 keeps the temp folder.
+# E2E_TOTAL_TIMEOUT (seconds for the whole node run, default 360), E2E_KEEP=1 keeps the temp folder,
+# E2E_ARTIFACTS (where screenshots go, default e2e/artifacts).
 set -euo pipefail
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -19,7 +20,7 @@ PROCURE_BIN=${PROCURE_BIN:-$REPO_ROOT/target/debug/procure}
 case "$PROCURE_BIN" in /*) ;; *) PROCURE_BIN="$PWD/$PROCURE_BIN" ;; esac
 export CHROMIUM_PATH=${CHROMIUM_PATH:-/usr/bin/chromium}
 STARTUP_TIMEOUT=${E2E_STARTUP_TIMEOUT:-20}
-TOTAL_TIMEOUT=${E2E_TOTAL_TIMEOUT:-150}
+TOTAL_TIMEOUT=${E2E_TOTAL_TIMEOUT:-360}
 
 die() { echo "e2e: $*" >&2; exit 2; }
 [ -x "$PROCURE_BIN" ] || die "no executable at PROCURE_BIN=$PROCURE_BIN (build it first: cargo build)"
@@ -122,6 +123,14 @@ export ADMIN_LINK
 APPROVER_LINK=$(cd "$WORK" && env -i PATH="$PATH" HOME="$WORK" PORT="$PORT" DATA_DIR="$WORK/data" \
   "$PROCURE_BIN" createsuperuser --email e2e-approver@example.org 2>>"$WORK/server.log")
 export APPROVER_LINK
+# The tour of every page (tests/tour.test.js) signs in as a superadmin of its own.
+TOUR_LINK=$(cd "$WORK" && env -i PATH="$PATH" HOME="$WORK" PORT="$PORT" DATA_DIR="$WORK/data" \
+  "$PROCURE_BIN" createsuperuser --email e2e-tour@example.org 2>>"$WORK/server.log")
+export TOUR_LINK
+# Screenshots of the pages the tests visit, at both widths, for a person to look at afterwards
+# (E2E_ARTIFACTS, default e2e/artifacts; emptied at each run, never committed).
+export ARTIFACTS_DIR=${E2E_ARTIFACTS:-$E2E_DIR/artifacts}
+rm -rf "$ARTIFACTS_DIR" && mkdir -p "$ARTIFACTS_DIR"
 # Chromium's temporary profile (--user-data-dir, made by Playwright) goes in $WORK too.
 mkdir -p "$WORK/tmp"
 # In the background, so that a signal to this script is handled at once (see cleanup).

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { expectAccessible, expectNoProblems, launchBrowser, openPage } from './helpers.js';
+import { MOBILE, expectAccessible, expectFitsWidth, expectNoProblems, launchBrowser, openPage } from './helpers.js';
 
 const TEST = { timeout: 30_000 };
 
@@ -78,6 +78,38 @@ describe('the checks catch planted problems', () => {
         (err) => /image-alt \[critical\]: Images must have alternative text/.test(err.message) && /#planted-image/.test(err.message),
       );
     }));
+});
+
+describe('the width check', () => {
+  test('catches a page wider than a phone, and lets a scrolling table box pass', TEST, async () => {
+    const opened = await openPage(browser, '/', { viewport: MOBILE, isMobile: true, hasTouch: true });
+    try {
+      const { page } = opened;
+      await expectFitsWidth(page, 'the home page on a phone');
+      // Styles set through the DOM, which the CSP allows (style attributes in markup it blocks).
+      await page.evaluate(() => {
+        const box = document.createElement('div');
+        box.className = 'usa-table-container--scrollable';
+        const cell = document.createElement('div');
+        cell.textContent = 'wide, in its box';
+        cell.style.width = '900px';
+        box.append(cell);
+        document.querySelector('main').append(box);
+      });
+      await expectFitsWidth(page, 'a wide table in a scrolling box');
+      await page.evaluate(() => {
+        const wide = document.createElement('table');
+        wide.id = 'planted-wide-table';
+        const cell = wide.insertRow().insertCell();
+        cell.style.minWidth = '700px';
+        cell.textContent = 'wide';
+        document.querySelector('main').append(wide);
+      });
+      await assert.rejects(() => expectFitsWidth(page, 'planted'), /planted is \d+ px wide in a 390 px viewport; sticking out: .*table#planted-wide-table/);
+    } finally {
+      await opened.context.close();
+    }
+  });
 });
 
 async function assertEventually(condition, timeoutMs = 5_000) {

@@ -5,7 +5,7 @@
 // The tests run against a server that e2e/run.sh starts; it exports BASE_URL.
 
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
@@ -56,7 +56,69 @@ export async function launchBrowser() {
 }
 
 export const DESKTOP = { width: 1280, height: 900 };
-export const MOBILE = { width: 375, height: 812 };
+// A phone as most residents and small vendors hold one (iPhone 12 to 15: 390 CSS pixels wide).
+export const MOBILE = { width: 390, height: 844 };
+/** The two widths every page is checked at. */
+export const WIDTHS = [
+  ['desktop', { viewport: DESKTOP }],
+  ['phone', { viewport: MOBILE, isMobile: true, hasTouch: true }],
+];
+
+/**
+ * Fails if the page is wider than its viewport (the whole page would scroll sideways on a
+ * phone), naming the widest elements that stick out.
+ */
+export async function expectFitsWidth(page, label = page.url()) {
+  const found = await page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const overflowing = [];
+    for (const el of document.body.querySelectorAll('*')) {
+      const r = el.getBoundingClientRect();
+      if (r.right > width + 1 && r.width > 0) {
+        // Inside a scrolling container (a wide table kept in its box) is fine.
+        let scroller = el.parentElement;
+        let contained = false;
+        while (scroller && scroller !== document.body) {
+          const style = getComputedStyle(scroller);
+          if (/(auto|scroll|hidden)/.test(style.overflowX) && scroller.getBoundingClientRect().right <= width + 1) {
+            contained = true;
+            break;
+          }
+          scroller = scroller.parentElement;
+        }
+        if (!contained) {
+          const name = el.tagName.toLowerCase() + (el.id ? `#${el.id}` : '') + (el.className && typeof el.className === 'string' ? `.${el.className.trim().split(/\s+/).join('.')}` : '');
+          overflowing.push(`${name} (right edge ${Math.round(r.right)})`);
+        }
+      }
+    }
+    return { width, scrollWidth: document.documentElement.scrollWidth, overflowing: overflowing.slice(0, 5) };
+  });
+  assert.ok(
+    found.scrollWidth <= found.width,
+    `${label} is ${found.scrollWidth} px wide in a ${found.width} px viewport; sticking out: ${found.overflowing.join(', ')}`,
+  );
+}
+
+/** Where screenshots go (run.sh sets it; not committed). */
+export const ARTIFACTS_DIR = process.env.ARTIFACTS_DIR || join(process.cwd(), 'artifacts');
+
+/** Saves a full-page screenshot as `<name>.png` in the artifacts folder, for a person to look at. */
+export async function screenshot(page, name) {
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS_DIR, `${name.replace(/[^a-z0-9-]+/gi, '-')}.png`), fullPage: true });
+}
+
+/**
+ * The checks every page gets: nothing went wrong loading it, axe finds nothing, it fits its
+ * width, and a screenshot is kept as `<name>-<width name>.png`.
+ */
+export async function expectGoodPage(page, problems, name, widthName) {
+  expectNoProblems(problems, `${name} (${widthName})`);
+  await expectAccessible(page, `${name} (${widthName})`);
+  await expectFitsWidth(page, `${name} (${widthName})`);
+  await screenshot(page, `${name}-${widthName}`);
+}
 
 /**
  * Opens `path` in a new browser context and records what goes wrong on the page.
@@ -65,11 +127,12 @@ export const MOBILE = { width: 375, height: 812 };
  * seen both as a `securitypolicyviolation` event and as a console error. Returns
  * `{ context, page, response, problems }`; close `context` when done.
  *
- * Options: `viewport`, `isMobile`, `hasTouch` (passed to browser.newContext), and
- * `expectStatus` (default 200), the status the main document must have.
+ * Options: `viewport`, `isMobile`, `hasTouch`, `storageState` (cookies of a signed-in user; all
+ * passed to browser.newContext), and `expectStatus` (default 200), the status the main document
+ * must have.
  */
-export async function openPage(browser, path, { viewport = DESKTOP, isMobile = false, hasTouch = false, expectStatus = 200 } = {}) {
-  const context = await browser.newContext({ viewport, isMobile, hasTouch });
+export async function openPage(browser, path, { viewport = DESKTOP, isMobile = false, hasTouch = false, expectStatus = 200, storageState } = {}) {
+  const context = await browser.newContext({ viewport, isMobile, hasTouch, storageState });
   context.setDefaultTimeout(ACTION_TIMEOUT_MS);
   context.setDefaultNavigationTimeout(NAVIGATION_TIMEOUT_MS);
   const page = await context.newPage();

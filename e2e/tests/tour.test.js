@@ -1,0 +1,78 @@
+// A tour of the site's main pages, as a visitor and as an administrator, at a desktop width and
+// at a phone's (390 px): each page loads without errors, passes axe, fits its width (nothing
+// makes the whole page scroll sideways), and leaves a screenshot in the artifacts folder
+// (run.sh's ARTIFACTS_DIR) for a person to look at after the run.
+//
+// Add a page here when you add one; journeys with forms have their own tests.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { WIDTHS, expectGoodPage, launchBrowser, openPage, url } from './helpers.js';
+
+const TEST = { timeout: 120_000 };
+
+/** Pages anyone may see: [screenshot name, path]. */
+const PUBLIC = [
+  ['home', '/'],
+  ['about', '/about/'],
+  ['scout-home', '/scout/'],
+  ['scout-results', '/scout/search?q=protective+gear&expired=on'],
+  ['scout-contract', '/scout/contracts/1'],
+  ['scout-company', '/scout/companies/1'],
+  ['beacon-home', '/beacon/'],
+  ['beacon-closed', '/beacon/opportunities/closed'],
+  ['beacon-sign-up', '/beacon/sign-up'],
+  ['api-docs', '/api/docs'],
+  ['sign-in', '/sign-in'],
+];
+
+/** Pages for a signed-in administrator. */
+const SIGNED_IN = [
+  ['profile', '/profile'],
+  ['admin-home', '/admin/'],
+  ['admin-contracts', '/admin/contracts/'],
+  ['admin-departments', '/admin/departments/'],
+  ['admin-users', '/admin/users/'],
+  ['admin-audit', '/admin/audit/'],
+  ['admin-imports', '/admin/imports/'],
+  ['admin-contract-notes', '/admin/contract-notes/'],
+  ['beacon-staff', '/beacon/admin/'],
+  ['beacon-draft-form', '/beacon/admin/new'],
+];
+
+let browser;
+let signedIn;
+before(async () => {
+  browser = await launchBrowser();
+  // A superadmin of the tour's own (run.sh), signed in once; each page opens with its cookies.
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const link = new URL(process.env.TOUR_LINK);
+  await page.goto(url(link.pathname + link.search));
+  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/sign-in')), page.getByRole('button', { name: 'Sign in' }).click()]);
+  signedIn = await context.storageState();
+  await context.close();
+});
+after(async () => {
+  await browser?.close();
+});
+
+async function tour(pages, storageState) {
+  for (const [widthName, options] of WIDTHS) {
+    for (const [name, path] of pages) {
+      const opened = await openPage(browser, path, { ...options, storageState });
+      try {
+        const landed = new URL(opened.page.url());
+        assert.equal(landed.pathname + landed.search, path, `${name} was not redirected (to sign in, say)`);
+        await expectGoodPage(opened.page, opened.problems, name, widthName);
+      } finally {
+        await opened.context.close();
+      }
+    }
+  }
+}
+
+describe('a tour of the main pages at 1280 and 390 px', () => {
+  test('as a visitor', TEST, () => tour(PUBLIC));
+  test('as an administrator', TEST, () => tour(SIGNED_IN, signedIn));
+});
