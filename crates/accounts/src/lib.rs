@@ -3,6 +3,7 @@
 
 pub mod emails;
 pub mod links;
+pub mod nav;
 mod pages;
 pub mod passwords;
 pub mod policy;

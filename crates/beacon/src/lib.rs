@@ -34,6 +34,7 @@ mod export;
 mod feeds;
 pub mod lifecycle;
 pub mod links;
+mod nav;
 pub mod notify;
 mod pages;
 pub mod signup;
@@ -60,6 +61,7 @@ pub fn wing() -> Wing {
         .openapi(api::ApiDoc::openapi())
         .demo(demo_data)
         .with(admin::RESOURCES)
+        .with(accounts::nav::UserLinks(&nav::StaffLinks))
 }
 
 /// Beacon's part of `procure demo --scale N`: `scale / 20` open opportunities among others, and

@@ -27,6 +27,7 @@ struct Row {
     id: i32,
     title: String,
     status: Status,
+    label: &'static str,
     opens: String,
     closes: String,
 }
@@ -80,6 +81,7 @@ async fn make_list(
         .map(|o| Row {
             id: o.id,
             status: Status::of(&o, now, today),
+            label: Status::of(&o, now, today).label(),
             opens: o.planned_submission_start.format("%B %-d, %Y").to_string(),
             closes: local(state, o.planned_submission_end),
             title: o.title,
@@ -149,6 +151,7 @@ async fn make_opportunity(
         paragraphs => o.description.replace("\r\n", "\n").split("\n\n").map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned).collect::<Vec<_>>(),
         o => Serde(&o),
         status => Serde(Status::of(&o, now, today)),
+        status_label => Status::of(&o, now, today).label(),
         department,
         how_to_bid => kind.and_then(|k| k.opportunity_response_instructions),
         contact,

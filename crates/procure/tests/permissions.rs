@@ -38,6 +38,7 @@ fn expected(route: &RouteInfo) -> Access {
         }
         (true, "/__version__" | "/__metrics__" | "/files/{*key}") => Public(None),
         (true, "/about" | "/admin" | "/scout") => Public(Some(308)),
+        (true, "/accessibility/") => Public(Some(200)),
         // Scout is public; following and notes need a signed-in user (any role).
         (
             true,
