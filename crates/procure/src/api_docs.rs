@@ -268,7 +268,8 @@ fn operations(doc: &Value, base: &str) -> Vec<Operation> {
                     description: described(r),
                 })
                 .collect();
-            let raw_parameters: Vec<Value> = op.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
+            let raw_parameters: Vec<Value> =
+                op.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
             let example_response = op
                 .pointer("/responses/200/content/application~1json/schema")
                 .map(|schema| serde_json::to_string_pretty(&example_of(doc, schema, "", 0)).unwrap_or_default());
@@ -407,16 +408,26 @@ mod tests {
 
     #[test]
     fn descriptions_are_markdown_and_raw_html_stays_text() {
-        assert_eq!(markdown("Words in `code` and *emphasis*.", true), "Words in <code>code</code> and <em>emphasis</em>.");
+        assert_eq!(
+            markdown("Words in `code` and *emphasis*.", true),
+            "Words in <code>code</code> and <em>emphasis</em>."
+        );
         assert_eq!(markdown("One.\n\nTwo.", true), "<p>One.</p>\n<p>Two.</p>");
-        assert!(markdown("<script>alert(1)</script>", true).contains("&lt;script&gt;"), "raw HTML is not passed through");
+        assert!(
+            markdown("<script>alert(1)</script>", true).contains("&lt;script&gt;"),
+            "raw HTML is not passed through"
+        );
     }
 
     #[test]
     fn every_operation_has_an_example_request_and_answer() {
         let doc = document_json();
         for op in operations(doc, "https://example.gov") {
-            assert!(op.example_request.starts_with("curl -H 'Accept: application/json' 'https://example.gov/api/"), "{}", op.example_request);
+            assert!(
+                op.example_request.starts_with("curl -H 'Accept: application/json' 'https://example.gov/api/"),
+                "{}",
+                op.example_request
+            );
             assert!(!op.example_request.contains('{'), "path parameters filled: {}", op.example_request);
             let answer = op.example_response.expect("a 200 with a body");
             let value: Value = serde_json::from_str(&answer).expect("JSON");
