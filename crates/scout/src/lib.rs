@@ -20,7 +20,9 @@
 //!   version (`freshness.rs`), which every writer of anything Scout shows raises.
 //! - `api.rs`: `/api/v1/contracts`, `/api/v1/contracts/{id}`, `/api/v1/companies/{id}` (strict
 //!   parameters, strong ETags), described with utoipa.
-//! - `feedback.rs` (feedback to admins), `notices.rs` (nightly expiration notices to followers),
+//! - `display.rs`: how pages write stored text (title case for what was stored in capitals).
+//! - `feedback.rs` (feedback to the purchasing staff, kept and emailed), `notices.rs` (nightly
+//!   expiration notices to followers),
 //!   `emails.rs`, `demo.rs` (`procure demo`), and `admin/` (its back-office tables and the
 //!   importers it contributes to the web import).
 
@@ -28,6 +30,7 @@ mod admin;
 pub mod api;
 pub mod contracts;
 pub mod demo;
+pub mod display;
 pub mod emails;
 pub mod feedback;
 pub mod freshness;
@@ -53,7 +56,7 @@ pub fn wing() -> Wing {
         .with(admin::IMPORTS)
 }
 
-/// Scout's part of `procure demo --scale N`: `scale` contracts.
+/// Scout's part of `procure demo --scale N`: `scale` contracts (see [`demo`]).
 fn demo_data<'a>(
     db: &'a sea_orm::DatabaseConnection,
     config: &'a platform::Config,
@@ -63,10 +66,12 @@ fn demo_data<'a>(
         let started = std::time::Instant::now();
         let made = demo::load(db, scale, config.site.today()).await?;
         Ok(format!(
-            "demo data: {} contracts, {} companies, {} line items in {:.1} s",
+            "demo data: {} contracts, {} companies, {} line items, {} staff following {} contracts in {:.1} s",
             made.contracts,
             made.companies,
             made.line_items,
+            made.staff,
+            made.follows,
             started.elapsed().as_secs_f64()
         ))
     })
@@ -85,6 +90,8 @@ fn routes() -> Routes {
         .get("/scout/contracts/{id}/feedback", pages::feedback_form)
         .post("/scout/contracts/{id}/feedback", pages::send_feedback)
         .post("/scout/notes/{id}/delete", pages::delete_note)
+        .get("/scout/feedback", pages::site_feedback_form)
+        .post("/scout/feedback", pages::send_site_feedback)
         .get("/scout/companies/{id}", pages::company_page)
         .get("/scout/departments/{id}", pages::department_page)
         .get("/api/v1/contracts", api::search_contracts)

@@ -329,6 +329,64 @@ pub async fn search(db: &impl ConnectionTrait, req: &Request) -> Result<Results,
     Ok(Results { hits, total, page, pages })
 }
 
+/// Lists contracts without searching (the search box left empty), filtered as [`search`]
+/// filters, [`PER_PAGE`] a page: those still running soonest expiration first, then those
+/// without an expiration date, then (when asked for) expired ones, most recently expired first.
+/// Each part is an indexed range of `contracts` (`idx_contracts_expiration`), read in order.
+pub async fn browse(db: &impl ConnectionTrait, req: &Request) -> Result<Results, DbErr> {
+    let backend = db.get_database_backend();
+    let page = req.page.max(1);
+    let offset = (page - 1) * PER_PAGE;
+    let mut parts: Vec<(String, Vec<Value>, &str)> = Vec::new();
+    let part = |condition: &str, day: Option<NaiveDate>, order: &'static str| {
+        let mut values: Vec<Value> = day.into_iter().map(Value::from).collect();
+        let day_placeholder = if backend == DbBackend::Postgres { "$1" } else { "?" };
+        let filter_sql = filters(&Request { include_expired: true, ..req.clone() }, backend, &mut values);
+        (format!("{}{filter_sql}", condition.replace("{day}", day_placeholder)), values, order)
+    };
+    match req.today {
+        Some(today) => {
+            parts.push(part("c.expiration_date >= {day}", Some(today), "c.expiration_date, c.id"));
+            parts.push(part("c.expiration_date IS NULL", None, "c.id"));
+            if req.include_expired {
+                parts.push(part("c.expiration_date < {day}", Some(today), "c.expiration_date DESC, c.id DESC"));
+            }
+        }
+        None => {
+            parts.push(part("c.expiration_date IS NOT NULL", None, "c.expiration_date, c.id"));
+            parts.push(part("c.expiration_date IS NULL", None, "c.id"));
+        }
+    }
+    let mut hits = Vec::new();
+    let mut total = 0;
+    for (where_sql, values, order) in parts {
+        let counted = db
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                format!("SELECT COUNT(*) FROM contracts c WHERE {where_sql}"),
+                values.clone(),
+            ))
+            .await?;
+        let n = count(counted);
+        // The part of this page that falls in this part of the list.
+        let start = offset.max(total);
+        let end = (offset + PER_PAGE).min(total + n);
+        if start < end {
+            let sql = format!(
+                "SELECT c.id FROM contracts c WHERE {where_sql} ORDER BY {order} LIMIT {} OFFSET {}",
+                end - start,
+                start - total
+            );
+            for row in db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await? {
+                hits.push(Hit { contract_id: row.try_get_by_index(0)?, found_in: "", snippet: String::new() });
+            }
+        }
+        total += n;
+    }
+    let pages = total.div_ceil(PER_PAGE).max(1);
+    Ok(Results { hits, total, page, pages })
+}
+
 /// The FTS5 expression for `parsed`, restricted to `columns` unless they are all of them.
 fn fts5_in(parsed: &Parsed, columns: &[&str]) -> String {
     if columns.len() == COLUMNS.len() {
@@ -424,8 +482,20 @@ fn escape(text: &str) -> String {
 }
 
 /// The databases mark matches with \x01…\x02 around raw text; escape the text, then mark.
-fn highlight(passage: &str) -> String {
+pub(crate) fn highlight(passage: &str) -> String {
     escape(passage).replace('\u{1}', "<mark>").replace('\u{2}', "</mark>")
+}
+
+/// The raw passage [`highlight`] made `marked` from (marks back to \x01…\x02, text unescaped).
+pub(crate) fn unhighlight(marked: &str) -> String {
+    marked
+        .replace("<mark>", "\u{1}")
+        .replace("</mark>", "\u{2}")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
 }
 
 #[cfg(test)]
@@ -433,5 +503,12 @@ mod tests {
     #[test]
     fn passages_are_escaped_before_they_are_marked() {
         assert_eq!(super::highlight("<b>\u{1}fire\u{2}</b> & co"), "&lt;b&gt;<mark>fire</mark>&lt;/b&gt; &amp; co");
+    }
+
+    #[test]
+    fn a_marked_passage_reads_back_as_it_was() {
+        for raw in ["<b>\u{1}fire\u{2}</b> & co", "&amp; \"quoted\" 'single' &lt;", "plain"] {
+            assert_eq!(super::unhighlight(&super::highlight(raw)), raw);
+        }
     }
 }
