@@ -9,7 +9,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { WIDTHS, expectAccessible, expectGoodPage, expectNoProblems, launchBrowser, linkFromOutbox, openPage, settle, url } from './helpers.js';
+import { WIDTHS, expectAccessible, expectGoodPage, expectNoProblems, launchBrowser, openPage, settle, signInAsStaff, url } from './helpers.js';
 
 const TEST = { timeout: 45_000 };
 
@@ -20,18 +20,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-/** Signs a new staff member of the Department of Public Works in, on `page` (at /sign-in). */
-async function signInAsStaff(page, email) {
-  await page.getByLabel('Email address').fill(email);
-  await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
-  // The URL stays /sign-in: wait for the answer, or the next navigation aborts the POST.
-  await page.getByRole('heading', { level: 1, name: 'Check your email' }).waitFor();
-  await page.goto(url(await linkFromOutbox(email)));
-  await Promise.all([page.waitForURL('**/profile**'), page.getByRole('button', { name: 'Sign in' }).click()]);
-  await page.getByLabel('Department').selectOption({ label: 'Department of Public Works' });
-  await Promise.all([page.waitForURL('**/profile?saved=1'), page.getByRole('button', { name: 'Save profile' }).click()]);
-}
 
 describe('Scout', () => {
   test('search, read a contract and its company', TEST, async () => {

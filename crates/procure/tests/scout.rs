@@ -17,12 +17,7 @@ async fn seeded(backend: Backend) -> Option<TestApp> {
 }
 
 async fn by_description(app: &TestApp, text: &str) -> contract::Model {
-    contract::Entity::find()
-        .filter(contract::Column::Description.contains(text))
-        .one(&app.state.db)
-        .await
-        .expect("q")
-        .unwrap_or_else(|| panic!("no contract with {text}"))
+    common::builders::contract_described(app, text).await
 }
 
 async fn anyone_finds_a_contract_and_reads_its_page(backend: Backend) {

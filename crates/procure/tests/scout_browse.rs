@@ -9,7 +9,7 @@ use accounts::Role;
 use axum::http::StatusCode;
 use chrono::Duration;
 use common::browser::Browser;
-use common::builders::Contract;
+use common::builders::{Contract, contract_described};
 use common::{Backend, TestApp};
 use model::entities::{contract, contract_type};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
@@ -160,12 +160,7 @@ async fn result_rows_show_status_links_and_what_the_viewer_follows(backend: Back
         .await;
     let expiring = Contract::new("Traffic cones").expires(today + Duration::days(10)).insert(&app).await;
     // The sample's protective gear (expired in 2015) is replaced by its renewal.
-    let gear = contract::Entity::find()
-        .filter(contract::Column::Description.contains("PROTECTIVE GEAR"))
-        .one(&app.state.db)
-        .await
-        .expect("q")
-        .expect("sample contract");
+    let gear = contract_described(&app, "PROTECTIVE GEAR").await;
     let mut renewal: contract::ActiveModel = running.clone().into();
     renewal.parent_id = Set(Some(gear.id));
     renewal.update(&app.state.db).await.expect("renew");
@@ -181,12 +176,7 @@ async fn result_rows_show_status_links_and_what_the_viewer_follows(backend: Back
     assert!(row(&page, running.id).contains(">Active<"), "{}", row(&page, running.id));
     assert!(row(&page, expiring.id).contains(">Expires within 30 days<"));
     assert!(row(&page, gear.id).contains(">Replaced<"), "{}", row(&page, gear.id));
-    let water = contract::Entity::find()
-        .filter(contract::Column::Description.contains("WATER COOLER"))
-        .one(&app.state.db)
-        .await
-        .expect("q")
-        .expect("sample contract");
+    let water = contract_described(&app, "WATER COOLER").await;
     assert!(row(&page, water.id).contains(">Expired<"));
     // Companies link to their pages, in title case where stored in capitals.
     let plow = model::entities::company::Entity::find()
@@ -246,12 +236,7 @@ on_both_backends!(result_rows_show_status_links_and_what_the_viewer_follows);
 async fn capitals_are_shown_in_title_case_on_pages_only(backend: Backend) {
     let Some(app) = TestApp::new(backend, &[]).await else { return };
     common::builders::sample_contracts(&app).await;
-    let gear = contract::Entity::find()
-        .filter(contract::Column::Description.contains("PROTECTIVE GEAR"))
-        .one(&app.state.db)
-        .await
-        .expect("q")
-        .expect("sample contract");
+    let gear = contract_described(&app, "PROTECTIVE GEAR").await;
     let visitor = Browser::new(&app);
     let page = visitor.get(&format!("/scout/contracts/{}", gear.id)).await.body;
     assert!(page.contains("<h1>Firefighters&#x27; Protective Gear</h1>"), "{page}");

@@ -47,9 +47,10 @@ pub fn problems(sender: &str, message: &str) -> Vec<(&'static str, &'static str)
     out
 }
 
-/// `query` as it is kept with a message: trimmed, at most [`MAX_QUERY_CHARS`].
+/// `query` as it is kept with a message: on one line, spaces collapsed, at most
+/// [`MAX_QUERY_CHARS`].
 pub fn kept_query(query: &str) -> String {
-    query.trim().chars().take(MAX_QUERY_CHARS).collect()
+    query.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(MAX_QUERY_CHARS).collect()
 }
 
 /// What a message is about.
@@ -164,6 +165,7 @@ mod tests {
     #[test]
     fn a_search_is_kept_trimmed_and_bounded() {
         assert_eq!(super::kept_query("  road salt "), "road salt");
+        assert_eq!(super::kept_query("road\r\nSubject: x\tsalt"), "road Subject: x salt", "one line");
         assert_eq!(super::kept_query(&"é".repeat(900)).chars().count(), super::MAX_QUERY_CHARS);
     }
 }

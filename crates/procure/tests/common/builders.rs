@@ -501,3 +501,13 @@ pub async fn sample_contracts(app: &TestApp) {
         import::import(&app.state.db, Actor(None), kind, name, &bytes, &|_, _| {}).await.expect("import");
     }
 }
+
+/// The contract whose description contains `text` (one of [`sample_contracts`], say).
+pub async fn contract_described(on: &impl Db, text: &str) -> contract::Model {
+    contract::Entity::find()
+        .filter(contract::Column::Description.contains(text))
+        .one(on.db())
+        .await
+        .expect("q")
+        .unwrap_or_else(|| panic!("no contract with {text}"))
+}

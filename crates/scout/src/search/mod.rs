@@ -224,8 +224,11 @@ fn filters(req: &Request, backend: DbBackend, values: &mut Vec<Value>) -> String
     sql
 }
 
-fn count(row: Option<sea_orm::QueryResult>) -> u64 {
-    row.and_then(|r| r.try_get_by_index::<i64>(0).ok()).and_then(|n| u64::try_from(n).ok()).unwrap_or(0)
+/// How many rows of `from` match `where_sql` (with `values`).
+async fn count(db: &impl ConnectionTrait, from: &str, where_sql: &str, values: Vec<Value>) -> Result<u64, DbErr> {
+    let sql = format!("SELECT COUNT(*) FROM {from} WHERE {where_sql}");
+    let row = db.query_one_raw(Statement::from_sql_and_values(db.get_database_backend(), sql, values)).await?;
+    Ok(row.and_then(|r| r.try_get_by_index::<i64>(0).ok()).and_then(|n| u64::try_from(n).ok()).unwrap_or(0))
 }
 
 fn wanted(req: &Request, field: Field) -> bool {
@@ -302,14 +305,7 @@ pub async fn search(db: &impl ConnectionTrait, req: &Request) -> Result<Results,
         };
         let filter_sql = filters(req, backend, &mut values);
         let where_sql = format!("{matcher}{filter_sql}{not_exact}");
-        let counted = db
-            .query_one_raw(Statement::from_sql_and_values(
-                backend,
-                format!("SELECT COUNT(*) FROM {from} WHERE {where_sql}"),
-                values.clone(),
-            ))
-            .await?;
-        let fts_total = count(counted);
+        let fts_total = count(db, from, &where_sql, values.clone()).await?;
         total += fts_total;
         let shown = u64::try_from(hits.len()).unwrap_or(0);
         let fts_offset = offset.saturating_sub(exact_total);
@@ -360,14 +356,7 @@ pub async fn browse(db: &impl ConnectionTrait, req: &Request) -> Result<Results,
     let mut hits = Vec::new();
     let mut total = 0;
     for (where_sql, values, order) in parts {
-        let counted = db
-            .query_one_raw(Statement::from_sql_and_values(
-                backend,
-                format!("SELECT COUNT(*) FROM contracts c WHERE {where_sql}"),
-                values.clone(),
-            ))
-            .await?;
-        let n = count(counted);
+        let n = count(db, "contracts c", &where_sql, values.clone()).await?;
         // The part of this page that falls in this part of the list.
         let start = offset.max(total);
         let end = (offset + PER_PAGE).min(total + n);
