@@ -201,3 +201,33 @@ async fn anonymous_feedback_is_limited_with_the_same_answer(backend: Backend) {
     assert_eq!(from_busy, usize::try_from(limit.per_email).expect("small"));
 }
 on_both_backends!(anonymous_feedback_is_limited_with_the_same_answer);
+
+/// What was kept while nobody could be emailed goes out once there is an admin, once.
+async fn waiting_feedback_goes_out_once_there_is_an_admin(backend: Backend) {
+    use scout::feedback::send_waiting;
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let (db, templates, config) = (&app.state.db, &app.state.templates, &app.state.config);
+    let gear = Contract::new("PROTECTIVE GEAR").insert(&app).await;
+    let visitor = Browser::new(&app);
+    let about_gear = format!("/scout/contracts/{}/feedback", gear.id);
+    visitor.post(&about_gear, &[("sender", "vendor@example.com"), ("message", "Waited for you")]).await;
+    visitor.post("/scout/feedback", &[("sender", "resident@example.com"), ("q", "salt"), ("message", "Me too")]).await;
+    visitor.post("/scout/feedback", &[("sender", "done@example.com"), ("message", "Handled already")]).await;
+    let handled = kept(&app).await.pop().expect("kept");
+    let mut mark: feedback::ActiveModel = handled.into();
+    mark.handled_at = sea_orm::Set(Some(chrono::Utc::now()));
+    sea_orm::ActiveModelTrait::update(mark, db).await.expect("handled");
+    assert_eq!(send_waiting(db, templates, config).await.expect("run"), 0, "nobody to send to yet");
+    assert!(kept(&app).await.iter().all(|m| m.emailed_at.is_none()));
+
+    User::new("boss@example.org").roles(&[Role::Admin]).insert(&app).await;
+    assert_eq!(send_waiting(db, templates, config).await.expect("run"), 2, "not the handled one");
+    let to_boss = app.emails_to("boss@example.org").await;
+    assert_eq!(to_boss.len(), 2);
+    assert!(to_boss.iter().any(|m| m.subject.contains("PROTECTIVE GEAR") && m.text.contains("Waited for you")));
+    assert!(to_boss.iter().any(|m| m.subject.contains("salt") && m.text.contains("Me too")));
+    assert_eq!(kept(&app).await.iter().filter(|m| m.emailed_at.is_some()).count(), 2);
+    assert_eq!(send_waiting(db, templates, config).await.expect("again"), 0, "each goes once");
+    assert!(procure::app::jobs().contains("scout.waiting_feedback"), "run nightly");
+}
+on_both_backends!(waiting_feedback_goes_out_once_there_is_an_admin);

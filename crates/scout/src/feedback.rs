@@ -2,8 +2,9 @@
 //! search that found nothing (carrying the search). Every message is kept in the `feedback`
 //! table, read and marked handled in the back-office (`admin/feedback.rs`), and emailed to the
 //! admins (one email each, replying to the sender) in the same transaction, when there are any:
-//! the `ADMINS` addresses, else every active admin. With nobody to email it stays in the
-//! back-office alone, and the sender is told so: [`Answer::Saved`], not "sent".
+//! the `ADMINS` addresses, else every active admin. With nobody to email it is kept all the
+//! same, and the sender is told so: [`Answer::Saved`], not "sent"; once there are admins, the
+//! nightly [`WaitingFeedback`] emails them what waited (each message once: `emailed_at`).
 //!
 //! Anyone can type any address, so messages are limited per sender address and per client by
 //! [`LIMIT`] (as Beacon's sign-up is by its `MAIL_LIMIT`): over it nothing is stored or sent, and
@@ -11,12 +12,16 @@
 
 use accounts::throttle::{self, Limit};
 use chrono::{Duration, Utc};
-use model::Stamp;
-use model::entities::feedback;
-use platform::jobs;
+use model::entities::{contract, feedback};
+use model::{Stamp, StampUpdate};
+use platform::jobs::{self, Job, JobContext};
 use platform::mail::{Email, EmailTemplate, SendEmail, Sender};
 use platform::templates::Templates;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use serde::{Deserialize, Serialize};
 
 use crate::emails::{Feedback, SiteFeedback};
 
@@ -103,25 +108,44 @@ pub async fn submit(
         About::Search(q) => (None, Some(kept_query(q)).filter(|q| !q.is_empty())),
     };
     let kept = feedback::ActiveModel {
-        sender: Set(sender.clone()),
-        message: Set(text.clone()),
+        sender: Set(sender),
+        message: Set(text),
         contract_id: Set(contract_id),
-        search_query: Set(search_query.clone()),
+        search_query: Set(search_query),
         emailed_at: Set((!to.is_empty()).then_some(now)),
         handled_at: Set(None),
         ..Stamp::created(message.actor, now)
     }
     .insert(db)
     .await?;
+    let description = match message.about {
+        About::Contract(_, description) => description,
+        About::Search(_) => None,
+    };
+    email_admins(db, templates, config, &kept, description, &to).await?;
+    Ok(answer)
+}
+
+/// Queues kept message `kept` to each of `to`: about its contract (whose description is given),
+/// or about Scout and the search it came from.
+async fn email_admins(
+    db: &impl ConnectionTrait,
+    templates: &Templates,
+    config: &platform::Config,
+    kept: &feedback::Model,
+    description: Option<String>,
+    to: &[String],
+) -> anyhow::Result<()> {
     let site = &config.site.app_url;
-    match message.about {
-        About::Contract(id, description) => {
+    let (sender, message) = (kept.sender.clone(), kept.message.clone());
+    match kept.contract_id {
+        Some(id) => {
             let link = site.join(&format!("/scout/contracts/{id}"))?.into();
-            let email = Feedback { sender: sender.clone(), message: text, description, link };
-            queue(db, templates, config, &email, &to, &sender).await?;
+            let email = Feedback { sender: sender.clone(), message, description, link };
+            queue(db, templates, config, &email, to, &sender).await
         }
-        About::Search(_) => {
-            let search_link = match &search_query {
+        None => {
+            let search_link = match &kept.search_query {
                 Some(q) => {
                     let query = url::form_urlencoded::Serializer::new(String::new()).append_pair("q", q).finish();
                     Some(site.join(&format!("/scout/search?{query}"))?.into())
@@ -129,12 +153,67 @@ pub async fn submit(
                 None => None,
             };
             let inbox_link = site.join(&format!("/admin/feedback/{}/edit", kept.id))?.into();
-            let email =
-                SiteFeedback { sender: sender.clone(), message: text, query: search_query, search_link, inbox_link };
-            queue(db, templates, config, &email, &to, &sender).await?;
+            let query = kept.search_query.clone();
+            let email = SiteFeedback { sender: sender.clone(), message, query, search_link, inbox_link };
+            queue(db, templates, config, &email, to, &sender).await
         }
     }
-    Ok(answer)
+}
+
+/// Nightly: emails the admins the messages kept while there was nobody to email them to.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct WaitingFeedback {}
+
+impl Job for WaitingFeedback {
+    const NAME: &'static str = "scout.waiting_feedback";
+
+    async fn run(self, ctx: &JobContext) -> anyhow::Result<()> {
+        let sent = send_waiting(&ctx.env.db, ctx.env.templates()?, &ctx.env.config).await?;
+        tracing::info!(sent, "waiting feedback emailed");
+        Ok(())
+    }
+}
+
+/// Emails the admins, if there are any now, each kept message not yet emailed nor handled: one
+/// transaction per message, which marks it emailed (a guarded update, so each goes once however
+/// many run). Returns how many messages went.
+pub async fn send_waiting(
+    db: &DatabaseConnection,
+    templates: &Templates,
+    config: &platform::Config,
+) -> anyhow::Result<u64> {
+    let waiting = feedback::Entity::find()
+        .filter(feedback::Column::EmailedAt.is_null())
+        .filter(feedback::Column::HandledAt.is_null())
+        .order_by_asc(feedback::Column::Id)
+        .all(db)
+        .await?;
+    let mut sent = 0;
+    for kept in waiting {
+        let txn = platform::db::begin_write(db).await?;
+        let to = accounts::users::admin_emails(&txn, config).await?;
+        if to.is_empty() {
+            return Ok(sent);
+        }
+        let now = Utc::now();
+        let marked = feedback::Entity::update_many()
+            .col_expr(feedback::Column::EmailedAt, Expr::value(Some(now)))
+            .stamped(None, now)
+            .filter(feedback::Column::Id.eq(kept.id))
+            .filter(feedback::Column::EmailedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if marked.rows_affected == 1 {
+            let description = match kept.contract_id {
+                Some(id) => contract::Entity::find_by_id(id).one(&txn).await?.and_then(|c| c.description),
+                None => None,
+            };
+            email_admins(&txn, templates, config, &kept, description, &to).await?;
+            sent += 1;
+        }
+        txn.commit().await?;
+    }
+    Ok(sent)
 }
 
 /// Queues `email` to each of `to`, replying to `sender`.

@@ -27,7 +27,7 @@
 //! - `display.rs`: how pages write stored text (title case for what was stored in capitals,
 //!   prices).
 //! - `feedback.rs` (messages to the purchasing staff: kept, emailed to the admins when there are
-//!   any, limited per address and client), `notices.rs` (nightly expiration notices to
+//!   any, or nightly once there are; limited per address and client), `notices.rs` (nightly expiration notices to
 //!   followers), `emails.rs`, `demo/` (`procure demo`: contracts of the kinds in
 //!   `catalogue.rs`, and staff following them), and `admin/` (its back-office tables, the
 //!   feedback inbox among them, and the importers it contributes to the web import).
@@ -56,6 +56,7 @@ pub fn wing() -> Wing {
         .routes(routes())
         .templates(platform::template_source!())
         .nightly("scout.expiration_notices", notices::ExpirationNotices {})
+        .nightly("scout.waiting_feedback", feedback::WaitingFeedback {})
         .openapi(api::ApiDoc::openapi())
         .demo(demo_data)
         .with(admin::RESOURCES)
