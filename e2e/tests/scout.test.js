@@ -130,6 +130,25 @@ describe('Scout', () => {
     });
   }
 
+  for (const [widthName, options] of WIDTHS) {
+    test(`a contract's line items and the form about it fit the page (${widthName})`, TEST, async () => {
+      // The demo's contract (run.sh imports the three contracts of mock/old_contracts.csv, then
+      // runs `procure demo --scale 1`), with its ten line items.
+      const { context, page, problems } = await openPage(browser, '/scout/search?q=900000', options);
+      try {
+        await Promise.all([page.waitForURL('**/scout/contracts/*'), page.locator('tbody tr a').first().click()]);
+        await settle(page);
+        assert.equal(await page.locator('table[class*="usa-table--stacked"] tbody tr').count(), 10, 'ten line items');
+        await expectGoodPage(page, problems, 'scout-demo-contract', widthName);
+        await Promise.all([page.waitForURL('**/feedback'), page.getByRole('link', { name: 'Tell us about this contract' }).click()]);
+        await settle(page);
+        await expectGoodPage(page, problems, 'scout-contract-feedback', widthName);
+      } finally {
+        await context.close();
+      }
+    });
+  }
+
   test('the API documentation is readable and accessible', TEST, async () => {
     const { context, page, problems } = await openPage(browser, '/api/docs');
     try {

@@ -17,18 +17,12 @@ const PUBLIC = [
   ['about', '/about/'],
   ['scout-home', '/scout/'],
   ['scout-results', '/scout/search?q=protective+gear&expired=on'],
-  ['scout-browse', '/scout/search?q='],
-  ['scout-no-results', '/scout/search?q=zeppelin+mooring+masts'],
   ['scout-contract', '/scout/contracts/1'],
-  // The demo's contract, with its ten line items (run.sh imports the three contracts of
-  // mock/old_contracts.csv, then `procure demo --scale 1`).
-  ['scout-demo-contract', '/scout/contracts/4'],
   ['scout-company', '/scout/companies/1'],
   // The Department of Public Works (13th of the seeded departments), whose staff the demo has
   // following contracts.
   ['scout-department', '/scout/departments/13'],
   ['scout-feedback', '/scout/feedback?q=zeppelin+mooring+masts'],
-  ['scout-contract-feedback', '/scout/contracts/1/feedback'],
   ['beacon-home', '/beacon/'],
   ['beacon-closed', '/beacon/opportunities/closed'],
   ['beacon-sign-up', '/beacon/sign-up'],
@@ -47,7 +41,6 @@ const SIGNED_IN = [
   ['admin-imports', '/admin/imports/'],
   ['admin-contract-notes', '/admin/contract-notes/'],
   ['admin-feedback', '/admin/feedback/'],
-  ['scout-browse-signed-in', '/scout/search?q='],
   ['beacon-staff', '/beacon/admin/'],
   ['beacon-draft-form', '/beacon/admin/new'],
 ];
