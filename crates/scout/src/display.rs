@@ -20,6 +20,9 @@ const ABBREVIATIONS: &[&str] = &[
     "PGH", "PKG", "RD", "SQ", "SR", "ST", "YD", "YDS",
 ];
 
+/// Web domains, written in lower case after a full stop ("Promotions.com").
+const DOMAINS: &[&str] = &["COM", "ORG", "NET", "GOV", "EDU", "BIZ", "INFO"];
+
 /// Short words written in lower case inside a title.
 const SMALL: &[&str] =
     &["A", "AN", "AND", "AS", "AT", "BY", "FOR", "IN", "OF", "ON", "OR", "PER", "THE", "TO", "VIA", "WITH"];
@@ -63,6 +66,13 @@ fn word(token: &str, starts: bool) -> String {
         return token.to_owned();
     }
     let runs: Vec<(usize, usize)> = letter_runs(token);
+    // AT&T, R&B: initials joined by an ampersand.
+    let joined_initials = runs.len() > 1
+        && runs.iter().all(|(s, e)| token[*s..*e].chars().count() <= 2)
+        && runs.windows(2).all(|w| &token[w[0].1..w[1].0] == "&");
+    if joined_initials {
+        return token.to_owned();
+    }
     if let [(start, end)] = runs[..] {
         let only = &token[start..end];
         // "A" and "OF", not an initial ("A.") or "(OR".
@@ -77,26 +87,38 @@ fn word(token: &str, starts: bool) -> String {
         let between = &token[at..start];
         out.push_str(between);
         let letters = &token[start..end];
-        // After an apostrophe or a full stop inside a word, a capital follows an initial only:
-        // O'Brien and E.H., but Leslie's, Gen'l and Promotions.com.
-        let joined = start > 0 && previous_len > 0 && between.chars().all(|c| c == '\'' || c == '.' || c == '’');
+        // After an apostrophe inside a word, a capital follows an initial only (O'Brien, but
+        // Leslie's and Gen'l); after a full stop, anything but a web domain (St.Sweeper, E.H.,
+        // but Promotions.com).
+        let after_apostrophe =
+            previous_len > 1 && !between.is_empty() && between.chars().all(|c| c == '\'' || c == '’');
+        let domain = between == "." && previous_len > 1 && DOMAINS.contains(&letters);
         let n = letters.chars().count();
         if kept(letters) {
             out.push_str(letters);
-        } else if joined && previous_len > 1 {
+        } else if after_apostrophe || domain {
             out.push_str(&letters.to_lowercase());
+        } else if let Some(rest) = letters.strip_prefix("MC").filter(|r| r.chars().count() > 1) {
+            // McNabb, McDonald.
+            out.push_str("Mc");
+            out.push_str(&capitalised(rest));
         } else {
-            let mut chars = letters.chars();
-            if let Some(c) = chars.next() {
-                out.extend(c.to_uppercase());
-                out.push_str(&chars.as_str().to_lowercase());
-            }
+            out.push_str(&capitalised(letters));
         }
         previous_len = n;
         at = end;
     }
     out.push_str(&token[at..]);
     out
+}
+
+/// `letters` with its first letter a capital and the others lower case.
+fn capitalised(letters: &str) -> String {
+    let mut chars = letters.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars.as_str().to_lowercase().chars()).collect(),
+        None => String::new(),
+    }
 }
 
 /// Whether an all-caps word stays in capitals: an acronym, or a word of two letters or more
@@ -215,6 +237,12 @@ mod tests {
             ("ÉQUIPEMENT MÉDICAL", "Équipement Médical"),
             ("PQ CONTRACT FOR GEN'L REHAB", "PQ Contract for Gen'l Rehab"),
             ("CHARLES A. MERLO", "Charles A. Merlo"),
+            ("AT&T CORP", "AT&T Corp"),
+            ("K & B OFFSET PRINTING", "K & B Offset Printing"),
+            ("WATERPROOFING &ROOFING", "Waterproofing &Roofing"),
+            ("ST.SWEEPER MAINTENANCE", "St.Sweeper Maintenance"),
+            ("A.W. MCNABB", "A.W. McNabb"),
+            ("MCI WORLDCOM", "MCI Worldcom"),
             ("PARTS, TOOLS, AND SUPPLIES", "Parts, Tools, and Supplies"),
         ] {
             assert_eq!(title_case(stored), shown, "{stored:?}");
