@@ -34,8 +34,8 @@ run() {
 # never stale); the -uncached and random scenarios measure the work behind them.
 run common-word "/scout/search?q=maintenance"
 run common-word-uncached "/" -s bench/scout-uncached-search.lua
-run two-words "/scout/search?q=calibration+wonka"
-run rare-words "/scout/search?q=mellon+calibration"
+run two-words "/scout/search?q=salt+bulk"
+run rare-words "/scout/search?q=sewickley+paving"
 run controller-number "/scout/search?q=900042"
 run contract-page "$id"
 first=$(curl -s "$base/scout/search?q=900000" | grep -o '/scout/contracts/[0-9]*' | head -1)

@@ -283,6 +283,21 @@ function decodedParts(eml) {
   });
 }
 
+/**
+ * Signs a new staff member in on `page` (open at /sign-in) with the link the worker emails, and
+ * saves their profile in `department`; leaves the page on the saved profile.
+ */
+export async function signInAsStaff(page, email, department = 'Department of Public Works') {
+  await page.getByLabel('Email address').fill(email);
+  await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
+  // The URL stays /sign-in: wait for the answer, or the next navigation aborts the POST.
+  await page.getByRole('heading', { level: 1, name: 'Check your email' }).waitFor();
+  await page.goto(url(await linkFromOutbox(email)));
+  await Promise.all([page.waitForURL('**/profile**'), page.getByRole('button', { name: 'Sign in' }).click()]);
+  await page.getByLabel('Department').selectOption({ label: department });
+  await Promise.all([page.waitForURL('**/profile?saved=1'), page.getByRole('button', { name: 'Save profile' }).click()]);
+}
+
 /** Waits for the worker to write an email to `to` and returns its sign-in link's path. */
 export async function linkFromOutbox(to, seen = new Set()) {
   return pathFromOutbox(to, /\/sign-in\/link\?token=[A-Za-z0-9_-]{43}/, seen);

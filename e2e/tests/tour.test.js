@@ -19,6 +19,10 @@ const PUBLIC = [
   ['scout-results', '/scout/search?q=protective+gear&expired=on'],
   ['scout-contract', '/scout/contracts/1'],
   ['scout-company', '/scout/companies/1'],
+  // The Department of Public Works (13th of the seeded departments), whose staff the demo has
+  // following contracts.
+  ['scout-department', '/scout/departments/13'],
+  ['scout-feedback', '/scout/feedback?q=zeppelin+mooring+masts'],
   ['beacon-home', '/beacon/'],
   ['beacon-closed', '/beacon/opportunities/closed'],
   ['beacon-sign-up', '/beacon/sign-up'],
@@ -39,6 +43,7 @@ const SIGNED_IN = [
   ['admin-audit', '/admin/audit/'],
   ['admin-imports', '/admin/imports/'],
   ['admin-contract-notes', '/admin/contract-notes/'],
+  ['admin-feedback', '/admin/feedback/'],
   ['beacon-staff', '/beacon/admin/'],
   ['beacon-draft-form', '/beacon/admin/new'],
 ];

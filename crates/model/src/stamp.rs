@@ -77,6 +77,7 @@ audited!(
     contract_property,
     contract_type,
     department,
+    feedback,
     import,
     job_status,
     line_item,

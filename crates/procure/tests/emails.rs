@@ -34,7 +34,7 @@ const FILTERS: &[(&str, &str)] = &[
     // Sign-in link tokens.
     (r"token=[A-Za-z0-9_-]{43}", "token=[TOKEN]"),
     // Record ids in links.
-    (r"/(opportunities|vendors|admin|contracts|follow)/[0-9]+", "/$1/[ID]"),
+    (r"/(opportunities|vendors|admin|contracts|follow|feedback)/[0-9]+", "/$1/[ID]"),
     // The moment of a server error (UTC).
     (r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}", "[NOW]"),
 ];
@@ -445,4 +445,15 @@ async fn scout_feedback() {
     let sent = Browser::new(&app).post(&path, &message).await;
     assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
     snapshot("scout_feedback", titled(&app.emails().await, "Feedback"));
+}
+
+#[tokio::test]
+async fn scout_site_feedback() {
+    let app = app().await;
+    User::new("admin@pittsburghpa.gov").roles(&[Role::Admin]).insert(&app).await;
+    let message =
+        [("sender", "Resident@Example.com"), ("q", "zeppelin mooring"), ("message", "Do you buy these?\nI sell them.")];
+    let sent = Browser::new(&app).post("/scout/feedback", &message).await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+    snapshot("scout_site_feedback", titled(&app.emails().await, "Feedback from Scout"));
 }

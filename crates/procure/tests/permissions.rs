@@ -47,7 +47,8 @@ fn expected(route: &RouteInfo) -> Access {
             | "/scout/contracts/{id}"
             | "/scout/companies/{id}"
             | "/scout/departments/{id}"
-            | "/scout/contracts/{id}/feedback",
+            | "/scout/contracts/{id}/feedback"
+            | "/scout/feedback",
         ) => Public(Some(200)),
         // The matrix's contracts have no uploaded document.
         (true, "/scout/contracts/{id}/document") => Public(Some(404)),
@@ -92,7 +93,7 @@ fn expected(route: &RouteInfo) -> Access {
         (false, "/scout/contracts/{id}/notes") => SignedIn(400),
         (false, "/scout/notes/{id}/delete") => SignedIn(404),
         // Anyone may write to the admins; an empty form is a 400.
-        (false, "/scout/contracts/{id}/feedback") => Public(Some(400)),
+        (false, "/scout/contracts/{id}/feedback" | "/scout/feedback") => Public(Some(400)),
         (true, "/assets/{hash}/{*path}") => Public(Some(200)),
         (true, "/sign-in") => SignInForm,
         // An empty form or a missing token is a clear 400 for anyone.

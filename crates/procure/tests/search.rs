@@ -172,15 +172,84 @@ async fn results_are_paged_and_the_index_is_never_stale(backend: Backend) {
 on_both_backends!(results_are_paged_and_the_index_is_never_stale);
 
 async fn the_demo_set_is_complete_and_searchable(backend: Backend) {
+    use model::entities::{
+        company, contract, contract_company, contract_follower, contract_type, department, line_item,
+    };
+    use scout::demo::catalogue::{KINDS, STAFF};
+    use sea_orm::EntityTrait;
+    use std::collections::HashMap;
     let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let db = &app.state.db;
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).expect("date");
-    let made = scout::demo::load(&app.state.db, 50, today).await.expect("demo");
-    assert_eq!((made.contracts, made.companies, made.line_items), (50, 10, 500));
-    let all = run(&app, Request { q: "item".into(), include_expired: true, ..Request::default() }).await;
-    assert_eq!(all.total, 50, "every demo contract is indexed (its line items say 'item')");
+    let made = scout::demo::load(db, 50, today).await.expect("demo");
+    assert_eq!((made.contracts, made.companies, made.line_items), (50, 16, 500), "at least a company of each trade");
+    assert_eq!(made.staff, 6);
+    assert_eq!(app.count("SELECT COUNT(*) FROM contract_search").await, 50, "every demo contract is indexed");
     let by_number = find(&app, "900007").await;
     assert_eq!(by_number.hits.first().map(|h| h.found_in), Some("controller number"));
-    assert!(scout::demo::load(&app.state.db, 0, today).await.is_err(), "a scale of 0 is refused");
+
+    // Every contract is of a kind, and everything about it fits that kind: its line items, its
+    // company's trade, its department and its type.
+    let names = |rows: Vec<(i32, String)>| rows.into_iter().collect::<HashMap<i32, String>>();
+    let companies =
+        names(company::Entity::find().all(db).await.expect("q").into_iter().map(|c| (c.id, c.name)).collect());
+    let types =
+        names(contract_type::Entity::find().all(db).await.expect("q").into_iter().map(|t| (t.id, t.name)).collect());
+    let departments =
+        names(department::Entity::find().all(db).await.expect("q").into_iter().map(|d| (d.id, d.name)).collect());
+    let holders: HashMap<i32, i32> = contract_company::Entity::find()
+        .all(db)
+        .await
+        .expect("q")
+        .into_iter()
+        .map(|l| (l.contract_id, l.company_id))
+        .collect();
+    let mut items: HashMap<i32, Vec<String>> = HashMap::new();
+    for item in line_item::Entity::find().all(db).await.expect("q") {
+        assert!(item.unit_cost.is_some_and(|c| c > 0.0), "{item:?}");
+        items.entry(item.contract_id).or_default().push(item.description);
+    }
+    let mut replaced = 0;
+    for c in contract::Entity::find().all(db).await.expect("q") {
+        let title = c.description.clone().unwrap_or_default();
+        let kind = KINDS.iter().find(|k| k.titles.contains(&title.as_str())).unwrap_or_else(|| panic!("{title}"));
+        let theirs = items.get(&c.id).cloned().unwrap_or_default();
+        assert_eq!(theirs.len(), 10, "{title}");
+        assert!(theirs.iter().all(|i| kind.items.iter().any(|k| k.description == i)), "{title}: {theirs:?}");
+        let company = &companies[&holders[&c.id]];
+        assert!(kind.trades.iter().any(|t| company.contains(t)), "{title} from {company}");
+        let department = c.department_id.map(|d| departments[&d].as_str()).unwrap_or_default();
+        assert!(kind.departments.contains(&department), "{title} for {department}");
+        let kind_of = c.contract_type_id.map(|t| types[&t].as_str()).unwrap_or_default();
+        assert!(kind.types.contains(&kind_of), "{title} as {kind_of}");
+        assert!(!title.contains('(') && !company.contains('#'), "no run numbers in names: {title}, {company}");
+        replaced += usize::from(c.parent_id.is_some());
+    }
+    assert!(replaced >= 2, "some contracts renew expired ones");
+
+    // Staff of several departments follow contracts of their own department, so browsing by
+    // department shows something.
+    let followed_in: Vec<i32> = contract_follower::Entity::find()
+        .find_also_related(model::entities::user::Entity)
+        .all(db)
+        .await
+        .expect("q")
+        .into_iter()
+        .filter_map(|(_, u)| u.and_then(|u| u.department_id))
+        .collect();
+    let mut busy: Vec<i32> = followed_in.clone();
+    busy.sort_unstable();
+    busy.dedup();
+    assert!(busy.len() >= 3, "followers in several departments: {busy:?}");
+    assert!(STAFF.iter().all(|(email, ..)| email.ends_with("@example.org")), "addresses never delivered");
+    let works = accounts::users::department_id(db, "Department of Public Works").await.expect("q").expect("seeded");
+    let page = app.get(&format!("/scout/departments/{works}")).await;
+    assert!(page.body.contains("id=\"contract-"), "{}", page.body);
+
+    // Running it again adds nothing; a scale of 0 is refused.
+    assert_eq!(scout::demo::load(db, 50, today).await.expect("again"), scout::demo::Made::default());
+    assert_eq!(app.count("SELECT COUNT(*) FROM contracts").await, 50);
+    assert!(scout::demo::load(db, 0, today).await.is_err(), "a scale of 0 is refused");
 }
 on_both_backends!(the_demo_set_is_complete_and_searchable);
 

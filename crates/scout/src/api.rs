@@ -313,7 +313,7 @@ fn to_json<T: Serialize>(value: &T) -> Result<Option<String>, AppError> {
 
 async fn search_body(state: &AppState, req: &Request, kept: &[(String, String)]) -> Result<Option<String>, AppError> {
     let found = search::search(&state.db, req).await?;
-    let results = contracts::result_rows(&state.db, found.hits)
+    let results = contracts::result_rows(&state.db, found.hits, None, state.config.site.today())
         .await?
         .into_iter()
         .map(|r| SearchResult {
@@ -374,6 +374,7 @@ async fn contract_body(state: &AppState, id: i32) -> Result<Option<String>, AppE
         line_items: d
             .line_items
             .into_iter()
+            .map(|l| l.item)
             .map(|i| LineItem {
                 description: i.description,
                 manufacturer: i.manufacturer,

@@ -9,10 +9,13 @@ use model::entities::{
     contract_type, department, line_item,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+use crate::display::title_case;
 
 /// Days before expiry from which a contract shows as expiring.
 pub const EXPIRING_DAYS: i64 = 30;
@@ -47,13 +50,21 @@ impl Status {
 pub struct Summary {
     pub id: i32,
     pub description: Option<String>,
+    /// The description as pages show it ([`title_case`] of an all-caps one).
+    pub title: Option<String>,
     pub financial_id: Option<String>,
     pub expiration: Option<NaiveDate>,
 }
 
 impl From<contract::Model> for Summary {
     fn from(c: contract::Model) -> Summary {
-        Summary { id: c.id, description: c.description, financial_id: c.financial_id, expiration: c.expiration_date }
+        Summary {
+            id: c.id,
+            title: c.description.as_deref().map(|d| title_case(d).into_owned()),
+            description: c.description,
+            financial_id: c.financial_id,
+            expiration: c.expiration_date,
+        }
     }
 }
 
@@ -61,19 +72,37 @@ impl From<contract::Model> for Summary {
 pub struct CompanyRef {
     pub id: i32,
     pub name: String,
+    /// The name as pages show it ([`title_case`] of an all-caps one).
+    pub display_name: String,
 }
 
-/// A search hit as lists show it: the contract, its companies, where the search matched.
+impl CompanyRef {
+    pub fn new(id: i32, name: String) -> CompanyRef {
+        CompanyRef { id, display_name: title_case(&name).into_owned(), name }
+    }
+}
+
+/// A contract as lists show it: the contract, its status, its companies, where the search
+/// matched (empty when browsing), and whether the viewer follows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ResultRow {
     pub contract: Summary,
+    pub status: Status,
     pub companies: Vec<CompanyRef>,
     pub found_in: &'static str,
     pub snippet: String,
+    /// Whether the viewer follows it (always false for anonymous visitors).
+    pub following: bool,
 }
 
-/// The rows for a page of search hits, in the hits' order (two queries, whatever the page size).
-pub async fn result_rows(db: &impl ConnectionTrait, hits: Vec<crate::search::Hit>) -> Result<Vec<ResultRow>, DbErr> {
+/// The rows for a page of search hits, in the hits' order, as `viewer` sees them `today`: four
+/// queries (contracts, companies, successors, the viewer's follows), whatever the page size.
+pub async fn result_rows(
+    db: &impl ConnectionTrait,
+    hits: Vec<crate::search::Hit>,
+    viewer: Option<&CurrentUser>,
+    today: NaiveDate,
+) -> Result<Vec<ResultRow>, DbErr> {
     let ids: Vec<i32> = hits.iter().map(|h| h.contract_id).collect();
     let mut by_id: HashMap<i32, contract::Model> = contract::Entity::find()
         .filter(contract::Column::Id.is_in(ids.clone()))
@@ -84,21 +113,47 @@ pub async fn result_rows(db: &impl ConnectionTrait, hits: Vec<crate::search::Hit
         .collect();
     let mut companies: HashMap<i32, Vec<CompanyRef>> = HashMap::new();
     for (link, co) in contract_company::Entity::find()
-        .filter(contract_company::Column::ContractId.is_in(ids))
+        .filter(contract_company::Column::ContractId.is_in(ids.clone()))
         .find_also_related(company::Entity)
         .order_by_asc(company::Column::Name)
         .all(db)
         .await?
     {
         if let Some(co) = co {
-            companies.entry(link.contract_id).or_default().push(CompanyRef { id: co.id, name: co.name });
+            companies.entry(link.contract_id).or_default().push(CompanyRef::new(co.id, co.name));
         }
     }
+    let replaced: HashSet<i32> = contract::Entity::find()
+        .select_only()
+        .column(contract::Column::ParentId)
+        .filter(contract::Column::ParentId.is_in(ids.clone()))
+        .filter(contract::Column::IsVisible.eq(true))
+        .into_tuple::<Option<i32>>()
+        .all(db)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
+    let followed: HashSet<i32> = match viewer {
+        Some(v) if !ids.is_empty() => contract_follower::Entity::find()
+            .select_only()
+            .column(contract_follower::Column::ContractId)
+            .filter(contract_follower::Column::UserId.eq(v.id))
+            .filter(contract_follower::Column::ContractId.is_in(ids))
+            .into_tuple::<i32>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect(),
+        _ => HashSet::new(),
+    };
     Ok(hits
         .into_iter()
         .filter_map(|h| {
             let c = by_id.remove(&h.contract_id)?;
             Some(ResultRow {
+                status: Status::of(&c, replaced.contains(&c.id), today),
+                following: followed.contains(&c.id),
                 companies: companies.remove(&c.id).unwrap_or_default(),
                 contract: c.into(),
                 found_in: h.found_in,
@@ -119,12 +174,27 @@ pub struct Detail {
     pub successors: Vec<Summary>,
     pub companies: Vec<CompanyRef>,
     pub properties: Vec<(String, String)>,
-    pub line_items: Vec<line_item::Model>,
+    pub line_items: Vec<Line>,
     pub followers: u64,
     pub following: bool,
     pub notes: Vec<contract_note::Model>,
     /// The uploaded contract document, if any.
     pub document: Option<Document>,
+}
+
+/// A line item, and its price as pages write it ("$1,250.00 per ton", "20% off").
+#[derive(Debug, Clone, Serialize)]
+pub struct Line {
+    #[serde(flatten)]
+    pub item: line_item::Model,
+    pub price: Option<String>,
+}
+
+impl From<line_item::Model> for Line {
+    fn from(item: line_item::Model) -> Line {
+        let price = crate::display::price(item.unit_cost, item.percentage, item.unit_of_measure.as_deref());
+        Line { item, price }
+    }
 }
 
 /// An uploaded contract document, as pages describe it.
@@ -178,7 +248,7 @@ pub async fn detail(
         .all(db)
         .await?
         .into_iter()
-        .filter_map(|(_, co)| co.map(|co| CompanyRef { id: co.id, name: co.name }))
+        .filter_map(|(_, co)| co.map(|co| CompanyRef::new(co.id, co.name)))
         .collect();
     let properties = contract_property::Entity::find()
         .filter(contract_property::Column::ContractId.eq(c.id))
@@ -192,7 +262,10 @@ pub async fn detail(
         .filter(line_item::Column::ContractId.eq(c.id))
         .order_by_asc(line_item::Column::Id)
         .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .map(Line::from)
+        .collect();
     let followers =
         contract_follower::Entity::find().filter(contract_follower::Column::ContractId.eq(c.id)).count(db).await?;
     let (following, notes) = match viewer {
@@ -256,7 +329,7 @@ pub async fn company(db: &impl ConnectionTrait, id: i32) -> Result<Option<Compan
         .into_iter()
         .filter_map(|(_, c)| c.filter(|c| c.is_visible).map(Summary::from))
         .collect();
-    Ok(Some(CompanyPage { company: CompanyRef { id: co.id, name: co.name }, contacts, contracts }))
+    Ok(Some(CompanyPage { company: CompanyRef::new(co.id, co.name), contacts, contracts }))
 }
 
 async fn visible(db: &impl ConnectionTrait, id: i32) -> Result<bool, DbErr> {

@@ -36,3 +36,22 @@ pub struct Feedback {
 impl EmailTemplate for Feedback {
     const TEMPLATE: &'static str = "scout/emails/feedback";
 }
+
+/// To an admin: someone's message from Scout, not about one contract (from a search that found
+/// nothing, say). The email replies to them; the message is also kept in the back-office.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteFeedback {
+    /// The sender's address.
+    pub sender: String,
+    pub message: String,
+    /// What they searched for, if they wrote from a search.
+    pub query: Option<String>,
+    /// That search, on the site.
+    pub search_link: Option<String>,
+    /// The message in the back-office, to mark it handled.
+    pub inbox_link: String,
+}
+
+impl EmailTemplate for SiteFeedback {
+    const TEMPLATE: &'static str = "scout/emails/site_feedback";
+}

@@ -12,22 +12,31 @@
 //!   description, B: line items, D: properties) under GIN; SQLite: FTS5 with porter stemming and
 //!   bm25 with the same weights. `query.rs` parses the search box (AND by default, `OR`,
 //!   `"phrases"`, `-exclusion`) once for both; an exact controller number comes first; passages
-//!   are HTML-escaped in Rust, then marked.
-//! - `contracts.rs`: a contract's page data and status, a company, following and private notes,
-//!   each checked against the policy, in the caller's transaction.
-//! - `pages.rs`: `/scout/`, results, contract (with its document through a signed link),
-//!   company and department pages; anonymous pages are cached under the `contracts` data
-//!   version (`freshness.rs`), which every writer of anything Scout shows raises.
+//!   are HTML-escaped in Rust, then marked. With an empty search box, `browse` lists contracts
+//!   instead (soonest expiration first, then undated, then, if asked, expired ones), each part
+//!   an indexed range read in order.
+//! - `contracts.rs`: a contract's page data and status, a company, result rows (status,
+//!   companies, the viewer's follows: four queries a page), following and private notes, each
+//!   checked against the policy, in the caller's transaction.
+//! - `pages/`: `/scout/`, results and the list of contracts, contract (with its document
+//!   through a signed link), company and department pages, and the feedback forms; anonymous
+//!   pages are cached under the `contracts` data version (`freshness.rs`), which every writer of
+//!   anything Scout shows raises.
 //! - `api.rs`: `/api/v1/contracts`, `/api/v1/contracts/{id}`, `/api/v1/companies/{id}` (strict
-//!   parameters, strong ETags), described with utoipa.
-//! - `feedback.rs` (feedback to admins), `notices.rs` (nightly expiration notices to followers),
-//!   `emails.rs`, `demo.rs` (`procure demo`), and `admin/` (its back-office tables and the
-//!   importers it contributes to the web import).
+//!   parameters, strong ETags), described with utoipa; it shows stored text as stored.
+//! - `display.rs`: how pages write stored text (title case for what was stored in capitals,
+//!   prices).
+//! - `feedback.rs` (messages to the purchasing staff: kept, emailed to the admins when there are
+//!   any, or nightly once there are; limited per address and client), `notices.rs` (nightly expiration notices to
+//!   followers), `emails.rs`, `demo/` (`procure demo`: contracts of the kinds in
+//!   `catalogue.rs`, and staff following them), and `admin/` (its back-office tables, the
+//!   feedback inbox among them, and the importers it contributes to the web import).
 
 mod admin;
 pub mod api;
 pub mod contracts;
 pub mod demo;
+pub mod display;
 pub mod emails;
 pub mod feedback;
 pub mod freshness;
@@ -47,13 +56,14 @@ pub fn wing() -> Wing {
         .routes(routes())
         .templates(platform::template_source!())
         .nightly("scout.expiration_notices", notices::ExpirationNotices {})
+        .nightly("scout.waiting_feedback", feedback::WaitingFeedback {})
         .openapi(api::ApiDoc::openapi())
         .demo(demo_data)
         .with(admin::RESOURCES)
         .with(admin::IMPORTS)
 }
 
-/// Scout's part of `procure demo --scale N`: `scale` contracts.
+/// Scout's part of `procure demo --scale N`: `scale` contracts (see [`demo`]).
 fn demo_data<'a>(
     db: &'a sea_orm::DatabaseConnection,
     config: &'a platform::Config,
@@ -63,10 +73,12 @@ fn demo_data<'a>(
         let started = std::time::Instant::now();
         let made = demo::load(db, scale, config.site.today()).await?;
         Ok(format!(
-            "demo data: {} contracts, {} companies, {} line items in {:.1} s",
+            "demo data: {} contracts, {} companies, {} line items, {} staff following {} contracts in {:.1} s",
             made.contracts,
             made.companies,
             made.line_items,
+            made.staff,
+            made.follows,
             started.elapsed().as_secs_f64()
         ))
     })
@@ -85,6 +97,8 @@ fn routes() -> Routes {
         .get("/scout/contracts/{id}/feedback", pages::feedback_form)
         .post("/scout/contracts/{id}/feedback", pages::send_feedback)
         .post("/scout/notes/{id}/delete", pages::delete_note)
+        .get("/scout/feedback", pages::site_feedback_form)
+        .post("/scout/feedback", pages::send_site_feedback)
         .get("/scout/companies/{id}", pages::company_page)
         .get("/scout/departments/{id}", pages::department_page)
         .get("/api/v1/contracts", api::search_contracts)

@@ -15,6 +15,7 @@ pub mod contract_property;
 pub mod contract_type;
 pub mod delivery;
 pub mod department;
+pub mod feedback;
 pub mod import;
 pub mod job_status;
 pub mod line_item;

@@ -357,18 +357,55 @@ impl Opportunity {
     }
 }
 
-/// A Scout contract, visible, with no company unless told.
+/// A Scout contract, visible, not archived, of no type or department and with no company
+/// unless told.
 #[derive(Debug, Clone)]
 pub struct Contract {
     description: String,
     controller: Option<String>,
     expires: Option<NaiveDate>,
     company: Option<String>,
+    contract_type: Option<i32>,
+    department: Option<i32>,
+    archived: bool,
+    visible: bool,
 }
 
 impl Contract {
     pub fn new(description: &str) -> Contract {
-        Contract { description: description.to_owned(), controller: None, expires: None, company: None }
+        Contract {
+            description: description.to_owned(),
+            controller: None,
+            expires: None,
+            company: None,
+            contract_type: None,
+            department: None,
+            archived: false,
+            visible: true,
+        }
+    }
+
+    /// Of this contract type (its id).
+    pub fn contract_type(mut self, id: i32) -> Contract {
+        self.contract_type = Some(id);
+        self
+    }
+
+    /// Of this department (its id).
+    pub fn department(mut self, id: i32) -> Contract {
+        self.department = Some(id);
+        self
+    }
+
+    pub fn archived(mut self) -> Contract {
+        self.archived = true;
+        self
+    }
+
+    /// Not shown in Scout.
+    pub fn hidden(mut self) -> Contract {
+        self.visible = false;
+        self
     }
 
     /// The controller number (`financial_id`).
@@ -388,7 +425,8 @@ impl Contract {
         self
     }
 
-    /// Inserts it (and its company), and says Scout's data changed, as every writer does.
+    /// Inserts it (and its company), indexes it for search, and says Scout's data changed, as
+    /// every writer does.
     pub async fn insert(self, on: &impl Db) -> contract::Model {
         let db = on.db();
         let now = Utc::now();
@@ -396,8 +434,10 @@ impl Contract {
             description: Set(Some(self.description)),
             financial_id: Set(self.controller),
             expiration_date: Set(self.expires),
-            is_archived: Set(false),
-            is_visible: Set(true),
+            contract_type_id: Set(self.contract_type),
+            department_id: Set(self.department),
+            is_archived: Set(self.archived),
+            is_visible: Set(self.visible),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
@@ -418,7 +458,7 @@ impl Contract {
             .await
             .expect("contract's company");
         }
-        scout::freshness::bump(db).await.expect("bump");
+        scout::search::reindex(db, c.id).await.expect("index");
         c
     }
 }
@@ -460,4 +500,14 @@ pub async fn sample_contracts(app: &TestApp) {
         let name = file.rsplit('/').next().expect("name");
         import::import(&app.state.db, Actor(None), kind, name, &bytes, &|_, _| {}).await.expect("import");
     }
+}
+
+/// The contract whose description contains `text` (one of [`sample_contracts`], say).
+pub async fn contract_described(on: &impl Db, text: &str) -> contract::Model {
+    contract::Entity::find()
+        .filter(contract::Column::Description.contains(text))
+        .one(on.db())
+        .await
+        .expect("q")
+        .unwrap_or_else(|| panic!("no contract with {text}"))
 }

@@ -1,12 +1,13 @@
 //! Scout's tables in the back-office (contract types, contracts with their companies, details
-//! and line items, companies, company contacts, and private notes, which admins may delete but
-//! not read), and its data files in the web import.
+//! and line items, companies, company contacts, private notes, which admins may delete but
+//! not read, and the feedback inbox), and its data files in the web import.
 
 mod companies;
 mod company_contacts;
 mod contract_notes;
 mod contract_types;
 mod contracts;
+mod feedback;
 
 use admin::BackOffice;
 use admin::imports::{ImportReport, Importer, Imports};
@@ -20,6 +21,7 @@ pub const RESOURCES: BackOffice = BackOffice(&[
     &companies::Companies,
     &company_contacts::CompanyContacts,
     &contract_notes::ContractNotes,
+    &feedback::FeedbackInbox,
 ]);
 
 pub const IMPORTS: Imports = Imports(&[&Kind::Contracts, &Kind::State, &Kind::Costars, &Kind::Nigp]);

@@ -224,8 +224,11 @@ fn filters(req: &Request, backend: DbBackend, values: &mut Vec<Value>) -> String
     sql
 }
 
-fn count(row: Option<sea_orm::QueryResult>) -> u64 {
-    row.and_then(|r| r.try_get_by_index::<i64>(0).ok()).and_then(|n| u64::try_from(n).ok()).unwrap_or(0)
+/// How many rows of `from` match `where_sql` (with `values`).
+async fn count(db: &impl ConnectionTrait, from: &str, where_sql: &str, values: Vec<Value>) -> Result<u64, DbErr> {
+    let sql = format!("SELECT COUNT(*) FROM {from} WHERE {where_sql}");
+    let row = db.query_one_raw(Statement::from_sql_and_values(db.get_database_backend(), sql, values)).await?;
+    Ok(row.and_then(|r| r.try_get_by_index::<i64>(0).ok()).and_then(|n| u64::try_from(n).ok()).unwrap_or(0))
 }
 
 fn wanted(req: &Request, field: Field) -> bool {
@@ -302,14 +305,7 @@ pub async fn search(db: &impl ConnectionTrait, req: &Request) -> Result<Results,
         };
         let filter_sql = filters(req, backend, &mut values);
         let where_sql = format!("{matcher}{filter_sql}{not_exact}");
-        let counted = db
-            .query_one_raw(Statement::from_sql_and_values(
-                backend,
-                format!("SELECT COUNT(*) FROM {from} WHERE {where_sql}"),
-                values.clone(),
-            ))
-            .await?;
-        let fts_total = count(counted);
+        let fts_total = count(db, from, &where_sql, values.clone()).await?;
         total += fts_total;
         let shown = u64::try_from(hits.len()).unwrap_or(0);
         let fts_offset = offset.saturating_sub(exact_total);
@@ -324,6 +320,57 @@ pub async fn search(db: &impl ConnectionTrait, req: &Request) -> Result<Results,
             }
             hits.extend(explain(db, &parsed, &columns, &ids).await?);
         }
+    }
+    let pages = total.div_ceil(PER_PAGE).max(1);
+    Ok(Results { hits, total, page, pages })
+}
+
+/// Lists contracts without searching (the search box left empty), filtered as [`search`]
+/// filters, [`PER_PAGE`] a page: those still running soonest expiration first, then those
+/// without an expiration date, then (when asked for) expired ones, most recently expired first.
+/// Each part is an indexed range of `contracts` (`idx_contracts_expiration`), read in order.
+pub async fn browse(db: &impl ConnectionTrait, req: &Request) -> Result<Results, DbErr> {
+    let backend = db.get_database_backend();
+    let page = req.page.max(1);
+    let offset = (page - 1) * PER_PAGE;
+    let mut parts: Vec<(String, Vec<Value>, &str)> = Vec::new();
+    let part = |condition: &str, day: Option<NaiveDate>, order: &'static str| {
+        let mut values: Vec<Value> = day.into_iter().map(Value::from).collect();
+        let day_placeholder = if backend == DbBackend::Postgres { "$1" } else { "?" };
+        let filter_sql = filters(&Request { include_expired: true, ..req.clone() }, backend, &mut values);
+        (format!("{}{filter_sql}", condition.replace("{day}", day_placeholder)), values, order)
+    };
+    match req.today {
+        Some(today) => {
+            parts.push(part("c.expiration_date >= {day}", Some(today), "c.expiration_date, c.id"));
+            parts.push(part("c.expiration_date IS NULL", None, "c.id"));
+            if req.include_expired {
+                parts.push(part("c.expiration_date < {day}", Some(today), "c.expiration_date DESC, c.id DESC"));
+            }
+        }
+        None => {
+            parts.push(part("c.expiration_date IS NOT NULL", None, "c.expiration_date, c.id"));
+            parts.push(part("c.expiration_date IS NULL", None, "c.id"));
+        }
+    }
+    let mut hits = Vec::new();
+    let mut total = 0;
+    for (where_sql, values, order) in parts {
+        let n = count(db, "contracts c", &where_sql, values.clone()).await?;
+        // The part of this page that falls in this part of the list.
+        let start = offset.max(total);
+        let end = (offset + PER_PAGE).min(total + n);
+        if start < end {
+            let sql = format!(
+                "SELECT c.id FROM contracts c WHERE {where_sql} ORDER BY {order} LIMIT {} OFFSET {}",
+                end - start,
+                start - total
+            );
+            for row in db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await? {
+                hits.push(Hit { contract_id: row.try_get_by_index(0)?, found_in: "", snippet: String::new() });
+            }
+        }
+        total += n;
     }
     let pages = total.div_ceil(PER_PAGE).max(1);
     Ok(Results { hits, total, page, pages })
@@ -424,8 +471,20 @@ fn escape(text: &str) -> String {
 }
 
 /// The databases mark matches with \x01…\x02 around raw text; escape the text, then mark.
-fn highlight(passage: &str) -> String {
+pub(crate) fn highlight(passage: &str) -> String {
     escape(passage).replace('\u{1}', "<mark>").replace('\u{2}', "</mark>")
+}
+
+/// The raw passage [`highlight`] made `marked` from (marks back to \x01…\x02, text unescaped).
+pub(crate) fn unhighlight(marked: &str) -> String {
+    marked
+        .replace("<mark>", "\u{1}")
+        .replace("</mark>", "\u{2}")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
 }
 
 #[cfg(test)]
@@ -433,5 +492,12 @@ mod tests {
     #[test]
     fn passages_are_escaped_before_they_are_marked() {
         assert_eq!(super::highlight("<b>\u{1}fire\u{2}</b> & co"), "&lt;b&gt;<mark>fire</mark>&lt;/b&gt; &amp; co");
+    }
+
+    #[test]
+    fn a_marked_passage_reads_back_as_it_was() {
+        for raw in ["<b>\u{1}fire\u{2}</b> & co", "&amp; \"quoted\" 'single' &lt;", "plain"] {
+            assert_eq!(super::unhighlight(&super::highlight(raw)), raw);
+        }
     }
 }

@@ -1,12 +1,22 @@
-//! Scout's pages: the search home, results, a contract, a company, a department's contracts,
-//! and the forms to follow a contract and keep private notes.
+//! Scout's pages: the search home, results (or, with an empty search box, every contract,
+//! soonest expiration first), a contract, a company, a department's contracts, and the forms to
+//! follow a contract and keep private notes. Feedback's pages are in `feedback.rs`.
+//!
+//! Lists of contracts share one partial (`scout/_contract_rows.html`): status, companies
+//! linked to their pages, and for a viewer who may follow contracts a Follow or Stop following
+//! button per row that comes back to the list. Descriptions and company names are shown in
+//! title case when stored in capitals (`crate::display`).
 
-use accounts::{Viewer, page, page_with_status};
+mod feedback;
+
+pub use feedback::{feedback_form, send_feedback, send_site_feedback, site_feedback_form};
+
+use accounts::{Action, Resource, Viewer, can, page, page_with_status};
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use minijinja::context;
 use minijinja::value::Serde;
 use model::entities::{contract, contract_follower, contract_type, department, user};
@@ -17,9 +27,9 @@ use serde::{Deserialize, Serialize};
 
 use accounts::ServiceError;
 
-use crate::contracts;
+use crate::contracts::{self, ResultRow, Status};
 use crate::freshness;
-use crate::search::{self, Field, Request};
+use crate::search::{self, Field, Hit, Request};
 
 fn today(state: &AppState) -> NaiveDate {
     state.config.site.today()
@@ -58,7 +68,7 @@ pub async fn home(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
 }
 
 /// The search form as submitted (GET, so a search is a link that can be shared).
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Clone, Serialize)]
 pub struct SearchForm {
     pub q: String,
     pub fields: Vec<String>,
@@ -125,7 +135,7 @@ pub async fn results(
         Some(html) => Ok(Html(html).into_response()),
         // Past the last page (a stale link): show the last one.
         None => {
-            let found = search::search(&state.db, &request_of(&form, today(&state))).await?;
+            let found = find(&state, &form).await?;
             Ok(Redirect::to(&form.link(found.pages)).into_response())
         }
     }
@@ -144,24 +154,101 @@ fn request_of(form: &SearchForm, today: NaiveDate) -> Request {
     }
 }
 
+/// Whether the form lists contracts rather than searching them (the search box is empty).
+fn browsing(form: &SearchForm) -> bool {
+    form.q.trim().is_empty()
+}
+
+/// The form's page of results: a search, or with an empty search box the list of contracts.
+async fn find(state: &AppState, form: &SearchForm) -> Result<search::Results, AppError> {
+    let req = request_of(form, today(state));
+    Ok(if browsing(form) { search::browse(&state.db, &req).await? } else { search::search(&state.db, &req).await? })
+}
+
+/// "3 contracts", "3 COSTARS contracts of the Department of Public Works": what a list holds.
+fn listed(total: u64, contract_type: Option<&str>, department: Option<&str>) -> String {
+    let mut text = format!("{total} ");
+    if let Some(t) = contract_type {
+        text.push_str(t);
+        text.push(' ');
+    }
+    text.push_str(if total == 1 { "contract" } else { "contracts" });
+    if let Some(d) = department {
+        text.push_str(" of ");
+        text.push_str(&the_department(d));
+    }
+    text
+}
+
+/// A department's name as the object of "of": "the Department of Public Works", "the Ethics
+/// Board", but "Innovation and Performance".
+fn the_department(name: &str) -> String {
+    const BODIES: [&str; 10] = [
+        "Department",
+        "Office",
+        "Bureau",
+        "Commission",
+        "Board",
+        "Council",
+        "City",
+        "Citizen",
+        "Controller",
+        "Division",
+    ];
+    let first = name.split_whitespace().next().unwrap_or("");
+    let last = name.split_whitespace().last().unwrap_or("");
+    if BODIES.contains(&first) || BODIES.contains(&last) { format!("the {name}") } else { name.to_owned() }
+}
+
+/// Whether `viewer` may follow contracts (any signed-in user, as the policy says).
+fn may_follow(viewer: &Viewer) -> bool {
+    viewer.user.is_some() && can(viewer.user.as_ref(), Action::Follow, Resource::Contract)
+}
+
+/// Rows for contracts `ids`, in that order, as `viewer` sees them today.
+async fn rows_of(
+    state: &AppState,
+    viewer: &Viewer,
+    ids: impl IntoIterator<Item = i32>,
+) -> Result<Vec<ResultRow>, AppError> {
+    let hits = ids.into_iter().map(|contract_id| Hit { contract_id, found_in: "", snippet: String::new() }).collect();
+    Ok(contracts::result_rows(&state.db, hits, viewer.user.as_ref(), today(state)).await?)
+}
+
 /// The results page, or `None` when the page asked for is past the last.
 async fn results_page(state: &AppState, viewer: &Viewer, form: &SearchForm) -> Result<Option<String>, AppError> {
-    let found = search::search(&state.db, &request_of(form, today(state))).await?;
+    let found = find(state, form).await?;
     if found.page > found.pages {
         return Ok(None);
     }
-    let rows = contracts::result_rows(&state.db, found.hits).await?;
+    let mut rows = contracts::result_rows(&state.db, found.hits, viewer.user.as_ref(), today(state)).await?;
+    for row in &mut rows {
+        row.snippet = crate::display::title_case_passage(&row.snippet);
+    }
     let (types, departments) = choices(state).await?;
+    let name_of = |list: &[(i32, String)], id: Option<i32>| {
+        id.and_then(|id| list.iter().find(|(i, _)| *i == id).map(|(_, name)| name.clone()))
+    };
+    let browse = browsing(form);
+    let heading = if browse {
+        listed(
+            found.total,
+            name_of(&types, form.contract_type).as_deref(),
+            name_of(&departments, form.department).as_deref(),
+        )
+    } else {
+        format!("{} {} found", found.total, if found.total == 1 { "contract" } else { "contracts" })
+    };
     let fields: Vec<_> = Field::ALL.iter().map(|f| (f.name(), f.label())).collect();
     let previous = (found.page > 1).then(|| form.link(found.page - 1));
     let next = (found.page < found.pages).then(|| form.link(found.page + 1));
-    let with_expired = (!form.expired && found.total == 0 && !form.q.trim().is_empty()).then(|| {
-        SearchForm { expired: true, page: 1, q: form.q.clone(), fields: form.fields.clone(), ..SearchForm::default() }
-            .link(1)
-    });
+    let with_expired =
+        (!form.expired && found.total == 0).then(|| SearchForm { expired: true, page: 1, ..form.clone() }.link(1));
+    let tell_us = feedback::link(&form.q);
     let ctx = context! {
         form => Serde(&form), rows => Serde(rows), total => found.total, page_no => found.page, pages => found.pages,
-        previous, next, with_expired, types, departments, fields,
+        previous, next, with_expired, types, departments, fields, heading, browse, tell_us,
+        may_follow => may_follow(viewer), here => form.link(found.page),
     };
     Ok(Some(page(state, viewer, "scout/results.html", ctx)?.0))
 }
@@ -200,10 +287,25 @@ pub async fn company_page(
 ) -> Result<Response, AppError> {
     let html = public_page(&state, &viewer, &format!("page:company:{id}"), || async {
         let Some(found) = contracts::company(&state.db, id).await? else { return Ok(None) };
-        Ok(Some(page(&state, &viewer, "scout/company.html", context! { c => Serde(found) })?.0))
+        let mut rows = rows_of(&state, &viewer, found.contracts.iter().map(|c| c.id)).await?;
+        sort_by_expiration(&mut rows);
+        let ctx = context! {
+            c => Serde(&found), rows => Serde(rows), may_follow => may_follow(&viewer), here => format!("/scout/companies/{id}"),
+        };
+        Ok(Some(page(&state, &viewer, "scout/company.html", ctx)?.0))
     })
     .await?;
     Ok(Html(html.ok_or(AppError::NotFound)?).into_response())
+}
+
+/// Running contracts first, soonest expiration first (undated last), then the others (expired,
+/// replaced, archived), most recently ended first.
+fn sort_by_expiration(rows: &mut [ResultRow]) {
+    rows.sort_by_key(|r| {
+        let running = matches!(r.status, Status::Active | Status::Expiring);
+        let day = r.contract.expiration.map_or(i32::MAX, |d| d.num_days_from_ce());
+        (!running, if running { day } else { -day }, r.contract.id)
+    });
 }
 
 /// Contracts followed by the department's users, most followed first.
@@ -213,7 +315,7 @@ pub async fn department_page(
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
     let dept = department::Entity::find_by_id(id).one(&state.db).await?.ok_or(AppError::NotFound)?;
-    let rows: Vec<(i32, i64)> = contract_follower::Entity::find()
+    let followed: Vec<(i32, i64)> = contract_follower::Entity::find()
         .select_only()
         .column(contract_follower::Column::ContractId)
         .column_as(
@@ -221,52 +323,84 @@ pub async fn department_page(
             "followers",
         )
         .inner_join(user::Entity)
+        .inner_join(contract::Entity)
         .filter(user::Column::DepartmentId.eq(dept.id))
+        .filter(contract::Column::IsVisible.eq(true))
         .group_by(contract_follower::Column::ContractId)
         .order_by_desc(Expr::expr(Func::count(Expr::col((
             contract_follower::Entity,
             contract_follower::Column::UserId,
         )))))
+        .order_by_asc(contract_follower::Column::ContractId)
         .limit(200)
         .into_tuple()
         .all(&state.db)
         .await?;
-    let ids: Vec<i32> = rows.iter().map(|(id, _)| *id).collect();
-    let mut by_id: std::collections::HashMap<i32, contract::Model> = contract::Entity::find()
-        .filter(contract::Column::Id.is_in(ids))
-        .filter(contract::Column::IsVisible.eq(true))
-        .all(&state.db)
-        .await?
+    let rows = rows_of(&state, &viewer, followed.iter().map(|(id, _)| *id)).await?;
+    let counts: std::collections::HashMap<i32, i64> = followed.into_iter().collect();
+    let rows: Vec<_> = rows
         .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
-    let contracts: Vec<_> = rows
-        .into_iter()
-        .filter_map(|(id, n)| {
-            by_id.remove(&id).map(|c| context! { c => Serde(contracts::Summary::from(c)), followers => n })
+        .map(|r| {
+            let followers = counts.get(&r.contract.id).copied().unwrap_or(0);
+            context! { followers, ..minijinja::Value::from(Serde(&r)) }
         })
         .collect();
-    Ok(page(&state, &viewer, "scout/department.html", context! { name => dept.name, contracts })?.into_response())
+    let ctx = context! {
+        name => dept.name, rows, may_follow => may_follow(&viewer), here => format!("/scout/departments/{id}"),
+        browse => SearchForm { department: Some(id), ..SearchForm::default() }.link(1),
+    };
+    Ok(page(&state, &viewer, "scout/department.html", ctx)?.into_response())
 }
 
-pub async fn follow(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i32>) -> Result<Response, AppError> {
-    set_following(state, viewer, id, true).await
+/// A Follow or Stop following button: where to come back to (a Scout page), if not the contract.
+#[derive(Debug, Default, Deserialize)]
+pub struct FollowForm {
+    #[serde(default)]
+    pub next: Option<String>,
+}
+
+pub async fn follow(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i32>,
+    Form(form): Form<FollowForm>,
+) -> Result<Response, AppError> {
+    set_following(state, viewer, id, true, form).await
 }
 
 pub async fn unfollow(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<i32>,
+    Form(form): Form<FollowForm>,
 ) -> Result<Response, AppError> {
-    set_following(state, viewer, id, false).await
+    set_following(state, viewer, id, false, form).await
 }
 
-async fn set_following(state: AppState, viewer: Viewer, id: i32, on: bool) -> Result<Response, AppError> {
-    if viewer.user.is_none() {
-        return Ok(Redirect::to(&accounts::viewer::sign_in_url(&format!("/scout/contracts/{id}"))).into_response());
+/// Where a follow button sends the viewer back to: the Scout page it was on, at the contract's
+/// row, or the contract's page.
+fn back_from_following(id: i32, next: Option<&str>) -> String {
+    match accounts::viewer::safe_next(next) {
+        Some(next) if next.starts_with("/scout/") && !next.contains('#') => format!("{next}#contract-{id}"),
+        _ => format!("/scout/contracts/{id}"),
     }
-    contracts::set_following(&state.db, viewer.user.as_ref(), id, on).await?;
-    Ok(Redirect::to(&format!("/scout/contracts/{id}")).into_response())
+}
+
+async fn set_following(
+    state: AppState,
+    viewer: Viewer,
+    id: i32,
+    on: bool,
+    form: FollowForm,
+) -> Result<Response, AppError> {
+    let back = back_from_following(id, form.next.as_deref());
+    if viewer.user.is_none() {
+        return Ok(Redirect::to(&accounts::viewer::sign_in_url(&back)).into_response());
+    }
+    let txn = platform::db::begin_write(&state.db).await?;
+    contracts::set_following(&txn, viewer.user.as_ref(), id, on).await?;
+    txn.commit().await?;
+    Ok(Redirect::to(&back).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -308,60 +442,4 @@ pub async fn delete_note(
     }
     let contract = contracts::delete_note(&state.db, viewer.user.as_ref(), id).await?;
     Ok(Redirect::to(&format!("/scout/contracts/{contract}#notes")).into_response())
-}
-
-#[derive(Debug, Default, Deserialize, Serialize)]
-pub struct FeedbackForm {
-    #[serde(default)]
-    pub sender: String,
-    #[serde(default)]
-    pub message: String,
-}
-
-async fn visible_contract(state: &AppState, id: i32) -> Result<contract::Model, AppError> {
-    contract::Entity::find_by_id(id)
-        .filter(contract::Column::IsVisible.eq(true))
-        .one(&state.db)
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
-pub async fn feedback_form(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<i32>,
-) -> Result<Response, AppError> {
-    let c = visible_contract(&state, id).await?;
-    let form = FeedbackForm {
-        sender: viewer.user.as_ref().map(|u| u.email.clone()).unwrap_or_default(),
-        message: String::new(),
-    };
-    let ctx = context! { id, description => c.description, form => Serde(form), problems => Vec::<(String, String)>::new(), sent => false, error => None::<String> };
-    Ok(page(&state, &viewer, "scout/feedback.html", ctx)?.into_response())
-}
-
-pub async fn send_feedback(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    accounts::throttle::ClientIp(client): accounts::throttle::ClientIp,
-    Path(id): Path<i32>,
-    Form(form): Form<FeedbackForm>,
-) -> Result<Response, AppError> {
-    let c = visible_contract(&state, id).await?;
-    let show = |status, problems: Vec<(&'static str, &'static str)>, sent: bool| {
-        let ctx = context! { id, description => c.description.clone(), form => Serde(&form), problems, sent, error => None::<String> };
-        page_with_status(&state, &viewer, status, "scout/feedback.html", ctx)
-    };
-    let problems = crate::feedback::problems(&form.sender, &form.message);
-    if !problems.is_empty() {
-        return show(StatusCode::BAD_REQUEST, problems, false);
-    }
-    let txn = platform::db::begin_write(&state.db).await?;
-    let contract = (c.id, c.description.clone());
-    // Over the limit nothing is sent, and the page is the same.
-    crate::feedback::send(&txn, &state.templates, &state.config, contract, (&form.sender, &client), &form.message)
-        .await
-        .map_err(AppError::Internal)?;
-    txn.commit().await?;
-    show(StatusCode::OK, Vec::new(), true)
 }
