@@ -34,6 +34,7 @@ pub mod freshness;
 pub mod import;
 pub mod notices;
 mod pages;
+mod profile;
 pub mod search;
 
 use platform::Wing;
@@ -51,6 +52,7 @@ pub fn wing() -> Wing {
         .demo(demo_data)
         .with(admin::RESOURCES)
         .with(admin::IMPORTS)
+        .with(profile::SECTIONS)
 }
 
 /// Scout's part of `procure demo --scale N`: `scale` contracts.
