@@ -31,10 +31,10 @@ fn session_of(viewer: &Viewer) -> Result<&Session, AppError> {
     viewer.session.as_ref().ok_or_else(|| internal(anyhow::anyhow!("the session layer is not installed")))
 }
 
-/// Where vendors manage their subscription (they do not sign in): Beacon's page that emails
-/// them their link, when this deployment mounts Beacon.
-fn vendors_manage(state: &AppState) -> Option<&'static str> {
-    state.nav.iter().any(|w| w.path == "/beacon/").then_some("/beacon/manage")
+/// Whether to send vendors (who do not sign in) to Beacon's page that emails them the link to
+/// manage their subscription: when this deployment mounts Beacon.
+fn vendors_manage(state: &AppState) -> bool {
+    state.nav.iter().any(|w| w.path == "/beacon/")
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -269,8 +269,8 @@ pub async fn sign_in_with_password(
     }
 }
 
-/// Ends the session; the home page then says so (in a session of its own that holds only the
-/// message, and ends once the message is shown).
+/// Ends the session; the home page then says so (the message is kept in a new, anonymous
+/// session).
 pub async fn sign_out(viewer: Viewer) -> Result<Response, AppError> {
     if let Some(session) = &viewer.session {
         let signed_in = viewer.user.is_some();

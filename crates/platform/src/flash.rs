@@ -144,14 +144,11 @@ pub async fn carry(mut request: Request, next: Next) -> Response {
     if slot.taken()
         && let Some(session) = session
     {
+        // (After signing out the session is left empty, and expires as any idle session does:
+        // the session offers no way to tell whether it holds anything else, such as a pending
+        // sign-in's nonce, so it is not ended here.)
         if let Err(e) = session.remove_value(KEY).await {
             tracing::warn!(error = %e, "could not clear a shown message from the session");
-        }
-        // A session that held only the message (after signing out) ends with it.
-        if session.is_empty().await
-            && let Err(e) = session.flush().await
-        {
-            tracing::warn!(error = %e, "could not end an empty session");
         }
         response.extensions_mut().insert(Private);
     }
