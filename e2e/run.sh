@@ -135,7 +135,7 @@ rm -rf "$ARTIFACTS_DIR" && mkdir -p "$ARTIFACTS_DIR"
 mkdir -p "$WORK/tmp"
 # In the background, so that a signal to this script is handled at once (see cleanup).
 TMPDIR="$WORK/tmp" timeout --kill-after=10 "$TOTAL_TIMEOUT" \
-  node --test --test-reporter=spec --test-timeout=60000 tests/*.test.js &
+  node --test --test-reporter=spec --test-timeout=240000 tests/*.test.js &
 TESTS_PID=$!
 set +e
 wait "$TESTS_PID"

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { expectAccessible, expectNoProblems, launchBrowser, linkFromOutbox, openPage, pathFromOutbox, settle, url } from './helpers.js';
+import { WIDTHS, expectAccessible, expectFitsWidth, expectNoProblems, launchBrowser, linkFromOutbox, openPage, pathFromOutbox, settle, url } from './helpers.js';
 
 const TEST = { timeout: 45_000 };
 
@@ -15,6 +15,92 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
+
+/** Signs a vendor up for the first category and confirms it; returns its address. */
+async function signUpAndConfirm(page, business) {
+  const email = `vendor-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+  await page.goto(url('/beacon/sign-up'));
+  await page.getByLabel('Business name').fill(business);
+  await page.getByLabel('Email address').fill(email);
+  const group = page.locator('details').first();
+  await group.locator('summary').click();
+  await group.locator('label.usa-checkbox__label').first().click();
+  await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Sign up' }).click()]);
+  await page.getByRole('heading', { level: 1, name: 'Check your email' }).waitFor();
+  await page.goto(url(await pathFromOutbox(email, /\/beacon\/vendors\/\d+\/confirm\?sig=[0-9a-f]{64}/)));
+  await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Confirm' }).click()]);
+  await page.getByRole('heading', { level: 1, name: 'You are subscribed' }).waitFor();
+  return email;
+}
+
+for (const [widthName, options] of WIDTHS) {
+  describe(`Beacon for vendors (${widthName})`, () => {
+    test('a vendor adds a category, unsubscribes, asks for its link and comes back', { timeout: 90_000 }, async () => {
+      const { context, page, problems } = await openPage(browser, '/beacon/', options);
+      try {
+        const email = await signUpAndConfirm(page, `Keystone Paving ${widthName}`);
+        // Its manage link (from the welcome email) offers every category, not only its own.
+        const manage = await pathFromOutbox(email, /\/beacon\/vendors\/\d+\/manage\?sig=[0-9a-f]{64}/);
+        await page.goto(url(manage));
+        await expectFitsWidth(page, `the manage page (${widthName})`);
+        await expectAccessible(page, `the manage page (${widthName})`);
+        const boxes = page.locator('input[name=category]');
+        assert.ok((await boxes.count()) > 1, 'every category is offered');
+        assert.equal(await page.locator('input[name=category]:checked').count(), 1);
+        const second = page.locator('details').nth(1);
+        await second.locator('summary').click();
+        await second.locator('label.usa-checkbox__label').first().click();
+        await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Save' }).click()]);
+        await page.getByText('Saved.').waitFor();
+        assert.equal(await page.locator('input[name=category]:checked').count(), 2, 'a category was added');
+
+        // Unsubscribed, then back by asking for the link by address.
+        await Promise.all([page.waitForLoadState('load'), page.getByRole('link', { name: 'Stop every Beacon email' }).click()]);
+        await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Unsubscribe' }).click()]);
+        await page.getByRole('heading', { level: 1, name: 'You are unsubscribed' }).waitFor();
+        await Promise.all([page.waitForURL('**/beacon/manage'), page.getByRole('link', { name: 'Ask for a link to your page' }).click()]);
+        await expectFitsWidth(page, `the manage-link form (${widthName})`);
+        await expectAccessible(page, `the manage-link form (${widthName})`);
+        await page.getByLabel('The email address you signed up with').fill(email);
+        await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Email me a link' }).click()]);
+        await page.getByText(`If ${email} has signed up for Beacon`).waitFor();
+        const seen = new Set();
+        const back = await pathFromOutbox(email, /Receive Beacon's emails again|\/beacon\/vendors\/\d+\/manage\?sig=[0-9a-f]{64}/, seen);
+        // The first match may be the subject line; the link follows in the same message.
+        const link = back.startsWith('/') ? back : await pathFromOutbox(email, /\/beacon\/vendors\/\d+\/manage\?sig=[0-9a-f]{64}/);
+        await page.goto(url(link));
+        await page.getByText('This address is unsubscribed').waitFor();
+        await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: "Save and receive Beacon's emails again" }).click()]);
+        await page.getByText('Saved.').waitFor();
+        assert.equal(await page.getByText('This address is unsubscribed').count(), 0, 'subscribed again');
+        expectNoProblems(problems, `a vendor's subscription (${widthName})`);
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('following without a business name shows the error in the form', TEST, async () => {
+      const { context, page, problems } = await openPage(browser, '/beacon/', options);
+      try {
+        await Promise.all([page.waitForURL('**/beacon/opportunities/*'), page.locator('table a.usa-link').first().click()]);
+        await page.locator('#follow-email').fill(`follower-${Date.now()}@example.com`);
+        await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Follow' }).click()]);
+        await page.locator('#follow-business_name-error').waitFor();
+        assert.match(await page.locator('#follow-business_name-error').textContent(), /Enter your business/);
+        assert.ok((await page.locator('#follow-email').inputValue()).startsWith('follower-'), 'the address typed stays');
+        await expectFitsWidth(page, `the follow form with its error (${widthName})`);
+        await expectAccessible(page, `the follow form with its error (${widthName})`);
+        await page.locator('#follow-business_name').fill('Follower Co');
+        await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Follow' }).click()]);
+        await page.getByText(/Open the link in it to follow/).waitFor();
+        // The refused form answered 400, which the browser logs as a failed load of the page.
+        expectNoProblems({ ...problems, consoleErrors: problems.consoleErrors.filter((e) => !/400/.test(e)) }, `following (${widthName})`);
+      } finally {
+        await context.close();
+      }
+    });
+  });
+}
 
 describe('Beacon', () => {
   for (const [path, heading] of [
@@ -85,7 +171,8 @@ describe('Beacon', () => {
       await page.getByLabel('Department').selectOption({ label: 'Department of Public Works' });
       await Promise.all([page.waitForURL('**/profile?saved=1'), page.getByRole('button', { name: 'Save profile' }).click()]);
 
-      await page.goto(url('/beacon/admin/new'));
+      // The header leads staff to the form.
+      await Promise.all([page.waitForURL('**/beacon/admin/new'), page.getByRole('link', { name: 'Post an opportunity' }).first().click()]);
       await expectAccessible(page, 'the opportunity form');
       const day = (offset) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
       const title = `Bridge painting ${Date.now()}`;
@@ -115,7 +202,9 @@ describe('Beacon', () => {
       const other = approver.page;
       await other.goto(url(link.pathname + link.search));
       await Promise.all([other.waitForURL(url('/')), other.getByRole('button', { name: 'Sign in' }).click()]);
-      await other.goto(url(draftPath));
+      // Approvers are told in the header, and find it first in the list.
+      await Promise.all([other.waitForURL('**/beacon/admin/'), other.getByRole('link', { name: /^Awaiting approval \(\d+\)$/ }).click()]);
+      await Promise.all([other.waitForURL(`**${draftPath}`), other.getByRole('link', { name: title }).click()]);
       await expectAccessible(other, 'an opportunity awaiting approval');
       await Promise.all([other.waitForLoadState('load'), other.getByRole('button', { name: 'Approve and publish' }).click()]);
       await other.getByText('Upcoming').first().waitFor();

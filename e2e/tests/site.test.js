@@ -139,7 +139,7 @@ describe('404 page', () => {
     }));
 });
 
-describe('mobile viewport (375×812)', () => {
+describe(`mobile viewport (${MOBILE.width}×${MOBILE.height})`, () => {
   const mobile = { viewport: MOBILE, isMobile: true, hasTouch: true };
 
   test('the menu button opens and closes the USWDS navigation (USWDS JS runs under the CSP)', TEST, () =>
@@ -149,7 +149,7 @@ describe('mobile viewport (375×812)', () => {
       const focused = () => page.evaluate(() => document.activeElement.className);
 
       const width = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
-      assert.ok(width[0] <= width[1], `no horizontal scrolling at 375px wide (scrollWidth ${width[0]} > ${width[1]})`);
+      assert.ok(width[0] <= width[1], `no horizontal scrolling at ${MOBILE.width}px wide (scrollWidth ${width[0]} > ${width[1]})`);
       assert.ok(await menu.isVisible(), 'the Menu button shows on a narrow screen');
       assert.ok(await nav.isHidden(), 'the navigation starts closed');
 

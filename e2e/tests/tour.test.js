@@ -22,6 +22,9 @@ const PUBLIC = [
   ['beacon-home', '/beacon/'],
   ['beacon-closed', '/beacon/opportunities/closed'],
   ['beacon-sign-up', '/beacon/sign-up'],
+  ['beacon-vendor-information', '/beacon/vendors'],
+  ['beacon-manage-link', '/beacon/manage'],
+  ['accessibility', '/accessibility/'],
   ['api-docs', '/api/docs'],
   ['sign-in', '/sign-in'],
 ];
@@ -57,7 +60,9 @@ after(async () => {
   await browser?.close();
 });
 
+/** Visits every page at both widths, and fails at the end listing every page that failed. */
 async function tour(pages, storageState) {
+  const failures = [];
   for (const [widthName, options] of WIDTHS) {
     for (const [name, path] of pages) {
       const opened = await openPage(browser, path, { ...options, storageState });
@@ -65,11 +70,14 @@ async function tour(pages, storageState) {
         const landed = new URL(opened.page.url());
         assert.equal(landed.pathname + landed.search, path, `${name} was not redirected (to sign in, say)`);
         await expectGoodPage(opened.page, opened.problems, name, widthName);
+      } catch (e) {
+        failures.push(`${name} (${widthName}, ${path}): ${e.message}`);
       } finally {
         await opened.context.close();
       }
     }
   }
+  if (failures.length > 0) assert.fail(`${failures.length} page(s) failed:\n${failures.join('\n')}`);
 }
 
 describe('a tour of the main pages at 1280 and 390 px', () => {

@@ -5,6 +5,7 @@
 
 pub mod emails;
 pub mod links;
+pub mod nav;
 mod pages;
 pub mod passwords;
 pub mod policy;

@@ -8,6 +8,7 @@ use platform::http::{AppError, AppState, wants_json};
 use serde::Serialize;
 use tower_sessions::Session;
 
+use crate::nav::{NavLink, UserLinks};
 use crate::policy::Role;
 use crate::users;
 
@@ -54,6 +55,10 @@ pub struct ViewerContext {
     pub name: Option<String>,
     pub is_admin: bool,
     pub is_conductor_level: bool,
+    /// The wings' header links for this user ([`crate::nav`]).
+    pub links: Vec<NavLink>,
+    /// The request's path, so the header can mark the section the page is in.
+    pub path: String,
 }
 
 /// The requester, signed in or not. Never rejects (except on a database error).
@@ -61,6 +66,10 @@ pub struct ViewerContext {
 pub struct Viewer {
     pub user: Option<CurrentUser>,
     pub session: Option<Session>,
+    /// The wings' header links for the user (none when anonymous).
+    pub links: Vec<NavLink>,
+    /// The request's path.
+    pub path: String,
     /// The one-time message waiting for this browser, which [`crate::page`] shows.
     pub flash: Slot,
 }
@@ -85,10 +94,18 @@ impl Viewer {
                 name: Some(u.display_name()),
                 is_admin: u.is_admin(),
                 is_conductor_level: u.is_conductor_level(),
+                links: self.links.clone(),
+                path: self.path.clone(),
             },
-            None => {
-                ViewerContext { signed_in: false, email: None, name: None, is_admin: false, is_conductor_level: false }
-            }
+            None => ViewerContext {
+                signed_in: false,
+                email: None,
+                name: None,
+                is_admin: false,
+                is_conductor_level: false,
+                links: Vec::new(),
+                path: self.path.clone(),
+            },
         }
     }
 }
@@ -101,9 +118,10 @@ impl FromRequestParts<AppState> for Viewer {
         if let Some(known) = parts.extensions.get::<Viewer>() {
             return Ok(known.clone());
         }
+        let path = parts.uri.path().to_owned();
         let flash = parts.extensions.get::<Slot>().cloned().unwrap_or_default();
         let Some(session) = parts.extensions.get::<Session>().cloned() else {
-            return Ok(Viewer { user: None, session: None, flash });
+            return Ok(Viewer { user: None, session: None, links: Vec::new(), path, flash });
         };
         let uid: Option<i32> = session.get(SESSION_USER).await.map_err(|e| AppError::Internal(e.into()))?;
         let user = match uid {
@@ -119,8 +137,14 @@ impl FromRequestParts<AppState> for Viewer {
             // longer means anything.
             session.flush().await.map_err(|e| AppError::Internal(e.into()))?;
         }
+        let mut links = Vec::new();
+        if let Some(user) = &user {
+            for contributed in state.contributions.all::<UserLinks>() {
+                links.extend(contributed.0.links(&state.db, user).await?);
+            }
+        }
         flash.load(&session).await.map_err(|e| AppError::Internal(e.into()))?;
-        let viewer = Viewer { user, session: Some(session), flash };
+        let viewer = Viewer { user, session: Some(session), links, path, flash };
         parts.extensions.insert(viewer.clone());
         Ok(viewer)
     }

@@ -66,7 +66,7 @@ impl EmailTemplate for Confirm {
     const TEMPLATE: &'static str = "beacon/emails/confirm";
 }
 
-/// To a confirmed vendor who signed up again: their own manage link.
+/// To a confirmed vendor who signed up again or asked for it: their own manage link.
 #[derive(Debug, Clone, Serialize)]
 pub struct ManageLink {
     pub business: String,
@@ -75,6 +75,18 @@ pub struct ManageLink {
 
 impl EmailTemplate for ManageLink {
     const TEMPLATE: &'static str = "beacon/emails/manage_link";
+}
+
+/// To a vendor who unsubscribed and signed up (or asked for its link) again: the way back.
+#[derive(Debug, Clone, Serialize)]
+pub struct Resubscribe {
+    pub business: String,
+    /// Its manage page, where saving subscribes it again.
+    pub link: String,
+}
+
+impl EmailTemplate for Resubscribe {
+    const TEMPLATE: &'static str = "beacon/emails/resubscribe";
 }
 
 /// To a vendor who just confirmed.

@@ -34,6 +34,7 @@ mod export;
 mod feeds;
 pub mod lifecycle;
 pub mod links;
+mod nav;
 pub mod notify;
 mod pages;
 pub mod signup;
@@ -60,6 +61,7 @@ pub fn wing() -> Wing {
         .openapi(api::ApiDoc::openapi())
         .demo(demo_data)
         .with(admin::RESOURCES)
+        .with(accounts::nav::UserLinks(&nav::StaffLinks))
 }
 
 /// Beacon's part of `procure demo --scale N`: `scale / 20` open opportunities among others, and
@@ -95,10 +97,14 @@ fn routes() -> Routes {
         .post("/beacon/admin/{id}", staff::update)
         .post("/beacon/admin/{id}/approve", staff::approve)
         .post("/beacon/admin/{id}/archive", staff::archive)
+        .get("/beacon/vendors", pages::vendor_information)
+        .get("/beacon/manage", vendors::manage_link_page)
+        .post("/beacon/manage", vendors::manage_link)
         .get("/beacon/sign-up", vendors::sign_up_page)
         .post("/beacon/sign-up", vendors::sign_up)
         .get("/beacon/vendors/{id}/confirm", vendors::confirm_page)
         .post("/beacon/vendors/{id}/confirm", vendors::confirm)
+        .get("/beacon/opportunities/{id}/follow", vendors::follow_form_page)
         .post("/beacon/opportunities/{id}/follow", vendors::follow_request)
         .get("/beacon/vendors/{id}/follow/{opportunity}", vendors::follow_link_page)
         .post("/beacon/vendors/{id}/follow/{opportunity}", vendors::follow_link_page)

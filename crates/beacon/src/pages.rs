@@ -27,6 +27,7 @@ struct Row {
     id: i32,
     title: String,
     status: Status,
+    label: &'static str,
     opens: String,
     closes: String,
 }
@@ -80,6 +81,7 @@ async fn make_list(
         .map(|o| Row {
             id: o.id,
             status: Status::of(&o, now, today),
+            label: Status::of(&o, now, today).label(),
             opens: o.planned_submission_start.format("%B %-d, %Y").to_string(),
             closes: local(state, o.planned_submission_end),
             title: o.title,
@@ -121,6 +123,8 @@ async fn make_opportunity(
         Some(c) => user::Entity::find_by_id(c).one(db).await?.map(|u| u.email),
         None => None,
     };
+    // Signed-in pages are never cached (see `public_page`), so the link can depend on the viewer.
+    let may_edit = viewer.user.as_ref().is_some_and(|me| lifecycle::may(Some(me), accounts::Action::Edit, &o));
     let categories: Vec<String> = opportunity_category::Entity::find()
         .filter(opportunity_category::Column::OpportunityId.eq(o.id))
         .find_also_related(category::Entity)
@@ -147,9 +151,11 @@ async fn make_opportunity(
         paragraphs => o.description.replace("\r\n", "\n").split("\n\n").map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned).collect::<Vec<_>>(),
         o => Serde(&o),
         status => Serde(Status::of(&o, now, today)),
+        status_label => Status::of(&o, now, today).label(),
         department,
         how_to_bid => kind.and_then(|k| k.opportunity_response_instructions),
         contact,
+        may_edit,
         categories,
         documents => Serde(documents),
         publish => o.planned_publish.format("%B %-d, %Y").to_string(),
@@ -157,4 +163,24 @@ async fn make_opportunity(
         closes => local(state, o.planned_submission_end),
     };
     page(state, viewer, "beacon/opportunity.html", ctx)
+}
+
+/// `GET /beacon/vendors`: for businesses that would sell to the city: what it buys, how to hear
+/// of its opportunities, certification, and whom to ask.
+pub async fn vendor_information(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    let now = Utc::now();
+    public_page(&state, &viewer, "vendor-information", now, || async {
+        let groups: Vec<String> =
+            crate::vendors::category_groups(&state).await?.into_iter().map(|g| g.name().to_owned()).collect();
+        let types: Vec<(String, Option<String>)> = contract_type::Entity::find()
+            .filter(contract_type::Column::AllowOpportunities.eq(true))
+            .order_by_asc(contract_type::Column::Name)
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|t| (t.name, t.opportunity_response_instructions))
+            .collect();
+        page(&state, &viewer, "beacon/vendors.html", context! { groups, types })
+    })
+    .await
 }

@@ -4,7 +4,10 @@
 //!
 //! Signing up with an address that already has a vendor changes nothing (that would let anyone
 //! change anyone's subscriptions by typing their address, the original's bug): the address is
-//! sent its own manage link instead, at most once a day. The page says the same either way.
+//! sent its way in instead, at most once a day (its confirmation link if it never confirmed, a
+//! link to receive Beacon's emails again if it unsubscribed, its manage link otherwise; see
+//! [`way_in`]). "Email me a link to manage my subscription" ([`manage_link`]) sends the same.
+//! The page says the same either way, and for addresses that are no vendor's.
 //!
 //! Anyone can type any address, so every request that would mail one (sign-up, signing up
 //! again, following) passes [`MAIL_LIMIT`] first, per address and per client: over it, nothing
@@ -18,7 +21,7 @@ use model::entities::{category, vendor, vendor_category, vendor_opportunity};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
-use crate::emails::{Confirm, FollowLink, ManageLink, NewVendor, VendorFooter, Welcome};
+use crate::emails::{Confirm, FollowLink, ManageLink, NewVendor, Resubscribe, VendorFooter, Welcome};
 use crate::notify::Mailing;
 
 /// Mail to an address typed by anyone: 5 a day per address (a sign-up, a repeat, a few
@@ -115,18 +118,8 @@ pub async fn sign_up(
     if !throttle::allow(db, &MAIL_LIMIT, &email, client).await? {
         return Ok(None);
     }
-    let today = now.with_timezone(&mail.config.site.display_timezone).date_naive();
     if let Some(existing) = vendor::Entity::find().filter(vendor::Column::Email.eq(email.as_str())).one(db).await? {
-        // Nothing changes; the address gets a way in (its confirm link if it never confirmed).
-        let business = existing.business_name.clone();
-        let key = format!("beacon.signup_again:{today}");
-        if existing.confirmed_at.is_none() {
-            let message = Confirm { business, link: mail.links.confirm(existing.id).into() };
-            mail.once(db, &key, &message, &email, now).await?;
-        } else {
-            let message = ManageLink { business, link: mail.links.manage(existing.id).into() };
-            mail.once(db, &key, &message, &email, now).await?;
-        }
+        way_in(db, mail, &existing, now).await?;
         return Ok(Some(existing.id));
     }
     let v = vendor::ActiveModel {
@@ -156,6 +149,114 @@ pub async fn sign_up(
     let message = Confirm { business: v.business_name.clone(), link: mail.links.confirm(v.id).into() };
     mail.once(db, &format!("beacon.confirm:{}", v.id), &message, &email, now).await?;
     Ok(Some(v.id))
+}
+
+/// Mails an existing vendor its way in, at most once a day: the confirmation link if it never
+/// confirmed, the link to receive Beacon's emails again if it unsubscribed, its manage link
+/// otherwise. Changes nothing else.
+async fn way_in(
+    db: &impl ConnectionTrait,
+    mail: &Mailing<'_>,
+    existing: &vendor::Model,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let today = now.with_timezone(&mail.config.site.display_timezone).date_naive();
+    let key = format!("beacon.way_in:{today}");
+    let business = existing.business_name.clone();
+    let to = existing.email.as_str();
+    if existing.confirmed_at.is_none() {
+        let message = Confirm { business, link: mail.links.confirm(existing.id).into() };
+        mail.once(db, &key, &message, to, now).await?;
+    } else if existing.unsubscribed_at.is_some() {
+        let message = Resubscribe { business, link: mail.links.manage(existing.id).into() };
+        mail.once(db, &key, &message, to, now).await?;
+    } else {
+        let message = ManageLink { business, link: mail.links.manage(existing.id).into() };
+        mail.once(db, &key, &message, to, now).await?;
+    }
+    Ok(())
+}
+
+/// "Email me a link to manage my subscription", asked for by `client`: a vendor's address gets
+/// its way in ([`way_in`]); any other address gets nothing. `Err` is a form error about the
+/// address itself. Over [`MAIL_LIMIT`] nothing is sent; the caller's page is the same in every
+/// case, so it tells nobody which addresses are vendors'.
+pub async fn manage_link(
+    db: &impl ConnectionTrait,
+    mail: &Mailing<'_>,
+    email: &str,
+    client: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Result<(), String>> {
+    let email = match platform::mail::address(email) {
+        Ok(e) => e,
+        Err(m) => return Ok(Err(m.to_string())),
+    };
+    if !throttle::allow(db, &MAIL_LIMIT, &email, client).await? {
+        return Ok(Ok(()));
+    }
+    if let Some(existing) = vendor::Entity::find().filter(vendor::Column::Email.eq(email.as_str())).one(db).await? {
+        way_in(db, mail, &existing, now).await?;
+    }
+    Ok(Ok(()))
+}
+
+/// What a vendor chose on its manage page (reached by its signed link, so it is the mailbox's
+/// owner choosing).
+#[derive(Debug, Clone, Default)]
+pub struct Subscriptions {
+    pub categories: Vec<i32>,
+    pub opportunities: Vec<i32>,
+    pub newsletter: bool,
+}
+
+/// Sets vendor `id`'s subscriptions to exactly `chosen` (categories that no longer exist are
+/// ignored; opportunities can only be kept, not added here) and, if it had unsubscribed,
+/// subscribes it again: saving the manage page is asking for Beacon's emails.
+pub async fn save_subscriptions(
+    db: &impl ConnectionTrait,
+    id: i32,
+    chosen: &Subscriptions,
+    now: DateTime<Utc>,
+) -> Result<vendor::Model, sea_orm::DbErr> {
+    let mut categories: Vec<i32> = category::Entity::find()
+        .filter(category::Column::Id.is_in(chosen.categories.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    categories.sort_unstable();
+    vendor_category::Entity::delete_many()
+        .filter(vendor_category::Column::VendorId.eq(id))
+        .filter(vendor_category::Column::CategoryId.is_not_in(categories.clone()))
+        .exec(db)
+        .await?;
+    let have: Vec<i32> = vendor_category::Entity::find()
+        .filter(vendor_category::Column::VendorId.eq(id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|vc| vc.category_id)
+        .collect();
+    for category_id in categories.into_iter().filter(|c| !have.contains(c)) {
+        vendor_category::ActiveModel { vendor_id: Set(id), category_id: Set(category_id) }.insert(db).await?;
+    }
+    vendor_opportunity::Entity::delete_many()
+        .filter(vendor_opportunity::Column::VendorId.eq(id))
+        .filter(vendor_opportunity::Column::OpportunityId.is_not_in(chosen.opportunities.clone()))
+        .exec(db)
+        .await?;
+    let v =
+        vendor::Entity::find_by_id(id).one(db).await?.ok_or(sea_orm::DbErr::RecordNotFound(format!("vendor {id}")))?;
+    if v.unsubscribed_at.is_some() {
+        tracing::info!(vendor = id, "vendor subscribed again");
+    }
+    let mut active: vendor::ActiveModel = v.into();
+    active.newsletter = Set(chosen.newsletter);
+    active.unsubscribed_at = Set(None);
+    active.stamp(None, now);
+    active.update(db).await
 }
 
 /// Confirms vendor `id`'s address. The first confirmation sends the welcome email and tells the

@@ -173,6 +173,7 @@ async fn form_page(
     let ctx = context! {
         o => o.map(|o| context! {
             id => o.id, title => &o.title, status => Serde(Status::of(o, now, today)),
+            label => Status::of(o, now, today).label(),
             may_approve => !o.is_public && lifecycle::may(Some(me), Action::Publish, o),
             may_archive => !o.is_archived && lifecycle::may(Some(me), Action::Publish, o),
             may_edit => lifecycle::may(Some(me), Action::Edit, o),
@@ -184,14 +185,29 @@ async fn form_page(
             planned_submission_end => text("planned_submission_end"),
             planned_submission_end_time => text("planned_submission_end_time"),
             categories => ids("category"), required_documents => ids("required_document"),
-            contact => text("contact"),
+            contact => text("contact"), document_name => text("document_name"),
         },
         documents => Serde(documents),
         errors => errors.to_vec(),
         choices => choices(state).await?,
-        timezone => state.config.site.display_timezone.name(),
+        timezone => zone_words(state.config.site.display_timezone),
     };
     page_with_status(state, viewer, status, "beacon/staff_form.html", ctx)
+}
+
+/// A time zone as people say it ("Eastern time"), for US zones; other zones by their name.
+pub(crate) fn zone_words(tz: chrono_tz::Tz) -> String {
+    let words = match tz.name() {
+        "America/New_York" | "US/Eastern" | "America/Detroit" | "America/Indiana/Indianapolis" => "Eastern time",
+        "America/Chicago" | "US/Central" => "Central time",
+        "America/Denver" | "US/Mountain" | "America/Boise" => "Mountain time",
+        "America/Phoenix" | "US/Arizona" => "Arizona time",
+        "America/Los_Angeles" | "US/Pacific" => "Pacific time",
+        "America/Anchorage" | "US/Alaska" => "Alaska time",
+        "Pacific/Honolulu" | "US/Hawaii" => "Hawaii time",
+        other => return other.replace('_', " "),
+    };
+    words.to_owned()
 }
 
 /// Staff and conductor-level users draft opportunities (and see these pages); county users not.
@@ -199,6 +215,20 @@ fn may_draft(me: &accounts::CurrentUser) -> Result<(), AppError> {
     Ok(accounts::authorize(Some(me), Action::Create, accounts::Resource::Opportunity { public: false, own: true })?)
 }
 
+/// One row of the staff list.
+#[derive(Debug, serde::Serialize)]
+struct StaffRow {
+    id: i32,
+    title: String,
+    status: Status,
+    label: &'static str,
+    closes: String,
+    department: String,
+    author: String,
+}
+
+/// The staff list: what `me` may see, what needs action first (drafts to approve, then open,
+/// upcoming and scheduled ones, then closed), soonest deadline first within each.
 pub async fn index(
     State(state): State<AppState>,
     SignedIn(me): SignedIn,
@@ -207,21 +237,52 @@ pub async fn index(
     may_draft(&me)?;
     let now = Utc::now();
     let today = state.config.site.today();
+    let db = &state.db;
     let all = opportunity::Entity::find()
         .filter(opportunity::Column::IsArchived.eq(false))
         .order_by_asc(opportunity::Column::PlannedSubmissionEnd)
-        .all(&state.db)
+        .all(db)
         .await?;
-    let rows: Vec<_> = all
+    let departments: std::collections::HashMap<i32, String> =
+        department::Entity::find().all(db).await?.into_iter().map(|d| (d.id, d.name)).collect();
+    let authors: std::collections::HashMap<i32, String> = model::entities::user::Entity::find()
+        .filter(model::entities::user::Column::Id.is_in(all.iter().filter_map(|o| o.created_by)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| {
+            let name = match (u.first_name.as_deref(), u.last_name.as_deref()) {
+                (Some(f), Some(l)) if !f.is_empty() && !l.is_empty() => format!("{f} {l}"),
+                _ => u.email.clone(),
+            };
+            (u.id, name)
+        })
+        .collect();
+    let mut rows: Vec<StaffRow> = all
         .into_iter()
         .filter(|o| {
             Status::of(o, now, today).is_public()
                 || me.is_conductor_level()
                 || (lifecycle::may(Some(&me), Action::Edit, o) && !o.is_public)
         })
-        .map(|o| context! { id => o.id, title => o.title.clone(), status => Serde(Status::of(&o, now, today)) })
+        .map(|o| {
+            let status = Status::of(&o, now, today);
+            StaffRow {
+                id: o.id,
+                label: status.label(),
+                status,
+                closes: lifecycle::local_time(o.planned_submission_end, state.config.site.display_timezone),
+                department: departments.get(&o.department_id).cloned().unwrap_or_default(),
+                author: o.created_by.and_then(|id| authors.get(&id).cloned()).unwrap_or_else(|| "—".to_owned()),
+                title: o.title,
+            }
+        })
         .collect();
-    Ok(page(&state, &viewer, "beacon/staff_index.html", context! { rows })?.into_response())
+    // Stable: within a status, the query's order (soonest deadline first) stays.
+    rows.sort_by_key(|r| r.status.urgency());
+    let waiting = rows.iter().filter(|r| r.status == Status::Draft).count();
+    let ctx = context! { rows => Serde(rows), waiting, approver => me.is_conductor_level() };
+    Ok(page(&state, &viewer, "beacon/staff_index.html", ctx)?.into_response())
 }
 
 pub async fn new_form(
@@ -277,9 +338,9 @@ async fn save(
         form.errors.push(("document_name".into(), "Give the document a title.".into()));
     }
     if !form.errors.is_empty() {
+        let errors = with_file_to_attach_again(&form, form.errors.clone());
         form.discard().await;
-        return form_page(state, viewer, me, existing.as_ref(), &form.fields, &form.errors, StatusCode::BAD_REQUEST)
-            .await;
+        return form_page(state, viewer, me, existing.as_ref(), &form.fields, &errors, StatusCode::BAD_REQUEST).await;
     }
     let txn = platform::db::begin_write(&state.db).await?;
     match write_draft(state, &txn, me, existing.as_ref(), &draft, &form, &document_name).await {
@@ -290,17 +351,35 @@ async fn save(
         }
         Err(e) => {
             txn.rollback().await?;
-            form.discard().await;
-            match e {
+            let refused_fields = match &e {
                 ServiceError::Invalid(errors) => {
                     let mut all = form.errors.clone();
-                    all.extend(errors.into_iter().map(|(f, m)| (f.to_owned(), m)));
+                    all.extend(errors.iter().map(|(f, m)| ((*f).to_owned(), m.clone())));
+                    Some(with_file_to_attach_again(&form, all))
+                }
+                _ => None,
+            };
+            form.discard().await;
+            match refused_fields {
+                Some(all) => {
                     form_page(state, viewer, me, existing.as_ref(), &form.fields, &all, StatusCode::BAD_REQUEST).await
                 }
-                other => Err(other.into()),
+                None => Err(e.into()),
             }
         }
     }
+}
+
+/// `errors`, plus, when the refused form carried a file, a word under the file field: a browser
+/// cannot be made to choose the file again, so the user must, and should be told.
+fn with_file_to_attach_again(form: &UploadForm, mut errors: Vec<(String, String)>) -> Vec<(String, String)> {
+    if let Some(file) = form.file(DOCUMENT.name) {
+        errors.push((
+            DOCUMENT.name.into(),
+            format!("“{}” was not saved because of the other errors: choose it again.", file.filename),
+        ));
+    }
+    errors
 }
 
 /// The services one save calls, in the handler's transaction.

@@ -1,6 +1,8 @@
-//! Vendors' own pages, reached by signed links from their emails (vendors have no passwords).
-//! So far: unsubscribing, which works without signing in, takes effect at once, and answers
-//! the one-click POST of RFC 8058 that mail programs send.
+//! Vendors' own pages. Vendors have no passwords: their pages are reached by signed links from
+//! their emails (manage, unsubscribe, confirm, follow), and a vendor without an email at hand
+//! asks for its link by address (`/beacon/manage`). Unsubscribing works without signing in,
+//! takes effect at once, and answers the one-click POST of RFC 8058 that mail programs send.
+//! Sign-up and "follow this opportunity" are here too; their rules are in `signup.rs`.
 
 use accounts::throttle::ClientIp;
 use accounts::{Viewer, page};
@@ -67,35 +69,37 @@ pub async fn unsubscribe(
         .into_response())
 }
 
-/// What a vendor hears about, for the manage page.
+/// The opportunities a vendor follows, for the manage page.
 #[derive(Debug, serde::Serialize)]
-struct Subscription {
+struct Followed {
     id: i32,
     name: String,
 }
 
-async fn subscriptions(state: &AppState, vendor_id: i32) -> Result<(Vec<Subscription>, Vec<Subscription>), AppError> {
-    use model::entities::{category, opportunity, vendor_category, vendor_opportunity};
+async fn followed(state: &AppState, vendor_id: i32) -> Result<Vec<Followed>, AppError> {
+    use model::entities::{opportunity, vendor_opportunity};
     use sea_orm::{ColumnTrait, QueryFilter};
-    let categories = vendor_category::Entity::find()
-        .filter(vendor_category::Column::VendorId.eq(vendor_id))
-        .find_also_related(category::Entity)
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .filter_map(|(_, c)| c)
-        .map(|c| Subscription { id: c.id, name: c.display_name() })
-        .collect();
-    let opportunities = vendor_opportunity::Entity::find()
+    Ok(vendor_opportunity::Entity::find()
         .filter(vendor_opportunity::Column::VendorId.eq(vendor_id))
         .find_also_related(opportunity::Entity)
         .all(&state.db)
         .await?
         .into_iter()
         .filter_map(|(_, o)| o)
-        .map(|o| Subscription { id: o.id, name: o.title })
-        .collect();
-    Ok((categories, opportunities))
+        .map(|o| Followed { id: o.id, name: o.title })
+        .collect())
+}
+
+async fn chosen_categories(state: &AppState, vendor_id: i32) -> Result<Vec<i32>, AppError> {
+    use model::entities::vendor_category;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    Ok(vendor_category::Entity::find()
+        .filter(vendor_category::Column::VendorId.eq(vendor_id))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|vc| vc.category_id)
+        .collect())
 }
 
 pub async fn manage_page(
@@ -108,6 +112,8 @@ pub async fn manage_page(
     manage_view(&state, &viewer, v, &q.sig, false).await
 }
 
+/// The manage page: every category (grouped as on sign-up, the vendor's own ticked), the
+/// opportunities it follows, the newsletter; and, for a vendor that unsubscribed, the way back.
 async fn manage_view(
     state: &AppState,
     viewer: &Viewer,
@@ -115,19 +121,20 @@ async fn manage_view(
     sig: &str,
     saved: bool,
 ) -> Result<Response, AppError> {
-    let (categories, opportunities) = subscriptions(state, v.id).await?;
+    let categories = chosen_categories(state, v.id).await?;
+    let opportunities = followed(state, v.id).await?;
     let out = links(state).unsubscribe(v.id);
     let ctx = context! {
-        v => minijinja::value::Serde(&v), categories => minijinja::value::Serde(categories),
-        opportunities => minijinja::value::Serde(opportunities), saved,
+        v => minijinja::value::Serde(&v), groups => minijinja::value::Serde(category_groups(state).await?),
+        categories, opportunities => minijinja::value::Serde(opportunities), saved,
         action => format!("/beacon/vendors/{}/manage?sig={sig}", v.id),
         unsubscribe => format!("{}?{}", out.path(), out.query().unwrap_or_default()),
     };
     Ok(page(state, viewer, "beacon/manage.html", ctx)?.into_response())
 }
 
-/// Saves the manage form: the ticked categories and opportunities stay, the rest go; the
-/// newsletter as ticked. Adding categories is sign-up's job.
+/// Saves the manage form: exactly the ticked categories and the kept opportunities, the
+/// newsletter as ticked; a vendor that had unsubscribed is subscribed again.
 pub async fn manage(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -135,32 +142,47 @@ pub async fn manage(
     Query(q): Query<Signed>,
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    use model::entities::{vendor_category, vendor_opportunity};
-    use sea_orm::{ColumnTrait, QueryFilter};
-    let v = signed_vendor(&state, id, &q.sig, Purpose::Manage).await?;
-    let kept = |name: &str| -> Vec<i32> {
+    signed_vendor(&state, id, &q.sig, Purpose::Manage).await?;
+    let ids = |name: &str| -> Vec<i32> {
         pairs.iter().filter(|(k, _)| k == name).filter_map(|(_, v)| v.parse().ok()).collect()
     };
-    let (categories, opportunities) = (kept("category"), kept("opportunity"));
-    let newsletter = pairs.iter().any(|(k, _)| k == "newsletter");
+    let chosen = crate::signup::Subscriptions {
+        categories: ids("category"),
+        opportunities: ids("opportunity"),
+        newsletter: pairs.iter().any(|(k, _)| k == "newsletter"),
+    };
     let txn = platform::db::begin_write(&state.db).await?;
-    vendor_category::Entity::delete_many()
-        .filter(vendor_category::Column::VendorId.eq(id))
-        .filter(vendor_category::Column::CategoryId.is_not_in(categories))
-        .exec(&txn)
-        .await?;
-    vendor_opportunity::Entity::delete_many()
-        .filter(vendor_opportunity::Column::VendorId.eq(id))
-        .filter(vendor_opportunity::Column::OpportunityId.is_not_in(opportunities))
-        .exec(&txn)
-        .await?;
-    let now = Utc::now();
-    let mut active: vendor::ActiveModel = v.into();
-    active.newsletter = Set(newsletter);
-    active.stamp(None, now);
-    let v = active.update(&txn).await?;
+    let v = crate::signup::save_subscriptions(&txn, id, &chosen, Utc::now()).await?;
     txn.commit().await?;
     manage_view(&state, &viewer, v, &q.sig, true).await
+}
+
+/// `GET /beacon/manage`: "Email me a link to manage my subscription".
+pub async fn manage_link_page(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    let ctx = context! { email => "", error => None::<String>, sent => false };
+    Ok(page(&state, &viewer, "beacon/manage_link.html", ctx)?.into_response())
+}
+
+/// `POST /beacon/manage`: the same answer whether or not the address is a vendor's.
+pub async fn manage_link(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ClientIp(client): ClientIp,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let typed = pairs.iter().find(|(k, _)| k == "email").map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
+    let links = links(&state);
+    let txn = platform::db::begin_write(&state.db).await?;
+    let outcome = crate::signup::manage_link(&txn, &mailing(&state, &links), &typed, &client, Utc::now()).await?;
+    txn.commit().await?;
+    let (status, ctx) = match outcome {
+        Ok(()) => {
+            let email = platform::mail::address(&typed).unwrap_or(typed);
+            (axum::http::StatusCode::OK, context! { email, error => None::<String>, sent => true })
+        }
+        Err(error) => (axum::http::StatusCode::BAD_REQUEST, context! { email => typed, error, sent => false }),
+    };
+    accounts::page_with_status(&state, &viewer, status, "beacon/manage_link.html", ctx)
 }
 
 pub(crate) fn mailing<'a>(state: &'a AppState, links: &'a VendorLinks) -> crate::notify::Mailing<'a> {
@@ -172,6 +194,12 @@ pub(crate) fn mailing<'a>(state: &'a AppState, links: &'a VendorLinks) -> crate:
 pub(crate) struct Group {
     name: String,
     choices: Vec<(i32, String)>,
+}
+
+impl Group {
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
 }
 
 pub(crate) async fn category_groups(state: &AppState) -> Result<Vec<Group>, AppError> {
@@ -255,7 +283,7 @@ pub async fn sign_up(
     crate::signup::sign_up(&txn, &mailing(&state, &links), &form, &client, Utc::now()).await?;
     txn.commit().await?;
     let email = platform::mail::address(&form.email).unwrap_or_default();
-    Ok(page(&state, &viewer, "beacon/check_email.html", context! { email })?.into_response())
+    Ok(page(&state, &viewer, "beacon/check_email.html", context! { email, follow => None::<String> })?.into_response())
 }
 
 pub async fn confirm_page(
@@ -287,7 +315,41 @@ pub async fn confirm(
     Ok(page(&state, &viewer, "beacon/confirm.html", ctx)?.into_response())
 }
 
-/// `POST /beacon/opportunities/{id}/follow`: "follow this opportunity" by email address.
+/// The public opportunity `id`, or 404: only what the public may see can be followed.
+async fn followable(state: &AppState, id: i32) -> Result<model::entities::opportunity::Model, AppError> {
+    let now = Utc::now();
+    crate::lifecycle::visible(&state.db, None, id, now, state.config.site.today()).await?.ok_or(AppError::NotFound)
+}
+
+/// The follow form on a page of its own (where a refused request shows its errors).
+async fn follow_form(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i32,
+    pairs: &[(String, String)],
+    errors: Vec<(&'static str, String)>,
+) -> Result<Response, AppError> {
+    let o = followable(state, id).await?;
+    let text = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let status = if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::BAD_REQUEST };
+    let ctx = context! {
+        o => context! { id => o.id, title => o.title }, errors,
+        v => context! { email => text("email"), business_name => text("business_name") },
+    };
+    accounts::page_with_status(state, viewer, status, "beacon/follow_form.html", ctx)
+}
+
+/// `GET /beacon/opportunities/{id}/follow`: the form alone.
+pub async fn follow_form_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    follow_form(&state, &viewer, id, &[], Vec::new()).await
+}
+
+/// `POST /beacon/opportunities/{id}/follow`: "follow this opportunity" by email address; a form
+/// error shows the form again with it.
 pub async fn follow_request(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -296,6 +358,7 @@ pub async fn follow_request(
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let text = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let o = followable(&state, id).await?;
     let links = links(&state);
     let txn = platform::db::begin_write(&state.db).await?;
     let (email, business) = (text("email"), text("business_name"));
@@ -304,10 +367,11 @@ pub async fn follow_request(
     txn.commit().await?;
     match outcome {
         Ok(()) => {
-            let email = platform::mail::address(&text("email")).unwrap_or_default();
-            Ok(page(&state, &viewer, "beacon/check_email.html", context! { email })?.into_response())
+            let email = platform::mail::address(&email).unwrap_or_default();
+            let ctx = context! { email, follow => o.title };
+            Ok(page(&state, &viewer, "beacon/check_email.html", ctx)?.into_response())
         }
-        Err(errors) => Err(AppError::BadRequest(errors.into_iter().map(|(_, m)| m).collect::<Vec<_>>().join(" "))),
+        Err(errors) => follow_form(&state, &viewer, id, &pairs, errors).await,
     }
 }
 

@@ -1,11 +1,13 @@
 //! Email: rendered from templates in the request (or job) that decides to send it, and sent by
 //! a worker through the [`SendEmail`] job, never in a request.
 //!
-//! Each message has three templates, `<crate>/emails/<name>/subject.txt`, `body.txt` and
-//! optionally `body.html` (multipart/alternative when present). Every `body.txt` extends
-//! `platform/emails/base.txt` (`body.html`: `base.html`) and fills its `body` block; emails that
-//! end alike share a layout that fills its `footer` block once (Beacon's to vendors extend
-//! `beacon/emails/vendor.txt`). In code each email is a struct of what its templates use,
+//! Each message has the templates `<crate>/emails/<name>/subject.txt`, `body.txt` and optionally
+//! `body.html`. Every `body.txt` extends `platform/emails/base.txt` and fills its `body` block;
+//! emails that end alike share a layout that fills its `footer` block once (Beacon's to vendors
+//! extend `beacon/emails/vendor.txt`). Every message is sent as multipart/alternative with an
+//! HTML part on the one layout `platform/emails/base.html`: its own `body.html` (extending the
+//! layout) where a message needs markup of its own, otherwise the text made into HTML by
+//! [`text_to_html`] (paragraphs, line breaks, links), so the two parts never say different things. In code each email is a struct of what its templates use,
 //! implementing [`EmailTemplate`]; [`Email::compose`] renders it. Every message gets a
 //! Message-ID of our own, stable across retries, so support can trace it; bulk mail carries
 //! `List-Unsubscribe` and `List-Unsubscribe-Post` (RFC 8058) for one-click unsubscribe.
@@ -95,6 +97,48 @@ pub struct Email {
     pub message_id: String,
 }
 
+/// An email's text as HTML: paragraphs (split at blank lines); within one, lines that were only
+/// wrapped for width flow together, while a line with an address stays a line of its own; a
+/// paragraph whose lines are all indented (a listed item) is set off as a block; every
+/// `http(s)://` address is a link to itself (a sentence's closing punctuation left outside).
+/// Everything else is escaped.
+pub fn text_to_html(text: &str) -> String {
+    let mut out = String::new();
+    for paragraph in text.split("\n\n").map(|p| p.trim_matches('\n')).filter(|p| !p.trim().is_empty()) {
+        let lines: Vec<&str> = paragraph.lines().collect();
+        let item = lines.iter().all(|l| l.starts_with("  "));
+        out.push_str(if item {
+            "<p style=\"margin-left:4px;padding-left:12px;border-left:3px solid #dfe1e2;\">"
+        } else {
+            "<p>"
+        });
+        for (i, line) in lines.iter().enumerate() {
+            if i > 0 {
+                let own_line = item || line.contains("://") || lines[i - 1].contains("://");
+                out.push_str(if own_line { "<br>\n" } else { " " });
+            }
+            linkify(line.trim(), &mut out);
+        }
+        out.push_str("</p>\n");
+    }
+    out.trim_end().to_owned()
+}
+
+/// `line`, escaped, with its addresses as links.
+fn linkify(line: &str, out: &mut String) {
+    let mut rest = line;
+    while let Some(start) = ["https://", "http://"].iter().filter_map(|p| rest.find(p)).min() {
+        out.push_str(&crate::text::html_escape(&rest[..start]));
+        let tail = &rest[start..];
+        let end = tail.find(char::is_whitespace).unwrap_or(tail.len());
+        let url = tail[..end].trim_end_matches(['.', ',', ';', ':', ')', '!', '?', '"', '\'']);
+        let url_e = crate::text::html_escape(url);
+        out.push_str(&format!("<a href=\"{url_e}\">{url_e}</a>"));
+        rest = &tail[url.len()..];
+    }
+    out.push_str(&crate::text::html_escape(rest));
+}
+
 impl Email {
     /// Renders `message`'s templates ([`EmailTemplate::TEMPLATE`]) with its fields. `host` names
     /// the Message-ID's domain.
@@ -128,10 +172,15 @@ impl Email {
         let text = render("body.txt")?;
         let html_name = format!("{template}/body.html");
         let html = match templates.environment().get_template(&html_name) {
-            Ok(t) => Some(t.render(ctx.clone()).map_err(|e| MailError::Template(html_name, e))?),
-            Err(e) if e.kind() == minijinja::ErrorKind::TemplateNotFound => None,
+            Ok(t) => t.render(ctx.clone()).map_err(|e| MailError::Template(html_name, e))?,
+            Err(e) if e.kind() == minijinja::ErrorKind::TemplateNotFound => {
+                let derived = "platform/emails/derived.html";
+                let ctx = minijinja::context! { content => Value::from_safe_string(text_to_html(&text)), subject => &subject };
+                templates.render(derived, ctx).map_err(|e| MailError::Template(derived.to_owned(), e))?
+            }
             Err(e) => return Err(MailError::Template(html_name, e)),
         };
+        let html = Some(html);
         Ok(Email {
             sender,
             to,
@@ -374,6 +423,19 @@ impl Job for PurgeSentEmails {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_becomes_paragraphs_and_links_escaped() {
+        let text = "Hello <Ann>,\n\nOpen https://example.gov/beacon/vendors/1/manage?sig=ab&x=1.\nThanks & bye\n\n\nSee (http://a.example/x).";
+        assert_eq!(
+            text_to_html(text),
+            "<p>Hello &lt;Ann&gt;,</p>\n<p>Open <a href=\"https://example.gov/beacon/vendors/1/manage?sig=ab&amp;x=1\">https://example.gov/beacon/vendors/1/manage?sig=ab&amp;x=1</a>.<br>\nThanks &amp; bye</p>\n<p>See (<a href=\"http://a.example/x\">http://a.example/x</a>).</p>"
+        );
+        // Wrapped lines flow; an indented item is a block with its lines kept.
+        let wrapped = text_to_html("A sentence wrapped\nfor width.\n\n  Item title\n  Its department");
+        assert!(wrapped.starts_with("<p>A sentence wrapped for width.</p>"), "{wrapped}");
+        assert!(wrapped.contains("border-left") && wrapped.contains("Item title<br>\nIts department</p>"), "{wrapped}");
+    }
 
     #[test]
     fn addresses_are_bare_lower_cased_and_what_the_mailer_sends() {

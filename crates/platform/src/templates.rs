@@ -5,7 +5,9 @@
 //! collide. Debug builds read the files from the source tree and reload them when they change;
 //! release builds carry them inside the binary (rust-embed).
 //!
-//! Auto-escaping follows the name: `.html` templates escape, `.txt` ones do not.
+//! Auto-escaping follows the name: `.html` templates escape, `.txt` ones do not. HTML escaping is
+//! [`crate::text::html_escape`]: minijinja's own also writes `/` as `&#x2f;`, which left links in
+//! HTML email reading `https:&#x2f;&#x2f;…`.
 
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -59,7 +61,7 @@ impl LinkPolicy {
 
     /// `<a …>text</a>`, escaped.
     pub fn anchor(&self, href: &str, text: &str) -> String {
-        let (href_e, text_e) = (minijinja::HtmlEscape(href), minijinja::HtmlEscape(text));
+        let (href_e, text_e) = (crate::text::html_escape(href), crate::text::html_escape(text));
         match (self.is_external(href), self.warn) {
             (false, _) => format!(r#"<a class="usa-link" href="{href_e}">{text_e}</a>"#),
             (true, false) => format!(r#"<a class="usa-link" href="{href_e}" rel="noopener noreferrer">{text_e}</a>"#),
@@ -93,6 +95,7 @@ impl Templates {
         env.add_function("asset", move |path: &str| Value::from_safe_string(assets.url(path)));
         env.add_function("link", move |href: &str, text: &str| Value::from_safe_string(links.anchor(href, text)));
         env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_formatter(format_value);
         let reload = cfg!(debug_assertions);
         env.set_auto_reload(reload);
         let dirs: Vec<PathBuf> = sources.iter().map(|s| PathBuf::from(s.dir)).collect();
@@ -112,6 +115,23 @@ impl Templates {
     pub fn environment(&self) -> &Environment<'static> {
         &self.env
     }
+}
+
+/// Writes a value into a template's output: HTML-escaped by [`crate::text::html_escape`] in HTML
+/// templates (see the module docs), as minijinja would otherwise.
+fn format_value(
+    out: &mut minijinja::Output<'_>,
+    state: &mut minijinja::State<'_, '_>,
+    value: &Value,
+) -> Result<(), Error> {
+    if *state.auto_escape() != minijinja::AutoEscape::Html || value.is_safe() {
+        return minijinja::escape_formatter(out, state, value);
+    }
+    let text = match value.as_str() {
+        Some(s) => Cow::Borrowed(s),
+        None => Cow::Owned(value.to_string()),
+    };
+    out.write_str(&crate::text::html_escape(&text)).map_err(Error::from)
 }
 
 fn load(
@@ -146,6 +166,22 @@ pub fn platform_templates() -> TemplateSource {
 #[cfg(test)]
 mod tests {
     use super::LinkPolicy;
+
+    #[test]
+    fn html_templates_escape_markup_but_not_slashes_and_text_ones_nothing() {
+        let mut env = minijinja::Environment::new();
+        env.set_formatter(super::format_value);
+        env.add_template("t.html", "<a href=\"{{ u }}\">{{ t }}</a> {{ n }} {{ s }}").expect("template");
+        env.add_template("t.txt", "{{ u }} {{ t }}").expect("template");
+        let ctx = minijinja::context! {
+            u => "https://example.gov/beacon/?a=1&b=2", t => "<Tom's>", n => 3,
+            s => minijinja::Value::from_safe_string("<b>ok</b>".into()),
+        };
+        let html = env.get_template("t.html").and_then(|t| t.render(&ctx)).expect("render");
+        assert_eq!(html, "<a href=\"https://example.gov/beacon/?a=1&amp;b=2\">&lt;Tom&#39;s&gt;</a> 3 <b>ok</b>");
+        let text = env.get_template("t.txt").and_then(|t| t.render(&ctx)).expect("render");
+        assert_eq!(text, "https://example.gov/beacon/?a=1&b=2 <Tom's>");
+    }
 
     #[test]
     fn links_that_leave_the_site_are_marked_when_asked() {

@@ -51,9 +51,40 @@ pub fn line_endings(s: &str) -> Cow<'_, str> {
     if s.contains('\r') { Cow::Owned(s.replace("\r\n", "\n").replace('\r', "\n")) } else { Cow::Borrowed(s) }
 }
 
+/// `s` escaped for HTML text and attribute values: `&`, `<`, `>`, `"` and `'`. Unlike minijinja's
+/// own escaping, `/` stays as it is, so a link reads `https://…` in the page source and in mail
+/// programs that show an HTML part's links as text.
+pub fn html_escape(s: &str) -> Cow<'_, str> {
+    if !s.contains(['&', '<', '>', '"', '\'']) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn html_escaping_leaves_slashes_alone() {
+        assert_eq!(
+            html_escape(r#"<a href="x">Tom's & co</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;Tom&#39;s &amp; co&lt;/a&gt;"
+        );
+        assert_eq!(html_escape("https://example.gov/beacon/"), "https://example.gov/beacon/");
+        assert!(matches!(html_escape("plain"), Cow::Borrowed(_)));
+    }
 
     #[test]
     fn only_the_invisible_controls_are_forbidden() {

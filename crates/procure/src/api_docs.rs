@@ -64,10 +64,11 @@ async fn openapi_json() -> Response {
 
 async fn docs_page(State(state): State<AppState>, viewer: accounts::Viewer) -> Result<Response, AppError> {
     let doc = document_json();
+    let base = state.config.site.app_url.as_str().trim_end_matches('/').to_owned();
     let ctx = context! {
         title => doc.pointer("/info/title").and_then(Value::as_str).unwrap_or("API"),
-        description => doc.pointer("/info/description").and_then(Value::as_str).unwrap_or(""),
-        operations => Serde(operations(doc)),
+        description => minijinja::Value::from_safe_string(markdown(doc.pointer("/info/description").and_then(Value::as_str).unwrap_or(""), false)),
+        operations => Serde(operations(doc, &base)),
         schemas => Serde(schemas(doc)),
     };
     Ok(accounts::page(&state, &viewer, "api/docs.html", ctx)?.into_response())
@@ -79,9 +80,14 @@ struct Operation {
     method: String,
     path: String,
     summary: String,
+    /// HTML, from the document's Markdown.
     description: String,
     parameters: Vec<Row>,
     responses: Vec<Row>,
+    /// A request to try, as a `curl` command line.
+    example_request: String,
+    /// The shape of a successful answer, with made-up values.
+    example_response: Option<String>,
 }
 
 /// A line of a parameter, response or property table.
@@ -91,6 +97,7 @@ struct Row {
     /// Where it goes (path, query) or whether it is required.
     note: String,
     kind: Kind,
+    /// HTML, from the document's Markdown (one paragraph, unwrapped).
     description: String,
 }
 
@@ -113,7 +120,118 @@ fn text(v: &Value, key: &str) -> String {
     v.get(key).and_then(Value::as_str).unwrap_or("").to_owned()
 }
 
-fn operations(doc: &Value) -> Vec<Operation> {
+/// `source` (CommonMark, as the document's descriptions are written) as HTML. Raw HTML in it is
+/// shown as text, never passed through. `inline`: without the paragraph around a single one,
+/// for table cells.
+fn markdown(source: &str, inline: bool) -> String {
+    use pulldown_cmark::{Event, Parser};
+    let events = Parser::new(source).map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+        other => other,
+    });
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, events);
+    let html = html.trim();
+    match html.strip_prefix("<p>").and_then(|h| h.strip_suffix("</p>")) {
+        Some(one) if inline && !one.contains("<p>") => one.to_owned(),
+        _ => html.to_owned(),
+    }
+}
+
+/// A described field's Markdown as inline HTML.
+fn described(v: &Value) -> String {
+    markdown(&text(v, "description"), true)
+}
+
+/// The `curl` line for an operation: path parameters filled with an example id, query
+/// parameters that have an example.
+fn example_request(base: &str, method: &str, path: &str, parameters: &[Value]) -> String {
+    let mut url = path.to_owned();
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for p in parameters {
+        let name = text(p, "name");
+        let example = p.get("example").or_else(|| p.pointer("/schema/example"));
+        match (text(p, "in").as_str(), example) {
+            ("path", _) => url = url.replace(&format!("{{{name}}}"), &example.map_or("1".to_owned(), scalar)),
+            ("query", Some(value)) => {
+                query.append_pair(&name, &scalar(value));
+            }
+            _ => {}
+        }
+    }
+    let query = query.finish();
+    let target = if query.is_empty() { format!("{base}{url}") } else { format!("{base}{url}?{query}") };
+    let verb = if method == "GET" { String::new() } else { format!("-X {method} ") };
+    format!("curl {verb}-H 'Accept: application/json' '{target}'")
+}
+
+fn scalar(v: &Value) -> String {
+    v.as_str().map_or_else(|| v.to_string(), str::to_owned)
+}
+
+/// A made-up value of `schema`'s shape: its own example where it has one, else one per type
+/// (dates as dates, ids as small numbers). `depth` stops a schema that contains itself.
+fn example_of(doc: &Value, schema: &Value, name: &str, depth: usize) -> Value {
+    if let Some(example) = schema.get("example") {
+        return example.clone();
+    }
+    if depth > 6 {
+        return Value::Null;
+    }
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        let target = doc.pointer(&format!("/components/schemas/{}", ref_name(r))).unwrap_or(&Value::Null);
+        return example_of(doc, target, name, depth + 1);
+    }
+    if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
+        let mut merged = serde_json::Map::new();
+        for part in parts {
+            if let Value::Object(fields) = example_of(doc, part, name, depth + 1) {
+                merged.extend(fields);
+            }
+        }
+        return Value::Object(merged);
+    }
+    for combinator in ["oneOf", "anyOf"] {
+        if let Some(options) = schema.get(combinator).and_then(Value::as_array) {
+            // The first option that is not null: show the value, not its absence.
+            let option = options.iter().find(|o| o.get("type").and_then(Value::as_str) != Some("null"));
+            return option.map_or(Value::Null, |o| example_of(doc, o, name, depth + 1));
+        }
+    }
+    if let Some(first) = schema.get("enum").and_then(Value::as_array).and_then(|v| v.first()) {
+        return first.clone();
+    }
+    let kind = match schema.get("type") {
+        Some(Value::String(t)) => t.as_str(),
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).find(|t| *t != "null").unwrap_or("null"),
+        _ if schema.get("properties").is_some() => "object",
+        _ => "null",
+    };
+    match kind {
+        "object" => Value::Object(
+            schema
+                .get("properties")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), example_of(doc, v, k, depth + 1)))
+                .collect(),
+        ),
+        "array" => Value::Array(vec![example_of(doc, schema.get("items").unwrap_or(&Value::Null), name, depth + 1)]),
+        "integer" => Value::from(if name.ends_with("total") || name == "pages" { 3 } else { 1 }),
+        "number" => Value::from(12.5),
+        "boolean" => Value::Bool(false),
+        "string" => Value::from(match schema.get("format").and_then(Value::as_str) {
+            Some("date") => "2027-06-30".to_owned(),
+            Some("date-time") => "2027-06-30T18:00:00Z".to_owned(),
+            _ if name == "url" || name.ends_with("_url") => "https://…".to_owned(),
+            _ => format!("{} …", name.replace('_', " ")),
+        }),
+        _ => Value::Null,
+    }
+}
+
+fn operations(doc: &Value, base: &str) -> Vec<Operation> {
     let mut out = Vec::new();
     let Some(paths) = doc.get("paths").and_then(Value::as_object) else { return out };
     for (path, item) in paths {
@@ -132,7 +250,7 @@ fn operations(doc: &Value) -> Vec<Operation> {
                         if p.get("required").and_then(Value::as_bool).unwrap_or(false) { ", required" } else { "" }
                     ),
                     kind: kind(p.get("schema").unwrap_or(&Value::Null)),
-                    description: text(p, "description"),
+                    description: described(p),
                 })
                 .collect();
             let responses = op
@@ -147,15 +265,22 @@ fn operations(doc: &Value) -> Vec<Operation> {
                         .pointer("/content/application~1json/schema")
                         .map(kind)
                         .unwrap_or(Kind { text: "no body".into(), schema: None }),
-                    description: text(r, "description"),
+                    description: described(r),
                 })
                 .collect();
+            let raw_parameters: Vec<Value> =
+                op.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
+            let example_response = op
+                .pointer("/responses/200/content/application~1json/schema")
+                .map(|schema| serde_json::to_string_pretty(&example_of(doc, schema, "", 0)).unwrap_or_default());
             out.push(Operation {
                 anchor: text(op, "operationId"),
                 method: method.to_uppercase(),
                 path: path.clone(),
                 summary: text(op, "summary"),
-                description: text(op, "description"),
+                description: markdown(&text(op, "description"), false),
+                example_request: example_request(base, &method.to_uppercase(), path, &raw_parameters),
+                example_response,
                 parameters,
                 responses,
             });
@@ -198,7 +323,7 @@ fn schemas(doc: &Value) -> Vec<Schema> {
                         name: prop.clone(),
                         note: if needed { "always".into() } else { String::new() },
                         kind: kind(p),
-                        description: text(p, "description"),
+                        description: described(p),
                     });
                 }
             }
@@ -216,7 +341,7 @@ fn schemas(doc: &Value) -> Vec<Schema> {
                     })
                 })
                 .collect();
-            Schema { name: name.clone(), description: text(s, "description"), properties, values }
+            Schema { name: name.clone(), description: markdown(&text(s, "description"), false), properties, values }
         })
         .collect()
 }
@@ -282,9 +407,40 @@ mod tests {
     }
 
     #[test]
+    fn descriptions_are_markdown_and_raw_html_stays_text() {
+        assert_eq!(
+            markdown("Words in `code` and *emphasis*.", true),
+            "Words in <code>code</code> and <em>emphasis</em>."
+        );
+        assert_eq!(markdown("One.\n\nTwo.", true), "<p>One.</p>\n<p>Two.</p>");
+        assert!(
+            markdown("<script>alert(1)</script>", true).contains("&lt;script&gt;"),
+            "raw HTML is not passed through"
+        );
+    }
+
+    #[test]
+    fn every_operation_has_an_example_request_and_answer() {
+        let doc = document_json();
+        for op in operations(doc, "https://example.gov") {
+            assert!(
+                op.example_request.starts_with("curl -H 'Accept: application/json' 'https://example.gov/api/"),
+                "{}",
+                op.example_request
+            );
+            assert!(!op.example_request.contains('{'), "path parameters filled: {}", op.example_request);
+            let answer = op.example_response.expect("a 200 with a body");
+            let value: Value = serde_json::from_str(&answer).expect("JSON");
+            assert!(value.is_object() && value.as_object().is_some_and(|o| !o.is_empty()), "{}: {answer}", op.path);
+        }
+        let search = operations(doc, "").into_iter().find(|o| o.path == "/api/v1/contracts").expect("search");
+        assert!(search.example_request.contains("q=road+salt"), "{}", search.example_request);
+    }
+
+    #[test]
     fn the_document_lists_every_operation_and_schema() {
         let doc = document_json();
-        let ops = operations(doc);
+        let ops = operations(doc, "");
         assert!(ops.iter().any(|o| o.method == "GET" && o.path == "/api/v1/contracts/{id}"));
         let names: Vec<String> = schemas(doc).into_iter().map(|s| s.name).collect();
         for wanted in ["ApiError", "Contract", "SearchPage", "Company"] {

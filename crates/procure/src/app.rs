@@ -91,6 +91,7 @@ fn templates(config: &Config, assets: &Assets, wings: &[Wing]) -> Templates {
             ("site_name", Value::from(SITE_NAME)),
             ("wings", Value::from(Serde(nav))),
             ("source_url", Value::from(crate::version::SOURCE)),
+            ("purchasing", Value::from(Serde(config.site.purchasing.clone()))),
         ],
     )
 }

@@ -278,8 +278,7 @@ async fn the_docs_page_describes_every_operation_without_scripts() {
     let page = app.get("/api/docs").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.header("content-type").starts_with("text/html"));
-    // minijinja escapes `/` in text.
-    let text = page.body.replace("&#x2f;", "/");
+    let text = &page.body;
     for path in ["/api/v1/contracts", "/api/v1/contracts/{id}", "/api/v1/companies/{id}"] {
         assert!(text.contains(&format!("GET {path}</code>")), "{path} missing from the docs page: {text}");
     }

@@ -203,6 +203,17 @@ async fn staff_draft_with_a_document_and_a_conductor_approves_it(backend: Backen
     assert!(too_big.body.contains("2 MiB"), "the 413 page says the limit: {}", too_big.body);
     assert_eq!(stored_files(&app).await, files_before);
 
+    // Any other error: the typed fields stay, the file's title too, and the user is told to
+    // choose the file again (a browser cannot keep it in the form).
+    let mut untitled = fields.clone();
+    untitled.retain(|(k, _)| *k != "title");
+    let again = staff.post_multipart("/beacon/admin/new", &untitled, ("document", "bid.pdf", PDF)).await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert!(again.body.contains(r#"value="Request for bids""#), "the document's title stays: {}", again.body);
+    assert!(again.body.contains("“bid.pdf” was not saved because of the other errors: choose it again."));
+    assert!(again.body.contains("Eastern time") && !again.body.contains("America/New_York"), "zone in words");
+    assert_eq!(stored_files(&app).await, files_before, "and it was not kept");
+
     let saved = staff.post_multipart("/beacon/admin/new", &fields, ("document", "bid.pdf", PDF)).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     let o = opportunity::Entity::find().one(db).await.expect("q").expect("the draft");
@@ -338,3 +349,59 @@ async fn deadlines_contacts_and_archived_pages_hold_up(backend: Backend) {
     assert_eq!(boss.get(&path).await.status, StatusCode::OK);
 }
 on_both_backends!(deadlines_contacts_and_archived_pages_hold_up);
+
+/// Issue 13: nothing linked to Beacon's staff pages. The header now offers "Post an opportunity"
+/// to whoever may draft and "Awaiting approval (N)" to approvers; the staff list puts what needs
+/// action first, with deadline, department and author; statuses read the same everywhere.
+async fn staff_reach_their_pages_from_the_header_and_see_what_needs_action_first(backend: Backend) {
+    use common::browser::Browser;
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let db = &app.state.db;
+    let today = app.state.config.site.today();
+    let s = setup(&app, today).await;
+    let now = Utc::now();
+    let published = lifecycle::create(db, Some(&s.staff), &s.draft, now).await.expect("draft");
+    lifecycle::approve(db, Some(&s.conductor), published.id, now, today).await.expect("approve");
+    let mut waiting = s.draft.clone();
+    waiting.title = "Bridge inspections".into();
+    lifecycle::create(db, Some(&s.staff), &waiting, now).await.expect("draft");
+
+    let staff = Browser::new(&app);
+    staff.sign_in(s.staff.id).await;
+    let home = staff.get("/scout/").await;
+    assert!(
+        home.body.contains(r#"<a class="usa-link" href="/beacon/admin/new">Post an opportunity</a>"#),
+        "{}",
+        home.body
+    );
+    assert!(!home.body.contains("Awaiting approval ("), "only approvers are asked to approve");
+    assert!(home.body.contains(r#"usa-nav-link usa-current" href="/scout/""#), "the current section is marked");
+    let county = Browser::new(&app);
+    county.sign_in(s.county.id).await;
+    assert!(!county.get("/scout/").await.body.contains("Post an opportunity"), "county users draft nothing");
+    assert!(!app.get("/scout/").await.body.contains("Post an opportunity"), "nor do visitors");
+
+    let conductor = Browser::new(&app);
+    conductor.sign_in(s.conductor.id).await;
+    let page = conductor.get("/beacon/").await;
+    assert!(page.body.contains(r#"href="/beacon/admin/">Awaiting approval (1)</a>"#), "{}", page.body);
+    let list = conductor.get("/beacon/admin/").await;
+    let first = list.body.find("Bridge inspections").expect("the draft is listed");
+    let second = list.body.find(&s.draft.title).expect("the published one is listed");
+    assert!(first < second, "what awaits approval comes first");
+    for text in [
+        "1 opportunity awaits your approval",
+        "Awaiting approval",
+        "Department of Public Works",
+        "Bids close",
+        "Posted by",
+    ] {
+        assert!(list.body.contains(text), "{text}: {}", list.body);
+    }
+    let public = app.get(&format!("/beacon/opportunities/{}", published.id)).await;
+    let published = opportunity::Entity::find_by_id(published.id).one(db).await.expect("q").expect("it");
+    let status = Status::of(&published, now, today);
+    assert!(status.is_public());
+    assert!(public.body.contains(status.label()), "the same words on the public page: {}", status.label());
+}
+on_both_backends!(staff_reach_their_pages_from_the_header_and_see_what_needs_action_first);

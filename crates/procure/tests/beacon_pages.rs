@@ -19,7 +19,7 @@ async fn the_demo_makes_a_living_beacon(backend: Backend) {
     let db = &app.state.db;
     let today = app.state.config.site.today();
     let made = beacon::demo::load(db, &app.state.config, today, 3).await.expect("demo");
-    assert_eq!((made.opportunities, made.vendors), (8 + 3, 20), "three made up for a bigger data set");
+    assert_eq!((made.opportunities, made.vendors), (8 + 3, 12), "three made up for a bigger data set");
     let now = Utc::now();
     let current = lifecycle::public_list(db, Listing::Current, now).await.expect("list");
     assert_eq!(current.iter().filter(|o| o.title.contains("(lot ")).count(), 3, "open, and listed");
@@ -35,6 +35,31 @@ async fn the_demo_makes_a_living_beacon(backend: Backend) {
         beacon::demo::Made::default()
     );
     assert!(app.get("/beacon/").await.body.contains("Street resurfacing, spring season"));
+    // Categories match what is bought, and vendors' what they sell (issue 13: "Park mowing" was
+    // listed as computer hardware).
+    let mowing = opportunity::Entity::find()
+        .filter(opportunity::Column::Title.eq("Park mowing and trimming"))
+        .one(db)
+        .await
+        .expect("q")
+        .expect("mowing");
+    let page = app.get(&format!("/beacon/opportunities/{}", mowing.id)).await;
+    assert!(page.body.contains("Landscaping and grounds") && !page.body.contains("Computer hardware"), "{}", page.body);
+    assert!(page.body.contains("mailto:morgan.lee@example.gov"), "the buyer answers questions");
+    let greenway = vendor::Entity::find()
+        .filter(vendor::Column::BusinessName.eq("Greenway Grounds Care"))
+        .one(db)
+        .await
+        .expect("q")
+        .expect("a landscaper");
+    let theirs = model::entities::vendor_category::Entity::find()
+        .filter(model::entities::vendor_category::Column::VendorId.eq(greenway.id))
+        .find_also_related(model::entities::category::Entity)
+        .all(db)
+        .await
+        .expect("q");
+    let names: Vec<String> = theirs.into_iter().filter_map(|(_, c)| c.and_then(|c| c.subcategory)).collect();
+    assert_eq!(names, ["Landscaping and grounds"]);
 }
 on_both_backends!(the_demo_makes_a_living_beacon);
 

@@ -1,5 +1,6 @@
 //! Beacon's vendors on both databases: signing up with double opt-in, managing subscriptions
-//! only through signed links, and following an opportunity by email.
+//! only through signed links (asked for by address, the answer the same for any address),
+//! coming back after unsubscribing, and following an opportunity by email.
 
 mod common;
 
@@ -24,7 +25,7 @@ async fn a_vendor_manages_subscriptions_only_through_the_signed_link(backend: Ba
     let url = links.manage(v.id);
     let path = format!("{}?{}", url.path(), url.query().expect("sig"));
 
-    // Without the right signature there is no page, and no other way in (no "type your email").
+    // Without the right signature there is no page: typing an address only mails its link.
     assert_eq!(app.get(&format!("/beacon/vendors/{}/manage", v.id)).await.status, StatusCode::NOT_FOUND);
     let unsubscribe_sig = links.signature(beacon::links::Purpose::Unsubscribe, v.id);
     let wrong = format!("/beacon/vendors/{}/manage?sig={unsubscribe_sig}", v.id);
@@ -73,7 +74,7 @@ async fn a_vendor_signs_up_confirms_and_only_then_hears_of_opportunities(backend
         .post("/beacon/sign-up", &[("business_name", " "), ("email", "nope"), ("phone_number", "555-0100")])
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
-    for text in ["business&#x27;s name", "10 digits", "at least one category"] {
+    for text in ["business&#39;s name", "10 digits", "at least one category"] {
         assert!(bad.body.contains(text), "{text}: {}", bad.body);
     }
     assert_eq!(vendor::Entity::find().all(db).await.expect("q").len(), 0, "nothing stored");
@@ -152,7 +153,7 @@ async fn anyone_follows_an_opportunity_by_email_without_changing_another_vendor(
     let path = format!("/beacon/opportunities/{}/follow", o.id);
     // A draft cannot be followed (its title would be mailed out).
     let refused = visitor.post(&path, &[("email", "new@vendors.example"), ("business_name", "New Co")]).await;
-    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(refused.status, StatusCode::NOT_FOUND, "a draft is no page to follow");
     lifecycle::approve(db, Some(&s.conductor), o.id, now, today).await.expect("approve");
     assert!(visitor.get(&format!("/beacon/opportunities/{}", o.id)).await.body.contains(&path));
 
@@ -234,8 +235,13 @@ async fn anonymous_vendor_mail_is_limited_per_client_and_per_address(backend: Ba
     let o = lifecycle::create(db, Some(&s.staff), &s.draft, now).await.expect("draft");
     lifecycle::approve(db, Some(&s.conductor), o.id, now, today).await.expect("approve");
     let follow = format!("/beacon/opportunities/{}/follow", o.id);
-    let r = post(&flooder, follow, vec![("email", "w@vendors.example".into()), ("business_name", "W".into())]).await;
-    assert_eq!(r, over, "the follow form's page over the limit is its page under it too");
+    let r = post(&flooder, follow.clone(), vec![("email", "w@vendors.example".into()), ("business_name", "W".into())])
+        .await;
+    let mut other = Browser::new(&app);
+    other.forwarded_for = Some("198.51.100.77".into());
+    let under = post(&other, follow, vec![("email", "u@vendors.example".into()), ("business_name", "U".into())]).await;
+    assert_eq!(emails_to(&app, "u@vendors.example").await, 1, "under the limit, mail goes out");
+    assert_eq!(r, under, "the follow form's page over the limit is its page under it too");
     assert_eq!(emails_to(&app, "w@vendors.example").await, 0);
 
     // One address asked for from client after client: follow links for one opportunity after
@@ -324,3 +330,198 @@ async fn vendor_addresses_are_bare_and_what_the_mailer_sends(backend: Backend) {
     assert_eq!(sent.len(), 1, "the confirmation went out");
 }
 on_both_backends!(vendor_addresses_are_bare_and_what_the_mailer_sends);
+
+/// Issue 13: the manage page listed only the chosen categories, so a vendor could never add one;
+/// unticking all left no way back; and after unsubscribing, signing up again sent nothing and
+/// changed nothing.
+async fn a_vendor_adds_categories_and_comes_back_after_unsubscribing(backend: Backend) {
+    use common::browser::Browser;
+    use model::entities::{vendor, vendor_category};
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let db = &app.state.db;
+    let s = setup(&app, app.state.config.site.today()).await;
+    let paving = s.draft.categories[0];
+    let plowing = Category::new("Snow plowing").codes("3").insert(&app).await;
+    let v = Vendor::new("bids@keystone.example").categories(&[paving]).confirmed().insert(&app).await;
+    let links = common::beacon::links(&app);
+    let url = links.manage(v.id);
+    let path = format!("{}?{}", url.path(), url.query().expect("sig"));
+    let chosen = || async {
+        let mut ids: Vec<i32> = vendor_category::Entity::find()
+            .filter(vendor_category::Column::VendorId.eq(v.id))
+            .all(db)
+            .await
+            .expect("q")
+            .into_iter()
+            .map(|c| c.category_id)
+            .collect();
+        ids.sort_unstable();
+        ids
+    };
+
+    // Every category is offered, the vendor's own ticked.
+    let page = app.get(&path).await;
+    assert!(page.body.contains(&format!(r#"value="{paving}" checked"#)), "{}", page.body);
+    assert!(page.body.contains(&format!(r#"value="{plowing}">"#)), "the other category is offered: {}", page.body);
+    let browser = Browser::new(&app);
+    let both = [("category", paving.to_string()), ("category", plowing.to_string()), ("category", "999999".into())];
+    let pairs: Vec<(&str, &str)> = both.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(browser.post(&path, &pairs).await.status, StatusCode::OK);
+    let mut expected = vec![paving, plowing];
+    expected.sort_unstable();
+    assert_eq!(chosen().await, expected, "added, and a category that does not exist ignored");
+    let none = browser.post(&path, &[]).await;
+    assert!(none.body.contains("You chose nothing to hear about"), "{}", none.body);
+    assert!(chosen().await.is_empty());
+    let back = browser.post(&path, &[("category", &plowing.to_string())]).await;
+    assert_eq!(back.status, StatusCode::OK);
+    assert_eq!(chosen().await, vec![plowing], "and back again from none");
+
+    // Unsubscribed: signing up again sends a way back, and changes nothing by itself.
+    let out = links.unsubscribe(v.id);
+    browser.post(&format!("{}?{}", out.path(), out.query().expect("sig")), &[]).await;
+    assert!(vendor::Entity::find_by_id(v.id).one(db).await.expect("q").expect("v").unsubscribed_at.is_some());
+    let again = browser
+        .post(
+            "/beacon/sign-up",
+            &[("business_name", "K"), ("email", "bids@keystone.example"), ("category", &paving.to_string())],
+        )
+        .await;
+    assert!(again.body.contains("Check your email"), "{}", again.body);
+    assert!(vendor::Entity::find_by_id(v.id).one(db).await.expect("q").expect("v").unsubscribed_at.is_some());
+    assert_eq!(chosen().await, vec![plowing], "the sign-up form's categories are not applied");
+    let mail = common::browser::last_email(&app).await.expect("an email");
+    assert_eq!(mail["subject"], "Receive Beacon's emails again", "{mail}");
+    let link = link_in_email(&app, "bids@keystone.example", "/beacon/vendors/").await;
+    assert_eq!(link, path, "the way back is the vendor's own page");
+    let page = browser.get(&link).await;
+    assert!(page.body.contains("This address is unsubscribed") && page.body.contains("Save and receive Beacon"));
+    let saved = browser.post(&link, &[("category", &paving.to_string()), ("newsletter", "on")]).await;
+    assert!(saved.body.contains("Saved."), "{}", saved.body);
+    let v = vendor::Entity::find_by_id(v.id).one(db).await.expect("q").expect("v");
+    assert!(v.unsubscribed_at.is_none() && v.newsletter, "subscribed again");
+    assert_eq!(chosen().await, vec![paving]);
+}
+on_both_backends!(a_vendor_adds_categories_and_comes_back_after_unsubscribing);
+
+/// "Email me a link to manage my subscription": the vendor's address gets its link; any other
+/// address gets nothing; the page is the same either way, and a bad address is a form error.
+async fn vendors_ask_for_their_link_and_the_answer_tells_nothing(backend: Backend) {
+    use common::browser::Browser;
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let s = setup(&app, app.state.config.site.today()).await;
+    Vendor::new("bids@keystone.example").categories(&[s.draft.categories[0]]).confirmed().insert(&app).await;
+    let form = app.get("/beacon/manage").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("Email me a link"));
+    let page_for = |email: &'static str| {
+        let app = &app;
+        async move {
+            let r = Browser::new(app).post("/beacon/manage", &[("email", email)]).await;
+            (r.status, r.body.replace(email, "[EMAIL]"))
+        }
+    };
+    let known = page_for("bids@keystone.example").await;
+    let unknown = page_for("nobody@elsewhere.example").await;
+    assert_eq!(known.0, StatusCode::OK);
+    assert!(known.1.contains("If [EMAIL] has signed up for Beacon"), "{}", known.1);
+    assert_eq!(known, unknown, "the same page for a vendor's address and another");
+    assert_eq!(emails_to(&app, "bids@keystone.example").await, 1);
+    assert_eq!(emails_to(&app, "nobody@elsewhere.example").await, 0);
+    let link = link_in_email(&app, "bids@keystone.example", "/beacon/vendors/").await;
+    assert!(link.contains("/manage?sig="), "{link}");
+    // Asking again the same day sends nothing more.
+    page_for("bids@keystone.example").await;
+    assert_eq!(emails_to(&app, "bids@keystone.example").await, 1, "one link a day");
+
+    let bad = Browser::new(&app).post("/beacon/manage", &[("email", "not an address")]).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("usa-error-message") && bad.body.contains(r#"value="not an address""#), "{}", bad.body);
+}
+on_both_backends!(vendors_ask_for_their_link_and_the_answer_tells_nothing);
+
+/// Issue 13: following with a new address and no business name landed on a bare "Bad request";
+/// the form now comes back with the field's error and what was typed.
+async fn the_follow_form_shows_its_errors_in_place(backend: Backend) {
+    use common::browser::Browser;
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let db = &app.state.db;
+    let today = app.state.config.site.today();
+    let s = setup(&app, today).await;
+    let now = Utc::now();
+    let o = lifecycle::create(db, Some(&s.staff), &s.draft, now).await.expect("draft");
+    lifecycle::approve(db, Some(&s.conductor), o.id, now, today).await.expect("approve");
+    let path = format!("/beacon/opportunities/{}/follow", o.id);
+    let form = app.get(&path).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("Follow “") && form.body.contains("reminder before bids close"), "{}", form.body);
+    let visitor = Browser::new(&app);
+    let nameless = visitor.post(&path, &[("email", "new@vendors.example")]).await;
+    assert_eq!(nameless.status, StatusCode::BAD_REQUEST);
+    assert!(nameless.body.contains("<form") && nameless.body.contains("Enter your business"), "{}", nameless.body);
+    assert!(nameless.body.contains(r#"value="new@vendors.example""#), "what was typed stays");
+    assert!(nameless.body.contains("usa-input--error"));
+    let bad = visitor.post(&path, &[("email", "x"), ("business_name", "X Co")]).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains(r#"id="follow-email-error""#), "{}", bad.body);
+    let ok = visitor.post(&path, &[("email", "new@vendors.example"), ("business_name", "New Co")]).await;
+    assert_eq!(ok.status, StatusCode::OK);
+    assert!(ok.body.contains(&format!("to follow “{}”", o.title)), "says what following is: {}", ok.body);
+    assert!(!ok.body.contains("new opportunities in your categories"), "not the sign-up's words");
+}
+on_both_backends!(the_follow_form_shows_its_errors_in_place);
+
+/// Vendors learn how to do business with the city and whom to ask; an opportunity with no
+/// contact names the purchasing office; whoever may edit an opportunity finds the way from its page.
+async fn vendors_find_whom_to_ask_and_staff_find_the_edit_link(backend: Backend) {
+    use common::browser::Browser;
+    let office = [
+        ("PURCHASING_OFFICE", "Office of Management and Budget, Procurement"),
+        ("PURCHASING_EMAIL", "purchasing@pittsburghpa.gov"),
+        ("PURCHASING_PHONE", "412-255-2584"),
+    ];
+    let Some(app) = TestApp::new(backend, &office).await else { return };
+    let db = &app.state.db;
+    let today = app.state.config.site.today();
+    let s = setup(&app, today).await;
+    let info = app.get("/beacon/vendors").await;
+    assert_eq!(info.status, StatusCode::OK);
+    for text in [
+        "Doing business with the city",
+        "Office of Management and Budget, Procurement",
+        "mailto:purchasing@pittsburghpa.gov",
+        "412-255-2584",
+        "Minority-",
+        "/beacon/sign-up",
+    ] {
+        assert!(info.body.contains(text), "{text}: {}", info.body);
+    }
+    assert!(app.get("/beacon/").await.body.contains(r#"href="/beacon/vendors""#), "linked from Beacon's home");
+
+    let now = Utc::now();
+    let o = lifecycle::create(db, Some(&s.staff), &s.draft, now).await.expect("draft");
+    lifecycle::approve(db, Some(&s.conductor), o.id, now, today).await.expect("approve");
+    // An opportunity whose contact is gone (a draft always gets one: its author).
+    model::entities::opportunity::Entity::update_many()
+        .col_expr(model::entities::opportunity::Column::ContactId, sea_orm::sea_query::Expr::value(None::<i32>))
+        .filter(model::entities::opportunity::Column::Id.eq(o.id))
+        .exec(db)
+        .await
+        .expect("no contact");
+    platform::freshness::bump_all(db).await.expect("the cached page is out of date");
+    let page = app.get(&format!("/beacon/opportunities/{}", o.id)).await;
+    assert!(page.body.contains("Ask Office of Management and Budget, Procurement"), "{}", page.body);
+    assert!(!page.body.contains("Edit this opportunity"), "not for the public");
+    let conductor = Browser::new(&app);
+    conductor.sign_in(s.conductor.id).await;
+    let theirs = conductor.get(&format!("/beacon/opportunities/{}", o.id)).await;
+    assert!(
+        theirs.body.contains(&format!(r#"href="/beacon/admin/{}">Edit this opportunity"#, o.id)),
+        "{}",
+        theirs.body
+    );
+    let other = Browser::new(&app);
+    other.sign_in(s.other_staff.id).await;
+    assert!(!other.get(&format!("/beacon/opportunities/{}", o.id)).await.body.contains("Edit this opportunity"));
+}
+on_both_backends!(vendors_find_whom_to_ask_and_staff_find_the_edit_link);

@@ -270,7 +270,10 @@ async fn the_address_migration_makes_addresses_bare_and_merges_duplicates(backen
     };
     let config = common::test_config(dir.path(), pg.as_ref().map(|p| p.url.as_str()), &[]);
     let db = platform::db::connect(&config.database).await.expect("connect");
-    let before = model::Migrator::migrations().len() - 1;
+    let before = model::Migrator::migrations()
+        .iter()
+        .position(|m| m.name() == "m20261124_000013_addresses_and_sign_in")
+        .expect("the address migration");
     model::Migrator::up(&db, Some(u32::try_from(before).expect("few"))).await.expect("migrate to the one before");
     let exec = |sql: &'static str| {
         let db = &db;
@@ -357,3 +360,56 @@ async fn the_address_migration_makes_addresses_bare_and_merges_duplicates(backen
     db.close().await.expect("close");
 }
 on_both_backends!(the_address_migration_makes_addresses_bare_and_merges_duplicates);
+
+async fn the_audit_log_takes_any_action_word_and_keeps_its_entries(backend: Backend) {
+    use sea_orm::ConnectionTrait;
+    use sea_orm_migration::MigratorTrait;
+    let dir = tempfile::tempdir().expect("dir");
+    let pg = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => match common::PgDatabase::create().await {
+            Some(pg) => Some(pg),
+            None => return,
+        },
+    };
+    let config = common::test_config(dir.path(), pg.as_ref().map(|p| p.url.as_str()), &[]);
+    let db = platform::db::connect(&config.database).await.expect("connect");
+    let before = model::Migrator::migrations()
+        .iter()
+        .position(|m| m.name() == "m20261205_000015_audit_actions")
+        .expect("the audit actions migration");
+    model::Migrator::up(&db, Some(u32::try_from(before).expect("few"))).await.expect("migrate to the one before");
+    let insert = |action: &str| {
+        format!(
+            "INSERT INTO audit_log (actor_id, action, resource, record_id, summary, after) \
+             VALUES (NULL, '{action}', 'departments', '7', 'Parks', '{{\"name\":[\"Parks\"]}}')"
+        )
+    };
+    db.execute_unprepared(&insert("update")).await.expect("an entry of before");
+    assert!(db.execute_unprepared(&insert("approve")).await.is_err(), "only three words before");
+    model::migrate(&db).await.expect("the migration");
+    let kept = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT action, summary, after FROM audit_log",
+        ))
+        .await
+        .expect("q")
+        .expect("the entry is kept");
+    let kept: (String, String, String) = (
+        kept.try_get("", "action").expect("action"),
+        kept.try_get("", "summary").expect("summary"),
+        kept.try_get("", "after").expect("after"),
+    );
+    assert_eq!(kept, ("update".into(), "Parks".into(), "{\"name\":[\"Parks\"]}".into()));
+    db.execute_unprepared(&insert("approve")).await.expect("any word now");
+    assert!(db.execute_unprepared(&insert("")).await.is_err(), "but a word");
+    assert!(db.execute_unprepared(&insert(&"x".repeat(41))).await.is_err(), "of at most 40 characters");
+    // The rebuilt table still has its index (SQLite rebuilds it).
+    let index = match backend {
+        Backend::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE name = 'idx_audit_log_record'",
+        Backend::Postgres => "SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'idx_audit_log_record'",
+    };
+    assert_eq!(common::count(&db, index).await, 1);
+}
+on_both_backends!(the_audit_log_takes_any_action_word_and_keeps_its_entries);

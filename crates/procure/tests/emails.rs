@@ -216,6 +216,22 @@ async fn beacon_manage_link() {
 }
 
 #[tokio::test]
+async fn beacon_resubscribe() {
+    let app = app().await;
+    let paving = Category::new("Paving").codes("91300").insert(&app).await;
+    Vendor::new("bids@keystone.example")
+        .business("Keystone Paving")
+        .categories(&[paving])
+        .confirmed()
+        .unsubscribed()
+        .insert(&app)
+        .await;
+    let asked = Browser::new(&app).post("/beacon/manage", &[("email", "bids@keystone.example")]).await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    snapshot("beacon_resubscribe", titled(&app.emails().await, "again"));
+}
+
+#[tokio::test]
 async fn beacon_follow_link() {
     let app = app().await;
     let cast = cast(&app).await;

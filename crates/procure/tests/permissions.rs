@@ -38,6 +38,7 @@ fn expected(route: &RouteInfo) -> Access {
         }
         (true, "/__version__" | "/__metrics__" | "/files/{*key}") => Public(None),
         (true, "/about" | "/admin" | "/scout") => Public(Some(308)),
+        (true, "/accessibility/") => Public(Some(200)),
         // Scout is public; following and notes need a signed-in user (any role).
         (
             true,
@@ -69,8 +70,12 @@ fn expected(route: &RouteInfo) -> Access {
         (_, "/beacon/admin/{id}") => StaffLevel(404),
         (false, "/beacon/admin/{id}/approve" | "/beacon/admin/{id}/archive") => SignedIn(404),
         (true, "/beacon/opportunities/{id}/documents/{doc}") => Public(Some(404)),
-        // Following needs an email address (400 without); the matrix's {id} is no opportunity.
-        (false, "/beacon/opportunities/{id}/follow") => Public(Some(400)),
+        // Following: the matrix's {id} is no opportunity, so its form and the request are 404s.
+        (_, "/beacon/opportunities/{id}/follow") => Public(Some(404)),
+        // Anyone may ask for a vendor's manage link (an empty address is a 400), and read how
+        // to do business with the city.
+        (true, "/beacon/manage" | "/beacon/vendors") => Public(Some(200)),
+        (false, "/beacon/manage") => Public(Some(400)),
         (_, "/beacon/vendors/{id}/follow/{opportunity}") => Public(Some(404)),
         // Anyone may sign up; an empty form is a 400 with its reasons.
         (true, "/beacon/sign-up") => Public(Some(200)),

@@ -1,5 +1,5 @@
-//! Public pages that belong to no wing: the home page, the about page, and the original suite's
-//! `/_status` report.
+//! Public pages that belong to no wing: the home page, the about page, the accessibility
+//! statement, and the original suite's `/_status` report.
 
 pub mod emails;
 mod pages;
@@ -18,5 +18,6 @@ fn routes() -> Routes {
         .get("/", pages::home)
         .get("/about/", pages::about)
         .get("/about", pages::about_redirect)
+        .get("/accessibility/", pages::accessibility)
         .get("/_status", status::status)
 }

@@ -39,6 +39,10 @@ pub async fn about(State(state): State<AppState>, viewer: Viewer) -> Result<Html
     accounts::page(&state, &viewer, "site/about.html", context! {})
 }
 
+pub async fn accessibility(State(state): State<AppState>, viewer: Viewer) -> Result<Html<String>, AppError> {
+    accounts::page(&state, &viewer, "site/accessibility.html", context! {})
+}
+
 pub async fn about_redirect() -> Redirect {
     Redirect::permanent("/about/")
 }

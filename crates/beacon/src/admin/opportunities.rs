@@ -31,17 +31,6 @@ const DRAFT_PAGE: &str = "/beacon/admin/new";
 /// The closing time when none is given, as on the staff form.
 const DEFAULT_CLOSING_TIME: &str = "14:00";
 
-fn status_name(status: Status) -> &'static str {
-    match status {
-        Status::Draft => "Draft (not approved)",
-        Status::Scheduled => "Approved, not yet published",
-        Status::Upcoming => "Published, bids not open yet",
-        Status::Open => "Open for bids",
-        Status::Closed => "Closed",
-        Status::Archived => "Archived",
-    }
-}
-
 /// The closing moment as the form shows it: the day and `HH:MM` in the display time zone.
 fn closing_fields(o: &opportunity::Model, site: &SiteConfig) -> (String, String) {
     let local = o.planned_submission_end.with_timezone(&site.display_timezone);
@@ -247,7 +236,7 @@ impl AdminResource for Opportunities {
         let rows = found
             .into_iter()
             .map(|(o, d)| {
-                let status = status_name(Status::of(&o, now, today)).to_owned();
+                let status = Status::label(Status::of(&o, now, today)).to_owned();
                 let closes = lifecycle::local_time(o.planned_submission_end, site.display_timezone);
                 Row { id: o.id, cells: vec![o.title, d.map(|d| d.name).unwrap_or_default(), status, closes] }
             })

@@ -135,6 +135,32 @@ impl Status {
     pub fn is_public(self) -> bool {
         matches!(self, Status::Upcoming | Status::Open | Status::Closed)
     }
+
+    /// The one set of words for a status, on every page that shows one (public lists, the
+    /// staff list, the back-office).
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Draft => "Awaiting approval",
+            Status::Scheduled => "Approved, not yet published",
+            Status::Upcoming => "Upcoming",
+            Status::Open => "Open",
+            Status::Closed => "Closed",
+            Status::Archived => "Archived",
+        }
+    }
+
+    /// Staff lists put first what someone has to act on: drafts to approve, then what is open,
+    /// upcoming or scheduled, then what is over.
+    pub fn urgency(self) -> u8 {
+        match self {
+            Status::Draft => 0,
+            Status::Open => 1,
+            Status::Upcoming => 2,
+            Status::Scheduled => 3,
+            Status::Closed => 4,
+            Status::Archived => 5,
+        }
+    }
 }
 
 #[cfg(test)]

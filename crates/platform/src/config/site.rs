@@ -1,5 +1,6 @@
 //! The public site: its URL (`APP_URL`, or `SITE_DOMAIN` + `SITE_SCHEME`, `BROWSERID_URL`,
-//! `SERVER_NAME`, tried in that order), `DISPLAY_TIMEZONE` and `EXTERNAL_LINK_WARNING`.
+//! `SERVER_NAME`, tried in that order), `DISPLAY_TIMEZONE`, `EXTERNAL_LINK_WARNING`, and the
+//! purchasing office vendors are told to ask (`PURCHASING_OFFICE`, `_EMAIL`, `_PHONE`).
 //!
 //! Rules: the URL is required in production (the error names `APP_URL`); a bare `host[:port]`
 //! gets `https` in production and `http` otherwise; the scheme must be http or https, and any
@@ -20,6 +21,16 @@ pub struct SiteConfig {
     pub app_url_source: &'static str,
     pub display_timezone: Tz,
     pub external_link_warning: bool,
+    /// Whom vendors ask about bidding when an opportunity names no one.
+    pub purchasing: PurchasingOffice,
+}
+
+/// The city office that answers vendors' questions (shown on Beacon and in the footer).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PurchasingOffice {
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
 }
 
 impl SiteConfig {
@@ -33,7 +44,19 @@ impl SiteConfig {
         };
         let external_link_warning = vars.flag(var::EXTERNAL_LINK_WARNING, false);
         let (app_url, app_url_source) = app_url(vars, env, port);
-        SiteConfig { app_url, app_url_source, display_timezone, external_link_warning }
+        let purchasing = PurchasingOffice {
+            name: vars.string_or(var::PURCHASING_OFFICE, "the purchasing office"),
+            email: vars.first(var::PURCHASING_EMAIL).and_then(|(name, raw)| {
+                let raw = raw.trim().to_owned();
+                let plausible = raw.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.'));
+                if !plausible {
+                    vars.error(name, format!("{raw:?} is not an email address"));
+                }
+                plausible.then_some(raw)
+            }),
+            phone: vars.first(var::PURCHASING_PHONE).map(|(_, raw)| raw.trim().to_owned()).filter(|p| !p.is_empty()),
+        };
+        SiteConfig { app_url, app_url_source, display_timezone, external_link_warning, purchasing }
     }
 
     pub fn is_https(&self) -> bool {
