@@ -187,7 +187,7 @@ pub async fn filter_choices(db: &impl ConnectionTrait) -> Result<(Vec<String>, V
         .into_iter()
         .map(|u| (u.id, person(&u)))
         .collect();
-    people.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
+    people.sort_by_key(|(_, name)| name.to_lowercase());
     Ok((resources, people))
 }
 
