@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { WIDTHS, expectGoodPage, launchBrowser, linkFromOutbox, openPage, settle, url } from './helpers.js';
+import { WIDTHS, expectGoodPage, launchBrowser, linkFromOutbox, openPage, settle, signInWithLink, url } from './helpers.js';
 
 const TEST = { timeout: 90_000 };
 // The original's sample contracts (run.sh imports the same file before the server starts, so a
@@ -21,18 +21,13 @@ let signedIn;
 before(async () => {
   browser = await launchBrowser();
   // A superadmin of this file's own (run.sh's STAFF_LINK), signed in once, who gives their name.
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const link = new URL(process.env.STAFF_LINK);
-  await page.goto(url(link.pathname + link.search));
-  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/sign-in')), page.getByRole('button', { name: 'Sign in' }).click()]);
-  await page.goto(url('/profile'));
-  await page.getByLabel('First name').fill('Audra');
-  await page.getByLabel('Last name').fill('Auditor');
-  await page.getByLabel('Department').selectOption({ label: 'Other' });
-  await Promise.all([page.waitForURL('**/profile?saved=1'), page.getByRole('button', { name: 'Save profile' }).click()]);
-  signedIn = await context.storageState();
-  await context.close();
+  signedIn = await signInWithLink(browser, process.env.STAFF_LINK, async (page) => {
+    await page.goto(url('/profile'));
+    await page.getByLabel('First name').fill('Audra');
+    await page.getByLabel('Last name').fill('Auditor');
+    await page.getByLabel('Department').selectOption({ label: 'Other' });
+    await Promise.all([page.waitForURL('**/profile?saved=1'), page.getByRole('button', { name: 'Save profile' }).click()]);
+  });
 });
 after(async () => {
   await browser?.close();

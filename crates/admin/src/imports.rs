@@ -291,6 +291,19 @@ async fn record_rows_done(db: &impl ConnectionTrait, id: i32, rows: u64) -> anyh
     Ok(())
 }
 
+impl ImportFile {
+    /// The import's outcome in the audit log, under the name of whoever confirmed it.
+    async fn record(
+        &self,
+        txn: &impl ConnectionTrait,
+        action: &str,
+        file_name: &str,
+        details: &[(&str, String)],
+    ) -> Result<(), sea_orm::DbErr> {
+        audit::record_action(txn, self.actor, action, AUDIT_RESOURCE, self.import_id, file_name, details).await
+    }
+}
+
 impl Job for ImportFile {
     const NAME: &'static str = "admin.import_file";
 
@@ -339,16 +352,7 @@ impl Job for ImportFile {
                     ("Added", audit::number(report.created)),
                     ("Cannot import", audit::number(report.skipped)),
                 ];
-                audit::record_action(
-                    &txn,
-                    self.actor,
-                    "import",
-                    AUDIT_RESOURCE,
-                    self.import_id,
-                    &row.file_name,
-                    &details,
-                )
-                .await?;
+                self.record(&txn, "import", &row.file_name, &details).await?;
                 txn.commit().await?;
                 tracing::info!(
                     import = self.import_id,
@@ -374,16 +378,7 @@ impl Job for ImportFile {
                         ),
                     ),
                 ];
-                audit::record_action(
-                    &txn,
-                    self.actor,
-                    "fail_import",
-                    AUDIT_RESOURCE,
-                    self.import_id,
-                    &row.file_name,
-                    &details,
-                )
-                .await?;
+                self.record(&txn, "fail_import", &row.file_name, &details).await?;
                 txn.commit().await?;
                 Err(e)
             }

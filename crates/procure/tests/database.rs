@@ -256,25 +256,32 @@ on_both_backends!(beacon_tables_round_trip_and_hold_their_constraints);
 /// Issue 12's migration on a database holding what the old validators let through: addresses
 /// with display names, a mailbox with two vendors, a vendor address the mailer refuses, a link
 /// and a sign-in attempt in flight. Applied step by step, as a deployment would.
-async fn the_address_migration_makes_addresses_bare_and_merges_duplicates(backend: Backend) {
-    use model::entities::{vendor, vendor_category};
-    use sea_orm::ConnectionTrait;
+/// A new database of `backend` with the migrations before `migration` applied, and the folder
+/// and PostgreSQL database that hold it (dropped with them); None when PostgreSQL is missing.
+async fn migrated_before(
+    backend: Backend,
+    migration: &str,
+) -> Option<(tempfile::TempDir, Option<common::PgDatabase>, sea_orm::DatabaseConnection)> {
     use sea_orm_migration::MigratorTrait;
     let dir = tempfile::tempdir().expect("dir");
     let pg = match backend {
         Backend::Sqlite => None,
-        Backend::Postgres => match common::PgDatabase::create().await {
-            Some(pg) => Some(pg),
-            None => return,
-        },
+        Backend::Postgres => Some(common::PgDatabase::create().await?),
     };
     let config = common::test_config(dir.path(), pg.as_ref().map(|p| p.url.as_str()), &[]);
     let db = platform::db::connect(&config.database).await.expect("connect");
-    let before = model::Migrator::migrations()
-        .iter()
-        .position(|m| m.name() == "m20261124_000013_addresses_and_sign_in")
-        .expect("the address migration");
+    let before =
+        model::Migrator::migrations().iter().position(|m| m.name() == migration).expect("the migration is listed");
     model::Migrator::up(&db, Some(u32::try_from(before).expect("few"))).await.expect("migrate to the one before");
+    Some((dir, pg, db))
+}
+
+async fn the_address_migration_makes_addresses_bare_and_merges_duplicates(backend: Backend) {
+    use model::entities::{vendor, vendor_category};
+    use sea_orm::ConnectionTrait;
+    let Some((_dir, _pg, db)) = migrated_before(backend, "m20261124_000013_addresses_and_sign_in").await else {
+        return;
+    };
     let exec = |sql: &'static str| {
         let db = &db;
         async move {
@@ -363,22 +370,7 @@ on_both_backends!(the_address_migration_makes_addresses_bare_and_merges_duplicat
 
 async fn the_audit_log_takes_any_action_word_and_keeps_its_entries(backend: Backend) {
     use sea_orm::ConnectionTrait;
-    use sea_orm_migration::MigratorTrait;
-    let dir = tempfile::tempdir().expect("dir");
-    let pg = match backend {
-        Backend::Sqlite => None,
-        Backend::Postgres => match common::PgDatabase::create().await {
-            Some(pg) => Some(pg),
-            None => return,
-        },
-    };
-    let config = common::test_config(dir.path(), pg.as_ref().map(|p| p.url.as_str()), &[]);
-    let db = platform::db::connect(&config.database).await.expect("connect");
-    let before = model::Migrator::migrations()
-        .iter()
-        .position(|m| m.name() == "m20261205_000015_audit_actions")
-        .expect("the audit actions migration");
-    model::Migrator::up(&db, Some(u32::try_from(before).expect("few"))).await.expect("migrate to the one before");
+    let Some((_dir, _pg, db)) = migrated_before(backend, "m20261205_000015_audit_actions").await else { return };
     let insert = |action: &str| {
         format!(
             "INSERT INTO audit_log (actor_id, action, resource, record_id, summary, after) \

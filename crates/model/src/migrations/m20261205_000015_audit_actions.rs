@@ -82,21 +82,22 @@ async fn rebuild_on_sqlite(manager: &SchemaManager<'_>, check: SimpleExpr) -> Re
     Ok(())
 }
 
+/// PostgreSQL changes the check in place (the name is the one it gave the column's check).
+async fn replace_check_on_postgres(manager: &SchemaManager<'_>, check: &str) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    db.execute_unprepared("ALTER TABLE audit_log DROP CONSTRAINT IF EXISTS audit_log_action_check").await?;
+    db.execute_unprepared(&format!("ALTER TABLE audit_log ADD CONSTRAINT audit_log_action_check CHECK ({check})"))
+        .await?;
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         match db.get_database_backend() {
             DatabaseBackend::Sqlite => rebuild_on_sqlite(manager, any_word()).await,
-            _ => {
-                db.execute_unprepared("ALTER TABLE audit_log DROP CONSTRAINT IF EXISTS audit_log_action_check").await?;
-                db.execute_unprepared(
-                    "ALTER TABLE audit_log ADD CONSTRAINT audit_log_action_check \
-                     CHECK (char_length(action) BETWEEN 1 AND 40)",
-                )
-                .await?;
-                Ok(())
-            }
+            _ => replace_check_on_postgres(manager, "char_length(action) BETWEEN 1 AND 40").await,
         }
     }
 
@@ -106,15 +107,7 @@ impl MigrationTrait for Migration {
         db.execute_unprepared("DELETE FROM audit_log WHERE action NOT IN ('create', 'update', 'delete')").await?;
         match db.get_database_backend() {
             DatabaseBackend::Sqlite => rebuild_on_sqlite(manager, the_three()).await,
-            _ => {
-                db.execute_unprepared("ALTER TABLE audit_log DROP CONSTRAINT IF EXISTS audit_log_action_check").await?;
-                db.execute_unprepared(
-                    "ALTER TABLE audit_log ADD CONSTRAINT audit_log_action_check \
-                     CHECK (action IN ('create', 'update', 'delete'))",
-                )
-                .await?;
-                Ok(())
-            }
+            _ => replace_check_on_postgres(manager, "action IN ('create', 'update', 'delete')").await,
         }
     }
 }
