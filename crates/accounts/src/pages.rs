@@ -351,9 +351,16 @@ pub async fn save_profile(
     Form(post): Form<ProfilePost>,
 ) -> Result<Response, AppError> {
     let next = safe_next(post.next.as_deref());
-    match users::update_profile(&state.db, &me, &post.form).await? {
-        Ok(()) => Ok(Redirect::to(next.filter(|n| *n != "/").unwrap_or("/profile?saved=1")).into_response()),
-        Err(errors) => profile_page(&state, &viewer, StatusCode::BAD_REQUEST, &post.form, &errors, next, false).await,
+    let txn = platform::db::begin_write(&state.db).await?;
+    match users::update_profile(&txn, &me, &post.form).await? {
+        Ok(()) => {
+            txn.commit().await?;
+            Ok(Redirect::to(next.filter(|n| *n != "/").unwrap_or("/profile?saved=1")).into_response())
+        }
+        Err(errors) => {
+            txn.rollback().await?;
+            profile_page(&state, &viewer, StatusCode::BAD_REQUEST, &post.form, &errors, next, false).await
+        }
     }
 }
 
@@ -404,7 +411,10 @@ pub async fn set_password(
         let errors = vec![("password", problem.to_owned())];
         return profile_page(&state, &viewer, StatusCode::BAD_REQUEST, &profile, &errors, None, false).await;
     }
-    crate::passwords::set(&state.db, me.id, &form.password).await?;
+    let hashed = crate::passwords::hashed(&form.password).await.map_err(AppError::Internal)?;
+    let txn = platform::db::begin_write(&state.db).await?;
+    crate::passwords::set(&txn, me.id, &me.email, hashed).await.map_err(AppError::Internal)?;
+    txn.commit().await?;
     tracing::info!(uid = me.id, "password set");
     Ok(Redirect::to("/profile?saved=1").into_response())
 }

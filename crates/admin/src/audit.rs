@@ -16,13 +16,12 @@ use std::collections::{BTreeMap, HashMap};
 
 use accounts::{Action, CurrentUser, Resource, can};
 use chrono::{DateTime, Utc};
-use model::Stamp;
 use model::entities::{audit_log, import, user};
 use platform::config::SiteConfig;
 use platform::http::AppState;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 use serde::Serialize;
 
@@ -58,20 +57,19 @@ pub struct Entry<'a> {
 /// Writes one entry for a back-office change, in the caller's transaction.
 pub async fn record(db: &impl ConnectionTrait, actor: i32, entry: Entry<'_>) -> Result<(), DbErr> {
     let json = |v: Option<&Values>| v.map(|v| serde_json::to_string(v).unwrap_or_default());
-    let now = Utc::now();
-    audit_log::ActiveModel {
-        actor_id: Set(Some(actor)),
-        action: Set(entry.change.name().to_owned()),
-        resource: Set(entry.resource.to_owned()),
-        record_id: Set(entry.record_id.to_string()),
-        summary: Set(entry.label),
-        before: Set(json(entry.before)),
-        after: Set(json(entry.after)),
-        ..Stamp::created(Some(actor), now)
-    }
-    .insert(db)
-    .await?;
-    Ok(())
+    model::audit::write(
+        db,
+        model::audit::Entry {
+            actor: Some(actor),
+            action: entry.change.name(),
+            resource: entry.resource,
+            record_id: entry.record_id,
+            summary: &entry.label,
+            before: json(entry.before),
+            after: json(entry.after),
+        },
+    )
+    .await
 }
 
 /// Writes one entry for a change that is not a back-office create, update or delete, in the
@@ -99,19 +97,8 @@ pub async fn record_action(
     details: &[(&str, String)],
 ) -> Result<(), DbErr> {
     let details = serde_json::to_string(details).unwrap_or_default();
-    audit_log::ActiveModel {
-        actor_id: Set(actor),
-        action: Set(action.to_owned()),
-        resource: Set(resource.to_owned()),
-        record_id: Set(record_id.to_string()),
-        summary: Set(summary.to_owned()),
-        before: Set(None),
-        after: Set(Some(details)),
-        ..Stamp::created(actor, Utc::now())
-    }
-    .insert(db)
-    .await?;
-    Ok(())
+    let entry = model::audit::Entry { actor, action, resource, record_id, summary, before: None, after: Some(details) };
+    model::audit::write(db, entry).await
 }
 
 /// `1503` as "1,503", for details.
@@ -254,6 +241,7 @@ pub fn past_tense(action: &str) -> String {
         "submit" => Some("Submitted"),
         "cancel" => Some("Canceled"),
         "send" => Some("Sent"),
+        "set_password" => Some("Set the password of"),
         _ => None,
     };
     if let Some(known) = known {

@@ -570,3 +570,43 @@ async fn the_profile_lists_the_contracts_one_follows(backend: Backend) {
     assert_eq!(pat.post(&format!("/profile/nothing/{}/remove", plows.id), &[]).await.status, StatusCode::NOT_FOUND);
 }
 on_both_backends!(the_profile_lists_the_contracts_one_follows);
+
+async fn a_users_own_changes_are_in_the_audit_log(backend: Backend) {
+    use model::entities::audit_log;
+    let Some(app) = TestApp::new(backend, &[("PASSWORD_LOGIN", "1")]).await else { return };
+    let pat = Browser::sign_in_as(&app, "pat@example.org", &[Role::Staff]).await;
+    let finance = accounts::users::department_id(&app.state.db, "Department of Finance").await.expect("q").expect("d");
+    let form = [("first_name", "Pat"), ("last_name", "Doe"), ("department", &finance.to_string())];
+    assert_eq!(pat.post("/profile", &form).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(pat.post("/profile", &form).await.status, StatusCode::SEE_OTHER, "saved again, unchanged");
+    let good = "a long and private phrase";
+    assert_eq!(
+        pat.post("/profile/password", &[("password", good), ("confirm", good)]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let refused = pat.post("/profile", &[("first_name", "X"), ("department", "")]).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+
+    let entries = audit_log::Entity::find().all(&app.state.db).await.expect("log");
+    let seen: Vec<_> = entries.iter().map(|e| (e.action.as_str(), e.resource.as_str(), e.summary.as_str())).collect();
+    assert_eq!(
+        seen,
+        vec![("update", "users", "pat@example.org"), ("set_password", "users", "pat@example.org")],
+        "one entry per change, none for an unchanged save or a refused form"
+    );
+    assert!(entries.iter().all(|e| e.actor_id == Some(entries[0].record_id.parse().expect("id"))), "by themselves");
+    assert!(!entries[1].after.as_deref().unwrap_or_default().contains("private"), "no password in the log");
+
+    let admin = Browser::sign_in_as(&app, "admin@example.org", &[Role::Admin]).await;
+    let page = admin.get("/admin/audit/?resource=users").await;
+    let changed = page.body.split("<tr>").find(|r| r.contains("Changed user")).expect("the profile's entry");
+    for said in [
+        "<strong>First name</strong>: (empty) → Pat",
+        "<strong>Last name</strong>: (empty) → Doe",
+        "<strong>Department</strong>: Other → Department of Finance",
+    ] {
+        assert!(changed.contains(said), "{said}: {changed}");
+    }
+    assert!(page.body.contains("Set the password of user"), "{}", page.body);
+}
+on_both_backends!(a_users_own_changes_are_in_the_audit_log);
