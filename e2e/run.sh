@@ -127,6 +127,11 @@ export APPROVER_LINK
 TOUR_LINK=$(cd "$WORK" && env -i PATH="$PATH" HOME="$WORK" PORT="$PORT" DATA_DIR="$WORK/data" \
   "$PROCURE_BIN" createsuperuser --email e2e-tour@example.org 2>>"$WORK/server.log")
 export TOUR_LINK
+# The back-office journeys (tests/admin.test.js) sign in as a superadmin of their own, who gives
+# a name the audit log then shows.
+STAFF_LINK=$(cd "$WORK" && env -i PATH="$PATH" HOME="$WORK" PORT="$PORT" DATA_DIR="$WORK/data" \
+  "$PROCURE_BIN" createsuperuser --email e2e-staff@example.org 2>>"$WORK/server.log")
+export STAFF_LINK
 # Screenshots of the pages the tests visit, at both widths, for a person to look at afterwards
 # (E2E_ARTIFACTS, default e2e/artifacts; emptied at each run, never committed).
 export ARTIFACTS_DIR=${E2E_ARTIFACTS:-$E2E_DIR/artifacts}

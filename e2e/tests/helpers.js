@@ -267,6 +267,25 @@ export async function expectAccessible(page, label = page.url()) {
   assert.fail(`axe found ${results.violations.length} accessibility violation(s) on ${label} (tags ${AXE_TAGS.join(', ')}):\n${lines.join('\n')}`);
 }
 
+/**
+ * Signs in with a one-time link as `procure createsuperuser` prints it (run.sh exports a few),
+ * in a context of its own. `then(page)` may do more as that user first (give a name, say).
+ * Returns the context's storage state, for `openPage(..., { storageState })`.
+ */
+export async function signInWithLink(browser, link, then = async () => {}) {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const { pathname, search } = new URL(link);
+    await page.goto(url(pathname + search));
+    await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/sign-in')), page.getByRole('button', { name: 'Sign in' }).click()]);
+    await then(page);
+    return await context.storageState();
+  } finally {
+    await context.close();
+  }
+}
+
 /** The decoded text of every MIME part of an .eml file. */
 function decodedParts(eml) {
   return eml.split(/\r?\n--[^\r\n]+\r?\n/).map((part) => {

@@ -7,7 +7,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { WIDTHS, expectGoodPage, launchBrowser, openPage, url } from './helpers.js';
+import { WIDTHS, expectGoodPage, launchBrowser, openPage, signInWithLink } from './helpers.js';
 
 const TEST = { timeout: 120_000 };
 
@@ -53,13 +53,7 @@ let signedIn;
 before(async () => {
   browser = await launchBrowser();
   // A superadmin of the tour's own (run.sh), signed in once; each page opens with its cookies.
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const link = new URL(process.env.TOUR_LINK);
-  await page.goto(url(link.pathname + link.search));
-  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/sign-in')), page.getByRole('button', { name: 'Sign in' }).click()]);
-  signedIn = await context.storageState();
-  await context.close();
+  signedIn = await signInWithLink(browser, process.env.TOUR_LINK);
 });
 after(async () => {
   await browser?.close();

@@ -1,5 +1,7 @@
-//! Staff accounts: sign-in by one-time emailed link, sign-out, the profile page, users, roles
-//! and departments, and the permission policy every service asks ([`policy::can`]).
+//! Staff accounts: sign-in by one-time emailed link, sign-out, the profile page (with the lists
+//! other wings add to it, [`profile::ProfileSection`]), users, roles and departments, the
+//! permission policy every service asks ([`policy::can`]), and showing the browser's one-time
+//! message ([`Viewer::set_flash`], shown by [`page`]).
 
 pub mod emails;
 pub mod links;
@@ -7,6 +9,7 @@ pub mod nav;
 mod pages;
 pub mod passwords;
 pub mod policy;
+pub mod profile;
 pub mod render;
 pub mod service;
 pub mod throttle;
@@ -19,6 +22,7 @@ use platform::jobs::{Job, JobContext};
 use platform::mail::{Email, SendEmail, Sender};
 use serde::{Deserialize, Serialize};
 
+pub use platform::flash::Flash;
 pub use policy::{Action, AdminArea, Denied, Resource, Role, authorize, can};
 pub use render::{page, page_with_status, public_page};
 pub use service::ServiceError;
@@ -44,6 +48,7 @@ fn routes() -> Routes {
         .get("/profile", pages::profile)
         .post("/profile", pages::save_profile)
         .post("/profile/password", pages::set_password)
+        .post("/profile/{section}/{id}/remove", pages::remove_from_section)
 }
 
 /// `procure createsuperuser --email E`: makes `email` a superadmin (creating the user if needed)

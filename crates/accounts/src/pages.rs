@@ -1,7 +1,7 @@
 //! Sign-in by emailed link, sign-out, and the profile page.
 
 use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
@@ -9,6 +9,7 @@ use minijinja::value::Serde;
 use platform::http::{AppError, AppState};
 use platform::jobs;
 use platform::mail::{Email, SendEmail, Sender};
+use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use tower_sessions::Session;
 
@@ -30,6 +31,12 @@ fn session_of(viewer: &Viewer) -> Result<&Session, AppError> {
     viewer.session.as_ref().ok_or_else(|| internal(anyhow::anyhow!("the session layer is not installed")))
 }
 
+/// Whether to send vendors (who do not sign in) to Beacon's page that emails them the link to
+/// manage their subscription: when this deployment mounts Beacon.
+fn vendors_manage(state: &AppState) -> bool {
+    state.nav.iter().any(|w| w.path == "/beacon/")
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub struct NextQuery {
     pub next: Option<String>,
@@ -45,8 +52,8 @@ pub async fn sign_in_form(
         return Ok(Redirect::to(next.unwrap_or("/")).into_response());
     }
     let password_login = state.config.security.password_login;
-    Ok(page(&state, &viewer, "accounts/sign_in.html", context! { next, asked => next.is_some(), password_login })?
-        .into_response())
+    let ctx = context! { next, asked => next.is_some(), password_login, vendors_manage => vendors_manage(&state) };
+    Ok(page(&state, &viewer, "accounts/sign_in.html", ctx)?.into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -70,7 +77,10 @@ pub async fn request_link(
     let email = match platform::mail::address(&form.email) {
         Ok(email) => email,
         Err(problem) => {
-            let ctx = context! { next, email => form.email, error => problem.to_string(), password_login => state.config.security.password_login };
+            let ctx = context! {
+                next, email => form.email, error => problem.to_string(),
+                password_login => state.config.security.password_login, vendors_manage => vendors_manage(&state),
+            };
             return page_with_status(&state, &viewer, StatusCode::BAD_REQUEST, "accounts/sign_in.html", ctx);
         }
     };
@@ -110,7 +120,8 @@ pub async fn request_link(
         }
     }
     txn.commit().await?;
-    Ok(page(&state, &viewer, "accounts/sign_in_sent.html", context! { email })?.into_response())
+    let ctx = context! { email, vendors_manage => vendors_manage(&state) };
+    Ok(page(&state, &viewer, "accounts/sign_in_sent.html", ctx)?.into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -232,7 +243,10 @@ pub async fn sign_in_with_password(
     }
     let next = safe_next(form.next.as_deref());
     let fail = |status, error: &str| {
-        let ctx = context! { next, email => form.email.clone(), password_error => error, password_login => true };
+        let ctx = context! {
+            next, email => form.email.clone(), password_error => error, password_login => true,
+            vendors_manage => vendors_manage(&state),
+        };
         page_with_status(&state, &viewer, status, "accounts/sign_in.html", ctx)
     };
     let Ok(email) = platform::mail::address(&form.email) else {
@@ -255,9 +269,15 @@ pub async fn sign_in_with_password(
     }
 }
 
+/// Ends the session; the home page then says so (the message is kept in a new, anonymous
+/// session).
 pub async fn sign_out(viewer: Viewer) -> Result<Response, AppError> {
     if let Some(session) = &viewer.session {
+        let signed_in = viewer.user.is_some();
         session.flush().await.map_err(internal)?;
+        if signed_in {
+            viewer.set_flash(crate::Flash::info("You are signed out.")).await?;
+        }
     }
     Ok(Redirect::to("/").into_response())
 }
@@ -285,7 +305,16 @@ async fn profile_page(
         .collect();
     let errors: Vec<_> = errors.iter().map(|(field, message)| context! { field => *field, message }).collect();
     let password_login = state.config.security.password_login;
-    let ctx = context! { form => Serde(form), departments, errors, next, saved, password_login };
+    let mut sections = Vec::new();
+    if let Some(me) = &viewer.user {
+        let txn = state.db.begin().await?;
+        for section in crate::profile::sections(&state.contributions) {
+            let items = section.items(&txn, &state.config.site, me).await?;
+            sections.push(context! { name => section.name(), section => Serde(items) });
+        }
+        txn.commit().await?;
+    }
+    let ctx = context! { form => Serde(form), departments, errors, next, saved, password_login, sections };
     page_with_status(state, viewer, status, "accounts/profile.html", ctx)
 }
 
@@ -322,10 +351,36 @@ pub async fn save_profile(
     Form(post): Form<ProfilePost>,
 ) -> Result<Response, AppError> {
     let next = safe_next(post.next.as_deref());
-    match users::update_profile(&state.db, &me, &post.form).await? {
-        Ok(()) => Ok(Redirect::to(next.filter(|n| *n != "/").unwrap_or("/profile?saved=1")).into_response()),
-        Err(errors) => profile_page(&state, &viewer, StatusCode::BAD_REQUEST, &post.form, &errors, next, false).await,
+    let txn = platform::db::begin_write(&state.db).await?;
+    match users::update_profile(&txn, &me, &post.form).await? {
+        Ok(()) => {
+            txn.commit().await?;
+            Ok(Redirect::to(next.filter(|n| *n != "/").unwrap_or("/profile?saved=1")).into_response())
+        }
+        Err(errors) => {
+            txn.rollback().await?;
+            profile_page(&state, &viewer, StatusCode::BAD_REQUEST, &post.form, &errors, next, false).await
+        }
     }
+}
+
+/// The button of a row of a profile section ([`crate::profile`]): lets go of it (unfollows a
+/// contract, say) in one transaction, and comes back to the profile, which says so.
+pub async fn remove_from_section(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    viewer: Viewer,
+    Path((name, id)): Path<(String, i32)>,
+) -> Result<Response, AppError> {
+    let section =
+        crate::profile::sections(&state.contributions).find(|s| s.name() == name).ok_or(AppError::NotFound)?;
+    let txn = platform::db::begin_write(&state.db).await?;
+    let said = section.remove(&txn, &me, id).await?;
+    txn.commit().await?;
+    if let Some(message) = said {
+        viewer.set_flash(crate::Flash::success(message)).await?;
+    }
+    Ok(Redirect::to("/profile").into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -356,7 +411,10 @@ pub async fn set_password(
         let errors = vec![("password", problem.to_owned())];
         return profile_page(&state, &viewer, StatusCode::BAD_REQUEST, &profile, &errors, None, false).await;
     }
-    crate::passwords::set(&state.db, me.id, &form.password).await?;
+    let hashed = crate::passwords::hashed(&form.password).await.map_err(AppError::Internal)?;
+    let txn = platform::db::begin_write(&state.db).await?;
+    crate::passwords::set(&txn, me.id, &me.email, hashed).await.map_err(AppError::Internal)?;
+    txn.commit().await?;
     tracing::info!(uid = me.id, "password set");
     Ok(Redirect::to("/profile?saved=1").into_response())
 }

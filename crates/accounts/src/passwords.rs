@@ -67,9 +67,10 @@ async fn tokio_blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'stati
     Ok(tokio::task::spawn_blocking(f).await?)
 }
 
-pub async fn set(db: &impl ConnectionTrait, user_id: i32, password: &str) -> anyhow::Result<()> {
-    let owned = password.to_owned();
-    let hashed = tokio_blocking(move || hash(&owned)).await??;
+/// Sets user `user_id`'s password, with its entry in the audit log, in the caller's transaction.
+/// Hash it first with [`hashed`], outside the transaction: hashing takes a while on purpose, and
+/// a write transaction holds SQLite's lock.
+pub async fn set(db: &impl ConnectionTrait, user_id: i32, email: &str, hashed: String) -> anyhow::Result<()> {
     user::Entity::update_many()
         .col_expr(user::Column::PasswordHash, Expr::value(hashed))
         .stamped(Some(user_id), Utc::now())
@@ -77,7 +78,23 @@ pub async fn set(db: &impl ConnectionTrait, user_id: i32, password: &str) -> any
         .exec(db)
         .await
         .map_err(|e: DbErr| anyhow::anyhow!(e))?;
+    let entry = model::audit::Entry {
+        actor: Some(user_id),
+        action: "set_password",
+        resource: "users",
+        record_id: user_id,
+        summary: email,
+        before: None,
+        after: Some("[]".to_owned()),
+    };
+    model::audit::write(db, entry).await?;
     Ok(())
+}
+
+/// `password` hashed for storing (argon2id, on a blocking thread).
+pub async fn hashed(password: &str) -> anyhow::Result<String> {
+    let owned = password.to_owned();
+    tokio_blocking(move || hash(&owned)).await?
 }
 
 #[cfg(test)]

@@ -8,9 +8,11 @@ use platform::http::{AppError, AppState};
 
 use crate::viewer::Viewer;
 
-/// Renders `template` with `ctx` plus `viewer` (see [`crate::viewer::ViewerContext`]).
+/// Renders `template` with `ctx` plus `viewer` (see [`crate::viewer::ViewerContext`]) and
+/// `flash`, the browser's one-time message, which this page shows (the base layout's
+/// `platform/_flash.html`) and so uses up.
 pub fn page(state: &AppState, viewer: &Viewer, template: &str, ctx: Value) -> Result<Html<String>, AppError> {
-    let ctx = minijinja::context! { viewer => Serde(viewer.context()), ..ctx };
+    let ctx = minijinja::context! { viewer => Serde(viewer.context()), flash => Serde(viewer.flash.take()), ..ctx };
     Ok(Html(state.templates.render(template, ctx)?))
 }
 
@@ -27,7 +29,8 @@ pub fn page_with_status(
 
 /// A public page as `viewer` gets it: for anonymous visitors, cached under data `name`'s
 /// version (see [`platform::freshness::cached`], and `what` there); a signed-in viewer's page
-/// has their own parts (notes, following, drafts), so it is always made afresh.
+/// has their own parts (notes, following, drafts), so it is always made afresh, as is the page
+/// of a visitor with a one-time message waiting (it shows the message).
 pub async fn public_page<F, Fut>(
     state: &AppState,
     viewer: &Viewer,
@@ -39,7 +42,7 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<Option<String>, AppError>>,
 {
-    if viewer.user.is_some() {
+    if viewer.user.is_some() || viewer.flash.is_waiting() {
         return make().await;
     }
     platform::freshness::cached(state, name, what, make).await

@@ -155,7 +155,8 @@ pub struct ProfileForm {
 /// Field name → message.
 pub type FieldErrors = Vec<(&'static str, String)>;
 
-/// Saves a user's own profile, or says what is wrong with the form.
+/// Saves a user's own profile, with its entry in the audit log when it changed, in the caller's
+/// transaction; or says what is wrong with the form.
 pub async fn update_profile(
     db: &impl ConnectionTrait,
     me: &CurrentUser,
@@ -196,13 +197,38 @@ pub async fn update_profile(
     let Some(found) = user::Entity::find_by_id(me.id).one(db).await? else {
         return Err(DbErr::RecordNotFound(format!("user {}", me.id)));
     };
-    let mut active: user::ActiveModel = found.into();
+    // The audit log shows the change as the back-office's users table would (its field names).
+    let values = |first: Option<&str>, last: Option<&str>, department: Option<i32>| {
+        let one = |v: Option<&str>| vec![v.unwrap_or_default().to_owned()];
+        let fields = [
+            ("first_name", one(first)),
+            ("last_name", one(last)),
+            ("department", vec![department.map(|d| d.to_string()).unwrap_or_default()]),
+        ];
+        serde_json::to_string(&std::collections::BTreeMap::from(fields)).unwrap_or_default()
+    };
     let blank_to_none = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    let before = values(found.first_name.as_deref(), found.last_name.as_deref(), found.department_id);
+    let after = values(Some(first), Some(last), department);
+    let email = found.email.clone();
+    let mut active: user::ActiveModel = found.into();
     active.first_name = Set(blank_to_none(first));
     active.last_name = Set(blank_to_none(last));
     active.department_id = Set(department);
     active.stamp(Some(me.id), Utc::now());
     active.update(db).await?;
+    if before != after {
+        let entry = model::audit::Entry {
+            actor: Some(me.id),
+            action: "update",
+            resource: "users",
+            record_id: me.id,
+            summary: &email,
+            before: Some(before),
+            after: Some(after),
+        };
+        model::audit::write(db, entry).await?;
+    }
     Ok(Ok(()))
 }
 

@@ -3,6 +3,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
+use platform::flash::{Flash, Slot};
 use platform::http::{AppError, AppState, wants_json};
 use serde::Serialize;
 use tower_sessions::Session;
@@ -69,9 +70,22 @@ pub struct Viewer {
     pub links: Vec<NavLink>,
     /// The request's path.
     pub path: String,
+    /// The one-time message waiting for this browser, which [`crate::page`] shows.
+    pub flash: Slot,
 }
 
 impl Viewer {
+    /// Keeps `flash` for the next page this browser renders (after the redirect a form answers
+    /// with): `viewer.set_flash(Flash::success("Saved.")).await?`. Signed in or not; shown once,
+    /// by any page rendered with [`crate::page`] (see [`platform::flash`]).
+    pub async fn set_flash(&self, flash: Flash) -> Result<(), AppError> {
+        let session = self
+            .session
+            .as_ref()
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the session layer is not installed")))?;
+        platform::flash::set(session, &flash).await.map_err(|e| AppError::Internal(e.into()))
+    }
+
     pub fn context(&self) -> ViewerContext {
         match &self.user {
             Some(u) => ViewerContext {
@@ -105,8 +119,9 @@ impl FromRequestParts<AppState> for Viewer {
             return Ok(known.clone());
         }
         let path = parts.uri.path().to_owned();
+        let flash = parts.extensions.get::<Slot>().cloned().unwrap_or_default();
         let Some(session) = parts.extensions.get::<Session>().cloned() else {
-            return Ok(Viewer { user: None, session: None, links: Vec::new(), path });
+            return Ok(Viewer { user: None, session: None, links: Vec::new(), path, flash });
         };
         let uid: Option<i32> = session.get(SESSION_USER).await.map_err(|e| AppError::Internal(e.into()))?;
         let user = match uid {
@@ -128,7 +143,8 @@ impl FromRequestParts<AppState> for Viewer {
                 links.extend(contributed.0.links(&state.db, user).await?);
             }
         }
-        let viewer = Viewer { user, session: Some(session), links, path };
+        flash.load(&session).await.map_err(|e| AppError::Internal(e.into()))?;
+        let viewer = Viewer { user, session: Some(session), links, path, flash };
         parts.extensions.insert(viewer.clone());
         Ok(viewer)
     }

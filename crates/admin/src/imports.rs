@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use accounts::{Action, AdminArea, Resource, SignedIn, Viewer, authorize, page};
+use accounts::{Action, AdminArea, Flash, Resource, SignedIn, Viewer, authorize, page};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
@@ -20,10 +20,16 @@ use platform::http::upload::{FileField, UploadForm};
 use platform::http::{AppError, AppState};
 use platform::jobs::{self, Job, JobContext};
 use platform::wing::Contributions;
+
+use crate::audit;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
+
+/// The name imports go by in the audit log.
+pub const AUDIT_RESOURCE: &str = "imports";
 
 /// Rows shown in the preview.
 const PREVIEW_ROWS: usize = 10;
@@ -96,7 +102,25 @@ pub async fn index(
 ) -> Result<Response, AppError> {
     allow(&me)?;
     let recent = import::Entity::find().order_by_desc(import::Column::Id).limit(20).all(&state.db).await?;
-    let ctx = context! { recent => Serde(recent), kinds => kinds(&state), error => None::<String> };
+    let statuses = [
+        ("previewed", "Previewed, not imported"),
+        ("queued", "Waiting to start"),
+        ("running", "Importing"),
+        ("done", "Imported"),
+        ("failed", "Stopped"),
+    ];
+    let recent: Vec<_> = recent
+        .into_iter()
+        .map(|i| {
+            let kind = importer(&state.contributions, &i.kind).map_or_else(|| i.kind.clone(), |k| k.label().to_owned());
+            let status = statuses.iter().find(|(s, _)| *s == i.status).map_or(i.status.as_str(), |(_, said)| said);
+            context! {
+                id => i.id, file_name => i.file_name, kind, status,
+                uploaded => audit::local_time(i.created_at, &state.config.site),
+            }
+        })
+        .collect();
+    let ctx = context! { recent, kinds => kinds(&state), error => None::<String> };
     Ok(page(&state, &viewer, "admin/imports.html", ctx)?.into_response())
 }
 
@@ -118,7 +142,7 @@ pub async fn upload(
     allow(&me)?;
     let mut form = UploadForm::read(&state, request, &[FILE]).await?;
     let refuse = |error: &str| -> Result<Response, AppError> {
-        let ctx = context! { recent => Serde(Vec::<import::Model>::new()), kinds => kinds(&state), error };
+        let ctx = context! { recent => Vec::<minijinja::Value>::new(), kinds => kinds(&state), error };
         accounts::page_with_status(&state, &viewer, axum::http::StatusCode::BAD_REQUEST, "admin/imports.html", ctx)
     };
     let kind = importer(&state.contributions, &form.text("kind"));
@@ -138,6 +162,7 @@ pub async fn upload(
         }
     };
     let now = Utc::now();
+    let txn = platform::db::begin_write(&state.db).await?;
     let saved = import::ActiveModel {
         kind: Set(kind.name().to_owned()),
         file_name: Set(name),
@@ -149,8 +174,16 @@ pub async fn upload(
         error: Set(None),
         ..Stamp::created(Some(me.id), now)
     }
-    .insert(&state.db)
+    .insert(&txn)
     .await?;
+    let details = [
+        ("Kind", kind.label().to_owned()),
+        ("Rows", audit::number(report.rows)),
+        ("Would add", audit::number(report.created)),
+        ("Cannot import", audit::number(report.skipped)),
+    ];
+    audit::record_action(&txn, Some(me.id), "upload", AUDIT_RESOURCE, saved.id, &saved.file_name, &details).await?;
+    txn.commit().await?;
     form.keep();
     Ok(Redirect::to(&format!("/admin/imports/{}", saved.id)).into_response())
 }
@@ -180,6 +213,7 @@ pub async fn show(
 pub async fn confirm(
     State(state): State<AppState>,
     SignedIn(me): SignedIn,
+    viewer: Viewer,
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
     allow(&me)?;
@@ -188,6 +222,7 @@ pub async fn confirm(
     if row.status != "previewed" {
         return Err(AppError::BadRequest("This import has already been started.".into()));
     }
+    let file_name = row.file_name.clone();
     let mut active: import::ActiveModel = row.into();
     active.status = Set("queued".into());
     active.stamp(Some(me.id), Utc::now());
@@ -195,7 +230,9 @@ pub async fn confirm(
     jobs::enqueue(&txn, &ImportFile { import_id: id, actor: Some(me.id) })
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
+    audit::record_action(&txn, Some(me.id), "start_import", AUDIT_RESOURCE, id, &file_name, &[]).await?;
     txn.commit().await?;
+    viewer.set_flash(Flash::success("Import queued. This page shows its progress.")).await?;
     Ok(Redirect::to(&format!("/admin/imports/{id}")).into_response())
 }
 
@@ -225,7 +262,7 @@ pub struct ImportFile {
 }
 
 async fn set_status(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     id: i32,
     status: &str,
     report: Option<&ImportReport>,
@@ -245,13 +282,26 @@ async fn set_status(
 }
 
 /// The rows a failed import got through (its batches up to there are imported).
-async fn record_rows_done(db: &DatabaseConnection, id: i32, rows: u64) -> anyhow::Result<()> {
+async fn record_rows_done(db: &impl ConnectionTrait, id: i32, rows: u64) -> anyhow::Result<()> {
     import::Entity::update_many()
         .col_expr(import::Column::RowsDone, sea_orm::sea_query::Expr::value(i64::try_from(rows).unwrap_or(i64::MAX)))
         .filter(import::Column::Id.eq(id))
         .exec(db)
         .await?;
     Ok(())
+}
+
+impl ImportFile {
+    /// The import's outcome in the audit log, under the name of whoever confirmed it.
+    async fn record(
+        &self,
+        txn: &impl ConnectionTrait,
+        action: &str,
+        file_name: &str,
+        details: &[(&str, String)],
+    ) -> Result<(), sea_orm::DbErr> {
+        audit::record_action(txn, self.actor, action, AUDIT_RESOURCE, self.import_id, file_name, details).await
+    }
 }
 
 impl Job for ImportFile {
@@ -292,9 +342,18 @@ impl Job for ImportFile {
         };
         let result = kind.import(db, self.actor, &row.file_name, &bytes, &|n| done.store(n, Ordering::Relaxed)).await;
         reporter.abort();
+        // The outcome and its audit entry in one transaction, under the name of whoever confirmed.
+        let txn = platform::db::begin_write(db).await?;
         match result {
             Ok(report) => {
-                set_status(db, self.import_id, "done", Some(&report), None).await?;
+                set_status(&txn, self.import_id, "done", Some(&report), None).await?;
+                let details = [
+                    ("Rows", audit::number(report.rows)),
+                    ("Added", audit::number(report.created)),
+                    ("Cannot import", audit::number(report.skipped)),
+                ];
+                self.record(&txn, "import", &row.file_name, &details).await?;
+                txn.commit().await?;
                 tracing::info!(
                     import = self.import_id,
                     created = report.created,
@@ -305,8 +364,22 @@ impl Job for ImportFile {
             }
             Err(e) => {
                 let rows_done = done.load(Ordering::Relaxed);
-                set_status(db, self.import_id, "failed", None, Some(reason(&e))).await?;
-                record_rows_done(db, self.import_id, rows_done).await?;
+                let why = reason(&e);
+                set_status(&txn, self.import_id, "failed", None, Some(why.clone())).await?;
+                record_rows_done(&txn, self.import_id, rows_done).await?;
+                let details = [
+                    ("Stopped", why),
+                    (
+                        "Rows read",
+                        format!(
+                            "{} of {}",
+                            audit::number(rows_done),
+                            audit::number(u64::try_from(row.rows_total).unwrap_or(0))
+                        ),
+                    ),
+                ];
+                self.record(&txn, "fail_import", &row.file_name, &details).await?;
+                txn.commit().await?;
                 Err(e)
             }
         }

@@ -2,7 +2,7 @@
 //! paging, search, confirmation before delete, and an audit entry in the same transaction as
 //! each change.
 
-use accounts::{Action, CurrentUser, Resource, SignedIn, Viewer, authorize, can, page, page_with_status};
+use accounts::{Action, CurrentUser, Flash, Resource, SignedIn, Viewer, authorize, can, page, page_with_status};
 use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -64,12 +64,13 @@ fn page_number(raw: Option<&str>) -> u64 {
     raw.and_then(|p| p.parse::<u64>().ok()).filter(|p| *p >= 1 && *p <= 1_000_000).unwrap_or(1)
 }
 
-fn pages_context(page: u64, total: u64, q: &str) -> minijinja::Value {
+/// The pager's links keep `params` (the search, the filters) that are not empty.
+fn pages_context(page: u64, total: u64, params: &[(&str, &str)]) -> minijinja::Value {
     let last = total.div_ceil(PER_PAGE).max(1);
     let link = |p: u64| {
         let mut s = url::form_urlencoded::Serializer::new(String::new());
-        if !q.is_empty() {
-            s.append_pair("q", q);
+        for (name, value) in params.iter().filter(|(_, v)| !v.is_empty()) {
+            s.append_pair(name, value);
         }
         s.append_pair("page", &p.to_string());
         format!("?{}", s.finish())
@@ -107,7 +108,7 @@ pub async fn list(
     }
     let ctx = context! {
         slug => res.slug(), title => res.title(), noun => res.noun(), columns => Serde(res.columns()),
-        pages => pages_context(page_no, total, &search), rows => Serde(rows), q => search,
+        pages => pages_context(page_no, total, &[("q", &search)]), rows => Serde(rows), q => search,
         can_create => can(Some(&me), Action::Create, Resource::Admin(res.area())),
         create_elsewhere => res.created_elsewhere(),
     };
@@ -196,7 +197,7 @@ async fn save(
                 change,
                 resource: res.slug(),
                 record_id: saved,
-                label,
+                label: label.clone(),
                 before: before.as_ref(),
                 after: after.as_ref(),
             };
@@ -205,6 +206,11 @@ async fn save(
             // company's contact, an opportunity): they are all looked up afresh.
             platform::freshness::bump_all(&txn).await?;
             txn.commit().await?;
+            let message = match id {
+                Some(_) => format!("Saved {} “{label}”.", res.noun()),
+                None => format!("Added {} “{label}”.", res.noun()),
+            };
+            viewer.set_flash(Flash::success(message)).await?;
             Ok(Redirect::to(&format!("/admin/{}/?saved={saved}", res.slug())).into_response())
         }
         Err(errors) => {
@@ -288,6 +294,7 @@ pub async fn confirm_delete(
 pub async fn delete(
     State(state): State<AppState>,
     SignedIn(me): SignedIn,
+    viewer: Viewer,
     Path((slug, id)): Path<(String, i32)>,
 ) -> Result<Response, AppError> {
     let res = find(&state, &slug)?;
@@ -295,29 +302,54 @@ pub async fn delete(
     let txn = platform::db::begin_write(&state.db).await?;
     let before = res.load(&txn, &state.config.site, id).await?.ok_or(AppError::NotFound)?;
     res.delete(&txn, &me, id).await?;
+    let label = res.label(&before);
     let entry = Entry {
         change: Change::Delete,
         resource: res.slug(),
         record_id: id,
-        label: res.label(&before),
+        label: label.clone(),
         before: Some(&before),
         after: None,
     };
     audit::record(&txn, me.id, entry).await?;
     platform::freshness::bump_all(&txn).await?;
     txn.commit().await?;
+    viewer.set_flash(Flash::success(format!("Deleted {} “{label}”.", res.noun()))).await?;
     Ok(Redirect::to(&format!("/admin/{}/?deleted=1", res.slug())).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AuditQuery {
+    #[serde(default)]
+    pub resource: String,
+    #[serde(default)]
+    pub user: String,
+    pub page: Option<String>,
 }
 
 pub async fn audit_log(
     State(state): State<AppState>,
     SignedIn(me): SignedIn,
     viewer: Viewer,
-    Query(q): Query<ListQuery>,
+    Query(q): Query<AuditQuery>,
 ) -> Result<Response, AppError> {
     authorize(Some(&me), Action::View, Resource::Admin(accounts::AdminArea::AuditLog))?;
     let page_no = page_number(q.page.as_deref());
-    let (entries, total) = audit::page(&state.db, (page_no - 1) * PER_PAGE, PER_PAGE).await?;
-    let ctx = context! { entries => Serde(entries), pages => pages_context(page_no, total, "") };
+    let resource: String = q.resource.trim().chars().take(100).collect();
+    let user = q.user.trim().parse::<i32>().ok();
+    let filter = audit::Filter { resource: (!resource.is_empty()).then(|| resource.clone()), actor: user };
+    let txn = state.db.begin().await?;
+    let (rows, total) = audit::page(&txn, &filter, (page_no - 1) * PER_PAGE, PER_PAGE).await?;
+    let (resources, people) = audit::filter_choices(&txn).await?;
+    txn.commit().await?;
+    let entries = audit::show(&state, &me, rows).await?;
+    let resources: Vec<_> = resources.iter().map(|r| (r.clone(), audit::title_of(&state, r))).collect();
+    let user_param = user.map(|u| u.to_string()).unwrap_or_default();
+    let ctx = context! {
+        entries => Serde(entries),
+        pages => pages_context(page_no, total, &[("resource", &resource), ("user", &user_param)]),
+        resources, people, resource, user => user_param,
+        filtered => filter.resource.is_some() || filter.actor.is_some(),
+    };
     Ok(page(&state, &viewer, "admin/audit.html", ctx)?.into_response())
 }

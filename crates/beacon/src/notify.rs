@@ -43,8 +43,15 @@ impl Job for NewOpportunity {
 
     async fn run(self, ctx: &JobContext) -> anyhow::Result<()> {
         let links = job_links(ctx)?;
-        let queued = announce(&ctx.env.db, &Mailing::of(ctx, &links)?, self.opportunity_id).await?;
+        let db = &ctx.env.db;
+        let queued = announce(db, &Mailing::of(ctx, &links)?, self.opportunity_id).await?;
         tracing::info!(opportunity = self.opportunity_id, queued, "new opportunity announced");
+        if queued > 0
+            && let Some(o) = opportunity::Entity::find_by_id(self.opportunity_id).one(db).await?
+        {
+            let details = [("Vendors emailed", admin::audit::number(queued))];
+            admin::audit::record_action(db, None, "announce", "opportunities", o.id, &o.title, &details).await?;
+        }
         Ok(())
     }
 }
@@ -84,6 +91,18 @@ impl Audience {
             Audience::Newsletter => ("v.newsletter = TRUE", None),
         }
     }
+}
+
+/// How many vendors `audience` is now: who would hear of a mailing to it.
+pub async fn audience_size(db: &impl ConnectionTrait, audience: Audience) -> Result<u64, sea_orm::DbErr> {
+    let backend = db.get_database_backend();
+    let (condition, id) = audience.condition();
+    let sql = format!(
+        "SELECT COUNT(*) FROM vendors v WHERE v.confirmed_at IS NOT NULL AND v.unsubscribed_at IS NULL AND {}",
+        condition.replace("$2", "$1")
+    );
+    let row = db.query_one_raw(stmt(backend, &sql, id.map(Value::from).into_iter().collect())).await?;
+    Ok(row.and_then(|r| r.try_get_by_index::<i64>(0).ok()).and_then(|n| u64::try_from(n).ok()).unwrap_or(0))
 }
 
 /// Up to `limit` of the audience that has not yet had message `key`, once each.

@@ -345,8 +345,15 @@ async fn save(
     let txn = platform::db::begin_write(&state.db).await?;
     match write_draft(state, &txn, me, existing.as_ref(), &draft, &form, &document_name).await {
         Ok(saved) => {
+            let details =
+                changes(state, existing.as_ref(), &saved, form.file(DOCUMENT.name).map(|_| document_name.as_str()));
+            let action = if existing.is_some() { "update" } else { "create" };
+            admin::audit::record_action(&txn, Some(me.id), action, "opportunities", saved.id, &saved.title, &details)
+                .await?;
             txn.commit().await?;
             form.keep();
+            let said = if existing.is_some() { "Saved." } else { "Saved and sent for approval." };
+            viewer.set_flash(accounts::Flash::success(said)).await?;
             Ok(Redirect::to(&format!("/beacon/admin/{}", saved.id)).into_response())
         }
         Err(e) => {
@@ -368,6 +375,47 @@ async fn save(
             }
         }
     }
+}
+
+/// What a staff save changed, for the audit log: the fields that differ (a description only as
+/// "changed"), and a document added.
+fn changes(
+    state: &AppState,
+    before: Option<&opportunity::Model>,
+    after: &opportunity::Model,
+    document: Option<&str>,
+) -> Vec<(&'static str, String)> {
+    let tz = state.config.site.display_timezone;
+    let fields = |o: &opportunity::Model| {
+        [
+            ("Title", o.title.clone()),
+            ("Department", o.department_id.to_string()),
+            ("Contract type", o.contract_type_id.to_string()),
+            ("Contact", o.contact_id.map(|c| c.to_string()).unwrap_or_default()),
+            ("Publish on", o.planned_publish.to_string()),
+            ("Bids open on", o.planned_submission_start.to_string()),
+            ("Bids close", lifecycle::local_time(o.planned_submission_end, tz)),
+        ]
+    };
+    let mut out: Vec<(&'static str, String)> = match before {
+        None => vec![("Bids close", lifecycle::local_time(after.planned_submission_end, tz))],
+        Some(before) => fields(before)
+            .into_iter()
+            .zip(fields(after))
+            .filter(|((_, b), (_, a))| a != b)
+            .map(|((label, b), (_, a))| match label {
+                "Department" | "Contract type" | "Contact" => (label, "changed".to_owned()),
+                _ => (label, format!("{b} → {a}")),
+            })
+            .collect(),
+    };
+    if before.is_some_and(|b| b.description != after.description) {
+        out.push(("Description", "changed".into()));
+    }
+    if let Some(name) = document {
+        out.push(("Document added", name.to_owned()));
+    }
+    out
 }
 
 /// `errors`, plus, when the refused form carried a file, a word under the file field: a browser
@@ -433,24 +481,42 @@ pub async fn update(
 pub async fn approve(
     State(state): State<AppState>,
     SignedIn(me): SignedIn,
+    viewer: Viewer,
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
     let txn = platform::db::begin_write(&state.db).await?;
     let o = lifecycle::approve(&txn, Some(&me), id, Utc::now(), state.config.site.today()).await?;
     let links = crate::vendors::links(&state);
     crate::notify::approved(&txn, &crate::vendors::mailing(&state, &links), &o).await?;
+    let audience = crate::notify::audience_size(&txn, crate::notify::Audience::Interested(o.id)).await?;
+    let publish = o.planned_publish.format("%B %-d, %Y").to_string();
+    let (published, told) = match o.published_at {
+        Some(_) => ("now".to_owned(), format!("Approved and published: {} vendors will be told.", number(audience))),
+        None => (format!("on {publish}"), format!("Approved: it will be published on {publish}.")),
+    };
+    let details = [("Published", published), ("Vendors in its categories or following it", number(audience))];
+    admin::audit::record_action(&txn, Some(me.id), "approve", "opportunities", o.id, &o.title, &details).await?;
     txn.commit().await?;
+    viewer.set_flash(accounts::Flash::success(told)).await?;
     Ok(Redirect::to(&format!("/beacon/admin/{id}")).into_response())
+}
+
+fn number(n: u64) -> String {
+    admin::audit::number(n)
 }
 
 pub async fn archive(
     State(state): State<AppState>,
     SignedIn(me): SignedIn,
+    viewer: Viewer,
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
     let txn = platform::db::begin_write(&state.db).await?;
     lifecycle::archive(&txn, Some(&me), id, Utc::now()).await?;
+    let o = opportunity::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    admin::audit::record_action(&txn, Some(me.id), "archive", "opportunities", id, &o.title, &[]).await?;
     txn.commit().await?;
+    viewer.set_flash(accounts::Flash::success(format!("Archived “{}”: it is off every public page.", o.title))).await?;
     Ok(Redirect::to("/beacon/admin/").into_response())
 }
 

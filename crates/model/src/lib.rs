@@ -4,6 +4,7 @@
 //! timestamps in UTC, integer keys; backend-specific SQL only inside a migration that branches
 //! on `manager.get_database_backend()`.
 
+pub mod audit;
 pub mod entities;
 pub mod migrations;
 pub mod stamp;

@@ -116,7 +116,8 @@ impl Cache {
             return Ok(Some(hit));
         }
         metrics::counter!("cache.miss").increment(1);
-        let made = make().await?;
+        // Made for everyone: no visitor's one-time message goes into it.
+        let made = crate::flash::shared(make()).await?;
         if let Some(value) = &made {
             self.set(key, value, ttl).await;
         }

@@ -3,7 +3,7 @@
 //! error pages, Dockerflow endpoints, routes, uploads), the wing manifest (`wing.rs`), the job
 //! queue, worker, broker relay and scheduler (`jobs/`), email (`mail.rs`), files and storage
 //! (`files.rs`, `storage.rs`), the cache and the data versions cached answers are keyed by
-//! (`cache.rs`, `freshness.rs`), sessions, logging, metrics (`telemetry.rs`), Sentry
+//! (`cache.rs`, `freshness.rs`), sessions and their one-time messages (`flash.rs`), logging, metrics (`telemetry.rs`), Sentry
 //! (`error_reporting.rs`), the application secret, templates, assets, health checks, shutdown, and the
 //! one rule for which characters outside text may carry (`text.rs`).
 
@@ -13,6 +13,7 @@ pub mod config;
 pub mod db;
 pub mod error_reporting;
 pub mod files;
+pub mod flash;
 pub mod freshness;
 pub mod health;
 pub mod http;

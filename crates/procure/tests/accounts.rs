@@ -345,6 +345,8 @@ async fn with_password_login_staff_set_a_password_and_sign_in_with_it() {
     assert!(stored.starts_with("$argon2id$"), "{stored}");
     assert!(!stored.contains(good));
     browser.post("/sign-out", &[]).await;
+    // As a browser follows the redirect, to the home page that says so.
+    assert!(browser.get("/").await.body.contains("You are signed out."));
 
     let wrong =
         browser.post("/sign-in/password", &[("email", "pat@example.org"), ("password", "not the password")]).await;
@@ -454,3 +456,157 @@ async fn an_address_change_ends_the_users_sessions_and_tells_the_old_address(bac
     assert_eq!(fresh.get("/profile").await.status, StatusCode::OK);
 }
 on_both_backends!(an_address_change_ends_the_users_sessions_and_tells_the_old_address);
+
+async fn the_sign_in_page_is_for_city_staff_and_sends_vendors_to_beacon(backend: Backend) {
+    let Some(app) = app(backend).await else { return };
+    let visitor = Browser::new(&app);
+    let form = visitor.get("/sign-in").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("<h1>Sign in for city staff</h1>"), "{}", form.body);
+    assert!(form.body.contains("Vendors do not sign in here"), "{}", form.body);
+    assert!(form.body.contains("href=\"/beacon/manage\""), "vendors are pointed to Beacon's manage link");
+
+    // A vendor's address gets no link, and the page does not claim one is on its way.
+    let before = queued_emails(&app).await;
+    let sent = visitor.post("/sign-in", &[("email", "sales@saltvendor.example")]).await;
+    assert_eq!(sent.status, StatusCode::OK);
+    assert_eq!(queued_emails(&app).await, before, "nothing is sent");
+    assert!(
+        sent.body.contains("If <strong>sales@saltvendor.example</strong> may sign in, a link is on its way"),
+        "{}",
+        sent.body
+    );
+    assert!(sent.body.contains("href=\"/beacon/manage\""));
+}
+on_both_backends!(the_sign_in_page_is_for_city_staff_and_sends_vendors_to_beacon);
+
+async fn signing_out_says_so_once(backend: Backend) {
+    let Some(app) = app(backend).await else { return };
+    let browser = Browser::sign_in_as(&app, "leaving@example.org", &[Role::Staff]).await;
+    let out = browser.post("/sign-out", &[]).await;
+    assert_eq!((out.status, out.header("location")), (StatusCode::SEE_OTHER, "/"));
+    let home = browser.get("/").await;
+    assert!(home.body.contains("You are signed out."), "{}", home.body);
+    assert!(home.body.contains("usa-alert--info"));
+    assert_eq!(home.header("cache-control"), "private, no-store", "a page with a message is never cached");
+    assert!(home.body.contains("href=\"/sign-in\""), "and signed out it is");
+    let kept = app.count("SELECT COUNT(*) FROM sessions WHERE data LIKE '%signed out%'").await;
+    assert_eq!(kept, 0, "the message is gone from the session");
+    assert!(!browser.get("/").await.body.contains("You are signed out."), "once");
+
+    // Someone who was not signed in is told nothing.
+    let visitor = Browser::new(&app);
+    assert_eq!(visitor.post("/sign-out", &[]).await.status, StatusCode::SEE_OTHER);
+    assert!(!visitor.get("/").await.body.contains("You are signed out."));
+}
+on_both_backends!(signing_out_says_so_once);
+
+async fn a_message_never_reaches_a_page_cached_for_everyone(backend: Backend) {
+    let Some(app) = app(backend).await else { return };
+    common::builders::Contract::new("Road salt").insert(&app).await;
+    let leaving = Browser::sign_in_as(&app, "leaving@example.org", &[Role::Staff]).await;
+    leaving.post("/sign-out", &[]).await;
+    let others = Browser::new(&app);
+    let pages = ["/beacon/", "/scout/", "/scout/search?q=salt", "/", "/about/"];
+    let mut shown = 0;
+    for path in pages {
+        let mine = leaving.get(path).await;
+        assert_eq!(mine.status, StatusCode::OK, "{path}");
+        if mine.body.contains("You are signed out.") {
+            shown += 1;
+            assert_eq!(mine.header("cache-control"), "private, no-store", "{path}");
+        }
+        let theirs = others.get(path).await;
+        assert!(!theirs.body.contains("You are signed out."), "another visitor got it on {path}");
+    }
+    assert_eq!(shown, 1, "the message shows once, on a page of the visitor's own");
+}
+on_both_backends!(a_message_never_reaches_a_page_cached_for_everyone);
+
+async fn the_profile_lists_the_contracts_one_follows(backend: Backend) {
+    let Some(app) = app(backend).await else { return };
+    use common::builders::Contract;
+    let soon = chrono::Utc::now().date_naive() + chrono::Duration::days(10);
+    let salt = Contract::new("Road salt").expires(soon).insert(&app).await;
+    let plows = Contract::new("Snow plows").insert(&app).await;
+    let paper = Contract::new("Copier paper").insert(&app).await;
+    let pat = Browser::sign_in_as(&app, "pat@example.org", &[Role::Staff]).await;
+    let sam = Browser::sign_in_as(&app, "sam@example.org", &[Role::Staff]).await;
+
+    let empty = pat.get("/profile").await;
+    assert!(empty.body.contains("Contracts you follow") && empty.body.contains("You follow no contracts."));
+    for id in [salt.id, plows.id] {
+        assert_eq!(pat.post(&format!("/scout/contracts/{id}/follow"), &[]).await.status, StatusCode::SEE_OTHER);
+    }
+    assert_eq!(sam.post(&format!("/scout/contracts/{}/follow", paper.id), &[]).await.status, StatusCode::SEE_OTHER);
+
+    let profile = pat.get("/profile").await;
+    assert_eq!(profile.status, StatusCode::OK);
+    let link = |id: i32| format!("href=\"/scout/contracts/{id}\"");
+    assert!(profile.body.contains(&format!("{}>Road salt</a>", link(salt.id))), "{}", profile.body);
+    assert!(profile.body.contains("Snow plows"), "{}", profile.body);
+    assert!(!profile.body.contains("Copier paper"), "not another user's follows");
+    assert!(profile.body.contains(&soon.format("%b %-d, %Y").to_string()), "the expiration");
+    assert!(profile.body.contains("Expires within 30 days"), "the status");
+    assert!(
+        profile.body.find("Road salt") < profile.body.find("Snow plows"),
+        "the soonest to expire first, those without a date last"
+    );
+
+    // Unfollowing from the profile comes back to it, and says so.
+    let unfollow = format!("/profile/following/{}/remove", salt.id);
+    assert!(profile.body.contains(&format!("action=\"{unfollow}\"")), "{}", profile.body);
+    let gone = pat.post(&unfollow, &[]).await;
+    assert_eq!((gone.status, gone.header("location")), (StatusCode::SEE_OTHER, "/profile"));
+    let after = pat.get("/profile").await;
+    assert!(after.body.contains("You no longer follow “Road salt”."), "{}", after.body);
+    assert!(!after.body.contains(&link(salt.id)));
+    assert!(after.body.contains("Snow plows"));
+
+    // Someone else's button does nothing to another's follows; an unknown section is a 404.
+    assert_eq!(sam.post(&format!("/profile/following/{}/remove", plows.id), &[]).await.status, StatusCode::SEE_OTHER);
+    assert!(pat.get("/profile").await.body.contains("Snow plows"));
+    assert!(sam.get("/profile").await.body.contains("Copier paper"));
+    assert_eq!(pat.post(&format!("/profile/nothing/{}/remove", plows.id), &[]).await.status, StatusCode::NOT_FOUND);
+}
+on_both_backends!(the_profile_lists_the_contracts_one_follows);
+
+async fn a_users_own_changes_are_in_the_audit_log(backend: Backend) {
+    use model::entities::audit_log;
+    let Some(app) = TestApp::new(backend, &[("PASSWORD_LOGIN", "1")]).await else { return };
+    let pat = Browser::sign_in_as(&app, "pat@example.org", &[Role::Staff]).await;
+    let finance = accounts::users::department_id(&app.state.db, "Department of Finance").await.expect("q").expect("d");
+    let form = [("first_name", "Pat"), ("last_name", "Doe"), ("department", &finance.to_string())];
+    assert_eq!(pat.post("/profile", &form).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(pat.post("/profile", &form).await.status, StatusCode::SEE_OTHER, "saved again, unchanged");
+    let good = "a long and private phrase";
+    assert_eq!(
+        pat.post("/profile/password", &[("password", good), ("confirm", good)]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let refused = pat.post("/profile", &[("first_name", "X"), ("department", "")]).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+
+    let entries = audit_log::Entity::find().all(&app.state.db).await.expect("log");
+    let seen: Vec<_> = entries.iter().map(|e| (e.action.as_str(), e.resource.as_str(), e.summary.as_str())).collect();
+    assert_eq!(
+        seen,
+        vec![("update", "users", "pat@example.org"), ("set_password", "users", "pat@example.org")],
+        "one entry per change, none for an unchanged save or a refused form"
+    );
+    assert!(entries.iter().all(|e| e.actor_id == Some(entries[0].record_id.parse().expect("id"))), "by themselves");
+    assert!(!entries[1].after.as_deref().unwrap_or_default().contains("private"), "no password in the log");
+
+    let admin = Browser::sign_in_as(&app, "admin@example.org", &[Role::Admin]).await;
+    let page = admin.get("/admin/audit/?resource=users").await;
+    let changed = page.body.split("<tr>").find(|r| r.contains("Changed user")).expect("the profile's entry");
+    for said in [
+        "<strong>First name</strong>: (empty) → Pat",
+        "<strong>Last name</strong>: (empty) → Doe",
+        "<strong>Department</strong>: Other → Department of Finance",
+    ] {
+        assert!(changed.contains(said), "{said}: {changed}");
+    }
+    assert!(page.body.contains("Set the password of user"), "{}", page.body);
+}
+on_both_backends!(a_users_own_changes_are_in_the_audit_log);

@@ -71,7 +71,7 @@ async fn an_admin_manages_departments_and_every_change_is_logged(backend: Backen
     let page = admin.get("/admin/audit/").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Bureau of 100% Tests → Bureau of Tests"), "{}", page.body);
-    assert!(page.body.contains("admin@example.org"));
+    assert!(page.body.contains("admin@example.org"), "an admin without a name is named by address");
 }
 on_both_backends!(an_admin_manages_departments_and_every_change_is_logged);
 
@@ -214,7 +214,11 @@ async fn contract_types_say_where_opportunities_may_be_posted() {
     assert!(county.allow_opportunities && !county.managed_by_conductor);
     assert_eq!(county.opportunity_response_instructions.as_deref(), Some("Submit via the county portal."));
     let audit = admin.get("/admin/audit/").await;
-    assert!(audit.body.contains("allow_opportunities"), "{}", audit.body);
+    assert!(
+        audit.body.contains("<strong>Opportunities may be posted under this type</strong>: no → yes"),
+        "the field's label and yes/no, not its key: {}",
+        audit.body
+    );
 }
 
 async fn contracts_are_edited_with_their_companies_details_and_items_and_search_follows(backend: Backend) {
@@ -323,11 +327,10 @@ async fn contracts_are_edited_with_their_companies_details_and_items_and_search_
 }
 on_both_backends!(contracts_are_edited_with_their_companies_details_and_items_and_search_follows);
 
-#[tokio::test]
-async fn admins_import_a_file_from_the_web_after_a_preview() {
+async fn admins_import_a_file_from_the_web_after_a_preview(backend: Backend) {
     use model::entities::{contract, import};
     use platform::jobs::{Job, JobContext};
-    let Some(app) = TestApp::new(Backend::Sqlite, &[]).await else { return };
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
     let admin = Browser::sign_in_as(&app, "admin@example.org", &[Role::Admin]).await;
     let staff = Browser::sign_in_as(&app, "staff@example.org", &[Role::Staff]).await;
     let file = std::fs::read(
@@ -368,7 +371,10 @@ async fn admins_import_a_file_from_the_web_after_a_preview() {
     let id: i32 = page_path.rsplit('/').next().and_then(|s| s.parse().ok()).expect("id");
     assert_eq!(admin.post(&format!("/admin/imports/{id}/confirm"), &[]).await.status, StatusCode::SEE_OTHER);
     assert_eq!(admin.post(&format!("/admin/imports/{id}/confirm"), &[]).await.status, StatusCode::BAD_REQUEST, "once");
-    assert!(admin.get(&page_path).await.body.contains("This page updates itself"));
+    let queued = admin.get(&page_path).await;
+    assert!(queued.body.contains("This page updates itself"));
+    assert!(queued.body.contains("Import queued."), "the confirmation says so: {}", queued.body);
+    assert!(!admin.get(&page_path).await.body.contains("Import queued."), "once");
 
     // The worker runs it.
     let env = procure::app::job_env(app.state.db.clone(), app.state.config.clone()).expect("env");
@@ -382,7 +388,37 @@ async fn admins_import_a_file_from_the_web_after_a_preview() {
     assert_eq!(contracts.len(), 3);
     assert!(contracts.iter().all(|c| c.created_by == Some(admin_id)), "the audit columns name who imported");
     assert!(admin.get(&page_path).await.body.contains("Imported."));
+
+    // The upload, the confirmation and the outcome are in the audit log, with their counts.
+    let logged = audit_log::Entity::find()
+        .filter(audit_log::Column::Resource.eq("imports"))
+        .order_by_asc(audit_log::Column::Id)
+        .all(&app.state.db)
+        .await
+        .expect("log");
+    let seen: Vec<_> =
+        logged.iter().map(|e| (e.action.as_str(), e.actor_id, e.record_id.as_str(), e.summary.as_str())).collect();
+    let id_text = id.to_string();
+    assert_eq!(
+        seen,
+        vec![
+            ("upload", Some(admin_id), id_text.as_str(), "old_contracts.csv"),
+            ("start_import", Some(admin_id), id_text.as_str(), "old_contracts.csv"),
+            ("import", Some(admin_id), id_text.as_str(), "old_contracts.csv"),
+        ]
+    );
+    let audit = admin.get("/admin/audit/?resource=imports").await;
+    assert!(audit.body.contains("Uploaded file"), "{}", audit.body);
+    assert!(audit.body.contains("<strong>Would add</strong>: 3"), "{}", audit.body);
+    assert!(audit.body.contains("Started importing file"), "{}", audit.body);
+    let done = audit.body.split("<tr>").find(|row| row.contains("Imported file")).expect("the import's entry");
+    for fact in ["<strong>Rows</strong>: 3", "<strong>Added</strong>: 3", "<strong>Cannot import</strong>: 0"] {
+        assert!(done.contains(fact), "{fact}: {done}");
+    }
+    assert!(done.contains(&format!("href=\"/admin/imports/{id}\"")), "the import is linked: {done}");
+    assert!(done.contains("admin@example.org"), "under the name of whoever confirmed it: {done}");
 }
+on_both_backends!(admins_import_a_file_from_the_web_after_a_preview);
 
 /// The smallest file that is a PDF by its bytes.
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
@@ -509,3 +545,136 @@ async fn company_contacts_are_managed_and_shown_at_once(backend: Backend) {
     assert_eq!(logged, 2, "created and deleted, both in the audit log");
 }
 on_both_backends!(company_contacts_are_managed_and_shown_at_once);
+
+async fn back_office_changes_are_confirmed_once(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let admin = Browser::sign_in_as(&app, "admin@example.org", &[Role::Admin]).await;
+
+    let created = admin.post("/admin/departments/new", &[("name", "Bureau of Bridges")]).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let id = id_from(created.header("location"));
+    let landed = admin.get(created.header("location")).await;
+    assert!(landed.body.contains("Added department “Bureau of Bridges”."), "{}", landed.body);
+    assert!(landed.body.contains("usa-alert--success"), "a USWDS success alert");
+    assert_eq!(landed.header("cache-control"), "private, no-store");
+    let again = admin.get(created.header("location")).await;
+    assert!(!again.body.contains("Added department"), "shown once, then gone");
+
+    // A form sent back with errors keeps nothing for later.
+    let refused = admin.post(&format!("/admin/departments/{id}/edit"), &[("name", "")]).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(!admin.get("/admin/departments/").await.body.contains("usa-alert--success"));
+
+    let saved = admin.post(&format!("/admin/departments/{id}/edit"), &[("name", "Bureau of Tunnels")]).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    // The message waits through pages that render nothing (a redirect) for the next page.
+    assert_eq!(admin.get("/admin").await.status, StatusCode::PERMANENT_REDIRECT);
+    let index = admin.get("/admin/").await;
+    assert!(index.body.contains("Saved department “Bureau of Tunnels”."), "{}", index.body);
+    assert!(!admin.get("/admin/departments/").await.body.contains("Saved department"));
+
+    // Another admin's browser never sees it.
+    let other = Browser::sign_in_as(&app, "other-admin@example.org", &[Role::Admin]).await;
+    let deleted = admin.post(&format!("/admin/departments/{id}/delete"), &[]).await;
+    assert_eq!(deleted.status, StatusCode::SEE_OTHER);
+    assert!(!other.get("/admin/departments/").await.body.contains("Deleted department"));
+    let list = admin.get(deleted.header("location")).await;
+    assert!(list.body.contains("Deleted department “Bureau of Tunnels”."), "{}", list.body);
+}
+on_both_backends!(back_office_changes_are_confirmed_once);
+
+/// The entry of the audit page's table that contains `marker`.
+fn audit_row<'a>(page: &'a str, marker: &str) -> &'a str {
+    page.split("<tr>").find(|row| row.contains(marker)).unwrap_or_else(|| panic!("no entry with {marker}: {page}"))
+}
+
+async fn the_audit_log_names_people_and_shows_local_times_and_changed_lines(backend: Backend) {
+    use chrono::TimeZone;
+    use sea_orm::{ActiveModelTrait, Set};
+    let Some(app) = TestApp::new(backend, &[("DISPLAY_TIMEZONE", "America/Chicago")]).await else { return };
+    let admin = Browser::sign_in_as(&app, "ada@example.org", &[Role::Admin]).await;
+    let ada = user::Entity::find().filter(user::Column::Email.eq("ada@example.org")).one(&app.state.db).await;
+    let mut ada: user::ActiveModel = ada.expect("q").expect("ada").into();
+    ada.first_name = Set(Some("Ada".into()));
+    ada.last_name = Set(Some("Lovelace".into()));
+    let ada = ada.update(&app.state.db).await.expect("named");
+    let finance = accounts::users::department_id(&app.state.db, "Department of Finance").await.expect("q").expect("d");
+
+    let fields = |items: &'static str, department: String| {
+        vec![
+            ("description".to_owned(), "Road salt".to_owned()),
+            ("visible".to_owned(), "on".to_owned()),
+            ("department".to_owned(), department),
+            ("line_items".to_owned(), items.to_owned()),
+        ]
+    };
+    let form = fields("Rock salt | 61.25\nCalcium chloride | 12.00\nGrit", String::new());
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let created = admin.post("/admin/contracts/new", &form).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let id = id_from(created.header("location"));
+    let form = fields("Rock salt | 63.00\r\nCalcium chloride | 12.00\r\nGrit", finance.to_string());
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let edited = admin.post(&format!("/admin/contracts/{id}/edit"), &form).await;
+    assert_eq!(edited.status, StatusCode::SEE_OTHER, "{}", edited.body);
+
+    let page = admin.get("/admin/audit/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let changed = audit_row(&page.body, "Changed contract");
+    assert!(changed.contains("Ada Lovelace") && !changed.contains("ada@example.org"), "the name: {changed}");
+    assert!(
+        changed.contains("removed:</span> Rock salt | 61.25</del>, <ins")
+            && changed.contains("added:</span> Rock salt | 63.00</ins>"),
+        "only the changed line: {changed}"
+    );
+    assert!(!changed.contains("Calcium chloride") && !changed.contains("Grit"), "not the unchanged lines: {changed}");
+    assert!(changed.contains("<strong>Department</strong>: (empty) → Department of Finance"), "{changed}");
+    let edit_link = format!("href=\"/admin/contracts/{id}/edit\"");
+    assert!(changed.contains(&format!("{edit_link}>Road salt</a>")), "linked: {changed}");
+    let entry = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("update"))
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("entry");
+    let chicago = chrono_tz::America::Chicago.from_utc_datetime(&entry.created_at.naive_utc());
+    let local = chicago.format("%b %-d, %Y, %-I:%M %p %Z").to_string();
+    assert!(local.ends_with(" CST") || local.ends_with(" CDT"), "{local}");
+    assert!(changed.contains(&format!(">{local}</time>")), "{local} in {changed}");
+    assert!(!page.body.contains("UTC"), "no UTC times");
+    let added = audit_row(&page.body, "Added contract");
+    assert!(added.contains("added:</span> Calcium chloride | 12.00"), "a new record's lines: {added}");
+
+    // A deleted record is no longer linked, and the other filters narrow the list.
+    assert_eq!(admin.post(&format!("/admin/contracts/{id}/delete"), &[]).await.status, StatusCode::SEE_OTHER);
+    let other = Browser::sign_in_as(&app, "bob@example.org", &[Role::Admin]).await;
+    assert_eq!(other.post("/admin/departments/new", &[("name", "Bureau of Logs")]).await.status, StatusCode::SEE_OTHER);
+    let page = admin.get("/admin/audit/").await;
+    assert!(!page.body.contains(&edit_link), "gone, so not linked");
+    let deleted = audit_row(&page.body, "Deleted contract");
+    assert!(deleted.contains("“Road salt”"), "{deleted}");
+    let ada_only = admin.get(&format!("/admin/audit/?user={}", ada.id)).await;
+    assert!(ada_only.body.contains("3 changes.") && !ada_only.body.contains("Bureau of Logs"), "{}", ada_only.body);
+    let departments = admin.get("/admin/audit/?resource=departments").await;
+    assert!(departments.body.contains("1 change.") && departments.body.contains("Bureau of Logs"));
+    assert!(!departments.body.contains("Road salt"), "{}", departments.body);
+
+    // Other changes, by any wing, with their facts; a job acting alone is the system.
+    let txn = platform::db::begin_write(&app.state.db).await.expect("txn");
+    let facts = [("Vendors emailed", admin::audit::number(1503u32)), ("Closes", "Jan 9, 2027".to_owned())];
+    admin::audit::record_action(&txn, Some(ada.id), "approve", "opportunities", 41, "Snow plows", &facts)
+        .await
+        .expect("recorded");
+    admin::audit::record_action(&txn, None, "publish", "opportunities", 41, "Snow plows", &[]).await.expect("recorded");
+    txn.commit().await.expect("commit");
+    let page = admin.get("/admin/audit/?resource=opportunities").await;
+    let approved = audit_row(&page.body, "Approved opportunity");
+    assert!(approved.contains("“Snow plows”") && approved.contains("Ada Lovelace"), "{approved}");
+    assert!(
+        approved.contains("<strong>Vendors emailed</strong>: 1,503")
+            && approved.find("Vendors emailed") < approved.find("Closes"),
+        "the facts, in order: {approved}"
+    );
+    assert!(audit_row(&page.body, "Published opportunity").contains("The system"), "{}", page.body);
+}
+on_both_backends!(the_audit_log_names_people_and_shows_local_times_and_changed_lines);

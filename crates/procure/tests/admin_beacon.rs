@@ -278,7 +278,14 @@ async fn vendors_are_kept_as_sign_up_keeps_them(backend: Backend) {
     // List: confirmed or not, how many categories; search by business or email.
     let list = admin.get("/admin/vendors/").await;
     assert!(list.body.contains("2 results"), "{}", list.body);
-    assert!(list.body.contains("<td>bids@acme.example</td><td>no</td><td>2</td>"), "{}", list.body);
+    assert!(
+        list.body.contains(
+            "<td data-label=\"Email\">bids@acme.example</td><td data-label=\"Confirmed\">no</td>\
+             <td data-label=\"Categories\">2</td>"
+        ),
+        "{}",
+        list.body
+    );
     assert!(admin.get("/admin/vendors/?q=ACME").await.body.contains("1 result"));
     let by_email = admin.get("/admin/vendors/?q=office%40best").await;
     assert!(by_email.body.contains("1 result") && by_email.body.contains("Best Asphalt"), "{}", by_email.body);

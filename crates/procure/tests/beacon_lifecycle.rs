@@ -405,3 +405,41 @@ async fn staff_reach_their_pages_from_the_header_and_see_what_needs_action_first
     assert!(public.body.contains(status.label()), "the same words on the public page: {}", status.label());
 }
 on_both_backends!(staff_reach_their_pages_from_the_header_and_see_what_needs_action_first);
+
+/// Issue 13: the audit log did not record approvals (which email vendors) nor staff edits, and
+/// staff were not told what their action did. Every staff action now leaves an entry and says
+/// what happened.
+async fn staff_actions_are_told_and_logged(backend: Backend) {
+    use common::browser::Browser;
+    use model::entities::audit_log;
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let db = &app.state.db;
+    let today = app.state.config.site.today();
+    let s = setup(&app, today).await;
+    Vendor::new("bids@keystone.example").categories(&[s.draft.categories[0]]).confirmed().insert(&app).await;
+    Vendor::new("other@elsewhere.example").confirmed().insert(&app).await;
+    let now = Utc::now();
+    let o = lifecycle::create(db, Some(&s.staff), &s.draft, now).await.expect("draft");
+    let conductor = Browser::new(&app);
+    conductor.sign_in(s.conductor.id).await;
+    let approved = conductor.post(&format!("/beacon/admin/{}/approve", o.id), &[]).await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER);
+    let page = conductor.get(approved.header("location")).await;
+    assert!(page.body.contains("Approved and published: 1 vendors will be told."), "{}", page.body);
+    let entries = || async {
+        audit_log::Entity::find().filter(audit_log::Column::Resource.eq("opportunities")).all(db).await.expect("q")
+    };
+    let approve = entries().await.into_iter().find(|e| e.action == "approve").expect("the approval is logged");
+    assert_eq!(approve.actor_id, Some(s.conductor.id));
+    let details = approve.after.unwrap_or_default();
+    assert!(details.contains("Vendors in its categories or following it") && details.contains("\"1\""), "{details}");
+    app.run_pending_jobs().await;
+    let announce = entries().await.into_iter().find(|e| e.action == "announce").expect("the announcement is logged");
+    assert_eq!(announce.actor_id, None, "by the system");
+    assert!(announce.after.unwrap_or_default().contains("Vendors emailed"));
+    let archived = conductor.post(&format!("/beacon/admin/{}/archive", o.id), &[]).await;
+    let list = conductor.get(archived.header("location")).await;
+    assert!(list.body.contains(&format!("Archived “{}”", o.title)), "{}", list.body);
+    assert!(entries().await.iter().any(|e| e.action == "archive"));
+}
+on_both_backends!(staff_actions_are_told_and_logged);

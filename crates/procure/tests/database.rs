@@ -256,26 +256,32 @@ on_both_backends!(beacon_tables_round_trip_and_hold_their_constraints);
 /// Issue 12's migration on a database holding what the old validators let through: addresses
 /// with display names, a mailbox with two vendors, a vendor address the mailer refuses, a link
 /// and a sign-in attempt in flight. Applied step by step, as a deployment would.
-async fn the_address_migration_makes_addresses_bare_and_merges_duplicates(backend: Backend) {
-    use model::entities::{vendor, vendor_category};
-    use sea_orm::ConnectionTrait;
+/// A new database of `backend` with the migrations before `migration` applied, and the folder
+/// and PostgreSQL database that hold it (dropped with them); None when PostgreSQL is missing.
+async fn migrated_before(
+    backend: Backend,
+    migration: &str,
+) -> Option<(tempfile::TempDir, Option<common::PgDatabase>, sea_orm::DatabaseConnection)> {
     use sea_orm_migration::MigratorTrait;
     let dir = tempfile::tempdir().expect("dir");
     let pg = match backend {
         Backend::Sqlite => None,
-        Backend::Postgres => match common::PgDatabase::create().await {
-            Some(pg) => Some(pg),
-            None => return,
-        },
+        Backend::Postgres => Some(common::PgDatabase::create().await?),
     };
     let config = common::test_config(dir.path(), pg.as_ref().map(|p| p.url.as_str()), &[]);
     let db = platform::db::connect(&config.database).await.expect("connect");
-    // Up to the one before issue 12's (later ones follow it in `model::migrate` below).
-    let before = model::Migrator::migrations()
-        .iter()
-        .position(|m| m.name() == "m20261124_000013_addresses_and_sign_in")
-        .expect("issue 12's migration");
+    let before =
+        model::Migrator::migrations().iter().position(|m| m.name() == migration).expect("the migration is listed");
     model::Migrator::up(&db, Some(u32::try_from(before).expect("few"))).await.expect("migrate to the one before");
+    Some((dir, pg, db))
+}
+
+async fn the_address_migration_makes_addresses_bare_and_merges_duplicates(backend: Backend) {
+    use model::entities::{vendor, vendor_category};
+    use sea_orm::ConnectionTrait;
+    let Some((_dir, _pg, db)) = migrated_before(backend, "m20261124_000013_addresses_and_sign_in").await else {
+        return;
+    };
     let exec = |sql: &'static str| {
         let db = &db;
         async move {
@@ -361,3 +367,41 @@ async fn the_address_migration_makes_addresses_bare_and_merges_duplicates(backen
     db.close().await.expect("close");
 }
 on_both_backends!(the_address_migration_makes_addresses_bare_and_merges_duplicates);
+
+async fn the_audit_log_takes_any_action_word_and_keeps_its_entries(backend: Backend) {
+    use sea_orm::ConnectionTrait;
+    let Some((_dir, _pg, db)) = migrated_before(backend, "m20261205_000015_audit_actions").await else { return };
+    let insert = |action: &str| {
+        format!(
+            "INSERT INTO audit_log (actor_id, action, resource, record_id, summary, after) \
+             VALUES (NULL, '{action}', 'departments', '7', 'Parks', '{{\"name\":[\"Parks\"]}}')"
+        )
+    };
+    db.execute_unprepared(&insert("update")).await.expect("an entry of before");
+    assert!(db.execute_unprepared(&insert("approve")).await.is_err(), "only three words before");
+    model::migrate(&db).await.expect("the migration");
+    let kept = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT action, summary, after FROM audit_log",
+        ))
+        .await
+        .expect("q")
+        .expect("the entry is kept");
+    let kept: (String, String, String) = (
+        kept.try_get("", "action").expect("action"),
+        kept.try_get("", "summary").expect("summary"),
+        kept.try_get("", "after").expect("after"),
+    );
+    assert_eq!(kept, ("update".into(), "Parks".into(), "{\"name\":[\"Parks\"]}".into()));
+    db.execute_unprepared(&insert("approve")).await.expect("any word now");
+    assert!(db.execute_unprepared(&insert("")).await.is_err(), "but a word");
+    assert!(db.execute_unprepared(&insert(&"x".repeat(41))).await.is_err(), "of at most 40 characters");
+    // The rebuilt table still has its index (SQLite rebuilds it).
+    let index = match backend {
+        Backend::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE name = 'idx_audit_log_record'",
+        Backend::Postgres => "SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'idx_audit_log_record'",
+    };
+    assert_eq!(common::count(&db, index).await, 1);
+}
+on_both_backends!(the_audit_log_takes_any_action_word_and_keeps_its_entries);

@@ -104,6 +104,8 @@ fn expected(route: &RouteInfo) -> Access {
         (false, "/profile/password") => SignedIn(404),
         (true, "/profile") => SignedIn(200),
         (false, "/profile") => SignedIn(400),
+        // Letting go of something listed on one's profile (a followed contract): back to it.
+        (false, "/profile/{section}/{id}/remove") => SignedIn(303),
         (true, "/admin/") => ConductorLevel(200),
         (true, "/admin/audit/" | "/admin/{resource}/" | "/admin/{resource}/new" | "/admin/imports/") => Admin(200),
         // An upload without a file; an import that does not exist.
@@ -136,6 +138,7 @@ async fn concrete(app: &TestApp, route: &RouteInfo) -> String {
         .replace("{*key}", "public/none.pdf")
         .replace("{doc}", "1")
         .replace("{opportunity}", "1")
+        .replace("{section}", "following")
 }
 
 async fn contract(app: &TestApp) -> i32 {

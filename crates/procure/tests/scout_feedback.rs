@@ -150,11 +150,7 @@ fn field_value(body: &str, name: &str) -> String {
         let value = rest.find("value=\"").map_or(0, |i| i + 7);
         &rest[value..value + rest[value..].find('"').unwrap_or(0)]
     };
-    raw.replace("&#39;", "'")
-        .replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
+    raw.replace("&#39;", "'").replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 }
 
 fn pairs(form: &[(String, String)]) -> Vec<(&str, &str)> {

@@ -43,6 +43,7 @@ pub mod freshness;
 pub mod import;
 pub mod notices;
 mod pages;
+mod profile;
 pub mod search;
 
 use platform::Wing;
@@ -61,6 +62,7 @@ pub fn wing() -> Wing {
         .demo(demo_data)
         .with(admin::RESOURCES)
         .with(admin::IMPORTS)
+        .with(profile::SECTIONS)
 }
 
 /// Scout's part of `procure demo --scale N`: `scale` contracts (see [`demo`]).

@@ -2,7 +2,7 @@
 //! request id and `request.summary` log → compression → security headers → `Cache-Control`
 //! (`caching.rs`) → error pages → requests hyper refused ([`RefusedHead`]) → site guard (hosts,
 //! https, auth wall) → CSRF → timeout → panic catcher → body-size limit → control characters out
-//! of the request's text (`input.rs`) → session → the router.
+//! of the request's text (`input.rs`) → session (with its one-time message, `flash.rs`) → the router.
 
 use std::any::Any;
 use std::sync::Arc;
@@ -56,6 +56,7 @@ pub fn apply_middleware(router: Router, state: &AppState) -> Router {
     let limit = usize::try_from(config.uploads.max_content_length).unwrap_or(usize::MAX);
     // `.layer` wraps what is already there, so the last one added is the outermost.
     router
+        .layer(middleware::from_fn(crate::flash::carry))
         .layer(middleware::from_fn(crate::sessions::log_user))
         .layer(state.sessions.clone())
         .layer(middleware::from_fn(super::input::clean_text))

@@ -454,20 +454,9 @@ async fn explain(db: &impl ConnectionTrait, parsed: &Parsed, columns: &[&str], i
         .collect())
 }
 
-/// Like `minijinja::HtmlEscape`, minus its escaping of `/`, which would only clutter passages.
+/// Escaped for HTML (the platform's one rule: `/` stays as it is).
 fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    platform::text::html_escape(text).into_owned()
 }
 
 /// The databases mark matches with \x01…\x02 around raw text; escape the text, then mark.
