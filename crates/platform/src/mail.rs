@@ -98,7 +98,8 @@ pub struct Email {
 }
 
 /// An email's text as HTML: paragraphs (split at blank lines); within one, lines that were only
-/// wrapped for width flow together, while a line with an address stays a line of its own; a
+/// wrapped for width (long ones) flow together, while short lines and a line with an address
+/// keep their breaks; a
 /// paragraph whose lines are all indented (a listed item) is set off as a block; every
 /// `http(s)://` address is a link to itself (a sentence's closing punctuation left outside).
 /// Everything else is escaped.
@@ -107,6 +108,9 @@ pub fn text_to_html(text: &str) -> String {
     for paragraph in text.split("\n\n").map(|p| p.trim_matches('\n')).filter(|p| !p.trim().is_empty()) {
         let lines: Vec<&str> = paragraph.lines().collect();
         let item = lines.iter().all(|l| l.starts_with("  "));
+        // Prose wrapped for width has long lines (all but its last); short lines are a list
+        // or a block of "label: value" lines, whose breaks mean something.
+        let wrapped = lines.len() > 1 && lines[..lines.len() - 1].iter().all(|l| l.trim_end().chars().count() >= 60);
         out.push_str(if item {
             "<p style=\"margin-left:4px;padding-left:12px;border-left:3px solid #dfe1e2;\">"
         } else {
@@ -114,7 +118,7 @@ pub fn text_to_html(text: &str) -> String {
         });
         for (i, line) in lines.iter().enumerate() {
             if i > 0 {
-                let own_line = item || line.contains("://") || lines[i - 1].contains("://");
+                let own_line = item || !wrapped || line.contains("://") || lines[i - 1].contains("://");
                 out.push_str(if own_line { "<br>\n" } else { " " });
             }
             linkify(line.trim(), &mut out);
@@ -432,8 +436,11 @@ mod tests {
             "<p>Hello &lt;Ann&gt;,</p>\n<p>Open <a href=\"https://example.gov/beacon/vendors/1/manage?sig=ab&amp;x=1\">https://example.gov/beacon/vendors/1/manage?sig=ab&amp;x=1</a>.<br>\nThanks &amp; bye</p>\n<p>See (<a href=\"http://a.example/x\">http://a.example/x</a>).</p>"
         );
         // Wrapped lines flow; an indented item is a block with its lines kept.
-        let wrapped = text_to_html("A sentence wrapped\nfor width.\n\n  Item title\n  Its department");
-        assert!(wrapped.starts_with("<p>A sentence wrapped for width.</p>"), "{wrapped}");
+        let long = "A sentence wrapped for width, as the text of every email is, at about ninety";
+        let wrapped =
+            text_to_html(&format!("{long}\ncharacters.\n\n  Item title\n  Its department\n\nWhat:  500\nWhen:  noon"));
+        assert!(wrapped.starts_with(&format!("<p>{long} characters.</p>")), "{wrapped}");
+        assert!(wrapped.ends_with("<p>What:  500<br>\nWhen:  noon</p>"), "short lines keep their breaks: {wrapped}");
         assert!(wrapped.contains("border-left") && wrapped.contains("Item title<br>\nIts department</p>"), "{wrapped}");
     }
 

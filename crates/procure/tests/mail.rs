@@ -159,7 +159,10 @@ async fn emails_render_from_their_three_templates() {
     .expect("render");
     assert_eq!(email.subject, "Server error on Procure: 500 on /scout/");
     assert!(email.text.contains("Request id: abc123"));
-    assert_eq!(email.html, None, "this message has no HTML part");
+    // Its HTML part is its text on the shared layout, the lines of its block kept.
+    let html = email.html.clone().expect("every message has an HTML part");
+    assert!(html.contains("<title>Server error on Procure: 500 on /scout/</title>"), "{html}");
+    assert!(html.contains("500 on /scout/<br>\nRequest id: abc123"), "{html}");
     assert!(email.message_id.ends_with("@buy.example.gov>"));
 
     let bad = Email { to: vec!["not an address".into()], ..email };
