@@ -530,12 +530,13 @@ async fn the_profile_lists_the_contracts_one_follows(backend: Backend) {
     let salt = Contract::new("Road salt").expires(soon).insert(&app).await;
     let plows = Contract::new("Snow plows").insert(&app).await;
     let paper = Contract::new("Copier paper").insert(&app).await;
+    let gear = Contract::new("FIREFIGHTERS' PROTECTIVE GEAR").insert(&app).await;
     let pat = Browser::sign_in_as(&app, "pat@example.org", &[Role::Staff]).await;
     let sam = Browser::sign_in_as(&app, "sam@example.org", &[Role::Staff]).await;
 
     let empty = pat.get("/profile").await;
     assert!(empty.body.contains("Contracts you follow") && empty.body.contains("You follow no contracts."));
-    for id in [salt.id, plows.id] {
+    for id in [salt.id, plows.id, gear.id] {
         assert_eq!(pat.post(&format!("/scout/contracts/{id}/follow"), &[]).await.status, StatusCode::SEE_OTHER);
     }
     assert_eq!(sam.post(&format!("/scout/contracts/{}/follow", paper.id), &[]).await.status, StatusCode::SEE_OTHER);
@@ -545,6 +546,7 @@ async fn the_profile_lists_the_contracts_one_follows(backend: Backend) {
     let link = |id: i32| format!("href=\"/scout/contracts/{id}\"");
     assert!(profile.body.contains(&format!("{}>Road salt</a>", link(salt.id))), "{}", profile.body);
     assert!(profile.body.contains("Snow plows"), "{}", profile.body);
+    assert!(profile.body.contains("Firefighters&#39; Protective Gear"), "titled as on Scout's pages: {}", profile.body);
     assert!(!profile.body.contains("Copier paper"), "not another user's follows");
     assert!(profile.body.contains(&soon.format("%b %-d, %Y").to_string()), "the expiration");
     assert!(profile.body.contains("Expires within 30 days"), "the status");

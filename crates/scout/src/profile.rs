@@ -18,7 +18,8 @@ pub struct Following;
 
 fn title(c: &contract::Model) -> String {
     match c.description.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
-        Some(d) => d.to_owned(),
+        // Shown as Scout's pages show it: stored capitals in title case.
+        Some(d) => crate::display::title_case(d).into_owned(),
         None => format!("Contract {}", c.financial_id.as_deref().unwrap_or("without a number")),
     }
 }
