@@ -55,9 +55,10 @@ fuzz() {
     sleep 0.5
   done
   echo "== schemathesis on $name (port $port, $EXAMPLES examples per operation)"
-  schemathesis run "http://127.0.0.1:$port/api/openapi.json" \
+  # From the scratch directory: schemathesis keeps a .schemathesis/ cache where it runs.
+  (cd "$dir" && schemathesis run "http://127.0.0.1:$port/api/openapi.json" \
     --checks all --generation-allow-x00 true --max-examples "$EXAMPLES" \
-    --generation-database none --workers 2 --no-color --seed 1
+    --generation-database none --workers 2 --no-color --seed 1)
   kill -TERM "$SERVER_PID"
   wait "$SERVER_PID" || true
   SERVER_PID=

@@ -1,7 +1,7 @@
 //! Feedback from Scout (issue 13): about a contract, or from a search that found nothing (its
 //! "Tell us" carries the search into the form). Every message is kept in the back-office's
 //! inbox, emailed to each admin when there are any, and the sender is told which happened;
-//! anonymous messages are limited per address and per client, with the same answer.
+//! anonymous messages are limited per address and per client, and the sender told when over.
 
 mod common;
 
@@ -157,8 +157,9 @@ fn pairs(form: &[(String, String)]) -> Vec<(&str, &str)> {
     form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
 
-/// Over the limit nothing is kept or sent, and the page is the one a message that went out gets.
-async fn anonymous_feedback_is_limited_with_the_same_answer(backend: Backend) {
+/// Over the limit nothing is kept or sent, and the sender is told so, the text still in the form
+/// (it had been answered "sent" while nothing went out).
+async fn anonymous_feedback_is_limited_and_says_so(backend: Backend) {
     let Some(app) = TestApp::new(backend, &[]).await else { return };
     User::new("boss@example.org").roles(&[Role::Admin]).insert(&app).await;
     let limit = scout::feedback::LIMIT;
@@ -168,11 +169,17 @@ async fn anonymous_feedback_is_limited_with_the_same_answer(backend: Backend) {
     let mut pages = Vec::new();
     for i in 0..=limit.per_client {
         let sender = format!("r{i}@example.com");
-        pages.push(flooder.post("/scout/feedback", &[("sender", &sender), ("message", "Hello")]).await.body);
+        pages.push(flooder.post("/scout/feedback", &[("sender", &sender), ("message", "Do you buy road salt?")]).await);
     }
     let over = pages.pop().expect("the message over the limit");
-    assert!(over.contains(SENT));
-    assert!(pages.iter().all(|p| *p == over), "the same page whether or not it went out");
+    assert!(pages.iter().all(|p| p.status == StatusCode::OK && p.body.contains(SENT)), "under the limit, sent");
+    assert_eq!(over.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(!over.body.contains(SENT), "not claimed sent: {}", over.body);
+    assert!(
+        over.body.contains("this one was not sent") && over.body.contains("Do you buy road salt?"),
+        "{}",
+        over.body
+    );
     assert_eq!(
         kept(&app).await.len(),
         usize::try_from(limit.per_client).expect("small"),
@@ -183,18 +190,18 @@ async fn anonymous_feedback_is_limited_with_the_same_answer(backend: Backend) {
     // One address, client after client.
     let gear = Contract::new("Road salt").insert(&app).await;
     let path = format!("/scout/contracts/{}/feedback", gear.id);
-    let mut pages = Vec::new();
+    let mut statuses = Vec::new();
     for i in 0..=limit.per_email {
         let mut visitor = Browser::new(&app);
         visitor.forwarded_for = Some(format!("198.51.100.{i}"));
-        pages.push(visitor.post(&path, &[("sender", "busy@example.com"), ("message", "Hello")]).await.body);
+        statuses.push(visitor.post(&path, &[("sender", "busy@example.com"), ("message", "Hello")]).await.status);
     }
-    let over = pages.pop().expect("the message over the limit");
-    assert!(pages.iter().all(|p| *p == over));
+    assert_eq!(statuses.pop(), Some(StatusCode::TOO_MANY_REQUESTS));
+    assert!(statuses.iter().all(|s| *s == StatusCode::OK));
     let from_busy = kept(&app).await.into_iter().filter(|m| m.sender == "busy@example.com").count();
     assert_eq!(from_busy, usize::try_from(limit.per_email).expect("small"));
 }
-on_both_backends!(anonymous_feedback_is_limited_with_the_same_answer);
+on_both_backends!(anonymous_feedback_is_limited_and_says_so);
 
 /// What was kept while nobody could be emailed goes out once there is an admin, once.
 async fn waiting_feedback_goes_out_once_there_is_an_admin(backend: Backend) {

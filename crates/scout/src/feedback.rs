@@ -7,8 +7,10 @@
 //! nightly [`WaitingFeedback`] emails them what waited (each message once: `emailed_at`).
 //!
 //! Anyone can type any address, so messages are limited per sender address and per client by
-//! [`LIMIT`] (as Beacon's sign-up is by its `MAIL_LIMIT`): over it nothing is stored or sent, and
-//! the answer is the one the message would have had, so the limit says nothing about anyone.
+//! [`LIMIT`]: over it nothing is stored or sent, and the sender is told so ([`Answer::TooMany`])
+//! with the form and its text still there, to send later. (Unlike Beacon's sign-up, which must
+//! answer alike whatever happened because it mails the address typed, feedback mails only the
+//! city's staff: saying the limit was reached tells nobody anything about an address.)
 
 use accounts::throttle::{self, Limit};
 use chrono::{Duration, Utc};
@@ -84,10 +86,12 @@ pub enum Answer {
     Emailed,
     /// Kept in the back-office; there was nobody to email it to.
     Saved,
+    /// Neither kept nor sent: over [`LIMIT`].
+    TooMany,
 }
 
 /// Keeps `message` from `client` and queues one email per admin, with `db` (the caller's
-/// transaction). Over [`LIMIT`] nothing is kept or sent, and the answer is the same.
+/// transaction). Over [`LIMIT`] nothing is kept or sent: [`Answer::TooMany`].
 pub async fn submit(
     db: &impl ConnectionTrait,
     templates: &Templates,
@@ -99,7 +103,7 @@ pub async fn submit(
     let to = accounts::users::admin_emails(db, config).await?;
     let answer = if to.is_empty() { Answer::Saved } else { Answer::Emailed };
     if !throttle::allow(db, &LIMIT, &sender, client).await? {
-        return Ok(answer);
+        return Ok(Answer::TooMany);
     }
     let now = Utc::now();
     let text = message.text.trim().to_owned();

@@ -69,14 +69,27 @@ fn show(
         ),
         About::Search(_) => (None, "/scout/feedback".to_owned()),
     };
-    let answer = answer.map(|a| match a {
-        Answer::Emailed => "emailed",
-        Answer::Saved => "saved",
+    let mut problems = problems.to_vec();
+    let status = match answer {
+        Some(Answer::TooMany) => {
+            problems.push(("message", TOO_MANY));
+            StatusCode::TOO_MANY_REQUESTS
+        }
+        _ if !problems.is_empty() => StatusCode::BAD_REQUEST,
+        _ => StatusCode::OK,
+    };
+    let answer = answer.and_then(|a| match a {
+        Answer::Emailed => Some("emailed"),
+        Answer::Saved => Some("saved"),
+        Answer::TooMany => None,
     });
-    let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
-    let ctx = context! { contract, action, form => Serde(form), problems => problems.to_vec(), answer, max_query => feedback::MAX_QUERY_CHARS };
+    let ctx =
+        context! { contract, action, form => Serde(form), problems, answer, max_query => feedback::MAX_QUERY_CHARS };
     page_with_status(state, viewer, status, "scout/feedback.html", ctx)
 }
+
+/// Said under the message when it was over the limit: it was not sent, and it is still there.
+const TOO_MANY: &str = "You have sent several messages in a short time, so this one was not sent. Your text is still here: send it again in an hour.";
 
 /// An empty form: the sender's address filled in for a signed-in user.
 fn blank(viewer: &Viewer, q: &str) -> FeedbackForm {
