@@ -5,6 +5,7 @@
 
 pub mod emails;
 pub mod links;
+pub mod live;
 pub mod nav;
 mod pages;
 pub mod passwords;
@@ -49,6 +50,7 @@ fn routes() -> Routes {
         .post("/profile", pages::save_profile)
         .post("/profile/password", pages::set_password)
         .post("/profile/{section}/{id}/remove", pages::remove_from_section)
+        .merge(live::routes())
 }
 
 /// `procure createsuperuser --email E`: makes `email` a superadmin (creating the user if needed)

@@ -4,17 +4,18 @@
 //! The back-office knows no file format: each wing that owns data contributes its kinds of file
 //! as [`Importer`]s through its manifest ([`Imports`]); Scout brings the original's CSV files.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use accounts::{Action, AdminArea, Flash, Resource, SignedIn, Viewer, authorize, page};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
+use futures_util::future::BoxFuture;
 use minijinja::context;
 use minijinja::value::Serde;
 use model::Stamp;
 use model::entities::import;
+use platform::events::{self, Audience, NewEvent};
 use platform::files;
 use platform::http::upload::{FileField, UploadForm};
 use platform::http::{AppError, AppState};
@@ -23,8 +24,8 @@ use platform::wing::Contributions;
 
 use crate::audit;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 
@@ -64,15 +65,59 @@ pub trait Importer: Send + Sync {
         file_name: &str,
         bytes: &[u8],
     ) -> anyhow::Result<ImportReport>;
-    /// Imports the file, reporting the rows done so far through `progress`.
+    /// Imports the file, telling `progress` as it goes.
     async fn import(
         &self,
         db: &DatabaseConnection,
         actor: Option<i32>,
         file_name: &str,
         bytes: &[u8],
-        progress: &(dyn Fn(u64) + Sync),
+        progress: &dyn Progress,
     ) -> anyhow::Result<ImportReport>;
+}
+
+/// What an import tells as it goes.
+pub trait Progress: Sync {
+    /// `done` of `total` rows are read (called for every row, inside a batch).
+    fn rows(&self, done: u64, total: u64);
+    /// A batch that brings the rows read to `done` is about to commit in `txn`: what is written
+    /// with it commits with it (on SQLite nothing else can write while an import runs).
+    fn batch<'a>(&'a self, txn: &'a DatabaseTransaction, done: u64, total: u64) -> BoxFuture<'a, Result<(), DbErr>>;
+}
+
+/// Kind of the event each committed batch of a web import records (admins hear it).
+pub const PROGRESS_EVENT: &str = "admin.import.progress";
+/// Kind of the event recorded with an import's outcome.
+pub const FINISHED_EVENT: &str = "admin.import.finished";
+
+/// A web import's progress: the row count in memory, and on the `imports` row and as an event
+/// with each batch, so the import's page (reloaded, or live) shows it on both databases.
+struct RowProgress {
+    import_id: i32,
+    done: AtomicU64,
+}
+
+impl Progress for RowProgress {
+    fn rows(&self, done: u64, _total: u64) {
+        self.done.store(done, Ordering::Relaxed);
+    }
+
+    fn batch<'a>(&'a self, txn: &'a DatabaseTransaction, done: u64, total: u64) -> BoxFuture<'a, Result<(), DbErr>> {
+        Box::pin(async move {
+            import::Entity::update_many()
+                .col_expr(
+                    import::Column::RowsDone,
+                    sea_orm::sea_query::Expr::value(i64::try_from(done).unwrap_or(i64::MAX)),
+                )
+                .filter(import::Column::Id.eq(self.import_id))
+                .filter(import::Column::Status.eq("running"))
+                .exec(txn)
+                .await?;
+            let event = NewEvent::new(PROGRESS_EVENT, i64::from(self.import_id), Audience::Admin)
+                .with(serde_json::json!({ "done": done, "total": total }));
+            events::record(txn, event).await
+        })
+    }
 }
 
 /// A wing's importers, contributed through its manifest: `Wing::with(Imports(&[&Contracts]))`.
@@ -320,30 +365,15 @@ impl Job for ImportFile {
         let bytes = ctx.env.storage.get(&record.key).await?.bytes().await?;
         set_status(db, self.import_id, "running", None, None).await?;
 
-        // Progress goes to the row twice a second from a side task (the import's callback is
-        // synchronous and runs inside a batch's transaction; on SQLite the update waits for the
-        // batch to commit).
-        let done = Arc::new(AtomicU64::new(0));
-        let reporter = {
-            let (db, done, id) = (db.clone(), done.clone(), self.import_id);
-            tokio::spawn(async move {
-                loop {
-                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-                    let n = i64::try_from(done.load(Ordering::Relaxed)).unwrap_or(i64::MAX);
-                    let update = import::Entity::update_many()
-                        .col_expr(import::Column::RowsDone, sea_orm::sea_query::Expr::value(n))
-                        .filter(import::Column::Id.eq(id))
-                        .filter(import::Column::Status.eq("running"));
-                    if let Err(e) = update.exec(&db).await {
-                        tracing::warn!(error = %e, "could not record import progress");
-                    }
-                }
-            })
-        };
-        let result = kind.import(db, self.actor, &row.file_name, &bytes, &|n| done.store(n, Ordering::Relaxed)).await;
-        reporter.abort();
+        let progress = RowProgress { import_id: self.import_id, done: AtomicU64::new(0) };
+        let result = kind.import(db, self.actor, &row.file_name, &bytes, &progress).await;
+        let done = progress.done;
         // The outcome and its audit entry in one transaction, under the name of whoever confirmed.
         let txn = platform::db::begin_write(db).await?;
+        let outcome = if result.is_ok() { "done" } else { "failed" };
+        let finished = NewEvent::new(FINISHED_EVENT, i64::from(self.import_id), Audience::Admin)
+            .with(serde_json::json!({ "status": outcome }));
+        events::record(&txn, finished).await?;
         match result {
             Ok(report) => {
                 set_status(&txn, self.import_id, "done", Some(&report), None).await?;

@@ -12,6 +12,7 @@ pub mod cache;
 pub mod config;
 pub mod db;
 pub mod error_reporting;
+pub mod events;
 pub mod files;
 pub mod flash;
 pub mod freshness;

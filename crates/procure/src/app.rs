@@ -10,6 +10,8 @@ use platform::Config;
 use platform::assets::Assets;
 use platform::cache::{Cache, CacheCheck};
 use platform::config::DatabaseBackend;
+use platform::events::Hub;
+use platform::events::fanout::Fanout;
 use platform::health::{BrokerCheck, DatabaseCheck, Health, StorageCheck};
 use platform::http::errors::not_found;
 use platform::http::{AppState, AppStateInner, NavEntry, Routes, ServerErrorHook, apply_middleware};
@@ -103,6 +105,11 @@ pub fn job_env(db: DatabaseConnection, config: Arc<Config>) -> anyhow::Result<pl
     Ok(env.with_templates(templates(&config, &Assets::load(), &wings)).with_contributions(Contributions::of(&wings)))
 }
 
+/// The configured fan-out of domain events (connected on first use).
+pub fn fanout(config: &Config, db: &DatabaseConnection) -> anyhow::Result<Fanout> {
+    Fanout::new(&config.realtime.fanout, db).context("REALTIME_FANOUT")
+}
+
 pub async fn build_state(config: Arc<Config>, db: DatabaseConnection) -> anyhow::Result<AppState> {
     let secret = platform::secrets::app_secret(&config).context("reading the application secret")?;
     let storage = Storage::from_config(&config, &secret).context("opening the file store")?;
@@ -114,6 +121,7 @@ pub async fn build_state(config: Arc<Config>, db: DatabaseConnection) -> anyhow:
     let assets = Assets::load();
     let wings = wings();
     let templates = templates(&config, &assets, &wings);
+    let events = Hub::new(db.clone(), fanout(&config, &db)?, config.realtime.retention);
     let mut health = Health::new();
     health.register(DatabaseCheck { db: db.clone(), timeout: DATABASE_CHECK_TIMEOUT });
     health.register(StorageCheck { storage: storage.clone(), timeout: DATABASE_CHECK_TIMEOUT });
@@ -137,6 +145,7 @@ pub async fn build_state(config: Arc<Config>, db: DatabaseConnection) -> anyhow:
         health,
         storage,
         cache,
+        events,
         sessions,
         nav: wings.iter().filter_map(|w| w.nav.clone()).collect(),
         contributions: Contributions::of(&wings),
@@ -153,6 +162,13 @@ pub fn route_table() -> Routes {
 /// Every route of every mounted crate, without middleware.
 pub fn routes(state: &AppState) -> Router {
     route_table().into_router().fallback(not_found).with_state(state.clone())
+}
+
+/// What `procure websocket` serves: `/ws` and the Dockerflow endpoints, in the standard
+/// middleware (sessions say who is listening; the site guard applies as everywhere).
+pub fn websocket_router(state: &AppState) -> Router {
+    let routes = platform::http::ops::routes().merge(accounts::live::routes());
+    apply_middleware(routes.into_router().fallback(not_found).with_state(state.clone()), state)
 }
 
 /// Every route, wrapped in the standard middleware: what `procure web` serves.

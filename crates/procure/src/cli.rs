@@ -33,6 +33,8 @@ pub enum Command {
     Worker,
     /// Enqueue the nightly and periodic jobs at their times.
     Scheduler,
+    /// Serve the live pages' websocket (/ws) alone on 0.0.0.0:$WEBSOCKET_PORT (5001).
+    Websocket,
     /// Apply pending database migrations (idempotent, non-interactive).
     Migrate,
     /// Validate the configuration; with --deploy, also run the production security checks.
@@ -135,7 +137,7 @@ pub fn main() -> ExitCode {
         return check(&config, deploy, fail_level);
     }
     let target = match cli.command {
-        None | Some(Command::Web | Command::Worker | Command::Scheduler) => LogTarget::Stdout,
+        None | Some(Command::Web | Command::Worker | Command::Scheduler | Command::Websocket) => LogTarget::Stdout,
         Some(_) => LogTarget::Stderr,
     };
     let release = format!("procure@{}+{}", version::VERSION, &version::COMMIT[..version::COMMIT.len().min(12)]);
@@ -164,6 +166,7 @@ pub fn main() -> ExitCode {
             Some(Command::Web) => roles::run_web(config).await,
             Some(Command::Worker) => roles::run_worker(config).await,
             Some(Command::Scheduler) => roles::run_scheduler(config).await,
+            Some(Command::Websocket) => roles::run_websocket(config).await,
             Some(Command::Migrate) => roles::migrate(config).await,
             Some(Command::Jobs { command }) => crate::jobs_cmd::jobs(config, command).await,
             Some(Command::Import { kind, files }) => crate::import_cmd::import(config, &kind, &files).await,

@@ -187,7 +187,9 @@ pub async fn create(
         created_from_id: Set(None),
         ..Default::default()
     };
-    Ok(write(db, active, d, user, now).await?)
+    let saved = write(db, active, d, user, now).await?;
+    super::events::announce(db, super::events::DRAFTED, saved.id).await?;
+    Ok(saved)
 }
 
 /// Changes an opportunity: its author or contact while it is a draft, conductor-level users
@@ -214,7 +216,9 @@ pub async fn update(
         return Err(Denied::Forbidden.into());
     }
     let current = find(db, id).await?;
-    Ok(write(db, current.into(), d, user, now).await?)
+    let saved = write(db, current.into(), d, user, now).await?;
+    super::events::announce(db, super::events::UPDATED, saved.id).await?;
+    Ok(saved)
 }
 
 /// Attaches stored file `file_id` to opportunity `id` as `name`. Added to an opportunity that

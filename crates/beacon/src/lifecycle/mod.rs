@@ -13,6 +13,7 @@
 //! Services take the caller's connection or transaction; the caller commits.
 
 mod drafts;
+pub mod events;
 mod publishing;
 mod queries;
 pub mod stages;

@@ -9,6 +9,7 @@ use model::entities::opportunity;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
+use super::events;
 use super::stages::{APPROVE, ARCHIVE, PUBLISH};
 use super::{changed, facts, find};
 
@@ -39,6 +40,7 @@ pub async fn approve(
         .exec(db)
         .await?;
     changed(db).await?;
+    events::announce(db, events::APPROVED, id).await?;
     publish_if_due(db, id, now, today).await?;
     find(db, id).await
 }
@@ -61,6 +63,7 @@ pub async fn archive(
         .exec(db)
         .await?;
     changed(db).await?;
+    events::announce(db, events::ARCHIVED, id).await?;
     Ok(())
 }
 
@@ -85,6 +88,7 @@ async fn publish_if_due(
     let published = done.rows_affected == 1;
     if published {
         changed(db).await?;
+        events::announce(db, events::PUBLISHED, id).await?;
         platform::jobs::enqueue(db, &crate::notify::NewOpportunity { opportunity_id: id })
             .await
             .map_err(|e| DbErr::Custom(format!("queueing the announcement: {e}")))?;

@@ -17,6 +17,7 @@ mod m20261123_000012_sent_mail_and_digests;
 mod m20261124_000013_addresses_and_sign_in;
 mod m20261205_000014_feedback;
 mod m20261205_000015_audit_actions;
+mod m20261206_000016_events;
 
 use std::time::Duration;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000013_addresses_and_sign_in::Migration),
             Box::new(m20261205_000014_feedback::Migration),
             Box::new(m20261205_000015_audit_actions::Migration),
+            Box::new(m20261206_000016_events::Migration),
         ]
     }
 }

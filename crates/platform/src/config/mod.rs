@@ -16,6 +16,7 @@ mod jobs;
 mod logging;
 mod mail;
 mod mode;
+mod realtime;
 mod secret;
 mod security;
 mod sentry;
@@ -37,6 +38,7 @@ pub use jobs::{BrokerConfig, BrokerKind, JobsConfig};
 pub use logging::{LogConfig, LogFormat};
 pub use mail::{MailConfig, SmtpConfig, SmtpSecurity, looks_like_mailbox};
 pub use mode::Environment;
+pub use realtime::{DEFAULT_WEBSOCKET_PORT, Fanout, RealtimeConfig};
 pub use secret::{SECRET_MIN_LEN, SECRET_MIN_UNIQUE, SECRET_VARS, Secret, SecretConfig, secret_weakness};
 pub use security::{AuthWall, SecurityConfig};
 pub use sentry::SentryConfig;
@@ -66,6 +68,7 @@ pub struct Config {
     pub mail: MailConfig,
     pub redis: Option<RedisConfig>,
     pub broker: Option<BrokerConfig>,
+    pub realtime: RealtimeConfig,
     pub s3: Option<S3Config>,
     pub sentry: Option<SentryConfig>,
     pub statsd: Option<StatsdConfig>,
@@ -98,6 +101,7 @@ impl Config {
         let mail = MailConfig::read(&mut vars, &data_dir);
         let redis = RedisConfig::read(&mut vars);
         let broker = BrokerConfig::read(&mut vars);
+        let realtime = RealtimeConfig::read(&mut vars, &database, redis.as_ref(), broker.as_ref());
         let s3 = S3Config::read(&mut vars);
         let sentry = SentryConfig::read(&mut vars, env);
         let statsd = StatsdConfig::read(&mut vars);
@@ -123,6 +127,7 @@ impl Config {
                 mail,
                 redis,
                 broker,
+                realtime,
                 s3,
                 sentry,
                 statsd,
@@ -150,6 +155,7 @@ impl Config {
             ),
             ("email", self.mail.describe()),
             ("jobs", self.broker.as_ref().map_or_else(|| "database queue".to_owned(), BrokerConfig::describe)),
+            ("realtime", self.realtime.fanout.name().to_owned()),
             ("cache", self.redis.as_ref().map_or_else(|| "in-memory".to_owned(), RedisConfig::describe)),
             ("errors", if self.sentry.is_some() { "Sentry".to_owned() } else { "logs only".to_owned() }),
             (

@@ -14,6 +14,7 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::csrf::CsrfLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -56,6 +57,7 @@ pub fn apply_middleware(router: Router, state: &AppState) -> Router {
     let limit = usize::try_from(config.uploads.max_content_length).unwrap_or(usize::MAX);
     // `.layer` wraps what is already there, so the last one added is the outermost.
     router
+        .layer(middleware::from_fn(crate::events::origin::layer))
         .layer(middleware::from_fn(crate::flash::carry))
         .layer(middleware::from_fn(crate::sessions::log_user))
         .layer(state.sessions.clone())
@@ -70,8 +72,22 @@ pub fn apply_middleware(router: Router, state: &AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), render_errors))
         .layer(middleware::from_fn(super::caching::cache_control))
         .layer(middleware::map_response_with_state(headers, add_security_headers))
-        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
+        .layer(
+            CompressionLayer::new()
+                .quality(CompressionLevel::Fastest)
+                .compress_when(DefaultPredicate::new().and(NotUpgrade)),
+        )
         .layer(middleware::from_fn(request_context))
+}
+
+/// A protocol switch (`/ws`) is never compressed: its body is the websocket's, not HTTP's.
+#[derive(Clone, Copy)]
+struct NotUpgrade;
+
+impl Predicate for NotUpgrade {
+    fn should_compress<B: http_body::Body>(&self, response: &http::Response<B>) -> bool {
+        response.status() != StatusCode::SWITCHING_PROTOCOLS
+    }
 }
 
 /// Cross-site state-changing requests are refused (403, then an error page): browsers say

@@ -143,7 +143,9 @@ async fn connection(
         rewrite: None,
     });
     let service = ConnectionService { router, remote, activity: activity.clone() };
-    let conn = builder.serve_connection(io, service);
+    // With upgrades: `/ws` takes the socket over; this task ends and the websocket lives on in
+    // its own (bounded by its pings and `events::Hub::close`, not by the limits above).
+    let conn = builder.serve_connection_with_upgrades(io, service);
     tokio::pin!(conn);
     let mut closing = false;
     loop {

@@ -33,6 +33,8 @@ pub struct AppStateInner {
     pub health: Health,
     pub storage: crate::storage::Storage,
     pub cache: crate::cache::Cache,
+    /// This process's hub of domain events, for the sockets at `/ws`.
+    pub events: crate::events::Hub,
     pub sessions: tower_sessions::SessionManagerLayer<crate::sessions::Store, tower_sessions::service::SignedCookie>,
     /// The navigation entries of the mounted wings, in order.
     pub nav: Vec<NavEntry>,

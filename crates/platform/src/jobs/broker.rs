@@ -57,9 +57,13 @@ pub struct AmqpLink {
 }
 
 impl AmqpLink {
+    pub(crate) fn new(url: &str) -> AmqpLink {
+        AmqpLink { url: url.to_owned(), live: tokio::sync::Mutex::new(None) }
+    }
+
     /// The connection and the publishing channel (with publisher confirms): the current ones
     /// while they are open, otherwise new ones.
-    async fn live(&self) -> Result<(Arc<Connection>, lapin::Channel), BrokerError> {
+    pub(crate) async fn live(&self) -> Result<(Arc<Connection>, lapin::Channel), BrokerError> {
         let mut slot = self.live.lock().await;
         if let Some((connection, publisher)) = slot.as_ref()
             && connection.status().connected()
@@ -93,7 +97,7 @@ impl Broker {
                 Ok(Broker::Redis { client: Box::new(client), publisher, prefix: prefix.to_owned() })
             }
             BrokerKind::Amqp => {
-                let link = AmqpLink { url: config.url.expose().to_owned(), live: tokio::sync::Mutex::new(None) };
+                let link = AmqpLink::new(config.url.expose());
                 // Connect now, so a wrong URL or a broker that is down is reported at start.
                 link.live().await?;
                 Ok(Broker::Amqp { link: Arc::new(link), prefix: prefix.to_owned() })

@@ -398,6 +398,8 @@ async fn run_one(shared: &Shared, job: ClaimedJob, lost: CancellationToken) {
     let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let outcome_tag = if outcome.is_ok() { "success" } else { "failure" };
     crate::telemetry::record_task(&job.job_type, outcome_tag, started.elapsed().as_secs_f64());
+    // The job may have committed events: relay them now rather than at the next poll.
+    crate::events::nudge();
     match &outcome {
         Ok(()) => {
             tracing::debug!(job_id = job.id, job_type = %job.job_type, elapsed_ms, "job done");

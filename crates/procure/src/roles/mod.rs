@@ -42,18 +42,65 @@ async fn web(config: Arc<Config>, shutdown: CancellationToken, started: Instant)
     });
     let router = app::router(&state);
     let addr = std::net::SocketAddr::new(config.server.bind, config.server.port);
+    serve_with_sockets(&state, router, addr, shutdown, started).await?;
+    db.close().await?;
+    tracing::info!("web stopped");
+    Ok(())
+}
+
+/// Serves `router` on `addr` with this process's event relay, until `shutdown`; then says
+/// goodbye to every websocket (close 1001) while open requests finish, both within the grace.
+async fn serve_with_sockets(
+    state: &platform::http::AppState,
+    router: axum::Router,
+    addr: std::net::SocketAddr,
+    shutdown: CancellationToken,
+    started: Instant,
+) -> anyhow::Result<()> {
+    let config = &state.config;
     let listener = platform::http::serve::bind(addr).await?;
     let local = listener.local_addr()?;
+    let relay = tokio::spawn(platform::events::relay::run(
+        state.db.clone(),
+        state.events.fanout().clone(),
+        config.realtime.retention,
+        shutdown.clone(),
+    ));
+    let hub = state.events.clone();
+    let grace = config.server.shutdown_grace;
+    let stop = shutdown.clone();
+    let goodbyes = tokio::spawn(async move {
+        stop.cancelled().await;
+        hub.close(grace).await;
+    });
     tracing::info!(address = %local, ready_ms = started.elapsed().as_millis() as u64, "listening");
-    platform::http::serve::serve(
+    let served = platform::http::serve::serve(
         listener,
         router,
         shutdown,
         platform::http::serve::Limits::from_config(&config.server),
     )
-    .await?;
-    db.close().await?;
-    tracing::info!("web stopped");
+    .await;
+    let _ = goodbyes.await;
+    let _ = relay.await;
+    served
+}
+
+/// `procure websocket`: `/ws` alone (and the Dockerflow endpoints) on `WEBSOCKET_PORT`, with an
+/// event relay: seed 003's websocket container.
+pub async fn run_websocket(config: Arc<Config>) -> anyhow::Result<()> {
+    let started = Instant::now();
+    report_backends("websocket", &config);
+    let shutdown = platform::shutdown::on_signal();
+    let Some(db) = open_database_patiently(&config, &shutdown).await? else {
+        return Ok(());
+    };
+    let state = app::build_state(config.clone(), db.clone()).await?;
+    let router = app::websocket_router(&state);
+    let addr = std::net::SocketAddr::new(config.server.bind, config.realtime.websocket_port);
+    serve_with_sockets(&state, router, addr, shutdown, started).await?;
+    close_database(db).await;
+    tracing::info!("websocket stopped");
     Ok(())
 }
 
@@ -76,6 +123,13 @@ async fn worker(config: Arc<Config>, shutdown: CancellationToken) -> anyhow::Res
     }
     let mut options = WorkerOptions::new(config.server.shutdown_grace);
     options.lease = config.jobs.lease;
+    // Events committed by jobs are numbered and published from here too.
+    let relay = tokio::spawn(platform::events::relay::run(
+        db.clone(),
+        app::fanout(&config, &db)?,
+        config.realtime.retention,
+        shutdown.clone(),
+    ));
     let mut worker = Worker::new(env, app::jobs(), options);
     if let Some(broker_config) = &config.broker {
         let Some(broker) = connect_broker(broker_config, &shutdown).await else {
@@ -84,6 +138,7 @@ async fn worker(config: Arc<Config>, shutdown: CancellationToken) -> anyhow::Res
         worker = worker.with_broker(broker);
     }
     worker.run(shutdown).await;
+    let _ = relay.await;
     close_database(db).await;
     Ok(())
 }

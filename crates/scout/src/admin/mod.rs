@@ -73,8 +73,8 @@ impl Importer for Kind {
         actor: Option<i32>,
         file_name: &str,
         bytes: &[u8],
-        progress: &(dyn Fn(u64) + Sync),
+        progress: &dyn admin::imports::Progress,
     ) -> anyhow::Result<ImportReport> {
-        Ok(report(import::import(db, Actor(actor), *self, file_name, bytes, &|done, _| progress(done)).await?))
+        Ok(report(import::import_with(db, Actor(actor), *self, file_name, bytes, progress).await?))
     }
 }

@@ -20,8 +20,10 @@ mod state;
 pub mod store;
 mod xdrive;
 
+use admin::imports::Progress;
 use chrono::NaiveDate;
-use sea_orm::{DatabaseConnection, DbErr};
+use futures_util::future::BoxFuture;
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 use serde::Serialize;
 
 pub use store::{Actor, Store};
@@ -153,7 +155,33 @@ pub async fn import(
     bytes: &[u8],
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> anyhow::Result<Report> {
+    run(db, actor, kind, name, bytes, &Rows(progress), true).await
+}
+
+/// Like [`import`], with a [`Progress`] that also writes with each batch (the web import
+/// records its progress on its row and as an event).
+pub async fn import_with(
+    db: &DatabaseConnection,
+    actor: Actor,
+    kind: Kind,
+    name: &str,
+    bytes: &[u8],
+    progress: &dyn Progress,
+) -> anyhow::Result<Report> {
     run(db, actor, kind, name, bytes, progress, true).await
+}
+
+/// A progress told only the rows done.
+struct Rows<'a>(&'a (dyn Fn(u64, u64) + Sync));
+
+impl Progress for Rows<'_> {
+    fn rows(&self, done: u64, total: u64) {
+        (self.0)(done, total);
+    }
+
+    fn batch<'a>(&'a self, _: &'a DatabaseTransaction, _: u64, _: u64) -> BoxFuture<'a, Result<(), DbErr>> {
+        Box::pin(async { Ok(()) })
+    }
 }
 
 /// What importing the file would do, without doing it: the same run through a dry-run store,
@@ -165,7 +193,7 @@ pub async fn preview(
     name: &str,
     bytes: &[u8],
 ) -> anyhow::Result<Report> {
-    run(db, actor, kind, name, bytes, &|_, _| {}, false).await
+    run(db, actor, kind, name, bytes, &Rows(&|_, _| {}), false).await
 }
 
 async fn run(
@@ -174,7 +202,7 @@ async fn run(
     kind: Kind,
     name: &str,
     bytes: &[u8],
-    progress: &(dyn Fn(u64, u64) + Sync),
+    progress: &dyn Progress,
     commit: bool,
 ) -> anyhow::Result<Report> {
     let table = reader::read(bytes).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
@@ -224,7 +252,7 @@ async fn run(
                 }
             }
             done += 1;
-            progress(done, total);
+            progress.rows(done, total);
         }
         // The search index changes in the same transaction as the contracts it describes.
         let touched = std::mem::take(&mut report.touched);
@@ -232,6 +260,7 @@ async fn run(
             for id in touched {
                 crate::search::reindex(&txn, id).await?;
             }
+            progress.batch(&txn, done, total).await?;
             txn.commit().await?;
         } else {
             txn.rollback().await?;
