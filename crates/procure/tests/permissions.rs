@@ -39,6 +39,9 @@ fn expected(route: &RouteInfo) -> Access {
         (true, "/__version__" | "/__metrics__" | "/files/{*key}") => Public(None),
         (true, "/about" | "/admin" | "/scout") => Public(Some(308)),
         (true, "/accessibility/") => Public(Some(200)),
+        // Everyone may open the live pages' socket (a plain GET is told it is one); what each
+        // socket hears is filtered by its audience (tests/realtime.rs).
+        (true, "/ws") => Public(Some(400)),
         // Scout is public; following and notes need a signed-in user (any role).
         (
             true,

@@ -358,6 +358,7 @@ impl AdminResource for Opportunities {
             .exec(db)
             .await?;
         opportunity::Entity::delete_by_id(id).exec(db).await?;
+        lifecycle::events::announce(db, lifecycle::events::DELETED, id, true).await?;
         Ok(())
     }
 }

@@ -188,7 +188,7 @@ pub async fn create(
         ..Default::default()
     };
     let saved = write(db, active, d, user, now).await?;
-    super::events::announce(db, super::events::DRAFTED, saved.id).await?;
+    super::events::announce(db, super::events::DRAFTED, saved.id, false).await?;
     Ok(saved)
 }
 
@@ -217,7 +217,7 @@ pub async fn update(
     }
     let current = find(db, id).await?;
     let saved = write(db, current.into(), d, user, now).await?;
-    super::events::announce(db, super::events::UPDATED, saved.id).await?;
+    super::events::announce(db, super::events::UPDATED, saved.id, saved.is_public).await?;
     Ok(saved)
 }
 
@@ -320,5 +320,8 @@ pub async fn correct(
     active.contact_id = Set(contact_id);
     active.is_archived = Set(archived);
     // `write` keeps the contact set here, since the draft names none.
-    Ok(write(db, active, &Draft { contact: None, ..d.clone() }, user, now).await?)
+    let saved = write(db, active, &Draft { contact: None, ..d.clone() }, user, now).await?;
+    let kind = if archived { super::events::ARCHIVED } else { super::events::UPDATED };
+    super::events::announce(db, kind, saved.id, saved.is_public).await?;
+    Ok(saved)
 }

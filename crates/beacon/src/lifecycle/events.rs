@@ -12,14 +12,20 @@ pub const PUBLISHED: &str = "beacon.opportunity.published";
 pub const ARCHIVED: &str = "beacon.opportunity.archived";
 /// A new draft, awaiting approval.
 pub const DRAFTED: &str = "beacon.opportunity.drafted";
-/// Changed by its author or an approver.
+/// Changed by its author, an approver or the back-office (public when the opportunity is).
 pub const UPDATED: &str = "beacon.opportunity.updated";
+/// Deleted in the back-office.
+pub const DELETED: &str = "beacon.opportunity.deleted";
 /// Approved (published at once, or on its date).
 pub const APPROVED: &str = "beacon.opportunity.approved";
 
-pub(super) async fn announce(db: &impl ConnectionTrait, kind: &'static str, id: i32) -> Result<(), DbErr> {
+/// Records `kind` for opportunity `id`: the public hears of what changes public pages (a
+/// publication, an archive, a deletion, a change to an opportunity that is public), staff of
+/// the rest.
+pub async fn announce(db: &impl ConnectionTrait, kind: &'static str, id: i32, public: bool) -> Result<(), DbErr> {
     let audience = match kind {
-        PUBLISHED | ARCHIVED => Audience::Public,
+        PUBLISHED | ARCHIVED | DELETED => Audience::Public,
+        _ if public => Audience::Public,
         _ => Audience::Staff,
     };
     record(db, NewEvent::new(kind, i64::from(id), audience)).await

@@ -40,7 +40,7 @@ pub async fn approve(
         .exec(db)
         .await?;
     changed(db).await?;
-    events::announce(db, events::APPROVED, id).await?;
+    events::announce(db, events::APPROVED, id, false).await?;
     publish_if_due(db, id, now, today).await?;
     find(db, id).await
 }
@@ -63,7 +63,7 @@ pub async fn archive(
         .exec(db)
         .await?;
     changed(db).await?;
-    events::announce(db, events::ARCHIVED, id).await?;
+    events::announce(db, events::ARCHIVED, id, true).await?;
     Ok(())
 }
 
@@ -88,7 +88,7 @@ async fn publish_if_due(
     let published = done.rows_affected == 1;
     if published {
         changed(db).await?;
-        events::announce(db, events::PUBLISHED, id).await?;
+        events::announce(db, events::PUBLISHED, id, true).await?;
         platform::jobs::enqueue(db, &crate::notify::NewOpportunity { opportunity_id: id })
             .await
             .map_err(|e| DbErr::Custom(format!("queueing the announcement: {e}")))?;

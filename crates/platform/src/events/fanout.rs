@@ -64,7 +64,7 @@ static LOCAL: LazyLock<broadcast::Sender<Arc<Message>>> = LazyLock::new(|| broad
 pub enum Fanout {
     Process,
     Postgres(DatabaseConnection),
-    Redis { client: redis::Client, publisher: Arc<tokio::sync::OnceCell<redis::aio::ConnectionManager>> },
+    Redis { client: Box<redis::Client>, publisher: Arc<tokio::sync::OnceCell<redis::aio::ConnectionManager>> },
     Amqp(Arc<AmqpLink>),
 }
 
@@ -82,7 +82,7 @@ impl Fanout {
             }
             FanoutConfig::Redis { url } => {
                 let client = redis::Client::open(url.expose())?;
-                Fanout::Redis { client, publisher: Arc::default() }
+                Fanout::Redis { client: Box::new(client), publisher: Arc::default() }
             }
             FanoutConfig::Amqp { url } => Fanout::Amqp(Arc::new(AmqpLink::new(url.expose()))),
         })
@@ -203,7 +203,7 @@ impl Fanout {
                         FieldTable::default(),
                     )
                     .await?;
-                Inner::Amqp { _channel: channel, consumer }
+                Inner::Amqp { _channel: Box::new(channel), consumer: Box::new(consumer) }
             }
         };
         Ok(Subscription { stream: stream.to_owned(), inner })
@@ -252,7 +252,7 @@ enum Inner {
     Process(broadcast::Receiver<Arc<Message>>),
     Postgres(Box<PgListener>),
     Redis(std::pin::Pin<Box<dyn futures_util::Stream<Item = redis::Msg> + Send>>),
-    Amqp { _channel: lapin::Channel, consumer: lapin::Consumer },
+    Amqp { _channel: Box<lapin::Channel>, consumer: Box<lapin::Consumer> },
 }
 
 /// A live subscription.
@@ -311,5 +311,39 @@ impl Subscription {
 
     fn filter(&self, message: Message) -> Heard {
         if message.stream == self.stream { Heard::Events(message.events) } else { Heard::Quiet }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::Audience;
+
+    fn event(seq: i64, payload_bytes: usize) -> Event {
+        Event {
+            seq,
+            kind: "test.big".into(),
+            subject: None,
+            audience: Audience::Public,
+            payload: serde_json::Value::String("x".repeat(payload_bytes)),
+            origin: None,
+            at: 0,
+        }
+    }
+
+    #[test]
+    fn messages_stay_under_the_notify_limit_and_keep_every_event_in_order() {
+        let events: Vec<Event> = (1..=40).map(|i| event(i, 4_000)).collect();
+        let messages = pack("stream", &events);
+        assert!(messages.len() >= 20, "about two events of 4 KB per message: {}", messages.len());
+        for m in &messages {
+            let len = serde_json::to_string(m).expect("json").len();
+            assert!(len <= MAX_MESSAGE_BYTES, "{len} bytes");
+        }
+        let seqs: Vec<i64> = messages.iter().flat_map(|m| m.events.iter().map(|e| e.seq)).collect();
+        assert_eq!(seqs, (1..=40).collect::<Vec<_>>());
+        let small: Vec<Event> = (1..=100).map(|i| event(i, 10)).collect();
+        assert!(pack("stream", &small).len() < 5, "small events share messages");
+        assert!(pack("stream", &[]).is_empty());
     }
 }

@@ -157,3 +157,50 @@ pub(crate) static NUDGE: LazyLock<Notify> = LazyLock::new(Notify::new);
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_audience_admits_exactly_its_readers() {
+        let anonymous = Reader::default();
+        let county = Reader { user: Some(1), ..Reader::default() };
+        let staff = Reader { user: Some(2), staff: true, ..Reader::default() };
+        let conductor = Reader { user: Some(3), conductor: true, ..Reader::default() };
+        let admin = Reader { user: Some(4), conductor: true, admin: true, ..Reader::default() };
+        let readers = [anonymous, county, staff, conductor, admin];
+        let table = [
+            (Audience::Public, [true, true, true, true, true]),
+            (Audience::Staff, [false, false, true, true, true]),
+            (Audience::Conductor, [false, false, false, true, true]),
+            (Audience::Admin, [false, false, false, false, true]),
+            (Audience::User(2), [false, false, true, false, false]),
+        ];
+        for (audience, expected) in table {
+            let got = readers.map(|r| r.may_read(audience));
+            assert_eq!(got, expected, "{audience:?}");
+        }
+    }
+
+    #[test]
+    fn events_cross_the_fan_out_unchanged() {
+        for audience in [Audience::Public, Audience::Staff, Audience::Conductor, Audience::Admin, Audience::User(9)] {
+            let event = Event {
+                seq: 12,
+                kind: "beacon.opportunity.published".into(),
+                subject: Some(3),
+                audience,
+                payload: serde_json::json!({ "done": 200 }),
+                origin: Some("abc".into()),
+                at: 1_700_000_000_000,
+            };
+            let text = serde_json::to_string(&event).expect("serialise");
+            assert_eq!(serde_json::from_str::<Event>(&text).expect("deserialise"), event, "{text}");
+            let (name, user) = audience.column();
+            assert_eq!(Audience::from_column(name, user), Some(audience));
+        }
+        assert_eq!(Audience::from_column("user", None), None, "a user audience names its user");
+        assert_eq!(Audience::from_column("everyone", None), None);
+    }
+}

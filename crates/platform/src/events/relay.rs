@@ -97,10 +97,7 @@ async fn outbox_listener(db: &DatabaseConnection) -> Option<PgListener> {
 /// without a listener.
 async fn notified(listener: &mut Option<PgListener>) -> bool {
     match listener {
-        Some(l) => match l.try_recv().await {
-            Ok(_) => false,
-            Err(_) => true,
-        },
+        Some(l) => l.try_recv().await.is_err(),
         None => std::future::pending().await,
     }
 }

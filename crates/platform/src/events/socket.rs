@@ -245,3 +245,33 @@ impl Socket {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_site_and_allowed_origins_open_a_socket() {
+        let vars: std::collections::HashMap<String, String> = [
+            ("APP_URL".to_owned(), "https://purchasing.example.gov".to_owned()),
+            ("ALLOWED_ORIGINS".to_owned(), "https://partner.example.org".to_owned()),
+        ]
+        .into();
+        let config = crate::Config::from_source(&vars).expect("config");
+        let with = |origin: Option<&str>| {
+            let mut headers = HeaderMap::new();
+            if let Some(o) = origin {
+                headers.insert(http::header::ORIGIN, o.parse().expect("header"));
+            }
+            origin_allowed(&config, &headers)
+        };
+        assert!(with(Some("https://purchasing.example.gov")));
+        assert!(with(Some("https://PURCHASING.example.gov")), "host names are case-blind");
+        assert!(with(Some("https://partner.example.org")));
+        assert!(with(None), "not a browser");
+        assert!(!with(Some("http://purchasing.example.gov")), "another scheme is another origin");
+        assert!(!with(Some("https://purchasing.example.gov.evil.example")));
+        assert!(!with(Some("https://evil.example")));
+        assert!(!with(Some("null")));
+    }
+}
