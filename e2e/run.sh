@@ -4,6 +4,7 @@
 # headless Chromium, stops the server, and exits with the tests' status.
 #
 #   bash e2e/run.sh                      # tests ../target/debug/procure (from the repo root)
+#   bash e2e/run.sh tests/live.test.js   # only these test files (paths relative to e2e/)
 #   PROCURE_BIN=target/release/procure bash e2e/run.sh
 #
 # Needs Node.js 20+ with npm and Debian's Chromium (apt-get install chromium) at /usr/bin/chromium
@@ -28,6 +29,7 @@ die() { echo "e2e: $*" >&2; exit 2; }
 command -v node >/dev/null || die "node is not installed"
 
 cd "$E2E_DIR"
+if [ "$#" -gt 0 ]; then TEST_FILES=("$@"); else TEST_FILES=(tests/*.test.js); fi
 if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ]; then
   echo "e2e: installing node_modules (npm ci)"
   npm ci --no-audit --no-fund
@@ -86,8 +88,9 @@ for attempt in 1 2 3; do
   PORT=$(free_port)
   mkdir -p "$WORK/data"
   # A clean environment (and a working directory without a .env) so a developer's settings,
-  # such as DATABASE_URL or CSP_ENABLED, cannot change what is tested.
-  (cd "$WORK" && exec setsid env -i PATH="$PATH" HOME="$WORK" \
+  # such as DATABASE_URL or CSP_ENABLED, cannot change what is tested. APP_URL is the address
+  # the browser uses: the live pages' websocket opens only from the site's own origin.
+  (cd "$WORK" && exec setsid env -i PATH="$PATH" HOME="$WORK" APP_URL="http://127.0.0.1:$PORT" \
       PORT="$PORT" BIND_ADDRESS=127.0.0.1 DATA_DIR="$WORK/data" LOG_FORMAT=text \
       "$PROCURE_BIN") >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
@@ -116,22 +119,26 @@ export BASE_URL
 # Every role runs (the worker writes sign-in emails to the outbox the tests read), and a
 # superadmin exists with a one-time link, as `createsuperuser` gives an operator.
 export OUTBOX_DIR="$WORK/data/outbox"
-ADMIN_LINK=$(cd "$WORK" && env -i PATH="$PATH" HOME="$WORK" PORT="$PORT" DATA_DIR="$WORK/data" \
+ADMIN_LINK=$(cd "$WORK" && env -i PATH="$PATH" HOME="$WORK" APP_URL="$BASE_URL" PORT="$PORT" DATA_DIR="$WORK/data" \
   "$PROCURE_BIN" createsuperuser --email e2e-admin@example.org 2>>"$WORK/server.log")
 export ADMIN_LINK
 # A second superadmin approves the opportunity a staff member drafts in tests/beacon.test.js.
-APPROVER_LINK=$(cd "$WORK" && env -i PATH="$PATH" HOME="$WORK" PORT="$PORT" DATA_DIR="$WORK/data" \
+APPROVER_LINK=$(cd "$WORK" && env -i PATH="$PATH" HOME="$WORK" APP_URL="$BASE_URL" PORT="$PORT" DATA_DIR="$WORK/data" \
   "$PROCURE_BIN" createsuperuser --email e2e-approver@example.org 2>>"$WORK/server.log")
 export APPROVER_LINK
 # The tour of every page (tests/tour.test.js) signs in as a superadmin of its own.
-TOUR_LINK=$(cd "$WORK" && env -i PATH="$PATH" HOME="$WORK" PORT="$PORT" DATA_DIR="$WORK/data" \
+TOUR_LINK=$(cd "$WORK" && env -i PATH="$PATH" HOME="$WORK" APP_URL="$BASE_URL" PORT="$PORT" DATA_DIR="$WORK/data" \
   "$PROCURE_BIN" createsuperuser --email e2e-tour@example.org 2>>"$WORK/server.log")
 export TOUR_LINK
 # The back-office journeys (tests/admin.test.js) sign in as a superadmin of their own, who gives
 # a name the audit log then shows.
-STAFF_LINK=$(cd "$WORK" && env -i PATH="$PATH" HOME="$WORK" PORT="$PORT" DATA_DIR="$WORK/data" \
+STAFF_LINK=$(cd "$WORK" && env -i PATH="$PATH" HOME="$WORK" APP_URL="$BASE_URL" PORT="$PORT" DATA_DIR="$WORK/data" \
   "$PROCURE_BIN" createsuperuser --email e2e-staff@example.org 2>>"$WORK/server.log")
 export STAFF_LINK
+# The live pages (tests/live.test.js) post and approve opportunities as a superadmin of their own.
+LIVE_LINK=$(cd "$WORK" && env -i PATH="$PATH" HOME="$WORK" APP_URL="$BASE_URL" PORT="$PORT" DATA_DIR="$WORK/data" \
+  "$PROCURE_BIN" createsuperuser --email e2e-live@example.org 2>>"$WORK/server.log")
+export LIVE_LINK
 # Screenshots of the pages the tests visit, at both widths, for a person to look at afterwards
 # (E2E_ARTIFACTS, default e2e/artifacts; emptied at each run, never committed).
 export ARTIFACTS_DIR=${E2E_ARTIFACTS:-$E2E_DIR/artifacts}
@@ -140,7 +147,7 @@ rm -rf "$ARTIFACTS_DIR" && mkdir -p "$ARTIFACTS_DIR"
 mkdir -p "$WORK/tmp"
 # In the background, so that a signal to this script is handled at once (see cleanup).
 TMPDIR="$WORK/tmp" timeout --kill-after=10 "$TOTAL_TIMEOUT" \
-  node --test --test-reporter=spec --test-timeout=240000 tests/*.test.js &
+  node --test --test-reporter=spec --test-timeout=240000 "${TEST_FILES[@]}" &
 TESTS_PID=$!
 set +e
 wait "$TESTS_PID"

@@ -97,8 +97,8 @@ for (const [widthName, options] of WIDTHS) {
         await submit(page, page.getByRole('button', { name: 'Import this file' }));
         assert.equal(new URL(page.url()).pathname, importPath);
         assert.ok((await flashText(page))?.startsWith('Import queued.'), 'the confirmation says so');
-        // The page refreshes itself until the worker is done.
-        await page.getByText('Imported.', { exact: true }).waitFor({ timeout: 30_000 });
+        // The page follows the import (live, or reloading itself) until the worker is done.
+        await page.locator('#import-status').getByText('Imported.', { exact: true }).waitFor({ timeout: 30_000 });
         await settle(page);
         await expectGoodPage(page, problems, 'admin-import-done', widthName);
 

@@ -70,6 +70,8 @@ pub async fn set(session: &Session, flash: &Flash) -> Result<(), tower_sessions:
 struct State {
     waiting: Option<Flash>,
     taken: bool,
+    /// A request that shows no message (a live region fetching itself): nothing is taken.
+    silent: bool,
 }
 
 /// This request's view of the waiting message (see the module's header). Clones share it.
@@ -99,6 +101,9 @@ impl Slot {
             return None;
         }
         let mut state = self.lock();
+        if state.silent {
+            return None;
+        }
         if state.waiting.is_some() {
             state.taken = true;
         }
@@ -134,11 +139,17 @@ fn making_shared() -> bool {
     SHARED.try_with(|()| ()).is_ok()
 }
 
+/// The header a live page's region sends when it fetches itself again after an event.
+pub const LIVE_REFRESH: &str = "x-live-refresh";
+
 /// Middleware inside the session layer: gives the request its [`Slot`] and, once a page has
 /// shown the message, removes it from the session and keeps the response out of shared caches.
 pub async fn carry(mut request: Request, next: Next) -> Response {
     let session = request.extensions().get::<Session>().cloned();
     let slot = Slot::default();
+    // A part of a page fetching itself again (`assets/js/live.js`) shows no message, so it
+    // must not use one up.
+    slot.lock().silent = request.headers().contains_key(LIVE_REFRESH);
     request.extensions_mut().insert(slot.clone());
     let mut response = next.run(request).await;
     if slot.taken()

@@ -485,6 +485,11 @@ async fn signing_out_says_so_once(backend: Backend) {
     let browser = Browser::sign_in_as(&app, "leaving@example.org", &[Role::Staff]).await;
     let out = browser.post("/sign-out", &[]).await;
     assert_eq!((out.status, out.header("location")), (StatusCode::SEE_OTHER, "/"));
+    // A live page's region fetching itself again (assets/js/live.js) leaves the message for
+    // the page the browser is going to.
+    let refresh = axum::http::Request::get("/").header("x-live-refresh", "1");
+    let region = browser.send(refresh, axum::body::Body::empty()).await;
+    assert!(!region.body.contains("You are signed out."), "{}", region.body);
     let home = browser.get("/").await;
     assert!(home.body.contains("You are signed out."), "{}", home.body);
     assert!(home.body.contains("usa-alert--info"));

@@ -501,7 +501,8 @@ async fn origins_are_checked() {
     vars.extend(common_vars());
     let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let d = Deployment::new(backend, &pairs).await.expect("deployment");
-    let web = spawn(&d, "web", &[]);
+    let token = "a-long-metrics-token-0123456789";
+    let web = spawn(&d, "web", &[("METRICS_TOKEN", token)]);
     assert_eq!(open(web.port, None, Some("https://evil.example")).await.err(), Some(403));
     assert_eq!(open(web.port, None, Some("http://localhost:8001")).await.err(), Some(403), "another port");
     assert!(open(web.port, None, Some(PARTNER)).await.is_ok(), "an ALLOWED_ORIGINS entry");
@@ -518,4 +519,28 @@ async fn origins_are_checked() {
     assert_eq!((error["type"].as_str(), error["code"].as_str()), (Some("error"), Some("bad-message")), "{error}");
     record(&d, vec![marker(1)], true).await;
     client.until("test.marker", 1).await;
+
+    // The open sockets are a gauge (the ones dropped above close soon), events sent a counter.
+    let metrics = || async {
+        reqwest::Client::new()
+            .get(format!("http://127.0.0.1:{}/__metrics__", web.port))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text")
+    };
+    let gauge = |text: &str| text.lines().find(|l| l.starts_with("ws_clients ")).map(|l| l.trim_end().to_owned());
+    let deadline = Instant::now() + LIMIT;
+    let metrics = loop {
+        let text = metrics().await;
+        if gauge(&text).is_some_and(|g| g.ends_with(" 1")) || Instant::now() > deadline {
+            break text;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(gauge(&metrics).as_deref(), Some("ws_clients 1"), "one socket open now: {metrics}");
+    assert!(metrics.lines().any(|l| l.starts_with("ws_events_sent ")), "{metrics}");
 }

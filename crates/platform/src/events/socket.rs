@@ -36,15 +36,34 @@ const MAX_CLIENT_FRAME: usize = 16 * 1024;
 const MAX_KINDS: usize = 32;
 const MAX_REPLAY: u32 = 1_000;
 
-/// Whether a websocket from `headers` may open: a browser's `Origin` must be the site's own or
-/// one of `ALLOWED_ORIGINS`. (A client without `Origin` is not a browser, and cannot be made to
-/// open a socket with someone else's cookies.)
+/// Whether a websocket from `headers` may open: a browser's `Origin` must be the site's own
+/// (`APP_URL`), one of `ALLOWED_ORIGINS`, or the page's own address: an origin whose host and
+/// port are the `Host` the request was sent to (which the site guard has checked against
+/// `ALLOWED_HOSTS`), as when a developer browses `127.0.0.1` rather than `localhost`. A
+/// client without `Origin` is not a browser, and cannot be made to open a socket with someone
+/// else's cookies.
 pub fn origin_allowed(config: &crate::Config, headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(http::header::ORIGIN) else { return true };
     let Ok(origin) = origin.to_str() else { return false };
     let origin = origin.trim_end_matches('/');
     let own = config.site.app_url.origin().ascii_serialization();
-    origin.eq_ignore_ascii_case(&own) || config.security.allowed_origins.iter().any(|o| o.eq_ignore_ascii_case(origin))
+    if origin.eq_ignore_ascii_case(&own)
+        || config.security.allowed_origins.iter().any(|o| o.eq_ignore_ascii_case(origin))
+    {
+        return true;
+    }
+    let host = headers.get(http::header::HOST).and_then(|h| h.to_str().ok());
+    match (url::Url::parse(origin), host) {
+        (Ok(parsed), Some(host)) if matches!(parsed.scheme(), "http" | "https") => {
+            let authority = match (parsed.host_str(), parsed.port()) {
+                (Some(h), Some(port)) => format!("{h}:{port}"),
+                (Some(h), None) => h.to_owned(),
+                _ => return false,
+            };
+            authority.eq_ignore_ascii_case(host)
+        }
+        _ => false,
+    }
 }
 
 /// Says again who is listening (at every ping): `None` when it cannot tell just now.
@@ -273,5 +292,18 @@ mod tests {
         assert!(!with(Some("https://purchasing.example.gov.evil.example")));
         assert!(!with(Some("https://evil.example")));
         assert!(!with(Some("null")));
+
+        // The page's own address: the Host it was sent to.
+        let to = |origin: &str, host: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(http::header::ORIGIN, origin.parse().expect("header"));
+            headers.insert(http::header::HOST, host.parse().expect("header"));
+            origin_allowed(&config, &headers)
+        };
+        assert!(to("http://127.0.0.1:8000", "127.0.0.1:8000"));
+        assert!(to("https://www.example.gov", "www.example.gov"), "behind a proxy that keeps Host");
+        assert!(!to("http://127.0.0.1:8001", "127.0.0.1:8000"), "another port");
+        assert!(!to("https://evil.example", "127.0.0.1:8000"));
+        assert!(!to("https://evil.example", "evil.example.gov"));
     }
 }

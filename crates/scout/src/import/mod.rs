@@ -145,6 +145,9 @@ pub(crate) fn parse_date(raw: &str, four_digit_year: bool) -> Option<NaiveDate> 
     NaiveDate::from_ymd_opt(year, m.parse().ok()?, d.parse().ok()?)
 }
 
+/// On SQLite, the pause between batches that lets other writers in.
+const SQLITE_PAUSE: std::time::Duration = std::time::Duration::from_millis(10);
+
 /// Imports one file (`name` is its file name, which COSTARS lists need), reporting progress as
 /// (rows done, rows in all).
 pub async fn import(
@@ -262,6 +265,12 @@ async fn run(
             }
             progress.batch(&txn, done, total).await?;
             txn.commit().await?;
+            if db.get_database_backend() == sea_orm::DbBackend::Sqlite && rows.peek().is_some() {
+                // SQLite has one writer at a time, and a waiting writer polls: without a pause the
+                // next batch takes the lock again at once, and the site's other writes (a save, the
+                // relay announcing this import's progress) wait for the whole import.
+                tokio::time::sleep(SQLITE_PAUSE).await;
+            }
         } else {
             txn.rollback().await?;
         }
