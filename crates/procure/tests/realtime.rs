@@ -544,3 +544,41 @@ async fn origins_are_checked() {
     assert_eq!(gauge(&metrics).as_deref(), Some("ws_clients 1"), "one socket open now: {metrics}");
     assert!(metrics.lines().any(|l| l.starts_with("ws_events_sent ")), "{metrics}");
 }
+
+/// The outbox: committed events are numbered once, gaplessly and in order, rolled-back ones
+/// never exist; delivered events past the retention are forgotten, the rest kept.
+async fn the_outbox_numbers_what_committed_and_forgets_what_is_old(backend: Backend) {
+    use platform::events::outbox;
+    let Some(app) = common::TestApp::new(backend, &[]).await else { return };
+    let db = &app.state.db;
+    let (_, before) = outbox::position(db).await.expect("position");
+    let txn = db.begin().await.expect("begin");
+    platform::events::record(&txn, NewEvent::new("test.gone", 1, Audience::Public)).await.expect("record");
+    txn.rollback().await.expect("rollback");
+    for n in 1..=3 {
+        let txn = db.begin().await.expect("begin");
+        platform::events::record(&txn, marker(n)).await.expect("record");
+        txn.commit().await.expect("commit");
+    }
+    let numbered = outbox::number(db, 500).await.expect("number");
+    let got: Vec<(i64, Option<i64>)> = numbered.iter().map(|e| (e.seq, e.subject)).collect();
+    assert_eq!(got, [(before + 1, Some(1)), (before + 2, Some(2)), (before + 3, Some(3))]);
+    assert!(outbox::number(db, 500).await.expect("again").is_empty(), "each once");
+    assert_eq!(outbox::position(db).await.expect("position").1, before + 3);
+
+    // A payload over the limit is refused, not truncated.
+    let big = NewEvent::new("test.big", 1, Audience::Public).with(serde_json::json!("x".repeat(5_000)));
+    assert!(platform::events::record(db, big).await.is_err());
+
+    sea_orm::ConnectionTrait::execute_unprepared(
+        db,
+        &format!("UPDATE events SET created_at = 0 WHERE seq = {}", before + 1),
+    )
+    .await
+    .expect("age one");
+    assert_eq!(outbox::prune(db, Duration::from_secs(3600)).await.expect("prune"), 1);
+    assert_eq!(outbox::oldest_kept(db).await.expect("oldest"), before + 2);
+    let kept: Vec<i64> = outbox::after(db, 0, 10).await.expect("after").iter().map(|e| e.seq).collect();
+    assert_eq!(kept, [before + 2, before + 3]);
+}
+on_both_backends!(the_outbox_numbers_what_committed_and_forgets_what_is_old);

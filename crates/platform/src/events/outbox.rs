@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult};
 
 use super::{Audience, Event, NewEvent, now_ms};
 use crate::db::stmt;
@@ -58,6 +58,12 @@ fn event_from(row: &QueryResult) -> Result<Option<Event>, DbErr> {
 /// them. Relays take turns: the sequence row is locked until this transaction commits.
 pub async fn number(db: &DatabaseConnection, limit: u32) -> Result<Vec<Event>, DbErr> {
     let backend = db.get_database_backend();
+    // Relays look often; a look that finds nothing must not take SQLite's write lock.
+    let waiting =
+        db.query_one_raw(stmt(backend, "SELECT id FROM events WHERE seq IS NULL LIMIT 1", vec![])).await?.is_some();
+    if !waiting {
+        return Ok(Vec::new());
+    }
     let txn = crate::db::begin_write(db).await?;
     let lock = match backend {
         DbBackend::Postgres => "SELECT last_seq FROM event_sequence WHERE id = 1 FOR UPDATE",
@@ -147,14 +153,12 @@ pub async fn oldest_kept(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
 /// Deletes numbered events older than `retention`; returns how many.
 pub async fn prune(db: &DatabaseConnection, retention: Duration) -> Result<u64, DbErr> {
     let cutoff = now_ms() - i64::try_from(retention.as_millis()).unwrap_or(i64::MAX);
-    let txn = db.begin().await?;
-    let done = txn
+    let done = db
         .execute_raw(stmt(
             db.get_database_backend(),
             "DELETE FROM events WHERE seq IS NOT NULL AND created_at < $1",
             vec![cutoff.into()],
         ))
         .await?;
-    txn.commit().await?;
     Ok(done.rows_affected())
 }
