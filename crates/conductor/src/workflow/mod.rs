@@ -1,0 +1,4 @@
+//! A work item's way through its flow: the states, the transitions between them (one table,
+//! [`machine::TRANSITIONS`]) and the rules on the times people give ([`machine`]).
+
+pub mod machine;
