@@ -5,4 +5,5 @@
 //! database. The data model is `model`'s conductor migration; the services, pages and the
 //! wing's manifest come next, and the wing is mounted in `procure::app::wings` with them.
 
+pub mod activity;
 pub mod workflow;
