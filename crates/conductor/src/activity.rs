@@ -247,6 +247,11 @@ mod tests {
     }
 
     #[test]
+    fn the_kinds_are_the_ones_the_database_accepts() {
+        assert_eq!(KINDS, model::entities::work_item_activity::KINDS);
+    }
+
+    #[test]
     fn an_unreadable_entry_is_none_and_only_notes_are_deletable() {
         assert_eq!(Activity::read("note", "{\"words\": 1}"), None);
         assert_eq!(Activity::read("telepathy", "{}"), None);

@@ -75,9 +75,11 @@ audited!(
     contract_note,
     contract_notice,
     contract_property,
+    contract_term,
     contract_type,
     department,
     feedback,
+    flow,
     import,
     job_status,
     line_item,
@@ -86,10 +88,14 @@ audited!(
     required_document,
     role,
     sign_in_token,
+    stage,
     throttle_hit,
     user,
     user_role,
     vendor,
+    work_item,
+    work_item_activity,
+    work_item_stage,
 );
 
 #[cfg(test)]

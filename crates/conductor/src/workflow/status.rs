@@ -103,6 +103,12 @@ mod tests {
     }
 
     #[test]
+    fn the_statuses_are_the_ones_the_database_accepts() {
+        let stored: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(stored, model::entities::work_item::STATUSES);
+    }
+
+    #[test]
     fn nothing_leaves_a_killed_or_completed_item() {
         for t in STATUS_TRANSITIONS {
             assert!(!t.from.contains(&Status::Killed) && !t.from.contains(&Status::Completed), "{}", t.name);

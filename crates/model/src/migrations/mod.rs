@@ -18,6 +18,7 @@ mod m20261124_000013_addresses_and_sign_in;
 mod m20261205_000014_feedback;
 mod m20261205_000015_audit_actions;
 mod m20261206_000016_events;
+mod m20261206_000017_conductor;
 
 use std::time::Duration;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000014_feedback::Migration),
             Box::new(m20261205_000015_audit_actions::Migration),
             Box::new(m20261206_000016_events::Migration),
+            Box::new(m20261206_000017_conductor::Migration),
         ]
     }
 }
