@@ -67,9 +67,6 @@
       last = Math.max(last || 0, frame.id);
       htmx.trigger(document.body, 'live:' + frame.kind, frame);
       htmx.trigger(document.body, 'live:' + frame.kind + '#' + frame.subject, frame);
-    } else if (frame.type === 'error' && frame.code === 'lagged') {
-      // Events were dropped because this page read too slowly: have them again.
-      send(e.detail.socketWrapper, { type: 'resume', after: last === null ? helloLast : last });
     } else if (frame.type === 'reset' || (frame.type === 'error' && frame.code === 'unavailable')) {
       reset();
     }

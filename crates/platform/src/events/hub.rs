@@ -6,7 +6,8 @@
 //! outbox is also read when the subscription is made (again), when it reports a loss, and on a
 //! timer: often when the fan-out stays inside one process (so processes sharing a SQLite file
 //! see each other's events), rarely otherwise. Sockets read the hub through a bounded
-//! broadcast ring: a socket that falls behind it loses the oldest events and is told so.
+//! broadcast ring: a socket that falls behind it loses the oldest events from the ring, and
+//! reads them from the outbox instead (see `socket.rs`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -22,7 +23,7 @@ use super::fanout::{Fanout, Heard};
 use super::{Event, outbox};
 
 /// How many events a socket may be behind before it loses some.
-pub const SOCKET_QUEUE: usize = 256;
+pub const SOCKET_QUEUE: usize = 4_096;
 /// Events read from the outbox at a time.
 const READ_BATCH: u32 = 1_000;
 

@@ -6,8 +6,13 @@
 //! - `{"type":"event","id":N,"kind":K,"subject":S,"data":{…}}` for each event the reader may
 //!   see, in `id` order;
 //! - `{"type":"error","code":C,"message":M}`: `bad-message` (the client's frame was not
-//!   understood), `lagged` (the client read too slowly and `missed` events were dropped: resume);
-//! - `{"type":"reset","message":M}`: events the client asked for are no longer kept: reload.
+//!   understood), `unavailable` (missed events cannot be read just now);
+//! - `{"type":"reset","message":M}`: events the client missed cannot be sent (no longer kept,
+//!   or it fell too far behind): reload.
+//!
+//! A client that reads more slowly than events come falls behind the hub's queue; the events
+//! it missed are then read from the outbox and sent in order, so every client gets each event
+//! once and in order, or a `reset`.
 //!
 //! Frames from the client: `{"type":"resume","after":N}` (send what I missed after event `N`)
 //! and `{"type":"subscribe","kinds":["beacon.", …]}` (only kinds starting with these).
@@ -20,12 +25,13 @@ use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
 use axum::response::Response;
+use futures_util::SinkExt;
 use futures_util::future::BoxFuture;
 use http::HeaderMap;
 use serde::Deserialize;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
-use super::hub::Hub;
+use super::hub::{Hub, Outgoing};
 use super::{Event, Reader, outbox};
 
 pub const PING_EVERY: Duration = Duration::from_secs(30);
@@ -35,6 +41,11 @@ const MAX_CLIENT_FRAME: usize = 16 * 1024;
 /// The most kinds a client may subscribe to, and the most events a resume replays.
 const MAX_KINDS: usize = 32;
 const MAX_REPLAY: u32 = 1_000;
+/// The most events a socket that fell behind is sent from the outbox before it is told to
+/// reload instead.
+const MAX_MEND: u32 = 10_000;
+/// The most waiting events written together.
+const READY_BATCH: usize = 512;
 
 /// Whether a websocket from `headers` may open: a browser's `Origin` must be the site's own
 /// (`APP_URL`), one of `ALLOWED_ORIGINS`, or the page's own address: an origin whose host and
@@ -74,7 +85,10 @@ pub type Recheck = Arc<dyn Fn() -> BoxFuture<'static, Option<Reader>> + Send + S
 pub fn accept(upgrade: WebSocketUpgrade, hub: Hub, reader: Reader, recheck: Option<Recheck>) -> Response {
     upgrade
         .read_buffer_size(4 * 1024)
-        .write_buffer_size(0)
+        // Frames of a burst are written together; a client that stops reading holds at most
+        // the max in memory before its socket is dropped.
+        .write_buffer_size(16 * 1024)
+        .max_write_buffer_size(1024 * 1024)
         .max_message_size(MAX_CLIENT_FRAME)
         .max_frame_size(MAX_CLIENT_FRAME)
         .on_upgrade(move |socket| serve(socket, hub, reader, recheck))
@@ -148,15 +162,9 @@ async fn serve(ws: WebSocket, hub: Hub, reader: Reader, recheck: Option<Recheck>
                 socket.send(Message::Ping(Default::default())).await
             }
             received = rx.recv() => match received {
-                Ok(out) => socket.offer(&out.event, &out.frame).await,
-                Err(RecvError::Lagged(missed)) => {
-                    metrics::counter!("ws.events_dropped").increment(missed);
-                    let frame = serde_json::json!({
-                        "type": "error", "code": "lagged", "missed": missed,
-                        "message": "This connection fell behind and some events were dropped: resume from your last id.",
-                    });
-                    socket.send(Message::Text(frame.to_string().into())).await
-                }
+                // Whatever else is ready goes out with it, in one write.
+                Ok(out) => socket.offer_ready(&out, &mut rx).await,
+                Err(RecvError::Lagged(missed)) => socket.mend(missed).await,
                 Err(RecvError::Closed) => Err(End::Gone),
             },
             message = socket.ws.recv() => match message {
@@ -195,7 +203,7 @@ impl Socket {
             && (self.kinds.is_empty() || self.kinds.iter().any(|k| event.kind.starts_with(k.as_str())))
     }
 
-    /// Sends `event` if this socket has not dealt with it and its reader wants it.
+    /// Queues `event` for sending if this socket has not dealt with it and its reader wants it.
     async fn offer(&mut self, event: &Event, frame: &Utf8Bytes) -> Result<(), End> {
         if event.seq <= self.done {
             return Ok(());
@@ -205,7 +213,74 @@ impl Socket {
             return Ok(());
         }
         metrics::counter!("ws.events_sent").increment(1);
-        self.send(Message::Text(frame.clone())).await
+        match tokio::time::timeout(SEND_TIMEOUT, self.ws.feed(Message::Text(frame.clone()))).await {
+            Ok(Ok(())) => Ok(()),
+            _ => Err(End::Gone),
+        }
+    }
+
+    /// Offers `first` and every event already waiting in the queue (a burst), then writes them.
+    async fn offer_ready(
+        &mut self,
+        first: &Outgoing,
+        rx: &mut tokio::sync::broadcast::Receiver<Arc<Outgoing>>,
+    ) -> Result<(), End> {
+        self.offer(&first.event, &first.frame).await?;
+        for _ in 0..READY_BATCH {
+            match rx.try_recv() {
+                Ok(out) => self.offer(&out.event, &out.frame).await?,
+                Err(TryRecvError::Lagged(missed)) => self.mend(missed).await?,
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Closed) => return Err(End::Gone),
+            }
+        }
+        self.flush().await
+    }
+
+    async fn flush(&mut self) -> Result<(), End> {
+        match tokio::time::timeout(SEND_TIMEOUT, self.ws.flush()).await {
+            Ok(Ok(())) => Ok(()),
+            _ => Err(End::Gone),
+        }
+    }
+
+    /// The socket fell `missed` events behind the hub's queue (it read too slowly): the events
+    /// after the last one it dealt with are read from the outbox and sent in order, so the
+    /// client still gets each once, in order. A client too far behind for that (more than
+    /// [`MAX_MEND`]) is told to reload, and what it skipped is counted as dropped.
+    async fn mend(&mut self, missed: u64) -> Result<(), End> {
+        metrics::counter!("ws.events_lagged").increment(missed);
+        let db = self.hub.db().clone();
+        let target = self.hub.last();
+        let mut read: u32 = 0;
+        while self.done < target {
+            if read >= MAX_MEND {
+                let skipped = u64::try_from(target - self.done).unwrap_or(0);
+                metrics::counter!("ws.events_dropped").increment(skipped);
+                self.done = target;
+                let frame = serde_json::json!({
+                    "type": "reset",
+                    "message": "This connection fell too far behind and missed events: reload.",
+                });
+                return self.send(Message::Text(frame.to_string().into())).await;
+            }
+            let Ok(batch) = outbox::after(&db, self.done, MAX_REPLAY).await else {
+                let frame = serde_json::json!({
+                    "type": "reset", "message": "Missed events cannot be read now: reload.",
+                });
+                self.done = target;
+                return self.send(Message::Text(frame.to_string().into())).await;
+            };
+            if batch.is_empty() {
+                break;
+            }
+            read += u32::try_from(batch.len()).unwrap_or(u32::MAX);
+            for event in batch {
+                let frame = super::hub::Outgoing::frame_of(&event);
+                self.offer(&event, &frame).await?;
+            }
+        }
+        self.flush().await
     }
 
     async fn heard(&mut self, text: &str) -> Result<(), End> {
