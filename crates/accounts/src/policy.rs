@@ -81,6 +81,15 @@ pub enum Resource {
         public: bool,
         own: bool,
     },
+    /// Conductor's work items: conductor-level users see and change them all (the original's
+    /// rule); nobody else sees them.
+    WorkItem,
+    /// An entry of a work item's activity log. Only a note can be deleted, and only by its
+    /// author or an admin; every other entry is evidence, never deleted.
+    WorkItemEntry {
+        note: bool,
+        own: bool,
+    },
 }
 
 impl CurrentUser {
@@ -114,6 +123,12 @@ pub fn can(user: Option<&CurrentUser>, action: Action, resource: Resource) -> bo
         Resource::Admin(AdminArea::AuditLog) => action == Action::View && user.is_admin(),
         Resource::Contract => matches!(action, Action::View | Action::Follow),
         Resource::ContractNote => matches!(action, Action::View | Action::Create | Action::Delete),
+        Resource::WorkItem => user.is_conductor_level() && action != Action::Follow,
+        Resource::WorkItemEntry { note, own } => match action {
+            Action::View | Action::Create => user.is_conductor_level(),
+            Action::Delete => user.is_conductor_level() && note && (own || user.is_admin()),
+            Action::Edit | Action::Publish | Action::Follow => false,
+        },
         Resource::Opportunity { public, own } => {
             let staff = user.has(Role::Staff) || user.is_conductor_level();
             match action {
@@ -210,6 +225,28 @@ mod tests {
             assert!(can(Some(&user(&[role])), Action::Create, Resource::ContractNote), "{role:?}");
         }
         assert!(!can(Some(&user(&[Role::Superadmin])), Action::Edit, Resource::Contract), "edits go through the admin");
+    }
+
+    #[test]
+    fn conductor_work_is_for_conductor_level_users_and_notes_for_their_authors() {
+        let entry = |note, own| Resource::WorkItemEntry { note, own };
+        for (roles, work, delete_own_note, delete_others_note) in [
+            (vec![Role::Staff], false, false, false),
+            (vec![Role::County], false, false, false),
+            (vec![Role::Conductor], true, true, false),
+            (vec![Role::Admin], true, true, true),
+            (vec![Role::Superadmin], true, true, true),
+        ] {
+            let u = user(&roles);
+            for action in [Action::View, Action::Create, Action::Edit, Action::Delete] {
+                assert_eq!(can(Some(&u), action, Resource::WorkItem), work, "{roles:?} {action:?}");
+            }
+            assert_eq!(can(Some(&u), Action::Delete, entry(true, true)), delete_own_note, "{roles:?}");
+            assert_eq!(can(Some(&u), Action::Delete, entry(true, false)), delete_others_note, "{roles:?}");
+            assert!(!can(Some(&u), Action::Delete, entry(false, true)), "only notes are deleted");
+            assert!(!can(Some(&u), Action::Edit, entry(true, true)), "entries are never rewritten");
+        }
+        assert_eq!(authorize(None, Action::View, Resource::WorkItem), Err(Denied::SignInRequired));
     }
 
     #[test]

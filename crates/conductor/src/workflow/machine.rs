@@ -13,7 +13,7 @@
 //! future. Services apply the result with guarded updates (`WHERE current_stage = …`), so two
 //! people acting at once get one change and one conflict.
 
-use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use chrono::{DateTime, DurationRound, SubsecRound, TimeDelta, Utc};
 
 /// One stage of the flow, with its times.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,12 +134,15 @@ fn minute(at: DateTime<Utc>) -> DateTime<Utc> {
 
 /// A time a user gave for acting on a stage entered at `since`: not before it (to the minute)
 /// and not after `now`. A time in the entry's own minute but seconds before it (the form has no
-/// seconds) is taken as the entry itself, so no stage ever ends before it began.
+/// seconds) is taken as the entry itself, so no stage ever ends before it began. Returns the
+/// time to store.
 pub fn check_time(
     at: DateTime<Utc>,
     since: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<DateTime<Utc>, Refusal> {
+    // Kept to the microsecond, as PostgreSQL stores it, so what was decided is what is read.
+    let at = at.trunc_subsecs(6);
     if at > now {
         return Err(Refusal::InFuture);
     }

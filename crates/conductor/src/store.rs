@@ -1,0 +1,137 @@
+//! Reading a work item with its current stage rows, writing the state machine's result back
+//! under a guard, and appending to its activity log. Every function takes the caller's
+//! connection or transaction.
+//!
+//! The guard: a change of stages is an `UPDATE work_items … WHERE id = ? AND status =
+//! 'in_progress' AND current_stage_id = <the stage it was read at>`. Of two people acting on
+//! one item at once, one changes it and the other gets [`CHANGED_MEANWHILE`], with nothing
+//! written (the caller rolls back).
+
+use accounts::{CurrentUser, ServiceError};
+use chrono::{DateTime, Utc};
+use model::entities::{stage, work_item, work_item_activity, work_item_stage};
+use model::{Stamp, StampUpdate};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+
+use crate::activity::Activity;
+use crate::workflow::machine::{Progress, StageTimes};
+
+/// What a user is told when someone else changed the item first.
+pub const CHANGED_MEANWHILE: &str =
+    "Someone else changed this work just now, so nothing was saved: reload the page to see where it is.";
+
+/// A work item and the rows of its current flow's stages, in flow order.
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub work: work_item::Model,
+    pub rows: Vec<work_item_stage::Model>,
+    /// The stages of `rows`, in the same order.
+    pub stages: Vec<stage::Model>,
+}
+
+/// The item `id`, or `None`.
+pub async fn load(db: &impl ConnectionTrait, id: i32) -> Result<Option<Item>, DbErr> {
+    let Some(work) = work_item::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
+    let rows = work_item_stage::Entity::find()
+        .filter(work_item_stage::Column::WorkItemId.eq(id))
+        .filter(work_item_stage::Column::FlowId.eq(work.flow_id))
+        .filter(work_item_stage::Column::SupersededAt.is_null())
+        .order_by_asc(work_item_stage::Column::Position)
+        .all(db)
+        .await?;
+    let ids: Vec<i32> = rows.iter().map(|r| r.stage_id).collect();
+    let found = stage::Entity::find().filter(stage::Column::Id.is_in(ids.clone())).all(db).await?;
+    let stages = ids
+        .iter()
+        .map(|id| {
+            found.iter().find(|s| s.id == *id).cloned().ok_or_else(|| DbErr::RecordNotFound(format!("stage {id}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(Item { work, rows, stages }))
+}
+
+impl Item {
+    /// The stage times, as the state machine reads them.
+    pub fn progress(&self) -> Progress {
+        let stages = self
+            .rows
+            .iter()
+            .map(|r| StageTimes { stage_id: r.stage_id, entered: r.entered_at, exited: r.exited_at })
+            .collect();
+        let current = self.work.current_stage_id.and_then(|id| self.rows.iter().position(|r| r.stage_id == id));
+        Progress { stages, current }
+    }
+
+    /// The name of the stage at `position`.
+    pub fn stage_name(&self, position: usize) -> String {
+        self.stages.get(position).map_or_else(String::new, |s| s.name.clone())
+    }
+
+    /// The row id of the stage at `position`.
+    pub fn row_id(&self, position: usize) -> Option<i64> {
+        self.rows.get(position).map(|r| r.id)
+    }
+
+    /// Writes `next` (the state machine's result from [`Item::progress`]): the current stage
+    /// under the guard, then every stage row whose times changed.
+    pub async fn save(
+        &self,
+        db: &impl ConnectionTrait,
+        next: &Progress,
+        actor: &CurrentUser,
+        now: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        let mut guard = work_item::Entity::update_many()
+            .col_expr(work_item::Column::CurrentStageId, Expr::value(next.current_stage()))
+            .stamped(Some(actor.id), now)
+            .filter(work_item::Column::Id.eq(self.work.id))
+            .filter(work_item::Column::Status.eq(work_item::IN_PROGRESS));
+        guard = match self.work.current_stage_id {
+            Some(id) => guard.filter(work_item::Column::CurrentStageId.eq(id)),
+            None => guard.filter(work_item::Column::CurrentStageId.is_null()),
+        };
+        if guard.exec(db).await?.rows_affected != 1 {
+            return Err(ServiceError::Conflict(CHANGED_MEANWHILE.into()));
+        }
+        for (row, times) in self.rows.iter().zip(&next.stages) {
+            if row.entered_at != times.entered || row.exited_at != times.exited {
+                let mut active: work_item_stage::ActiveModel = row.clone().into();
+                active.entered_at = Set(times.entered);
+                active.exited_at = Set(times.exited);
+                active.stamp(Some(actor.id), now);
+                active.update(db).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Appends `activity` to item `work_item_id`'s log, on the stage row `row` if any, taken at
+/// `at` by `actor` (kept by name too, for when the user is deleted).
+pub async fn log(
+    db: &impl ConnectionTrait,
+    work_item_id: i32,
+    row: Option<i64>,
+    activity: &Activity,
+    actor: Option<&CurrentUser>,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let now = Utc::now();
+    work_item_activity::ActiveModel {
+        work_item_id: Set(work_item_id),
+        work_item_stage_id: Set(row),
+        kind: Set(activity.kind().to_owned()),
+        detail: Set(activity.detail()),
+        taken_at: Set(at),
+        taken_by: Set(actor.map(|a| a.id)),
+        taken_by_name: Set(actor.map(|a| a.email.clone())),
+        superseded_at: Set(None),
+        deleted_at: Set(None),
+        deleted_by: Set(None),
+        ..Stamp::created(actor.map(|a| a.id), now)
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,270 @@
+//! Conductor's workflow services (issue 15; research/conductor.md §11): starting work
+//! (acceptance 1-4), moving between stages (6-8, 10), and the guard that lets one of two people
+//! acting on an item at once win. On both databases.
+
+mod common;
+
+use accounts::{CurrentUser, Role, ServiceError};
+use chrono::{Duration, SubsecRound, Utc};
+use common::builders::{Contract, User};
+use common::{Backend, TestApp};
+use conductor::start::{self, Start};
+use conductor::store;
+use model::Stamp;
+use model::entities::{contract, flow, flow_stage, stage, work_item, work_item_activity, work_item_stage};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+
+/// A flow of stages named `names`, active unless `archived`.
+async fn flow_of(app: &TestApp, name: &str, names: &[&str], archived: bool) -> i32 {
+    let now = Utc::now();
+    let f = flow::ActiveModel { name: Set(name.into()), is_archived: Set(archived), ..Stamp::created(None, now) }
+        .insert(&app.state.db)
+        .await
+        .expect("flow");
+    for (position, stage_name) in names.iter().enumerate() {
+        let existing =
+            stage::Entity::find().filter(stage::Column::Name.eq(*stage_name)).one(&app.state.db).await.expect("q");
+        let s = match existing {
+            Some(s) => s,
+            None => stage::ActiveModel {
+                name: Set((*stage_name).into()),
+                post_opportunities: Set(false),
+                default_message: Set(None),
+                target_days: Set(Some(7)),
+                ..Stamp::created(None, now)
+            }
+            .insert(&app.state.db)
+            .await
+            .expect("stage"),
+        };
+        flow_stage::ActiveModel {
+            flow_id: Set(f.id),
+            position: Set(i32::try_from(position).expect("small")),
+            stage_id: Set(s.id),
+        }
+        .insert(&app.state.db)
+        .await
+        .expect("flow stage");
+    }
+    f.id
+}
+
+struct Cast {
+    conductor: CurrentUser,
+    staff: CurrentUser,
+    flow: i32,
+    parent: contract::Model,
+}
+
+async fn cast(app: &TestApp) -> Cast {
+    Cast {
+        conductor: User::new("cora@pittsburghpa.gov").roles(&[Role::Conductor]).insert(app).await,
+        staff: User::new("sam@pittsburghpa.gov").roles(&[Role::Staff]).insert(app).await,
+        flow: flow_of(app, "Renewal", &["Review", "Quote", "Sign"], false).await,
+        parent: Contract::new("Road salt")
+            .controller("4321")
+            .expires(Utc::now().date_naive() + Duration::days(50))
+            .insert(app)
+            .await,
+    }
+}
+
+fn form(c: &Cast, at: chrono::DateTime<Utc>) -> Start {
+    Start {
+        description: "Road salt 2027".into(),
+        flow_id: Some(c.flow),
+        assignee_id: Some(c.conductor.id),
+        department_id: None,
+        at: Some(at),
+    }
+}
+
+/// Acceptance 1 and 2: one invisible successor, every stage row, the first entered at T, one
+/// `entered`; a second submit returns the same item.
+async fn starting_a_renewal_makes_one_successor(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let c = cast(&app).await;
+    let db = &app.state.db;
+    let t = Utc::now() - Duration::hours(3);
+    let txn = db.begin().await.expect("begin");
+    let work = start::renewal(&txn, Some(&c.conductor), c.parent.id, &form(&c, t), Utc::now()).await.expect("start");
+    txn.commit().await.expect("commit");
+    let again = start::renewal(db, Some(&c.conductor), c.parent.id, &form(&c, t), Utc::now()).await.expect("again");
+    assert_eq!(again.id, work.id, "a double submit makes nothing twice");
+    assert_eq!(work_item::Entity::find().all(db).await.expect("q").len(), 1);
+
+    let successor = contract::Entity::find_by_id(work.contract_id).one(db).await.expect("q").expect("successor");
+    assert_eq!(successor.parent_id, Some(c.parent.id));
+    assert!(!successor.is_visible, "invisible while in progress");
+    assert_eq!((successor.financial_id, successor.expiration_date, successor.contract_href), (None, None, None));
+    assert_eq!(successor.description.as_deref(), Some("Road salt 2027"));
+
+    let item = store::load(db, work.id).await.expect("q").expect("item");
+    assert_eq!(item.rows.len(), 3);
+    let progress = item.progress();
+    assert_eq!(progress.current, Some(0));
+    let entered = progress.stages[0].entered.expect("entered");
+    assert!((entered - t).num_milliseconds().abs() < 1_000, "{entered} vs {t}");
+    assert!(progress.stages[1..].iter().all(|s| s.entered.is_none()));
+    let kinds: Vec<String> = work_item_activity::Entity::find()
+        .filter(work_item_activity::Column::WorkItemId.eq(work.id))
+        .order_by_asc(work_item_activity::Column::Id)
+        .all(db)
+        .await
+        .expect("q")
+        .into_iter()
+        .map(|a| a.kind)
+        .collect();
+    assert_eq!(kinds, ["started", "assigned", "entered"]);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM events WHERE kind = 'conductor.item.started'").await, 1);
+}
+on_both_backends!(starting_a_renewal_makes_one_successor);
+
+/// Acceptance 3 and 19: a missing flow or assignee, an archived flow, a staff assignee or a
+/// future start is a field error and nothing is written; staff may not start work at all.
+async fn an_invalid_start_writes_nothing(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let c = cast(&app).await;
+    let db = &app.state.db;
+    let archived = flow_of(&app, "Old way", &["Review"], true).await;
+    let now = Utc::now();
+    let cases: Vec<(Start, &str)> = vec![
+        (Start { flow_id: None, ..form(&c, now) }, "flow"),
+        (Start { flow_id: Some(archived), ..form(&c, now) }, "flow"),
+        (Start { assignee_id: None, ..form(&c, now) }, "assignee"),
+        (Start { assignee_id: Some(c.staff.id), ..form(&c, now) }, "assignee"),
+        (Start { at: Some(now + Duration::hours(2)), ..form(&c, now) }, "start"),
+        (Start { description: "  ".into(), ..form(&c, now) }, "description"),
+    ];
+    for (bad, field) in cases {
+        let txn = db.begin().await.expect("begin");
+        match start::renewal(&txn, Some(&c.conductor), c.parent.id, &bad, now).await {
+            Err(ServiceError::Invalid(problems)) => {
+                assert!(problems.iter().any(|(f, _)| *f == field), "{field}: {problems:?}")
+            }
+            other => panic!("{field}: expected a field error, got {other:?}"),
+        }
+        txn.rollback().await.expect("rollback");
+    }
+    assert!(matches!(
+        start::renewal(db, Some(&c.staff), c.parent.id, &form(&c, now), now).await,
+        Err(ServiceError::Denied(accounts::Denied::Forbidden))
+    ));
+    assert!(matches!(
+        start::renewal(db, None, c.parent.id, &form(&c, now), now).await,
+        Err(ServiceError::Denied(accounts::Denied::SignInRequired))
+    ));
+    assert_eq!(work_item::Entity::find().all(db).await.expect("q").len(), 0);
+    assert_eq!(contract::Entity::find().all(db).await.expect("q").len(), 1, "no successor row either");
+}
+on_both_backends!(an_invalid_start_writes_nothing);
+
+/// Acceptance 4: new work with the same description and department stays separate.
+async fn new_work_is_never_someone_elses(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let c = cast(&app).await;
+    let db = &app.state.db;
+    let a = start::new_work(db, Some(&c.conductor), &form(&c, Utc::now()), Utc::now()).await.expect("first");
+    let b = start::new_work(db, Some(&c.conductor), &form(&c, Utc::now()), Utc::now()).await.expect("second");
+    assert_ne!(a.id, b.id);
+    assert_ne!(a.contract_id, b.contract_id);
+    assert_eq!((a.parent_id, b.parent_id), (None, None));
+}
+on_both_backends!(new_work_is_never_someone_elses);
+
+/// Two people complete the same stage at once: one change is saved, the other is told someone
+/// else acted, and nothing of it is written.
+async fn of_two_transitions_at_once_one_wins(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let c = cast(&app).await;
+    let db = &app.state.db;
+    let work =
+        start::renewal(db, Some(&c.conductor), c.parent.id, &form(&c, Utc::now() - Duration::days(2)), Utc::now())
+            .await
+            .expect("start");
+    // Both read the item at stage 1, then both complete it.
+    let first = store::load(db, work.id).await.expect("q").expect("item");
+    let second = first.clone();
+    let now = Utc::now();
+    let next = first.progress().complete(now - Duration::hours(1), now).expect("complete");
+    let txn = platform::db::begin_write(db).await.expect("begin");
+    first.save(&txn, &next, &c.conductor, now).await.expect("the first wins");
+    txn.commit().await.expect("commit");
+    let late = second.progress().complete(now - Duration::hours(2), now).expect("complete");
+    let txn = platform::db::begin_write(db).await.expect("begin");
+    match second.save(&txn, &late, &c.conductor, now).await {
+        Err(ServiceError::Conflict(message)) => assert_eq!(message, store::CHANGED_MEANWHILE),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    txn.rollback().await.expect("rollback");
+    let item = store::load(db, work.id).await.expect("q").expect("item");
+    assert_eq!(item.progress().current, Some(1), "at stage 2, once");
+    let exited = work_item_stage::Entity::find()
+        .filter(work_item_stage::Column::WorkItemId.eq(work.id))
+        .filter(work_item_stage::Column::ExitedAt.is_not_null())
+        .all(db)
+        .await
+        .expect("q");
+    assert_eq!(exited.len(), 1);
+    assert_eq!(exited[0].exited_at, next.stages[0].exited, "the winner's time");
+}
+on_both_backends!(of_two_transitions_at_once_one_wins);
+
+/// The kinds logged for item `id`, oldest first.
+async fn logged(app: &TestApp, id: i32) -> Vec<String> {
+    work_item_activity::Entity::find()
+        .filter(work_item_activity::Column::WorkItemId.eq(id))
+        .order_by_asc(work_item_activity::Column::Id)
+        .all(&app.state.db)
+        .await
+        .expect("q")
+        .into_iter()
+        .map(|a| a.kind)
+        .collect()
+}
+
+/// Acceptance 6-8 and 10 through the services: complete logs `exited` then `entered`; a revert
+/// logs one `reversion` and clears the later stages; a later stage is refused with nothing
+/// written; the start moves only at the first stage.
+async fn stages_move_forward_and_back_as_the_rules_say(backend: Backend) {
+    use conductor::transitions;
+    use conductor::workflow::machine::State;
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let c = cast(&app).await;
+    let db = &app.state.db;
+    let t0 = Utc::now() - Duration::days(10);
+    let work = start::renewal(db, Some(&c.conductor), c.parent.id, &form(&c, t0), Utc::now()).await.expect("start");
+    let me = Some(&c.conductor);
+
+    transitions::move_start(db, me, work.id, t0 - Duration::days(1), Utc::now()).await.expect("earlier start");
+    let state = transitions::complete(db, me, work.id, t0 + Duration::days(1), Utc::now()).await.expect("complete A");
+    assert_eq!(state, State::AtStage(1));
+    assert_eq!(logged(&app, work.id).await, ["started", "assigned", "entered", "entered", "exited", "entered"]);
+    assert!(
+        matches!(transitions::move_start(db, me, work.id, t0, Utc::now()).await, Err(ServiceError::Invalid(_))),
+        "the start moves only at the first stage"
+    );
+    assert!(matches!(
+        transitions::complete(db, me, work.id, t0, Utc::now()).await,
+        Err(ServiceError::Invalid(p)) if p[0].1 == "Invalid date (before step start)"
+    ));
+    assert!(
+        matches!(transitions::revert(db, me, work.id, 2, Utc::now(), Utc::now()).await, Err(ServiceError::Invalid(_))),
+        "a later stage"
+    );
+
+    transitions::complete(db, me, work.id, t0 + Duration::days(2), Utc::now()).await.expect("complete B");
+    let back = (t0 + Duration::days(3)).trunc_subsecs(6); // stored to the microsecond
+    assert_eq!(transitions::revert(db, me, work.id, 0, back, Utc::now()).await.expect("back to A"), State::AtStage(0));
+    let item = store::load(db, work.id).await.expect("q").expect("item");
+    let p = item.progress();
+    assert_eq!((p.current, p.stages[0].entered, p.stages[0].exited), (Some(0), Some(back), None));
+    assert!(p.stages[1..].iter().all(|s| s.entered.is_none() && s.exited.is_none()));
+    assert_eq!(logged(&app, work.id).await.iter().filter(|k| *k == "reversion").count(), 1);
+    assert!(matches!(
+        transitions::complete(db, Some(&c.staff), work.id, Utc::now(), Utc::now()).await,
+        Err(ServiceError::Denied(_))
+    ));
+    assert!(app.count("SELECT COUNT(*) AS n FROM events WHERE kind = 'conductor.item.moved'").await >= 4);
+}
+on_both_backends!(stages_move_forward_and_back_as_the_rules_say);
