@@ -268,3 +268,44 @@ async fn stages_move_forward_and_back_as_the_rules_say(backend: Backend) {
     assert!(app.count("SELECT COUNT(*) AS n FROM events WHERE kind = 'conductor.item.moved'").await >= 4);
 }
 on_both_backends!(stages_move_forward_and_back_as_the_rules_say);
+
+/// Acceptance 14-16 (the assignment email comes with the wing's emails): reassigning to staff is
+/// refused with the original's message, to a conductor logged; remove and restore; kill
+/// archives the successor once and frees the parent.
+async fn reassign_remove_restore_and_kill(backend: Backend) {
+    use conductor::items;
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let c = cast(&app).await;
+    let db = &app.state.db;
+    let other = User::new("olu@pittsburghpa.gov").roles(&[Role::Conductor]).insert(&app).await;
+    let me = Some(&c.conductor);
+    let work = start::renewal(db, me, c.parent.id, &form(&c, Utc::now()), Utc::now()).await.expect("start");
+    let new = start::new_work(db, me, &form(&c, Utc::now()), Utc::now()).await.expect("new work");
+
+    match items::reassign(db, me, &[work.id], c.staff.id, Utc::now()).await {
+        Err(ServiceError::Invalid(p)) => assert_eq!(p[0].1, items::NOT_ASSIGNABLE),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(items::reassign(db, me, &[work.id, new.id], other.id, Utc::now()).await.expect("bulk"), 2);
+    assert_eq!(items::reassign(db, me, &[work.id], other.id, Utc::now()).await.expect("again"), 0, "already theirs");
+    let assigned = work_item::Entity::find_by_id(work.id).one(db).await.expect("q").expect("item");
+    assert_eq!(assigned.assignee_id, Some(other.id));
+    assert_eq!(logged(&app, work.id).await.last().map(String::as_str), Some("assigned"));
+
+    items::remove(db, me, work.id, Utc::now()).await.expect("remove");
+    assert!(matches!(items::remove(db, me, work.id, Utc::now()).await, Err(ServiceError::Conflict(_))), "once");
+    items::restore(db, me, work.id, Utc::now()).await.expect("restore");
+    items::kill(db, me, work.id, Utc::now()).await.expect("kill");
+    assert!(
+        matches!(items::restore(db, me, work.id, Utc::now()).await, Err(ServiceError::Conflict(_))),
+        "killed is final"
+    );
+    let successor = contract::Entity::find_by_id(work.contract_id).one(db).await.expect("q").expect("successor");
+    assert!(successor.is_archived && !successor.is_visible);
+    assert_eq!(successor.description.as_deref(), Some("Road salt 2027 [Archived]"));
+    assert_eq!(start::live_successor(db, c.parent.id).await.expect("q"), None, "the parent is free again");
+    let again = start::renewal(db, me, c.parent.id, &form(&c, Utc::now()), Utc::now()).await.expect("start again");
+    assert_ne!(again.id, work.id);
+    assert!(matches!(items::kill(db, Some(&c.staff), again.id, Utc::now()).await, Err(ServiceError::Denied(_))));
+}
+on_both_backends!(reassign_remove_restore_and_kill);

@@ -85,9 +85,11 @@ pub type Recheck = Arc<dyn Fn() -> BoxFuture<'static, Option<Reader>> + Send + S
 pub fn accept(upgrade: WebSocketUpgrade, hub: Hub, reader: Reader, recheck: Option<Recheck>) -> Response {
     upgrade
         .read_buffer_size(4 * 1024)
-        // Frames of a burst are written together; a client that stops reading holds at most
-        // the max in memory before its socket is dropped.
-        .write_buffer_size(16 * 1024)
+        // Frames of a burst are written together, 4 KiB at a time: the buffer keeps the
+        // capacity it grew to, so a larger one would stay with every socket that ever got a
+        // burst (16 KiB cost 20 KB a socket, bench/RESULTS.md). A client that stops reading
+        // holds at most the max in memory before its socket is dropped.
+        .write_buffer_size(4 * 1024)
         .max_write_buffer_size(1024 * 1024)
         .max_message_size(MAX_CLIENT_FRAME)
         .max_frame_size(MAX_CLIENT_FRAME)
