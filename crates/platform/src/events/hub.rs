@@ -4,7 +4,7 @@
 //! The hub keeps `last`, the highest `seq` handed on. An event at or below it is a repeat and
 //! is dropped; one above `last + 1` reveals a gap, which is read from the outbox first. The
 //! outbox is also read when the subscription is made (again), when it reports a loss, and on a
-//! timer: often when the fan-out stays inside one process (so processes sharing a SQLite file
+//! timer: every 25 ms when the fan-out stays inside one process (so processes sharing a SQLite file
 //! see each other's events), rarely otherwise. Sockets read the hub through a bounded
 //! broadcast ring: a socket that falls behind it loses the oldest events from the ring, and
 //! reads them from the outbox instead (see `socket.rs`).
@@ -196,7 +196,7 @@ impl Hub {
 async fn listen(hub: Hub, stream: String) {
     let fanout = hub.0.fanout.clone();
     // Processes sharing a database without a shared fan-out see each other through the outbox.
-    let tail = if fanout.crosses_processes() { Duration::from_secs(5) } else { Duration::from_millis(100) };
+    let tail = if fanout.crosses_processes() { Duration::from_secs(5) } else { super::relay::SQLITE_POLL };
     let closing = hub.closing();
     while !closing.is_cancelled() {
         let mut subscription = match fanout.subscribe(&stream).await {
