@@ -11,9 +11,9 @@
 use accounts::{Action, CurrentUser, Resource, ServiceError, authorize};
 use chrono::{DateTime, Utc};
 use model::Stamp;
-use model::entities::{contract, flow, flow_stage, stage, work_item, work_item_stage};
+use model::entities::{contract, flow, stage, work_item};
 use platform::events::{self, Audience, NewEvent};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use crate::activity::Activity;
 use crate::store;
@@ -96,14 +96,7 @@ async fn check(db: &impl ConnectionTrait, form: &Start, now: DateTime<Utc>) -> R
     }
     let mut stages = Vec::new();
     if let Some(f) = &flow {
-        let order = flow_stage::Entity::find()
-            .filter(flow_stage::Column::FlowId.eq(f.id))
-            .order_by_asc(flow_stage::Column::Position)
-            .all(db)
-            .await?;
-        let ids: Vec<i32> = order.iter().map(|o| o.stage_id).collect();
-        let found = stage::Entity::find().filter(stage::Column::Id.is_in(ids.clone())).all(db).await?;
-        stages = ids.iter().filter_map(|id| found.iter().find(|s| s.id == *id).cloned()).collect();
+        stages = store::stages_of(db, f.id).await?;
         if stages.is_empty() {
             problems.push(("flow", "That flow has no stages: choose another.".into()));
         }
@@ -165,27 +158,14 @@ async fn begin(
     }
     .insert(db)
     .await?;
-    let mut first_row = None;
-    for (position, (s, times)) in c.stages.iter().zip(&progress.stages).enumerate() {
-        let row = work_item_stage::ActiveModel {
-            work_item_id: Set(work.id),
-            flow_id: Set(c.flow.id),
-            stage_id: Set(s.id),
-            position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
-            entered_at: Set(times.entered),
-            exited_at: Set(None),
-            superseded_at: Set(None),
-            ..Stamp::created(Some(user.id), now)
-        }
-        .insert(db)
-        .await?;
-        first_row.get_or_insert(row.id);
-    }
+    // As the state machine stored it (to the microsecond).
+    let entered = progress.stages.first().and_then(|s| s.entered).unwrap_or(c.at);
+    let first_row = store::enter_flow(db, work.id, c.flow.id, &c.stages, entered, user, now).await?;
     store::log(db, work.id, first_row, &Activity::Started { flow: c.flow.name.clone() }, Some(user), now).await?;
     let assigned = Activity::Assigned { assignee: c.assignee.email.clone(), previous: None };
     store::log(db, work.id, first_row, &assigned, Some(user), now).await?;
     let first = c.stages.first().map(|s| s.name.clone()).unwrap_or_default();
-    store::log(db, work.id, first_row, &Activity::Entered { stage: first, at: c.at }, Some(user), c.at).await?;
+    store::log(db, work.id, first_row, &Activity::Entered { stage: first, at: entered }, Some(user), entered).await?;
     events::record(db, NewEvent::new(STARTED_EVENT, i64::from(work.id), Audience::Conductor)).await?;
     Ok(work)
 }

@@ -9,7 +9,7 @@
 
 use accounts::{CurrentUser, ServiceError};
 use chrono::{DateTime, Utc};
-use model::entities::{stage, work_item, work_item_activity, work_item_stage};
+use model::entities::{flow_stage, stage, work_item, work_item_activity, work_item_stage};
 use model::{Stamp, StampUpdate};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -134,4 +134,46 @@ pub async fn log(
     .insert(db)
     .await?;
     Ok(())
+}
+
+/// The stages of flow `flow_id`, in order.
+pub async fn stages_of(db: &impl ConnectionTrait, flow_id: i32) -> Result<Vec<stage::Model>, DbErr> {
+    let order = flow_stage::Entity::find()
+        .filter(flow_stage::Column::FlowId.eq(flow_id))
+        .order_by_asc(flow_stage::Column::Position)
+        .all(db)
+        .await?;
+    let ids: Vec<i32> = order.iter().map(|o| o.stage_id).collect();
+    let found = stage::Entity::find().filter(stage::Column::Id.is_in(ids.clone())).all(db).await?;
+    Ok(ids.iter().filter_map(|id| found.iter().find(|s| s.id == *id).cloned()).collect())
+}
+
+/// Makes item `work_item_id`'s rows for flow `flow_id`'s `stages`, the first entered at
+/// `entered`; returns the first row's id.
+pub async fn enter_flow(
+    db: &impl ConnectionTrait,
+    work_item_id: i32,
+    flow_id: i32,
+    stages: &[stage::Model],
+    entered: DateTime<Utc>,
+    actor: &CurrentUser,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, DbErr> {
+    let mut first_row = None;
+    for (position, s) in stages.iter().enumerate() {
+        let row = work_item_stage::ActiveModel {
+            work_item_id: Set(work_item_id),
+            flow_id: Set(flow_id),
+            stage_id: Set(s.id),
+            position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+            entered_at: Set((position == 0).then_some(entered)),
+            exited_at: Set(None),
+            superseded_at: Set(None),
+            ..Stamp::created(Some(actor.id), now)
+        }
+        .insert(db)
+        .await?;
+        first_row.get_or_insert(row.id);
+    }
+    Ok(first_row)
 }

@@ -309,3 +309,82 @@ async fn reassign_remove_restore_and_kill(backend: Backend) {
     assert!(matches!(items::kill(db, Some(&c.staff), again.id, Utc::now()).await, Err(ServiceError::Denied(_))));
 }
 on_both_backends!(reassign_remove_restore_and_kill);
+
+/// Acceptance 11 and 12: switching flow enters the new flow's first stage now, logs one
+/// `flow_switch`, and keeps the old flow's rows and entries, superseded; only other active
+/// flows are offered.
+async fn switching_flow_keeps_the_history(backend: Backend) {
+    use conductor::flows;
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let c = cast(&app).await;
+    let db = &app.state.db;
+    let me = Some(&c.conductor);
+    let quick = flow_of(&app, "Quick quote", &["Quote", "Award"], false).await;
+    flow_of(&app, "Retired", &["Review"], true).await;
+    let work = start::renewal(db, me, c.parent.id, &form(&c, Utc::now() - Duration::days(3)), Utc::now())
+        .await
+        .expect("start");
+    conductor::transitions::complete(db, me, work.id, Utc::now() - Duration::days(2), Utc::now())
+        .await
+        .expect("A done");
+
+    let offered: Vec<i32> = flows::switchable(db, &work).await.expect("q").iter().map(|f| f.id).collect();
+    assert_eq!(offered, [quick], "neither the current flow nor an archived one");
+    assert!(matches!(flows::switch(db, me, work.id, c.flow, Utc::now()).await, Err(ServiceError::Invalid(_))));
+
+    flows::switch(db, me, work.id, quick, Utc::now()).await.expect("switch");
+    let item = store::load(db, work.id).await.expect("q").expect("item");
+    assert_eq!(item.work.flow_id, quick);
+    assert_eq!(item.rows.len(), 2);
+    assert_eq!(item.progress().current, Some(0));
+    assert!(item.rows[0].entered_at.is_some() && item.rows[1].entered_at.is_none());
+    let old_rows = work_item_stage::Entity::find()
+        .filter(work_item_stage::Column::WorkItemId.eq(work.id))
+        .filter(work_item_stage::Column::FlowId.eq(c.flow))
+        .all(db)
+        .await
+        .expect("q");
+    assert_eq!(old_rows.len(), 3, "kept");
+    assert!(old_rows.iter().all(|r| r.superseded_at.is_some()));
+    assert!(old_rows[0].exited_at.is_some(), "with their times");
+    let entries = work_item_activity::Entity::find()
+        .filter(work_item_activity::Column::WorkItemId.eq(work.id))
+        .all(db)
+        .await
+        .expect("q");
+    assert_eq!(entries.iter().filter(|e| e.kind == "flow_switch").count(), 1);
+    assert!(
+        entries.iter().filter(|e| e.kind == "exited").all(|e| e.superseded_at.is_some()),
+        "the old flow's entries superseded"
+    );
+    assert!(entries.iter().any(|e| e.kind == "entered" && e.superseded_at.is_none()));
+}
+on_both_backends!(switching_flow_keeps_the_history);
+
+/// Acceptance 13 and 19: an extension saves the parent's new expiration with its term and log
+/// entry, the item keeps its stage and assignee; new work cannot be extended; an earlier date
+/// is refused.
+async fn extending_the_parent_never_empties_its_expiration(backend: Backend) {
+    use conductor::flows;
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let c = cast(&app).await;
+    let db = &app.state.db;
+    let me = Some(&c.conductor);
+    let work = start::renewal(db, me, c.parent.id, &form(&c, Utc::now()), Utc::now()).await.expect("start");
+    let before = c.parent.expiration_date.expect("expires");
+    assert!(matches!(flows::extend(db, me, work.id, before, Utc::now()).await, Err(ServiceError::Invalid(_))));
+    let later = before + Duration::days(365);
+    flows::extend(db, me, work.id, later, Utc::now()).await.expect("extend");
+    let parent = contract::Entity::find_by_id(c.parent.id).one(db).await.expect("q").expect("parent");
+    assert_eq!(parent.expiration_date, Some(later));
+    let terms = model::entities::contract_term::Entity::find().all(db).await.expect("q");
+    assert_eq!(terms.len(), 1);
+    assert_eq!((terms[0].previous_expiration, terms[0].expiration_date), (Some(before), later));
+    let item = store::load(db, work.id).await.expect("q").expect("item");
+    assert_eq!((item.progress().current, item.work.assignee_id), (Some(0), Some(c.conductor.id)), "unchanged");
+    assert_eq!(logged(&app, work.id).await.last().map(String::as_str), Some("extension"));
+
+    let new = start::new_work(db, me, &form(&c, Utc::now()), Utc::now()).await.expect("new work");
+    assert!(matches!(flows::extend(db, me, new.id, later, Utc::now()).await, Err(ServiceError::Invalid(_))));
+}
+on_both_backends!(extending_the_parent_never_empties_its_expiration);
