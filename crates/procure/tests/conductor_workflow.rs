@@ -388,3 +388,44 @@ async fn extending_the_parent_never_empties_its_expiration(backend: Backend) {
     assert!(matches!(flows::extend(db, me, new.id, later, Utc::now()).await, Err(ServiceError::Invalid(_))));
 }
 on_both_backends!(extending_the_parent_never_empties_its_expiration);
+
+/// Acceptance 17: a blank note is refused with the original's message; only its author or an
+/// admin deletes a note (marked, not erased); no other entry can be deleted.
+async fn notes_are_deleted_only_by_their_author_or_an_admin(backend: Backend) {
+    use conductor::notes;
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let c = cast(&app).await;
+    let db = &app.state.db;
+    let other = User::new("olu@pittsburghpa.gov").roles(&[Role::Conductor]).insert(&app).await;
+    let boss = User::new("boss@pittsburghpa.gov").roles(&[Role::Admin]).insert(&app).await;
+    let me = Some(&c.conductor);
+    let work = start::renewal(db, me, c.parent.id, &form(&c, Utc::now()), Utc::now()).await.expect("start");
+    match notes::add(db, me, work.id, "  \n ", Utc::now()).await {
+        Err(ServiceError::Invalid(p)) => assert_eq!(p[0].1, "Note cannot be blank."),
+        other => panic!("{other:?}"),
+    }
+    notes::add(db, me, work.id, "Called the vendor: they will renew.", Utc::now()).await.expect("note");
+    notes::add(db, me, work.id, "Second note.", Utc::now()).await.expect("note");
+    let entries = work_item_activity::Entity::find()
+        .filter(work_item_activity::Column::WorkItemId.eq(work.id))
+        .order_by_asc(work_item_activity::Column::Id)
+        .all(db)
+        .await
+        .expect("q");
+    let notes_ids: Vec<i64> = entries.iter().filter(|e| e.kind == "note").map(|e| e.id).collect();
+    let started = entries.iter().find(|e| e.kind == "started").expect("started").id;
+
+    let forbidden = |r: Result<(), ServiceError>| matches!(r, Err(ServiceError::Denied(accounts::Denied::Forbidden)));
+    assert!(forbidden(notes::delete(db, Some(&other), work.id, notes_ids[0], Utc::now()).await), "another's note");
+    assert!(forbidden(notes::delete(db, me, work.id, started, Utc::now()).await), "not a note");
+    assert!(forbidden(notes::delete(db, Some(&c.staff), work.id, notes_ids[0], Utc::now()).await), "staff");
+    notes::delete(db, me, work.id, notes_ids[0], Utc::now()).await.expect("the author");
+    notes::delete(db, Some(&boss), work.id, notes_ids[1], Utc::now()).await.expect("an admin");
+    assert!(
+        matches!(notes::delete(db, me, work.id, notes_ids[0], Utc::now()).await, Err(ServiceError::NotFound)),
+        "once"
+    );
+    let kept = work_item_activity::Entity::find_by_id(notes_ids[0]).one(db).await.expect("q").expect("kept");
+    assert_eq!((kept.deleted_by, kept.deleted_at.is_some()), (Some(c.conductor.id), true), "marked, not erased");
+}
+on_both_backends!(notes_are_deleted_only_by_their_author_or_an_admin);
