@@ -429,3 +429,47 @@ async fn notes_are_deleted_only_by_their_author_or_an_admin(backend: Backend) {
     assert_eq!((kept.deleted_by, kept.deleted_at.is_some()), (Some(c.conductor.id), true), "marked, not erased");
 }
 on_both_backends!(notes_are_deleted_only_by_their_author_or_an_admin);
+
+/// Acceptance 20: all blank is refused with the original's message; controller number 999 is
+/// stored as "999" and logged; the spec number becomes the successor's property.
+async fn details_need_one_field_and_are_logged(backend: Backend) {
+    use conductor::activity::Activity;
+    use conductor::metadata::{self, Details};
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let c = cast(&app).await;
+    let db = &app.state.db;
+    let me = Some(&c.conductor);
+    let work = start::renewal(db, me, c.parent.id, &form(&c, Utc::now()), Utc::now()).await.expect("start");
+    let blank = Details { controller_number: Some(" ".into()), spec_number: Some(String::new()), department_id: None };
+    match metadata::update(db, me, work.id, &blank, Utc::now()).await {
+        Err(ServiceError::Invalid(p)) => assert_eq!(p[0].1, "You must update at least one field!"),
+        other => panic!("{other:?}"),
+    }
+    let bad = Details { controller_number: Some("99a".into()), ..Details::default() };
+    assert!(matches!(metadata::update(db, me, work.id, &bad, Utc::now()).await, Err(ServiceError::Invalid(_))));
+    let details =
+        Details { controller_number: Some("999".into()), spec_number: Some("B-123".into()), department_id: None };
+    metadata::update(db, me, work.id, &details, Utc::now()).await.expect("save");
+    let successor = contract::Entity::find_by_id(work.contract_id).one(db).await.expect("q").expect("successor");
+    assert_eq!(successor.financial_id.as_deref(), Some("999"));
+    let spec = model::entities::contract_property::Entity::find()
+        .filter(model::entities::contract_property::Column::ContractId.eq(work.contract_id))
+        .one(db)
+        .await
+        .expect("q")
+        .expect("spec");
+    assert_eq!((spec.key.as_str(), spec.value.as_deref()), ("Spec Number", Some("B-123")));
+    let last = work_item_activity::Entity::find()
+        .filter(work_item_activity::Column::WorkItemId.eq(work.id))
+        .filter(work_item_activity::Column::Kind.eq("metadata"))
+        .one(db)
+        .await
+        .expect("q")
+        .expect("logged");
+    let changes = vec![
+        ("Controller number".to_owned(), Some("999".to_owned())),
+        ("Spec number".to_owned(), Some("B-123".to_owned())),
+    ];
+    assert_eq!(Activity::read(&last.kind, &last.detail), Some(Activity::Metadata { changes }));
+}
+on_both_backends!(details_need_one_field_and_are_logged);
