@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::{State, WebSocketUpgrade};
+use axum::extract::{Query, State, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use platform::events::Reader;
@@ -32,9 +32,16 @@ pub fn reader(user: Option<&CurrentUser>) -> Reader {
     }
 }
 
+/// `/ws?after=N`: resume after event `N`.
+#[derive(Debug, serde::Deserialize)]
+struct Resume {
+    after: Option<i64>,
+}
+
 async fn open(
     State(state): State<AppState>,
     headers: HeaderMap,
+    Query(resume): Query<Resume>,
     viewer: Viewer,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, AppError> {
@@ -57,5 +64,5 @@ async fn open(
         });
         recheck
     });
-    Ok(socket::accept(upgrade, state.events.clone(), reader(viewer.user.as_ref()), recheck))
+    Ok(socket::accept(upgrade, state.events.clone(), reader(viewer.user.as_ref()), recheck, resume.after))
 }

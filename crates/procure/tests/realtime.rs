@@ -166,7 +166,12 @@ type Heard = (i64, String, Option<i64>);
 
 /// Opens `/ws` on `port` with `cookie` and `origin`; the HTTP status if refused.
 async fn open(port: u16, cookie: Option<&str>, origin: Option<&str>) -> Result<Client, u16> {
-    let mut request = format!("ws://127.0.0.1:{port}/ws").into_client_request().expect("request");
+    open_at(&format!("ws://127.0.0.1:{port}/ws"), cookie, origin).await
+}
+
+/// Opens the websocket at `url`.
+async fn open_at(url: &str, cookie: Option<&str>, origin: Option<&str>) -> Result<Client, u16> {
+    let mut request = url.into_client_request().expect("request");
     if let Some(cookie) = cookie {
         request.headers_mut().insert("cookie", cookie.parse().expect("cookie"));
     }
@@ -176,7 +181,7 @@ async fn open(port: u16, cookie: Option<&str>, origin: Option<&str>) -> Result<C
     let (mut ws, _) = match tokio_tungstenite::connect_async(request).await {
         Ok(pair) => pair,
         Err(tungstenite::Error::Http(response)) => return Err(response.status().as_u16()),
-        Err(e) => panic!("websocket to {port}: {e}"),
+        Err(e) => panic!("websocket to {url}: {e}"),
     };
     let hello = next_json(&mut ws).await.expect("a hello frame");
     assert_eq!(hello["type"], "hello", "{hello}");
@@ -369,12 +374,11 @@ async fn fan_out(fan: Fan) {
         assert_in_order(&heard);
     }
 
-    // A client that reconnects resumes from its last id.
+    // A client that reconnects resumes from its last id: what it missed first, then the new.
     let last = anon2.hello_last;
     drop(anon2);
     record(d, vec![marker(3), marker(4)], true).await;
-    let mut again = open(ws2, None, None).await.expect("reconnect");
-    again.send(serde_json::json!({ "type": "resume", "after": last })).await;
+    let mut again = open_at(&format!("ws://127.0.0.1:{ws2}/ws?after={last}"), None, None).await.expect("reconnect");
     let heard = again.until("test.marker", 4).await;
     assert!(has(&heard, published), "what it missed since {last}, from the start: {heard:?}");
     assert_eq!(heard.iter().filter(|h| h.1 == "test.marker").count(), 4, "each once: {heard:?}");

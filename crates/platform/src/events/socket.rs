@@ -15,7 +15,10 @@
 //! once and in order, or a `reset`.
 //!
 //! Frames from the client: `{"type":"resume","after":N}` (send what I missed after event `N`)
-//! and `{"type":"subscribe","kinds":["beacon.", …]}` (only kinds starting with these).
+//! and `{"type":"subscribe","kinds":["beacon.", …]}` (only kinds starting with these). A
+//! client that reconnects should rather open `/ws?after=N`: the events it missed then come
+//! first, in order, before any new one (a `resume` frame can arrive after newer events went
+//! out, and the missed ones then follow them).
 //!
 //! The server pings every 30 s and says goodbye with close code 1001 when it shuts down. A
 //! client that does not take a frame within 10 s is disconnected.
@@ -82,7 +85,13 @@ pub type Recheck = Arc<dyn Fn() -> BoxFuture<'static, Option<Reader>> + Send + S
 
 /// Accepts the upgrade and serves the socket for `reader`, asking `recheck` again at every
 /// ping. Buffers are small: most sockets sit idle, and a client has nothing big to say.
-pub fn accept(upgrade: WebSocketUpgrade, hub: Hub, reader: Reader, recheck: Option<Recheck>) -> Response {
+pub fn accept(
+    upgrade: WebSocketUpgrade,
+    hub: Hub,
+    reader: Reader,
+    recheck: Option<Recheck>,
+    after: Option<i64>,
+) -> Response {
     upgrade
         .read_buffer_size(4 * 1024)
         // Frames of a burst are written together, 4 KiB at a time: the buffer keeps the
@@ -93,7 +102,7 @@ pub fn accept(upgrade: WebSocketUpgrade, hub: Hub, reader: Reader, recheck: Opti
         .max_write_buffer_size(1024 * 1024)
         .max_message_size(MAX_CLIENT_FRAME)
         .max_frame_size(MAX_CLIENT_FRAME)
-        .on_upgrade(move |socket| serve(socket, hub, reader, recheck))
+        .on_upgrade(move |socket| serve(socket, hub, reader, recheck, after))
 }
 
 /// Counts the socket in the gauge while it lives.
@@ -136,7 +145,7 @@ enum End {
     Shutdown,
 }
 
-async fn serve(ws: WebSocket, hub: Hub, reader: Reader, recheck: Option<Recheck>) {
+async fn serve(ws: WebSocket, hub: Hub, reader: Reader, recheck: Option<Recheck>, after: Option<i64>) {
     let _tracked = hub.track();
     let _open = Open::new();
     if let Err(e) = hub.start().await {
@@ -148,6 +157,12 @@ async fn serve(ws: WebSocket, hub: Hub, reader: Reader, recheck: Option<Recheck>
     let mut socket = Socket { ws, hub: hub.clone(), reader, client, kinds: Vec::new(), done };
     let hello = serde_json::json!({ "type": "hello", "client": socket.client, "last": socket.done });
     if socket.send(Message::Text(hello.to_string().into())).await.is_err() {
+        return;
+    }
+    // Resuming at the handshake (`/ws?after=N`): what was missed goes out before anything new.
+    if let Some(after) = after
+        && socket.resume(after).await.is_err()
+    {
         return;
     }
     let closing = hub.closing();
