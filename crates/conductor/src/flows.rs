@@ -54,20 +54,11 @@ pub async fn switch(
     let Some(first) = stages.first() else {
         return Err(ServiceError::invalid("flow", "That flow has no stages: choose another."));
     };
-    let mut guard = work_item::Entity::update_many()
+    let update = work_item::Entity::update_many()
         .col_expr(work_item::Column::FlowId, Expr::value(new.id))
         .col_expr(work_item::Column::CurrentStageId, Expr::value(first.id))
-        .stamped(Some(user.id), now)
-        .filter(work_item::Column::Id.eq(id))
-        .filter(work_item::Column::Status.eq(work_item::IN_PROGRESS))
-        .filter(work_item::Column::FlowId.eq(old.id));
-    guard = match item.work.current_stage_id {
-        Some(current) => guard.filter(work_item::Column::CurrentStageId.eq(current)),
-        None => guard.filter(work_item::Column::CurrentStageId.is_null()),
-    };
-    if guard.exec(db).await?.rows_affected != 1 {
-        return Err(ServiceError::Conflict(CHANGED_MEANWHILE.into()));
-    }
+        .stamped(Some(user.id), now);
+    item.guarded(db, update).await?;
     // The old flow's rows and what was logged on them stay, superseded.
     let old_rows: Vec<i64> = item.rows.iter().map(|r| r.id).collect();
     work_item_stage::Entity::update_many()

@@ -12,7 +12,9 @@ use chrono::{DateTime, Utc};
 use model::entities::{flow_stage, stage, work_item, work_item_activity, work_item_stage};
 use model::{Stamp, StampUpdate};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set, UpdateMany,
+};
 
 use crate::activity::Activity;
 use crate::workflow::machine::{Progress, StageTimes};
@@ -73,6 +75,27 @@ impl Item {
         self.rows.get(position).map(|r| r.id)
     }
 
+    /// Runs `update` on this item only if it is still in progress at the stage it was read at;
+    /// otherwise someone else changed it first: [`CHANGED_MEANWHILE`].
+    pub async fn guarded(
+        &self,
+        db: &impl ConnectionTrait,
+        update: UpdateMany<work_item::Entity>,
+    ) -> Result<(), ServiceError> {
+        let update = update
+            .filter(work_item::Column::Id.eq(self.work.id))
+            .filter(work_item::Column::Status.eq(work_item::IN_PROGRESS))
+            .filter(work_item::Column::FlowId.eq(self.work.flow_id));
+        let update = match self.work.current_stage_id {
+            Some(id) => update.filter(work_item::Column::CurrentStageId.eq(id)),
+            None => update.filter(work_item::Column::CurrentStageId.is_null()),
+        };
+        if update.exec(db).await?.rows_affected != 1 {
+            return Err(ServiceError::Conflict(CHANGED_MEANWHILE.into()));
+        }
+        Ok(())
+    }
+
     /// Writes `next` (the state machine's result from [`Item::progress`]): the current stage
     /// under the guard, then every stage row whose times changed.
     pub async fn save(
@@ -82,18 +105,10 @@ impl Item {
         actor: &CurrentUser,
         now: DateTime<Utc>,
     ) -> Result<(), ServiceError> {
-        let mut guard = work_item::Entity::update_many()
+        let update = work_item::Entity::update_many()
             .col_expr(work_item::Column::CurrentStageId, Expr::value(next.current_stage()))
-            .stamped(Some(actor.id), now)
-            .filter(work_item::Column::Id.eq(self.work.id))
-            .filter(work_item::Column::Status.eq(work_item::IN_PROGRESS));
-        guard = match self.work.current_stage_id {
-            Some(id) => guard.filter(work_item::Column::CurrentStageId.eq(id)),
-            None => guard.filter(work_item::Column::CurrentStageId.is_null()),
-        };
-        if guard.exec(db).await?.rows_affected != 1 {
-            return Err(ServiceError::Conflict(CHANGED_MEANWHILE.into()));
-        }
+            .stamped(Some(actor.id), now);
+        self.guarded(db, update).await?;
         for (row, times) in self.rows.iter().zip(&next.stages) {
             if row.entered_at != times.entered || row.exited_at != times.exited {
                 let mut active: work_item_stage::ActiveModel = row.clone().into();

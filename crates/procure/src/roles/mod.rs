@@ -107,10 +107,12 @@ pub async fn run_websocket(config: Arc<Config>) -> anyhow::Result<()> {
 /// `procure worker`: runs jobs until SIGTERM, then drains.
 pub async fn run_worker(config: Arc<Config>) -> anyhow::Result<()> {
     report_backends("worker", &config);
-    worker(config, platform::shutdown::on_signal()).await
+    worker(config, platform::shutdown::on_signal(), true).await
 }
 
-async fn worker(config: Arc<Config>, shutdown: CancellationToken) -> anyhow::Result<()> {
+/// The worker role; with `relay`, it also numbers and publishes events (`procure` alone leaves
+/// that to its web role, which relays for the whole process).
+async fn worker(config: Arc<Config>, shutdown: CancellationToken, relay: bool) -> anyhow::Result<()> {
     let Some(db) = open_database_patiently(&config, &shutdown).await? else {
         return Ok(());
     };
@@ -124,12 +126,16 @@ async fn worker(config: Arc<Config>, shutdown: CancellationToken) -> anyhow::Res
     let mut options = WorkerOptions::new(config.server.shutdown_grace);
     options.lease = config.jobs.lease;
     // Events committed by jobs are numbered and published from here too.
-    let relay = tokio::spawn(platform::events::relay::run(
-        db.clone(),
-        app::fanout(&config, &db)?,
-        config.realtime.retention,
-        shutdown.clone(),
-    ));
+    let relay = if relay {
+        Some(tokio::spawn(platform::events::relay::run(
+            db.clone(),
+            app::fanout(&config, &db)?,
+            config.realtime.retention,
+            shutdown.clone(),
+        )))
+    } else {
+        None
+    };
     let mut worker = Worker::new(env, app::jobs(), options);
     if let Some(broker_config) = &config.broker {
         let Some(broker) = connect_broker(broker_config, &shutdown).await else {
@@ -138,7 +144,9 @@ async fn worker(config: Arc<Config>, shutdown: CancellationToken) -> anyhow::Res
         worker = worker.with_broker(broker);
     }
     worker.run(shutdown).await;
-    let _ = relay.await;
+    if let Some(relay) = relay {
+        let _ = relay.await;
+    }
     close_database(db).await;
     Ok(())
 }
@@ -235,7 +243,7 @@ pub async fn run_all(config: Arc<Config>) -> anyhow::Result<()> {
     };
     let (web, worker, scheduler) = tokio::join!(
         async { guard(web(config.clone(), shutdown.clone(), started).await) },
-        async { guard(worker(config.clone(), shutdown.clone()).await) },
+        async { guard(worker(config.clone(), shutdown.clone(), false).await) },
         async { guard(scheduler(config.clone(), shutdown.clone()).await) },
     );
     web.and(worker).and(scheduler)
