@@ -1,21 +1,42 @@
 //! Conductor: the staff workflow for renewing contracts (issue 15, being built).
 //!
-//! Built so far: the workflow's state machine (`workflow`), as pure functions over a work
-//! item's stage times, so every rule of `research/conductor.md` §4 is tested without a
-//! database; the activity log's typed entries (`activity`); reading and writing an item under a
-//! guard (`store`); starting work (`start`); completing, reverting and moving the start
-//! (`transitions`); reassigning, removing, restoring and killing (`items`);
-//! switching flow and extending the renewed contract (`flows`); notes (`notes`); the
-//! item's details (`metadata`). The data model is `model`'s conductor migration.
-//! The other services, the pages and the wing's manifest come next, and the wing is mounted in
-//! `procure::app::wings` with them.
+//! - `workflow/`: the state machine (`machine.rs`), pure functions over a work item's stage
+//!   times with the transition table, and the item statuses (`status.rs`), so every rule of
+//!   `research/conductor.md` §4 is tested without a database.
+//! - Services, each in the caller's transaction, each checking `accounts::policy`: starting
+//!   work (`start`); completing, reverting and moving the start (`transitions`); reassigning,
+//!   removing, restoring and killing (`items`); switching flow and extending the renewed
+//!   contract (`flows`); notes (`notes`); the item's details (`metadata`). `store` reads and
+//!   writes an item under a guard; `activity` is the log's typed entries.
+//! - `emails`: what Conductor sends.
+//! - `pages/`: the staff pages under `/conductor/`.
+//!
+//! The data model is `model`'s conductor migrations.
 
 pub mod activity;
+pub mod emails;
 pub mod flows;
 pub mod items;
 pub mod metadata;
 pub mod notes;
+mod pages;
 pub mod start;
 pub mod store;
 pub mod transitions;
 pub mod workflow;
+
+use platform::Wing;
+use platform::http::Routes;
+
+/// Conductor's manifest.
+pub fn wing() -> Wing {
+    Wing::new("conductor").nav("Conductor", "/conductor/").routes(routes()).templates(platform::template_source!())
+}
+
+fn routes() -> Routes {
+    let routes = Routes::new()
+        .get("/conductor", || async { axum::response::Redirect::permanent("/conductor/") })
+        .get("/conductor/", pages::index::index);
+    // Each page module adds its own routes.
+    pages::routes(routes)
+}

@@ -68,6 +68,7 @@ pub fn wings() -> Vec<Wing> {
         admin::wing(),
         scout::wing(),
         beacon::wing(),
+        conductor::wing(),
         crate::api_docs::wing(),
     ]
 }

@@ -38,4 +38,5 @@ pub mod vendor_category;
 pub mod vendor_opportunity;
 pub mod work_item;
 pub mod work_item_activity;
+pub mod work_item_file;
 pub mod work_item_stage;

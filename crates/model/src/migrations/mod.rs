@@ -19,6 +19,7 @@ mod m20261205_000014_feedback;
 mod m20261205_000015_audit_actions;
 mod m20261206_000016_events;
 mod m20261206_000017_conductor;
+mod m20261206_000018_work_item_files;
 
 use std::time::Duration;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000015_audit_actions::Migration),
             Box::new(m20261206_000016_events::Migration),
             Box::new(m20261206_000017_conductor::Migration),
+            Box::new(m20261206_000018_work_item_files::Migration),
         ]
     }
 }
