@@ -14,12 +14,16 @@
 //! The data model is `model`'s conductor migrations.
 
 pub mod activity;
+mod colours;
+pub mod demo;
 pub mod emails;
 pub mod flows;
 pub mod items;
 pub mod metadata;
 pub mod notes;
 mod pages;
+pub mod people;
+pub mod set_aside;
 pub mod start;
 pub mod store;
 pub mod transitions;
@@ -30,7 +34,24 @@ use platform::http::Routes;
 
 /// Conductor's manifest.
 pub fn wing() -> Wing {
-    Wing::new("conductor").nav("Conductor", "/conductor/").routes(routes()).templates(platform::template_source!())
+    Wing::new("conductor")
+        .nav("Conductor", "/conductor/")
+        .routes(routes())
+        .templates(platform::template_source!())
+        .demo(demo_data)
+}
+
+/// Conductor's part of `procure demo --scale N`: its flows, and `scale / 5` renewals in
+/// progress.
+fn demo_data<'a>(
+    db: &'a sea_orm::DatabaseConnection,
+    _config: &'a platform::Config,
+    scale: u64,
+) -> platform::wing::DemoFuture<'a> {
+    Box::pin(async move {
+        let made = demo::load(db, scale / 5).await?;
+        Ok(format!("conductor demo data: {} flows, {} work items in progress", made.flows, made.items))
+    })
 }
 
 fn routes() -> Routes {

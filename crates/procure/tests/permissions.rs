@@ -118,6 +118,15 @@ fn expected(route: &RouteInfo) -> Access {
         (true, "/admin/{resource}/{id}/edit" | "/admin/{resource}/{id}/delete") => Admin(200),
         (false, "/admin/{resource}/new" | "/admin/{resource}/{id}/edit") => Admin(400),
         (false, "/admin/{resource}/{id}/delete") => Admin(303),
+        // Conductor: conductor-level users only. The matrix's {id} of a work item is no work
+        // item (404), of a contract a fresh contract; empty forms are 400s.
+        (true, "/conductor") => Public(Some(308)),
+        (true, "/conductor/" | "/conductor/new" | "/conductor/contracts/{id}/start") => ConductorLevel(200),
+        (false, "/conductor/new" | "/conductor/contracts/{id}/start") => ConductorLevel(400),
+        (false, "/conductor/contracts/{id}/set-aside" | "/conductor/contracts/{id}/restore" | "/conductor/assign") => {
+            ConductorLevel(303)
+        }
+        (_, path) if path.starts_with("/conductor/items/{id}") => ConductorLevel(404),
         _ => panic!("{route} has no expected access in the route-by-role matrix: decide who may use it"),
     }
 }
@@ -126,7 +135,10 @@ fn expected(route: &RouteInfo) -> Access {
 /// delete by one role does not change what the next role sees.
 async fn concrete(app: &TestApp, route: &RouteInfo) -> String {
     let mut path = route.path.clone();
-    if path.starts_with("/scout/contracts/{id}") || path.starts_with("/api/v1/contracts/{id}") {
+    if path.starts_with("/scout/contracts/{id}")
+        || path.starts_with("/api/v1/contracts/{id}")
+        || path.starts_with("/conductor/contracts/{id}")
+    {
         path = path.replace("{id}", &contract(app).await.to_string());
     } else if path.starts_with("/scout/companies/{id}") || path.starts_with("/api/v1/companies/{id}") {
         path = path.replace("{id}", &company(app).await.to_string());
@@ -142,6 +154,8 @@ async fn concrete(app: &TestApp, route: &RouteInfo) -> String {
         .replace("{doc}", "1")
         .replace("{opportunity}", "1")
         .replace("{section}", "following")
+        .replace("{entry}", "1")
+        .replace("{file}", "1")
 }
 
 async fn contract(app: &TestApp) -> i32 {

@@ -40,3 +40,56 @@ pub async fn item_or_404(db: &impl sea_orm::ConnectionTrait, id: i32) -> Result<
 pub fn item_link(id: i32) -> String {
     format!("/conductor/items/{id}")
 }
+
+/// A `datetime-local` field's value ("2026-12-06T09:30", in the display time zone) as UTC;
+/// `Ok(None)` when blank.
+pub fn parse_local(tz: chrono_tz::Tz, raw: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, &'static str> {
+    use chrono::TimeZone as _;
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let naive = chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| "Enter a date and time, e.g. 2026-12-06 09:30.")?;
+    let local =
+        tz.from_local_datetime(&naive).earliest().ok_or("That time does not exist that day (the clocks change).")?;
+    Ok(Some(local.with_timezone(&chrono::Utc)))
+}
+
+/// `at` as a `datetime-local` field's value in the display time zone.
+pub fn local_input(tz: chrono_tz::Tz, at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string()
+}
+
+/// `at` in words in the display time zone ("Dec 6, 2026, 9:30 AM").
+pub fn local_words(tz: chrono_tz::Tz, at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&tz).format("%b %-d, %Y, %-I:%M %p").to_string()
+}
+
+/// A service's refusal of a form, as the form's errors (field, message); other errors pass.
+pub fn form_errors(e: accounts::ServiceError) -> Result<Vec<(String, String)>, AppError> {
+    match e {
+        accounts::ServiceError::Invalid(problems) => {
+            Ok(problems.into_iter().map(|(field, message)| (field.to_owned(), message)).collect())
+        }
+        other => Err(other.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_local_time_reads_in_the_display_zone_and_blanks_are_none() {
+        let tz = chrono_tz::America::New_York;
+        let at = parse_local(tz, "2026-12-06T09:30").expect("reads").expect("given");
+        assert_eq!(at.to_rfc3339(), "2026-12-06T14:30:00+00:00");
+        assert_eq!(local_input(tz, at), "2026-12-06T09:30");
+        assert_eq!(parse_local(tz, "  "), Ok(None));
+        assert!(parse_local(tz, "yesterday").is_err());
+        // 2:30 AM does not exist on the day clocks spring forward.
+        assert!(parse_local(tz, "2027-03-14T02:30").is_err());
+    }
+}

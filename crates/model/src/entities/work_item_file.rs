@@ -18,7 +18,11 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(belongs_to = "super::work_item::Entity", from = "Column::WorkItemId", to = "super::work_item::Column::Id")]
+    #[sea_orm(
+        belongs_to = "super::work_item::Entity",
+        from = "Column::WorkItemId",
+        to = "super::work_item::Column::Id"
+    )]
     WorkItem,
 }
 

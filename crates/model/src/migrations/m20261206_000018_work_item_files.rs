@@ -49,7 +49,12 @@ enum Users {
     Id,
 }
 
-fn fk(from: WorkItemFiles, table: impl IntoIden, to: impl IntoIden, on_delete: ForeignKeyAction) -> ForeignKeyCreateStatement {
+fn fk(
+    from: WorkItemFiles,
+    table: impl IntoIden,
+    to: impl IntoIden,
+    on_delete: ForeignKeyAction,
+) -> ForeignKeyCreateStatement {
     let name = format!("fk_work_item_files_{}", from.to_string());
     ForeignKey::create().name(name).from_col(from).to(table, to).on_delete(on_delete).to_owned()
 }

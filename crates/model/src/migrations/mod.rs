@@ -20,6 +20,7 @@ mod m20261205_000015_audit_actions;
 mod m20261206_000016_events;
 mod m20261206_000017_conductor;
 mod m20261206_000018_work_item_files;
+mod m20261206_000019_conductor_set_aside;
 
 use std::time::Duration;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000016_events::Migration),
             Box::new(m20261206_000017_conductor::Migration),
             Box::new(m20261206_000018_work_item_files::Migration),
+            Box::new(m20261206_000019_conductor_set_aside::Migration),
         ]
     }
 }

@@ -1,0 +1,42 @@
+//! Who may be given Conductor's work: active users with a conductor-level role (conductor,
+//! admin, superadmin; the original's list left the admins out).
+
+use accounts::Role;
+use model::entities::{role, user, user_role};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
+};
+use serde::Serialize;
+
+/// A user work may be assigned to.
+#[derive(Debug, Clone, Serialize)]
+pub struct Assignee {
+    pub id: i32,
+    pub email: String,
+    /// Their name, else their email.
+    pub label: String,
+}
+
+/// Every user work may be assigned to, by email.
+pub async fn assignees(db: &impl ConnectionTrait) -> Result<Vec<Assignee>, DbErr> {
+    let names: Vec<&str> = [Role::Conductor, Role::Admin, Role::Superadmin].iter().map(|r| r.name()).collect();
+    let users = user::Entity::find()
+        .join(JoinType::InnerJoin, user_role::Relation::User.def().rev())
+        .join(JoinType::InnerJoin, user_role::Relation::Role.def())
+        .filter(role::Column::Name.is_in(names))
+        .filter(user::Column::Active.eq(true))
+        .distinct()
+        .order_by_asc(user::Column::Email)
+        .all(db)
+        .await?;
+    Ok(users
+        .into_iter()
+        .map(|u| {
+            let label = match (u.first_name.as_deref(), u.last_name.as_deref()) {
+                (Some(f), Some(l)) if !f.trim().is_empty() && !l.trim().is_empty() => format!("{f} {l}"),
+                _ => u.email.clone(),
+            };
+            Assignee { id: u.id, email: u.email, label }
+        })
+        .collect())
+}
