@@ -139,6 +139,10 @@ export STAFF_LINK
 LIVE_LINK=$(cd "$WORK" && env -i PATH="$PATH" HOME="$WORK" APP_URL="$BASE_URL" PORT="$PORT" DATA_DIR="$WORK/data" \
   "$PROCURE_BIN" createsuperuser --email e2e-live@example.org 2>>"$WORK/server.log")
 export LIVE_LINK
+# Conductor's journey (tests/conductor.test.js) signs in as a superadmin of its own.
+CONDUCTOR_LINK=$(cd "$WORK" && env -i PATH="$PATH" HOME="$WORK" APP_URL="$BASE_URL" PORT="$PORT" DATA_DIR="$WORK/data" \
+  "$PROCURE_BIN" createsuperuser --email e2e-conductor@example.org 2>>"$WORK/server.log")
+export CONDUCTOR_LINK
 # Screenshots of the pages the tests visit, at both widths, for a person to look at afterwards
 # (E2E_ARTIFACTS, default e2e/artifacts; emptied at each run, never committed).
 export ARTIFACTS_DIR=${E2E_ARTIFACTS:-$E2E_DIR/artifacts}

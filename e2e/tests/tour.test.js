@@ -46,6 +46,10 @@ const SIGNED_IN = [
   ['admin-feedback', '/admin/feedback/'],
   ['beacon-staff', '/beacon/admin/'],
   ['beacon-draft-form', '/beacon/admin/new'],
+  ['conductor-in-progress', '/conductor/?who=all'],
+  ['conductor-all-contracts', '/conductor/?tab=all'],
+  ['conductor-set-aside', '/conductor/?tab=aside'],
+  ['conductor-new-work', '/conductor/new'],
 ];
 
 let browser;
