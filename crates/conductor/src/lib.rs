@@ -14,12 +14,14 @@
 //! The data model is `model`'s conductor migrations.
 
 pub mod activity;
+pub mod completion;
 pub mod emails;
 pub mod flows;
 pub mod items;
 pub mod metadata;
 pub mod notes;
 mod pages;
+pub mod post;
 pub mod start;
 pub mod store;
 pub mod transitions;

@@ -9,6 +9,8 @@
 //!
 //! Each module adds its own routes in [`routes`].
 
+pub mod beacon;
+pub mod completion;
 pub mod detail;
 pub mod index;
 pub mod start;
@@ -22,6 +24,8 @@ use crate::store;
 pub fn routes(routes: Routes) -> Routes {
     let routes = index::routes(routes);
     let routes = start::routes(routes);
+    let routes = beacon::routes(routes);
+    let routes = completion::routes(routes);
     detail::routes(routes)
 }
 
