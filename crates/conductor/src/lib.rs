@@ -15,6 +15,7 @@
 
 pub mod activity;
 mod colours;
+pub mod completion;
 pub mod demo;
 pub mod emails;
 pub mod flows;
@@ -23,6 +24,7 @@ pub mod metadata;
 pub mod notes;
 mod pages;
 pub mod people;
+pub mod post;
 pub mod set_aside;
 pub mod start;
 pub mod store;

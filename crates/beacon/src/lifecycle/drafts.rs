@@ -177,6 +177,29 @@ pub async fn create(
     d: &Draft,
     now: DateTime<Utc>,
 ) -> Result<opportunity::Model, ServiceError> {
+    new_draft(db, user, d, None, now).await
+}
+
+/// A new draft made from contract `contract_id` (Conductor's post to Beacon, which renews it):
+/// [`create`] with the contract remembered as `created_from`, under the same rules (the same
+/// checks and contact rule; not public until approved).
+pub async fn create_from(
+    db: &impl ConnectionTrait,
+    user: Option<&CurrentUser>,
+    d: &Draft,
+    contract_id: i32,
+    now: DateTime<Utc>,
+) -> Result<opportunity::Model, ServiceError> {
+    new_draft(db, user, d, Some(contract_id), now).await
+}
+
+async fn new_draft(
+    db: &impl ConnectionTrait,
+    user: Option<&CurrentUser>,
+    d: &Draft,
+    created_from: Option<i32>,
+    now: DateTime<Utc>,
+) -> Result<opportunity::Model, ServiceError> {
     authorize(user, Action::Create, Resource::Opportunity { public: false, own: true })?;
     let Some(user) = user else { return Err(Denied::SignInRequired.into()) };
     validate(db, d, now).await?;
@@ -184,7 +207,7 @@ pub async fn create(
         is_public: Set(false),
         is_archived: Set(false),
         published_at: Set(None),
-        created_from_id: Set(None),
+        created_from_id: Set(created_from),
         ..Default::default()
     };
     let saved = write(db, active, d, user, now).await?;

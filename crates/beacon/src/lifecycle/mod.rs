@@ -23,9 +23,11 @@ use chrono::{DateTime, Utc};
 use model::entities::opportunity;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 
-pub use drafts::{Draft, MAX_DESCRIPTION_WORDS, add_document, correct, correction_problems, create, update};
+pub use drafts::{
+    Draft, MAX_DESCRIPTION_WORDS, add_document, correct, correction_problems, create, create_from, update,
+};
 pub use publishing::{approve, archive, publish_due};
-pub use queries::{Listing, next_deadline, public_list, visible};
+pub use queries::{Listing, made_from, next_deadline, public_list, visible};
 pub use stages::{Stage, Status};
 
 /// A moment as people in the city read it: "Friday, January 8, 2027 at 2:00 PM EST".

@@ -86,3 +86,13 @@ pub async fn visible(
     };
     Ok(allowed.then_some(o))
 }
+
+/// The opportunity made from contract `contract_id` (see [`super::create_from`]), the first one
+/// if there were ever several; archived ones count.
+pub async fn made_from(db: &impl ConnectionTrait, contract_id: i32) -> Result<Option<opportunity::Model>, DbErr> {
+    opportunity::Entity::find()
+        .filter(opportunity::Column::CreatedFromId.eq(contract_id))
+        .order_by_asc(opportunity::Column::Id)
+        .one(db)
+        .await
+}

@@ -6,9 +6,15 @@
 //!   bulk reassignment.
 //! - `start.rs`: starting work on a contract or on new work; moving the start.
 //! - `detail.rs`: one work item: its stages, activity, notes, details and every transition.
+//! - `beacon.rs`: posting the work to Beacon (from a stage that may), as a draft that goes
+//!   through Beacon's approval.
+//! - `completion.rs`: the completion wizard after the last stage (contract, companies,
+//!   contacts; the draft kept server-side) and its success page.
 //!
 //! Each module adds its own routes in [`routes`].
 
+pub mod beacon;
+pub mod completion;
 pub mod detail;
 pub mod index;
 pub mod start;
@@ -22,6 +28,8 @@ use crate::store;
 pub fn routes(routes: Routes) -> Routes {
     let routes = index::routes(routes);
     let routes = start::routes(routes);
+    let routes = beacon::routes(routes);
+    let routes = completion::routes(routes);
     detail::routes(routes)
 }
 
