@@ -1,10 +1,11 @@
 // Conductor in a real browser: a conductor-level user starts work on an expiring contract from
 // All contracts, completes a stage, writes a note, goes back a stage, and finds the work in
-// progress; every page passes axe and fits a phone and a desktop.
+// progress; every page passes axe and fits a phone and a desktop. A colleague's note and stage
+// change show on an open page without a reload (the realtime channel).
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { WIDTHS, expectGoodPage, launchBrowser, openPage, signInWithLink } from './helpers.js';
+import { WIDTHS, expectGoodPage, expectNoProblems, launchBrowser, openPage, signInWithLink } from './helpers.js';
 
 let browser;
 let signedIn;
@@ -61,3 +62,29 @@ for (const [widthName, options] of WIDTHS) {
     });
   });
 }
+
+describe('Conductor live', () => {
+  test("a colleague's note and stage change appear without a reload", { timeout: 60_000 }, async () => {
+    const watcher = await openPage(browser, '/conductor/?who=all', { storageState: signedIn });
+    const actor = await openPage(browser, '/conductor/?who=all', { storageState: signedIn });
+    try {
+      // The first work in progress, on both pages.
+      const link = actor.page.locator('a[href^="/conductor/items/"]').first();
+      const href = await link.getAttribute('href');
+      await watcher.page.goto(new URL(href, watcher.page.url()).href);
+      await watcher.page.locator('[data-live=open]').waitFor();
+      await actor.page.goto(new URL(href, actor.page.url()).href);
+      const note = `Live note ${Date.now()}`;
+      await actor.page.getByRole('textbox', { name: 'Note' }).fill(note);
+      await Promise.all([actor.page.waitForLoadState('load'), actor.page.getByRole('button', { name: 'Add the note' }).click()]);
+      await watcher.page.getByText(note).waitFor({ timeout: 10_000 });
+      const stage = await actor.page.locator('#current-heading').textContent();
+      await Promise.all([actor.page.waitForLoadState('load'), actor.page.getByRole('button', { name: /^Mark .* complete$/ }).click()]);
+      await watcher.page.getByText(`Completed ${stage}`).first().waitFor({ timeout: 10_000 });
+      expectNoProblems(watcher.problems, 'the watching page');
+    } finally {
+      await watcher.context.close();
+      await actor.context.close();
+    }
+  });
+});

@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 use model::entities::{conductor_set_aside, contract};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 
-use crate::items::CHANGED_EVENT;
+/// Recorded when a contract is set aside or restored (its id the subject).
+pub const SET_ASIDE_EVENT: &str = "conductor.contract.set_aside";
 
 /// Sets contract `id` aside; setting it aside twice changes nothing.
 pub async fn set_aside(
@@ -70,7 +71,7 @@ async fn audit(
     )
     .await?;
     let event =
-        platform::events::NewEvent::new(CHANGED_EVENT, i64::from(contract.id), platform::events::Audience::Conductor);
+        platform::events::NewEvent::new(SET_ASIDE_EVENT, i64::from(contract.id), platform::events::Audience::Conductor);
     platform::events::record(db, event).await?;
     Ok(())
 }

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Conductor scenarios (issue 15's targets), loopback only, bounded in time:
+# `procure demo --scale 10000` (10,000 contracts; 2,000 renewals in progress over the bid
+# flow's stages), then, signed in as a superadmin,
+# 1. the index of everyone's work in progress, each request another page/sort
+#    (bench/conductor-index.lua; target ≥ 1,000 req/s, p99 < 20 ms on SQLite);
+# 2. transitions: "Mark complete" on the items in turn (bench/conductor-transition.lua; target
+#    ≥ 500/s), each one transaction with its log entries and event;
+# and the web role's peak RSS. SQLite by default; DATABASE_URL=postgres://… (an empty database)
+# for PostgreSQL. Needs wrk and a release build (cargo build --release -p procure).
+# Usage: bench/conductor.sh [DURATION]   (default 20s; results go to bench/out/)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target=${CARGO_TARGET_DIR:-$PWD/target}
+bin=$target/release/procure
+duration=${1:-20s}
+out=bench/out; mkdir -p "$out"
+[ -x "$bin" ] || { echo "build first: cargo build --release -p procure" >&2; exit 1; }
+
+. bench/lib.sh
+fresh_site 18771
+if [ -n "${DATABASE_URL:-}" ]; then "$bin" migrate; fi
+echo "== procure demo --scale 10000"
+/usr/bin/time -f "demo: %e s, peak RSS %M kB" "$bin" demo --scale 10000 2>&1 | grep -v INFO | tee "$out/conductor-demo.txt"
+serve_web
+cookie=$(superadmin_cookie bench@example.org)
+rows=$(curl -s -H "Cookie: $cookie" "$base/conductor/?who=all" | grep -c 'id="item-' || true)
+[ "$rows" -gt 0 ] || { echo "the index lists no work in progress" >&2; exit 1; }
+echo "the index lists $rows items per page"
+
+echo "== wrk -t2 -c16 -d$duration index (every request another page and sort)"
+wrk -t2 -c16 -d"$duration" --latency -H "Cookie: $cookie" -s bench/conductor-index.lua "$base" | tee "$out/conductor-index.txt"
+
+items=$(curl -s -H "Cookie: $cookie" "$base/conductor/?who=all" | grep -o '[0-9]* items' | head -1 | cut -d' ' -f1)
+echo "== wrk -t2 -c8 -d10s transitions over $items items"
+ITEMS=$items BASE=$base wrk -t2 -c8 -d10s --latency -H "Cookie: $cookie" -s bench/conductor-transition.lua "$base" \
+  | tee "$out/conductor-transition.txt"
+echo "web peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$pid/status)" | tee "$out/conductor-rss.txt"
