@@ -258,3 +258,61 @@ async fn the_demo_fills_conductor(backend: Backend) {
     assert!(detail.body.contains("Competitive bid"));
 }
 on_both_backends!(the_demo_fills_conductor);
+
+/// Acceptance 34: every state change is a POST (a GET is 405) and refuses a cross-site form
+/// (403), for every Conductor route that changes something.
+async fn every_change_is_a_same_site_post(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let cora = Browser::sign_in_as(&app, "cora@pittsburghpa.gov", &[Role::Conductor]).await;
+    let posts: Vec<String> = procure::app::route_table()
+        .list()
+        .into_iter()
+        .filter(|r| r.method == axum::http::Method::POST && r.path.starts_with("/conductor"))
+        .map(|r| r.path.replace("{id}", "1").replace("{entry}", "1"))
+        .collect();
+    assert!(posts.len() >= 15, "{posts:?}");
+    let gets: Vec<String> = procure::app::route_table()
+        .list()
+        .into_iter()
+        .filter(|r| r.method == axum::http::Method::GET)
+        .map(|r| r.path.replace("{id}", "1").replace("{entry}", "1"))
+        .collect();
+    for path in &posts {
+        if !gets.contains(path) {
+            assert_eq!(cora.get(path).await.status, StatusCode::METHOD_NOT_ALLOWED, "GET {path}");
+        }
+        let request = axum::http::Request::post(path.as_str())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("origin", "https://elsewhere.example")
+            .header("sec-fetch-site", "cross-site");
+        let answer = cora.send(request, axum::body::Body::from("note=x")).await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "cross-site POST {path}");
+    }
+}
+on_both_backends!(every_change_is_a_same_site_post);
+
+/// Acceptance 36: deleting a user who took actions leaves the item's page rendering, with the
+/// name the log kept.
+async fn a_deleted_users_entries_still_render(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let flow = flow_of(&app, "Renewal", &["Review", "Sign"]).await;
+    let gone = User::new("gone@pittsburghpa.gov").roles(&[Role::Conductor]).insert(&app).await;
+    let form = conductor::start::Start {
+        description: "Salt".into(),
+        flow_id: Some(flow),
+        assignee_id: Some(gone.id),
+        department_id: None,
+        at: None,
+    };
+    let work = conductor::start::new_work(&app.state.db, Some(&gone), &form, Utc::now()).await.expect("start");
+    conductor::notes::add(&app.state.db, Some(&gone), work.id, "Before I left.", Utc::now()).await.expect("note");
+    model::entities::user::Entity::delete_by_id(gone.id).exec(&app.state.db).await.expect("delete the user");
+    let ada = Browser::sign_in_as(&app, "ada@pittsburghpa.gov", &[Role::Admin]).await;
+    let page = ada.get(&format!("/conductor/items/{}", work.id)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Before I left.") && page.body.contains("gone@pittsburghpa.gov"), "{}", page.body);
+    assert!(page.body.contains("Assigned to no one"), "the assignee is gone too");
+    let list = ada.get("/conductor/?who=all").await;
+    assert!(list.body.contains("Unassigned"), "unassigned work stays listed: {}", list.body);
+}
+on_both_backends!(a_deleted_users_entries_still_render);
