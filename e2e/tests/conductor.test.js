@@ -1,6 +1,7 @@
-// Conductor in a real browser: a conductor-level user starts work on an expiring contract from
-// All contracts, completes a stage, writes a note, goes back a stage, and finds the work in
-// progress; every page passes axe and fits a phone and a desktop. A colleague's note and stage
+// Conductor in a real browser: a conductor-level user starts new work, completes a stage, writes
+// a note, goes back a stage, and finds the work in progress; renews an expiring contract from
+// All contracts through every stage, posting it to Beacon and finishing the wizard with two
+// companies, and finds the successors on Scout; every page passes axe and fits a phone and a desktop. A colleague's note and stage
 // change show on an open page without a reload (the realtime channel).
 
 import assert from 'node:assert/strict';
@@ -19,15 +20,14 @@ after(async () => {
 
 for (const [widthName, options] of WIDTHS) {
   describe(`Conductor (${widthName})`, () => {
-    test('a conductor starts a renewal and moves it through a stage', { timeout: 90_000 }, async () => {
+    test('a conductor starts new work and moves it through a stage', { timeout: 90_000 }, async () => {
       const { context, page, problems } = await openPage(browser, '/conductor/?tab=all', { ...options, storageState: signedIn });
       try {
         await expectGoodPage(page, problems, 'conductor-all', widthName);
-        // The soonest-expiring contract waiting for renewal.
-        const start = page.getByRole('link', { name: /^Start work/ }).first();
-        await Promise.all([page.waitForURL('**/start'), start.click()]);
+        // New work (the sample data has few contracts to renew: the next test renews one).
+        await Promise.all([page.waitForURL('**/conductor/new'), page.getByRole('link', { name: 'Start new work' }).click()]);
         await expectGoodPage(page, problems, 'conductor-start', widthName);
-        const description = `Renewal ${widthName} ${Date.now()}`;
+        const description = `New work ${widthName} ${Date.now()}`;
         await page.getByLabel('Description').fill(description);
         await page.getByLabel('Flow').selectOption({ label: 'Competitive bid' });
         await Promise.all([page.waitForURL(/\/conductor\/items\/\d+$/), page.getByRole('button', { name: 'Start work' }).click()]);
@@ -56,6 +56,68 @@ for (const [widthName, options] of WIDTHS) {
         await page.goto(new URL('/conductor/', page.url()).href);
         await page.getByRole('link', { name: description }).waitFor();
         await expectGoodPage(page, problems, 'conductor-in-progress', widthName);
+      } finally {
+        await context.close();
+      }
+    });
+
+    test('a renewal goes all the way: Beacon, the wizard with two companies, Scout', { timeout: 120_000 }, async () => {
+      const { context, page, problems } = await openPage(browser, '/conductor/?tab=all', { ...options, storageState: signedIn });
+      const day = (n) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+      const click = async (name) => {
+        await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name }).click()]);
+      };
+      try {
+        await Promise.all([page.waitForURL('**/start'), page.getByRole('link', { name: /^Start work/ }).first().click()]);
+        const description = `Road salt ${widthName} ${Date.now()}`;
+        await page.getByLabel('Description').fill(description);
+        await page.getByLabel('Flow').selectOption({ label: 'Competitive bid' });
+        await Promise.all([page.waitForURL(/\/conductor\/items\/\d+$/), page.getByRole('button', { name: 'Start work' }).click()]);
+        const item = page.url();
+        // UPDATE-EMAIL-STEP
+        await click('Mark Confirm the need with the department complete');
+        await click('Mark Write the specifications complete');
+
+        // Advertise the bid: post it to Beacon (a draft for approval).
+        await Promise.all([page.waitForURL('**/beacon'), page.getByRole('link', { name: 'Post to Beacon' }).click()]);
+        await expectGoodPage(page, problems, 'conductor-beacon', widthName);
+        await page.locator('#field-department').selectOption({ label: 'Department of Public Works' });
+        await page.getByLabel('Contract type').selectOption({ label: 'B-BID' });
+        await page.getByLabel('Publish on').fill(day(1));
+        await page.getByLabel('Bids open on').fill(day(2));
+        await page.getByLabel('Bids close on').fill(day(30));
+        const group = page.locator('#field-categories details').first();
+        await group.locator('summary').click();
+        await group.locator('label.usa-checkbox__label').first().click();
+        await Promise.all([page.waitForURL(item), page.getByRole('button', { name: 'Post to Beacon for approval' }).click()]);
+        await page.getByRole('link', { name: description }).first().waitFor();
+
+        for (const stage of ['Advertise the bid', 'Evaluate the bids', 'Award and sign']) {
+          await click(`Mark ${stage} complete`);
+        }
+        await Promise.all([page.waitForURL('**/finish/contract'), page.getByRole('button', { name: 'Mark Notify the department complete' }).click()]);
+
+        // The wizard: the contract, two companies, then finish.
+        await expectGoodPage(page, problems, 'conductor-finish-contract', widthName);
+        await page.getByLabel('Expiration date').fill(day(730));
+        await page.getByLabel('Spec number').fill('SPEC-2027-1');
+        await click('Save and continue to companies');
+        await expectGoodPage(page, problems, 'conductor-finish-companies', widthName);
+        await page.locator('#field-company-0-new_name').fill(`Keystone Salt ${widthName}`);
+        await page.locator('#field-company-0-controller_number').fill('81234');
+        await page.locator('#field-company-1-new_name').fill(`Allegheny Minerals ${widthName}`);
+        await page.locator('#field-company-1-controller_number').fill('85678');
+        await click('Save and continue to contacts');
+        await expectGoodPage(page, problems, 'conductor-finish-contacts', widthName);
+        await Promise.all([page.waitForURL('**/finished'), page.getByRole('button', { name: 'Finish: make the new contracts available' }).click()]);
+        await expectGoodPage(page, problems, 'conductor-finished', widthName);
+
+        // Both successors are on Scout.
+        const successors = page.locator('a[href^="/scout/contracts/"]');
+        assert.equal(await successors.count(), 2, 'one new contract per controller number');
+        await Promise.all([page.waitForURL(/\/scout\/contracts\/\d+$/), successors.first().click()]);
+        await page.getByText(/Keystone Salt|Allegheny Minerals/).first().waitFor();
+        expectNoProblems(problems, `the whole renewal (${widthName})`);
       } finally {
         await context.close();
       }
