@@ -23,6 +23,7 @@ mod pages;
 pub mod start;
 pub mod store;
 pub mod transitions;
+pub mod updates;
 pub mod workflow;
 
 use platform::Wing;

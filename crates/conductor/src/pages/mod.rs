@@ -10,6 +10,7 @@
 //! Each module adds its own routes in [`routes`].
 
 pub mod detail;
+pub mod email;
 pub mod index;
 pub mod start;
 
@@ -22,6 +23,7 @@ use crate::store;
 pub fn routes(routes: Routes) -> Routes {
     let routes = index::routes(routes);
     let routes = start::routes(routes);
+    let routes = email::routes(routes);
     detail::routes(routes)
 }
 
