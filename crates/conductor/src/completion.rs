@@ -35,7 +35,6 @@ use model::entities::{
 };
 use model::{Stamp, StampUpdate};
 use platform::events::{self, Audience, NewEvent};
-use platform::mail::{Email, SendEmail, Sender};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
@@ -596,12 +595,6 @@ pub async fn save(
     item.guarded(db, update).await
 }
 
-/// What sends the follower emails: the app's templates and settings.
-pub struct Outbox<'a> {
-    pub templates: &'a platform::templates::Templates,
-    pub config: &'a platform::Config,
-}
-
 /// The successor contracts made, in controller-number order.
 pub type Successors = Vec<i32>;
 
@@ -611,7 +604,7 @@ pub async fn finish(
     db: &impl ConnectionTrait,
     user: Option<&CurrentUser>,
     id: i32,
-    outbox: &Outbox<'_>,
+    outbox: &crate::emails::Mailing<'_>,
     now: DateTime<Utc>,
 ) -> Result<Successors, ServiceError> {
     let (item, wizard) = open(db, user, id).await?;
@@ -878,7 +871,7 @@ async fn summary(db: &impl ConnectionTrait, c: &contract::Model, base: &url::Url
 /// successor; replies go to `user`.
 async fn tell_followers(
     db: &impl ConnectionTrait,
-    outbox: &Outbox<'_>,
+    outbox: &crate::emails::Mailing<'_>,
     parent: &contract::Model,
     followers: &[i32],
     successors: &[i32],
@@ -903,18 +896,9 @@ async fn tell_followers(
         .all(db)
         .await?;
     for recipient in recipients {
-        let mut email = Email::compose(
-            outbox.templates,
-            &message,
-            Sender::Conductor,
-            vec![recipient.email.clone()],
-            outbox.config.site.host(),
-        )
-        .map_err(|e| DbErr::Custom(format!("composing the follower email: {e}")))?;
-        email.reply_to = Some(user.email.clone());
-        platform::jobs::enqueue(db, &SendEmail(email))
-            .await
-            .map_err(|e| DbErr::Custom(format!("queueing the follower email: {e}")))?;
+        outbox
+            .queue(db, &message, vec![recipient.email.clone()], Vec::new(), Some(user.email.clone()), Vec::new())
+            .await?;
     }
     Ok(())
 }

@@ -70,7 +70,7 @@ pub struct Made {
 }
 
 /// Loads the demo with up to `items` renewals in progress.
-pub async fn load(db: &DatabaseConnection, items: u64) -> anyhow::Result<Made> {
+pub async fn load(db: &DatabaseConnection, config: &platform::Config, items: u64) -> anyhow::Result<Made> {
     if flow::Entity::find().filter(flow::Column::Name.eq(BID_FLOW.0)).count(db).await? > 0 {
         return Ok(Made::default());
     }
@@ -89,6 +89,16 @@ pub async fn load(db: &DatabaseConnection, items: u64) -> anyhow::Result<Made> {
     let bid = make_flow(&txn, BID_FLOW.0, &BID_FLOW.1, now).await?;
     make_flow(&txn, COOPERATIVE_FLOW.0, &COOPERATIVE_FLOW.1, now).await?;
     let conductor = conductor(&txn, now).await?;
+    // The demo's conductor starts the work and does it: no assignment email is rendered (nobody
+    // is told of their own action), but the services take a mailing, made from the templates
+    // Conductor's emails use.
+    let templates = platform::templates::Templates::new(
+        vec![platform::templates::platform_templates(), platform::template_source!()],
+        &platform::assets::Assets::load(),
+        platform::templates::LinkPolicy { site_host: config.site.host().to_owned(), warn: false },
+        Vec::new(),
+    );
+    let mail = crate::emails::Mailing { templates: &templates, config };
     let me = accounts::users::current_user(&txn, conductor)
         .await?
         .ok_or_else(|| anyhow::anyhow!("the demo's conductor cannot be read back"))?;
@@ -130,7 +140,7 @@ pub async fn load(db: &DatabaseConnection, items: u64) -> anyhow::Result<Made> {
             department_id: department,
             at: Some(started),
         };
-        let work = crate::start::renewal(&txn, Some(&me), id, &form, now).await?;
+        let work = crate::start::renewal(&txn, &mail, Some(&me), id, &form, now).await?;
         let stages_done = n % BID_FLOW.1.len();
         let step = (now - started) / i32::try_from(BID_FLOW.1.len() + 1).unwrap_or(1);
         for k in 1..=stages_done {

@@ -1,7 +1,8 @@
 //! What a user does to work items from the index: reassign (one or many), remove from
 //! Conductor, restore, kill. Each change of status is a guarded update on the statuses its
 //! transition starts from (`workflow::status`), logged and announced, in the caller's
-//! transaction.
+//! transaction. A reassignment emails the new assignee (`emails::assigned`), unless they took
+//! the work themselves.
 
 use accounts::{Action, CurrentUser, Resource, ServiceError, authorize};
 use chrono::{DateTime, Utc};
@@ -12,6 +13,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use crate::activity::Activity;
+use crate::emails::{self, Mailing};
 use crate::store;
 use crate::workflow::status::{KILL, REMOVE, RESTORE, StatusTransition};
 
@@ -28,6 +30,7 @@ const ARCHIVED_SUFFIX: &str = " [Archived]";
 /// (an item already theirs is left alone).
 pub async fn reassign(
     db: &impl ConnectionTrait,
+    mail: &Mailing<'_>,
     user: Option<&CurrentUser>,
     ids: &[i32],
     assignee_id: i32,
@@ -60,6 +63,7 @@ pub async fn reassign(
             let activity = Activity::Assigned { assignee: assignee.email.clone(), previous };
             store::log(db, id, None, &activity, Some(user), now).await?;
             announce(db, id).await?;
+            emails::assigned(db, mail, user, &assignee, &item).await?;
             changed += 1;
         }
     }

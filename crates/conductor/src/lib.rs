@@ -29,6 +29,7 @@ pub mod set_aside;
 pub mod start;
 pub mod store;
 pub mod transitions;
+pub mod updates;
 pub mod workflow;
 
 use platform::Wing;
@@ -47,11 +48,11 @@ pub fn wing() -> Wing {
 /// progress.
 fn demo_data<'a>(
     db: &'a sea_orm::DatabaseConnection,
-    _config: &'a platform::Config,
+    config: &'a platform::Config,
     scale: u64,
 ) -> platform::wing::DemoFuture<'a> {
     Box::pin(async move {
-        let made = demo::load(db, scale / 5).await?;
+        let made = demo::load(db, config, scale / 5).await?;
         Ok(format!("conductor demo data: {} flows, {} work items in progress", made.flows, made.items))
     })
 }

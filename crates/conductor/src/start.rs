@@ -6,7 +6,7 @@
 //! one live successor: starting it again returns the one there is (a double submit makes
 //! nothing twice). New work is always a new item, never another's. The successor is a new,
 //! invisible contract row that keeps the parent's type; its description and department are the
-//! form's.
+//! form's. The assignee is emailed (`emails::assigned`) unless they started it themselves.
 
 use accounts::{Action, CurrentUser, Resource, ServiceError, authorize};
 use chrono::{DateTime, Utc};
@@ -16,6 +16,7 @@ use platform::events::{self, Audience, NewEvent};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use crate::activity::Activity;
+use crate::emails::{self, Mailing};
 use crate::store;
 use crate::workflow::machine::Progress;
 
@@ -36,6 +37,7 @@ pub struct Start {
 /// Starts the renewal of contract `parent_id`, or returns its live successor if it has one.
 pub async fn renewal(
     db: &impl ConnectionTrait,
+    mail: &Mailing<'_>,
     user: Option<&CurrentUser>,
     parent_id: i32,
     form: &Start,
@@ -46,18 +48,19 @@ pub async fn renewal(
     if let Some(live) = live_successor(db, parent_id).await? {
         return Ok(live);
     }
-    begin(db, user, Some(&parent), form, now).await
+    begin(db, mail, user, Some(&parent), form, now).await
 }
 
 /// Starts new work (no contract renewed).
 pub async fn new_work(
     db: &impl ConnectionTrait,
+    mail: &Mailing<'_>,
     user: Option<&CurrentUser>,
     form: &Start,
     now: DateTime<Utc>,
 ) -> Result<work_item::Model, ServiceError> {
     authorize(user, Action::Create, Resource::WorkItem)?;
-    begin(db, user, None, form, now).await
+    begin(db, mail, user, None, form, now).await
 }
 
 /// The work item renewing `parent_id` that is not killed, if any.
@@ -120,6 +123,7 @@ async fn check(db: &impl ConnectionTrait, form: &Start, now: DateTime<Utc>) -> R
 
 async fn begin(
     db: &impl ConnectionTrait,
+    mail: &Mailing<'_>,
     user: Option<&CurrentUser>,
     parent: Option<&contract::Model>,
     form: &Start,
@@ -167,5 +171,6 @@ async fn begin(
     let first = c.stages.first().map(|s| s.name.clone()).unwrap_or_default();
     store::log(db, work.id, first_row, &Activity::Entered { stage: first, at: entered }, Some(user), entered).await?;
     events::record(db, NewEvent::new(STARTED_EVENT, i64::from(work.id), Audience::Conductor)).await?;
+    emails::assigned(db, mail, user, &c.assignee, &work).await?;
     Ok(work)
 }

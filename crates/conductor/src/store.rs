@@ -123,7 +123,7 @@ impl Item {
 }
 
 /// Appends `activity` to item `work_item_id`'s log, on the stage row `row` if any, taken at
-/// `at` by `actor` (kept by name too, for when the user is deleted).
+/// `at` by `actor` (kept by name too, for when the user is deleted); returns the entry's id.
 pub async fn log(
     db: &impl ConnectionTrait,
     work_item_id: i32,
@@ -131,9 +131,9 @@ pub async fn log(
     activity: &Activity,
     actor: Option<&CurrentUser>,
     at: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) -> Result<i64, DbErr> {
     let now = Utc::now();
-    work_item_activity::ActiveModel {
+    let entry = work_item_activity::ActiveModel {
         work_item_id: Set(work_item_id),
         work_item_stage_id: Set(row),
         kind: Set(activity.kind().to_owned()),
@@ -148,7 +148,7 @@ pub async fn log(
     }
     .insert(db)
     .await?;
-    Ok(())
+    Ok(entry.id)
 }
 
 /// The stages of flow `flow_id`, in order.

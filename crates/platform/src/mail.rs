@@ -17,6 +17,13 @@
 //! 2. `<crate>/src/emails.rs`: `#[derive(Serialize)] struct Name {..}`, `impl EmailTemplate` with that folder.
 //! 3. Where it is decided: `Email::compose(templates, &Name {..}, sender, to, host)`, queued as [`SendEmail`].
 //!
+//! Attachments: a message may carry stored files ([`Attachment`], a `stored_files` record by
+//! id), never their bytes: the job payload stays small, and the [`SendEmail`] job loads each
+//! file from the [`Storage`] when it sends, as a `multipart/mixed` message (the text, or text and
+//! HTML as `multipart/alternative`, then the files). A file that is gone fails the job, which
+//! retries and then stays failed for the team to see: a message is never sent without a file it
+//! names.
+//!
 //! Transport: SMTP (STARTTLS, TLS, or plain to a local relay) with pooled connections when
 //! `MAIL_SERVER` is configured, otherwise `.eml` files in `MAIL_OUTBOX`.
 
@@ -35,6 +42,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{MailConfig, SmtpSecurity};
 use crate::jobs::{Job, JobContext, JobSettings};
+use crate::storage::Storage;
 use crate::templates::Templates;
 
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +59,13 @@ pub enum MailError {
     File(#[from] lettre::transport::file::Error),
     #[error("cannot create the outbox folder {0}: {1}")]
     Outbox(String, std::io::Error),
+    /// A file the message names cannot be read: the message is not sent without it.
+    #[error("attachment {filename:?} (stored file {file_id}) cannot be attached: {reason}")]
+    Attachment { file_id: i64, filename: String, reason: String },
+    /// The message was built without the contents of the files it names (see
+    /// [`Email::to_message_with`]).
+    #[error("the message names {expected} attachment(s) but {loaded} were loaded")]
+    AttachmentsNotLoaded { expected: usize, loaded: usize },
 }
 
 /// Which configured sender a message goes out as.
@@ -77,6 +92,15 @@ pub trait EmailTemplate: Serialize {
     const TEMPLATE: &'static str;
 }
 
+/// A stored file a message carries: its `stored_files` record, by id, with the name and type the
+/// recipient sees. The job reads the file when it sends (see the module docs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub file_id: i64,
+    pub filename: String,
+    pub content_type: String,
+}
+
 /// A rendered message, ready to be queued (it is the [`SendEmail`] job's payload).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Email {
@@ -95,6 +119,10 @@ pub struct Email {
     pub unsubscribe: Option<Unsubscribe>,
     /// `<uuid@host>`, set when rendered so every retry sends the same id.
     pub message_id: String,
+    /// Stored files sent with it, in order (payloads queued before attachments existed have
+    /// none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
 }
 
 /// An email's text as HTML: paragraphs (split at blank lines); within one, lines that were only
@@ -195,11 +223,43 @@ impl Email {
             html,
             unsubscribe: None,
             message_id: format!("<{}@{host}>", uuid::Uuid::new_v4().simple()),
+            attachments: Vec::new(),
         })
     }
 
-    /// The MIME message, with the configured sender and subject prefix.
+    /// The MIME message of an email without attachments, with the configured sender and
+    /// subject prefix; one that names files needs their contents: [`Email::to_message_with`].
     pub fn to_message(&self, config: &MailConfig) -> Result<Message, MailError> {
+        self.to_message_with(config, &[])
+    }
+
+    /// The contents of every attached file, in order, read from `storage`; an error names the
+    /// first file that is gone (its record or its object) or unreadable.
+    pub async fn load_attachments(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+        storage: &Storage,
+    ) -> Result<Vec<bytes::Bytes>, MailError> {
+        let mut contents = Vec::with_capacity(self.attachments.len());
+        for a in &self.attachments {
+            let fail =
+                |reason: String| MailError::Attachment { file_id: a.file_id, filename: a.filename.clone(), reason };
+            let record = crate::files::find(db, a.file_id)
+                .await
+                .map_err(|e| fail(format!("reading its record: {e}")))?
+                .ok_or_else(|| fail("its stored file record is gone".to_owned()))?;
+            let object = storage.get(&record.key).await.map_err(|e| fail(format!("reading {}: {e}", record.key)))?;
+            contents.push(object.bytes().await.map_err(|e| fail(format!("reading {}: {e}", record.key)))?);
+        }
+        Ok(contents)
+    }
+
+    /// The MIME message, with the configured sender and subject prefix; `contents` holds each
+    /// attachment's bytes, in order ([`Email::load_attachments`]).
+    pub fn to_message_with(&self, config: &MailConfig, contents: &[bytes::Bytes]) -> Result<Message, MailError> {
+        if contents.len() != self.attachments.len() {
+            return Err(MailError::AttachmentsNotLoaded { expected: self.attachments.len(), loaded: contents.len() });
+        }
         let from = match self.sender {
             Sender::Default => &config.default_sender,
             Sender::Beacon => &config.beacon_sender,
@@ -219,13 +279,31 @@ impl Email {
             builder = builder.reply_to(mailbox("reply_to", reply_to)?);
         }
         let text = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(self.text.clone());
-        let mut message = match &self.html {
-            Some(html) => builder.multipart(
-                MultiPart::alternative()
-                    .singlepart(text)
-                    .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html.clone())),
-            )?,
-            None => builder.singlepart(text)?,
+        let alternative = self.html.as_ref().map(|html| {
+            MultiPart::alternative()
+                .singlepart(text.clone())
+                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html.clone()))
+        });
+        let mut message = if self.attachments.is_empty() {
+            match alternative {
+                Some(alternative) => builder.multipart(alternative)?,
+                None => builder.singlepart(text)?,
+            }
+        } else {
+            let mut mixed = match alternative {
+                Some(alternative) => MultiPart::mixed().multipart(alternative),
+                None => MultiPart::mixed().singlepart(text),
+            };
+            for (a, body) in self.attachments.iter().zip(contents) {
+                let content_type = ContentType::parse(&a.content_type).map_err(|e| MailError::Attachment {
+                    file_id: a.file_id,
+                    filename: a.filename.clone(),
+                    reason: format!("{:?} is not a content type: {e}", a.content_type),
+                })?;
+                let part = lettre::message::Attachment::new(a.filename.clone()).body(body.to_vec(), content_type);
+                mixed = mixed.singlepart(part);
+            }
+            builder.multipart(mixed)?
         };
         if let Some(u) = &self.unsubscribe {
             let mut value = format!("<{}>", u.url);
@@ -322,8 +400,13 @@ impl Mailer {
         Ok(Mailer::Smtp(Arc::new(builder.build())))
     }
 
+    /// Sends `email`, which has no attachments (see [`Mailer::send_message`]).
     pub async fn send(&self, email: &Email, config: &MailConfig) -> Result<(), MailError> {
-        let message = email.to_message(config)?;
+        self.send_message(email.to_message(config)?).await
+    }
+
+    /// Sends a built message ([`Email::to_message_with`]).
+    pub async fn send_message(&self, message: Message) -> Result<(), MailError> {
         match self {
             Mailer::Smtp(t) => {
                 t.send(message).await?;
@@ -370,7 +453,11 @@ impl Job for SendEmail {
             tracing::info!(message_id = %id, "email already sent; not sending it again");
             return Ok(());
         }
-        ctx.env.mailer.send(&self.0, &ctx.env.config.mail).await?;
+        // Each attached file, read now; one that is gone fails the job (it retries), so the
+        // message never goes out without it.
+        let contents = self.0.load_attachments(db, &ctx.env.storage).await?;
+        let message = self.0.to_message_with(&ctx.env.config.mail, &contents)?;
+        ctx.env.mailer.send_message(message).await?;
         // Failing the job now would send the message again: report, and count it as sent.
         if let Err(e) = sent::record(db, id).await {
             tracing::error!(message_id = %id, error = %e, "email sent, but it could not be recorded as sent");
@@ -481,6 +568,71 @@ mod tests {
         assert!(address(&format!("{}@example.com", "a".repeat(250))).is_err());
     }
 
+    fn test_config() -> MailConfig {
+        MailConfig {
+            smtp: None,
+            outbox: std::path::PathBuf::from("unused"),
+            default_sender: "Procure <noreply@example.gov>".into(),
+            beacon_sender: "Beacon <beacon@example.gov>".into(),
+            conductor_sender: "Conductor <conductor@example.gov>".into(),
+            subject_prefix: "[P] ".into(),
+            max_emails_per_connection: 1,
+        }
+    }
+
+    fn with_attachment() -> Email {
+        Email {
+            sender: Sender::Conductor,
+            to: vec!["a@x.org".into()],
+            cc: vec!["c@x.org".into()],
+            reply_to: Some("me@x.gov".into()),
+            subject: "Terms".into(),
+            text: "See the terms.".into(),
+            html: Some("<p>See the terms.</p>".into()),
+            unsubscribe: None,
+            message_id: "<2@example.gov>".into(),
+            attachments: vec![Attachment {
+                file_id: 7,
+                filename: "terms.pdf".into(),
+                content_type: "application/pdf".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn attachments_make_a_mixed_message_and_need_their_contents() {
+        let config = test_config();
+        let email = with_attachment();
+        let err = email.to_message(&config).expect_err("the file was not loaded");
+        assert!(matches!(err, MailError::AttachmentsNotLoaded { expected: 1, loaded: 0 }), "{err}");
+        let pdf = bytes::Bytes::from_static(b"%PDF-1.4 terms");
+        let raw = String::from_utf8(email.to_message_with(&config, &[pdf]).expect("built").formatted()).expect("utf-8");
+        let mixed = raw.find("Content-Type: multipart/mixed").expect("mixed");
+        let alternative = raw.find("Content-Type: multipart/alternative").expect("text and html");
+        let file = raw.find("Content-Disposition: attachment; filename=\"terms.pdf\"").expect(&raw);
+        assert!(mixed < alternative && alternative < file, "{raw}");
+        assert!(raw.contains("Content-Type: application/pdf"), "{raw}");
+        let mut bad = email.clone();
+        bad.attachments[0].content_type = "not a type".into();
+        assert!(matches!(
+            bad.to_message_with(&config, &[bytes::Bytes::new()]),
+            Err(MailError::Attachment { file_id: 7, .. })
+        ));
+    }
+
+    #[test]
+    fn payloads_without_attachments_read_as_before() {
+        let mut plain = with_attachment();
+        plain.attachments.clear();
+        let json = serde_json::to_value(&plain).expect("json");
+        assert!(json.get("attachments").is_none(), "none written: {json}");
+        let read: Email = serde_json::from_value(json).expect("an old payload decodes");
+        assert_eq!(read, plain);
+        let carried = with_attachment();
+        let back: Email = serde_json::from_str(&serde_json::to_string(&carried).expect("json")).expect("decodes");
+        assert_eq!(back.attachments, carried.attachments);
+    }
+
     #[test]
     fn every_address_the_parser_accepts_builds_a_message() {
         let config = MailConfig {
@@ -503,6 +655,7 @@ mod tests {
                 html: None,
                 unsubscribe: None,
                 message_id: "<1@example.gov>".into(),
+                attachments: Vec::new(),
             };
             let message = email.to_message(&config).expect("the mailer takes it");
             let headers = String::from_utf8_lossy(&message.formatted()).to_string();

@@ -11,7 +11,7 @@ use chrono::{Duration, Utc};
 use common::browser::Browser;
 use common::builders::{Company, Contract, User};
 use common::{Backend, TestApp};
-use conductor::completion::{self, CompanyRow, ContactRow, ContractStep, Outbox, Wizard};
+use conductor::completion::{self, CompanyRow, ContactRow, ContractStep, Wizard};
 use conductor::start::{self, Start};
 use conductor::workflow::machine::State;
 use conductor::{store, transitions};
@@ -107,7 +107,8 @@ async fn cast(app: &TestApp, followed: bool) -> Cast {
         department_id: accounts::users::department_id(db, "Department of Public Works").await.expect("q"),
         at: Some(Utc::now() - Duration::days(10)),
     };
-    let work = start::renewal(db, Some(&conductor), parent.id, &form, Utc::now()).await.expect("start");
+    let mail = conductor::emails::Mailing::of(&app.state);
+    let work = start::renewal(db, &mail, Some(&conductor), parent.id, &form, Utc::now()).await.expect("start");
     Cast { conductor, staff, followers, parent, work }
 }
 
@@ -598,7 +599,7 @@ async fn finishing_makes_a_successor_per_controller_number(backend: Backend) {
     assert_eq!(again.status, 303);
     assert_eq!(again.header("location"), path(c.work.id, "finished"));
     assert_eq!(me.get(&path(c.work.id, "finish/contract")).await.header("location"), path(c.work.id, "finished"));
-    let outbox = Outbox { templates: &app.state.templates, config: &app.state.config };
+    let outbox = conductor::emails::Mailing::of(&app.state);
     assert!(matches!(
         completion::finish(db, Some(&c.conductor), c.work.id, &outbox, Utc::now()).await,
         Err(ServiceError::Conflict(_))
@@ -638,7 +639,7 @@ async fn of_two_finishes_at_once_one_applies(backend: Backend) {
     let db = &app.state.db;
     let now = Utc::now();
     let me = Some(&c.conductor);
-    let outbox = Outbox { templates: &app.state.templates, config: &app.state.config };
+    let outbox = conductor::emails::Mailing::of(&app.state);
 
     assert!(
         matches!(completion::finish(db, me, c.work.id, &outbox, now).await, Err(ServiceError::Invalid(_))),
@@ -655,7 +656,7 @@ async fn of_two_finishes_at_once_one_applies(backend: Backend) {
     ));
 
     let attempt = |state: platform::http::AppState, user: CurrentUser, id: i32| async move {
-        let outbox = Outbox { templates: &state.templates, config: &state.config };
+        let outbox = conductor::emails::Mailing::of(&state);
         let txn = platform::db::begin_write(&state.db).await.expect("begin");
         let result = completion::finish(&txn, Some(&user), id, &outbox, Utc::now()).await;
         match &result {

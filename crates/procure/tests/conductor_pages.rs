@@ -192,7 +192,15 @@ async fn selected_work_is_reassigned_together(backend: Backend) {
             department_id: None,
             at: None,
         };
-        let work = conductor::start::new_work(&app.state.db, Some(&cora), &form, Utc::now()).await.expect("start");
+        let work = conductor::start::new_work(
+            &app.state.db,
+            &conductor::emails::Mailing::of(&app.state),
+            Some(&cora),
+            &form,
+            Utc::now(),
+        )
+        .await
+        .expect("start");
         ids.push(work.id);
     }
     let browser = Browser::new(&app);
@@ -241,10 +249,10 @@ on_both_backends!(a_contract_is_set_aside_and_restored);
 async fn the_demo_fills_conductor(backend: Backend) {
     let Some(app) = TestApp::new(backend, &[]).await else { return };
     scout::demo::load(&app.state.db, 200, Utc::now().date_naive()).await.expect("scout demo");
-    let made = conductor::demo::load(&app.state.db, 12).await.expect("conductor demo");
+    let made = conductor::demo::load(&app.state.db, &app.state.config, 12).await.expect("conductor demo");
     assert_eq!(made.flows, 2);
     assert!(made.items > 0 && made.items <= 12, "{made:?}");
-    let again = conductor::demo::load(&app.state.db, 12).await.expect("again");
+    let again = conductor::demo::load(&app.state.db, &app.state.config, 12).await.expect("again");
     assert_eq!(again.items, 0, "running it twice adds nothing");
     let stages = app.count("SELECT COUNT(DISTINCT current_stage_id) AS n FROM work_items").await;
     assert!(stages > 1, "the work is spread over the stages");
@@ -304,7 +312,15 @@ async fn a_deleted_users_entries_still_render(backend: Backend) {
         department_id: None,
         at: None,
     };
-    let work = conductor::start::new_work(&app.state.db, Some(&gone), &form, Utc::now()).await.expect("start");
+    let work = conductor::start::new_work(
+        &app.state.db,
+        &conductor::emails::Mailing::of(&app.state),
+        Some(&gone),
+        &form,
+        Utc::now(),
+    )
+    .await
+    .expect("start");
     conductor::notes::add(&app.state.db, Some(&gone), work.id, "Before I left.", Utc::now()).await.expect("note");
     model::entities::user::Entity::delete_by_id(gone.id).exec(&app.state.db).await.expect("delete the user");
     let ada = Browser::sign_in_as(&app, "ada@pittsburghpa.gov", &[Role::Admin]).await;

@@ -79,6 +79,11 @@ fn form(c: &Cast, at: chrono::DateTime<Utc>) -> Start {
     }
 }
 
+/// What the services need to queue emails.
+fn mail(app: &TestApp) -> conductor::emails::Mailing<'_> {
+    conductor::emails::Mailing::of(&app.state)
+}
+
 /// Acceptance 1 and 2: one invisible successor, every stage row, the first entered at T, one
 /// `entered`; a second submit returns the same item.
 async fn starting_a_renewal_makes_one_successor(backend: Backend) {
@@ -87,9 +92,13 @@ async fn starting_a_renewal_makes_one_successor(backend: Backend) {
     let db = &app.state.db;
     let t = Utc::now() - Duration::hours(3);
     let txn = db.begin().await.expect("begin");
-    let work = start::renewal(&txn, Some(&c.conductor), c.parent.id, &form(&c, t), Utc::now()).await.expect("start");
+    let work = start::renewal(&txn, &mail(&app), Some(&c.conductor), c.parent.id, &form(&c, t), Utc::now())
+        .await
+        .expect("start");
     txn.commit().await.expect("commit");
-    let again = start::renewal(db, Some(&c.conductor), c.parent.id, &form(&c, t), Utc::now()).await.expect("again");
+    let again = start::renewal(db, &mail(&app), Some(&c.conductor), c.parent.id, &form(&c, t), Utc::now())
+        .await
+        .expect("again");
     assert_eq!(again.id, work.id, "a double submit makes nothing twice");
     assert_eq!(work_item::Entity::find().all(db).await.expect("q").len(), 1);
 
@@ -138,7 +147,7 @@ async fn an_invalid_start_writes_nothing(backend: Backend) {
     ];
     for (bad, field) in cases {
         let txn = db.begin().await.expect("begin");
-        match start::renewal(&txn, Some(&c.conductor), c.parent.id, &bad, now).await {
+        match start::renewal(&txn, &mail(&app), Some(&c.conductor), c.parent.id, &bad, now).await {
             Err(ServiceError::Invalid(problems)) => {
                 assert!(problems.iter().any(|(f, _)| *f == field), "{field}: {problems:?}")
             }
@@ -147,11 +156,11 @@ async fn an_invalid_start_writes_nothing(backend: Backend) {
         txn.rollback().await.expect("rollback");
     }
     assert!(matches!(
-        start::renewal(db, Some(&c.staff), c.parent.id, &form(&c, now), now).await,
+        start::renewal(db, &mail(&app), Some(&c.staff), c.parent.id, &form(&c, now), now).await,
         Err(ServiceError::Denied(accounts::Denied::Forbidden))
     ));
     assert!(matches!(
-        start::renewal(db, None, c.parent.id, &form(&c, now), now).await,
+        start::renewal(db, &mail(&app), None, c.parent.id, &form(&c, now), now).await,
         Err(ServiceError::Denied(accounts::Denied::SignInRequired))
     ));
     assert_eq!(work_item::Entity::find().all(db).await.expect("q").len(), 0);
@@ -164,8 +173,10 @@ async fn new_work_is_never_someone_elses(backend: Backend) {
     let Some(app) = TestApp::new(backend, &[]).await else { return };
     let c = cast(&app).await;
     let db = &app.state.db;
-    let a = start::new_work(db, Some(&c.conductor), &form(&c, Utc::now()), Utc::now()).await.expect("first");
-    let b = start::new_work(db, Some(&c.conductor), &form(&c, Utc::now()), Utc::now()).await.expect("second");
+    let a =
+        start::new_work(db, &mail(&app), Some(&c.conductor), &form(&c, Utc::now()), Utc::now()).await.expect("first");
+    let b =
+        start::new_work(db, &mail(&app), Some(&c.conductor), &form(&c, Utc::now()), Utc::now()).await.expect("second");
     assert_ne!(a.id, b.id);
     assert_ne!(a.contract_id, b.contract_id);
     assert_eq!((a.parent_id, b.parent_id), (None, None));
@@ -178,10 +189,16 @@ async fn of_two_transitions_at_once_one_wins(backend: Backend) {
     let Some(app) = TestApp::new(backend, &[]).await else { return };
     let c = cast(&app).await;
     let db = &app.state.db;
-    let work =
-        start::renewal(db, Some(&c.conductor), c.parent.id, &form(&c, Utc::now() - Duration::days(2)), Utc::now())
-            .await
-            .expect("start");
+    let work = start::renewal(
+        db,
+        &mail(&app),
+        Some(&c.conductor),
+        c.parent.id,
+        &form(&c, Utc::now() - Duration::days(2)),
+        Utc::now(),
+    )
+    .await
+    .expect("start");
     // Both read the item at stage 1, then both complete it.
     let first = store::load(db, work.id).await.expect("q").expect("item");
     let second = first.clone();
@@ -233,7 +250,9 @@ async fn stages_move_forward_and_back_as_the_rules_say(backend: Backend) {
     let c = cast(&app).await;
     let db = &app.state.db;
     let t0 = Utc::now() - Duration::days(10);
-    let work = start::renewal(db, Some(&c.conductor), c.parent.id, &form(&c, t0), Utc::now()).await.expect("start");
+    let work = start::renewal(db, &mail(&app), Some(&c.conductor), c.parent.id, &form(&c, t0), Utc::now())
+        .await
+        .expect("start");
     let me = Some(&c.conductor);
 
     transitions::move_start(db, me, work.id, t0 - Duration::days(1), Utc::now()).await.expect("earlier start");
@@ -279,15 +298,20 @@ async fn reassign_remove_restore_and_kill(backend: Backend) {
     let db = &app.state.db;
     let other = User::new("olu@pittsburghpa.gov").roles(&[Role::Conductor]).insert(&app).await;
     let me = Some(&c.conductor);
-    let work = start::renewal(db, me, c.parent.id, &form(&c, Utc::now()), Utc::now()).await.expect("start");
-    let new = start::new_work(db, me, &form(&c, Utc::now()), Utc::now()).await.expect("new work");
+    let work =
+        start::renewal(db, &mail(&app), me, c.parent.id, &form(&c, Utc::now()), Utc::now()).await.expect("start");
+    let new = start::new_work(db, &mail(&app), me, &form(&c, Utc::now()), Utc::now()).await.expect("new work");
 
-    match items::reassign(db, me, &[work.id], c.staff.id, Utc::now()).await {
+    match items::reassign(db, &mail(&app), me, &[work.id], c.staff.id, Utc::now()).await {
         Err(ServiceError::Invalid(p)) => assert_eq!(p[0].1, items::NOT_ASSIGNABLE),
         other => panic!("{other:?}"),
     }
-    assert_eq!(items::reassign(db, me, &[work.id, new.id], other.id, Utc::now()).await.expect("bulk"), 2);
-    assert_eq!(items::reassign(db, me, &[work.id], other.id, Utc::now()).await.expect("again"), 0, "already theirs");
+    assert_eq!(items::reassign(db, &mail(&app), me, &[work.id, new.id], other.id, Utc::now()).await.expect("bulk"), 2);
+    assert_eq!(
+        items::reassign(db, &mail(&app), me, &[work.id], other.id, Utc::now()).await.expect("again"),
+        0,
+        "already theirs"
+    );
     let assigned = work_item::Entity::find_by_id(work.id).one(db).await.expect("q").expect("item");
     assert_eq!(assigned.assignee_id, Some(other.id));
     assert_eq!(logged(&app, work.id).await.last().map(String::as_str), Some("assigned"));
@@ -304,7 +328,8 @@ async fn reassign_remove_restore_and_kill(backend: Backend) {
     assert!(successor.is_archived && !successor.is_visible);
     assert_eq!(successor.description.as_deref(), Some("Road salt 2027 [Archived]"));
     assert_eq!(start::live_successor(db, c.parent.id).await.expect("q"), None, "the parent is free again");
-    let again = start::renewal(db, me, c.parent.id, &form(&c, Utc::now()), Utc::now()).await.expect("start again");
+    let again =
+        start::renewal(db, &mail(&app), me, c.parent.id, &form(&c, Utc::now()), Utc::now()).await.expect("start again");
     assert_ne!(again.id, work.id);
     assert!(matches!(items::kill(db, Some(&c.staff), again.id, Utc::now()).await, Err(ServiceError::Denied(_))));
 }
@@ -321,7 +346,7 @@ async fn switching_flow_keeps_the_history(backend: Backend) {
     let me = Some(&c.conductor);
     let quick = flow_of(&app, "Quick quote", &["Quote", "Award"], false).await;
     flow_of(&app, "Retired", &["Review"], true).await;
-    let work = start::renewal(db, me, c.parent.id, &form(&c, Utc::now() - Duration::days(3)), Utc::now())
+    let work = start::renewal(db, &mail(&app), me, c.parent.id, &form(&c, Utc::now() - Duration::days(3)), Utc::now())
         .await
         .expect("start");
     conductor::transitions::complete(db, me, work.id, Utc::now() - Duration::days(2), Utc::now())
@@ -370,7 +395,8 @@ async fn extending_the_parent_never_empties_its_expiration(backend: Backend) {
     let c = cast(&app).await;
     let db = &app.state.db;
     let me = Some(&c.conductor);
-    let work = start::renewal(db, me, c.parent.id, &form(&c, Utc::now()), Utc::now()).await.expect("start");
+    let work =
+        start::renewal(db, &mail(&app), me, c.parent.id, &form(&c, Utc::now()), Utc::now()).await.expect("start");
     let before = c.parent.expiration_date.expect("expires");
     assert!(matches!(flows::extend(db, me, work.id, before, Utc::now()).await, Err(ServiceError::Invalid(_))));
     let later = before + Duration::days(365);
@@ -384,7 +410,7 @@ async fn extending_the_parent_never_empties_its_expiration(backend: Backend) {
     assert_eq!((item.progress().current, item.work.assignee_id), (Some(0), Some(c.conductor.id)), "unchanged");
     assert_eq!(logged(&app, work.id).await.last().map(String::as_str), Some("extension"));
 
-    let new = start::new_work(db, me, &form(&c, Utc::now()), Utc::now()).await.expect("new work");
+    let new = start::new_work(db, &mail(&app), me, &form(&c, Utc::now()), Utc::now()).await.expect("new work");
     assert!(matches!(flows::extend(db, me, new.id, later, Utc::now()).await, Err(ServiceError::Invalid(_))));
 }
 on_both_backends!(extending_the_parent_never_empties_its_expiration);
@@ -399,7 +425,8 @@ async fn notes_are_deleted_only_by_their_author_or_an_admin(backend: Backend) {
     let other = User::new("olu@pittsburghpa.gov").roles(&[Role::Conductor]).insert(&app).await;
     let boss = User::new("boss@pittsburghpa.gov").roles(&[Role::Admin]).insert(&app).await;
     let me = Some(&c.conductor);
-    let work = start::renewal(db, me, c.parent.id, &form(&c, Utc::now()), Utc::now()).await.expect("start");
+    let work =
+        start::renewal(db, &mail(&app), me, c.parent.id, &form(&c, Utc::now()), Utc::now()).await.expect("start");
     match notes::add(db, me, work.id, "  \n ", Utc::now()).await {
         Err(ServiceError::Invalid(p)) => assert_eq!(p[0].1, "Note cannot be blank."),
         other => panic!("{other:?}"),
@@ -439,7 +466,8 @@ async fn details_need_one_field_and_are_logged(backend: Backend) {
     let c = cast(&app).await;
     let db = &app.state.db;
     let me = Some(&c.conductor);
-    let work = start::renewal(db, me, c.parent.id, &form(&c, Utc::now()), Utc::now()).await.expect("start");
+    let work =
+        start::renewal(db, &mail(&app), me, c.parent.id, &form(&c, Utc::now()), Utc::now()).await.expect("start");
     let blank = Details { controller_number: Some(" ".into()), spec_number: Some(String::new()), department_id: None };
     match metadata::update(db, me, work.id, &blank, Utc::now()).await {
         Err(ServiceError::Invalid(p)) => assert_eq!(p[0].1, "You must update at least one field!"),

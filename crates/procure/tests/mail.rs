@@ -51,6 +51,7 @@ fn newsletter(host: &str) -> Email {
             mailto: Some("unsubscribe@buy.example.gov".into()),
         }),
         message_id: format!("<test-{}@{host}>", uuid::Uuid::new_v4().simple()),
+        attachments: Vec::new(),
     }
 }
 
@@ -169,4 +170,96 @@ async fn emails_render_from_their_three_templates() {
     let config = app.state.config.mail.clone();
     let err = bad.to_message(&config).expect_err("bad address");
     assert!(err.to_string().contains("to: \"not an address\" is not an email address"), "{err}");
+}
+
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+/// Stores `bytes` as `name` the way a form's upload is stored; its `stored_files` record.
+async fn stored(app: &common::TestApp, name: &str, bytes: &'static [u8]) -> platform::files::FileRecord {
+    let body = futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from_static(bytes))]);
+    let visibility = platform::storage::Visibility::Private;
+    platform::files::save_upload(&app.state, body, name, visibility, "test", 1024 * 1024, None).await.expect("stored")
+}
+
+fn attached(record: &platform::files::FileRecord) -> platform::mail::Attachment {
+    platform::mail::Attachment {
+        file_id: record.id,
+        filename: record.filename.clone(),
+        content_type: record.content_type.clone(),
+    }
+}
+
+/// A message naming a stored file goes out with the file: text and HTML as alternatives, then
+/// the file, in one `multipart/mixed` `.eml`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attached_stored_file_goes_out_in_the_message() {
+    let app = common::TestApp::new(Backend::Sqlite, &[]).await.expect("app");
+    let record = stored(&app, "terms.pdf", PDF).await;
+    let email = Email { attachments: vec![attached(&record)], ..newsletter("localhost") };
+    jobs::enqueue(&app.state.db, &SendEmail(email.clone())).await.expect("enqueue");
+    app.run_pending_jobs().await;
+
+    let outbox = &app.state.config.mail.outbox;
+    let files = eml_files(outbox);
+    assert_eq!(files.len(), 1, "one .eml in {}", outbox.display());
+    let raw = std::fs::read_to_string(&files[0]).expect("read");
+    assert!(raw.contains("Content-Type: multipart/mixed"), "{raw}");
+    assert!(raw.contains("Content-Type: multipart/alternative"), "{raw}");
+    assert!(raw.contains("Content-Disposition: attachment; filename=\"terms.pdf\""), "{raw}");
+    let mails = app.emails().await;
+    assert_eq!(mails.len(), 1);
+    let mail = &mails[0];
+    assert!(mail.delivered && mail.text.contains("Road Salt") && mail.html.is_some(), "{mail:?}");
+    assert_eq!(mail.attachments.len(), 1);
+    assert_eq!(mail.attachments[0].filename, "terms.pdf");
+    assert_eq!(mail.attachments[0].content_type, "application/pdf");
+    assert_eq!(mail.attachments[0].bytes, PDF, "the file's bytes, whole");
+}
+
+/// A file that is gone (its record, or its object in the store) fails the send, with an error
+/// naming it; the job is retried later, and nothing goes out without the file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_whose_file_is_gone_is_not_sent_without_it() {
+    use platform::jobs::{Job, JobContext};
+    let app = common::TestApp::new(Backend::Sqlite, &[]).await.expect("app");
+    let env = procure::app::job_env(app.state.db.clone(), app.state.config.clone()).expect("job services");
+    let ctx = JobContext { env, job_id: 0, attempt: 1, worker: "test".into() };
+
+    // The object is gone from the store, its record still there.
+    let object_gone = stored(&app, "terms.pdf", PDF).await;
+    app.state.storage.delete(&object_gone.key).await.expect("delete the object");
+    let email = Email { attachments: vec![attached(&object_gone)], ..newsletter("localhost") };
+    let err = SendEmail(email).run(&ctx).await.expect_err("not sent without its file");
+    let said = format!("{err:#}");
+    assert!(said.contains("\"terms.pdf\"") && said.contains(&format!("stored file {}", object_gone.id)), "{said}");
+
+    // The record is gone (and the object with it).
+    let record_gone = stored(&app, "prices.pdf", PDF).await;
+    platform::files::delete_now(&app.state.db, record_gone.id).await.expect("delete the file");
+    let email = Email { attachments: vec![attached(&record_gone)], ..newsletter("localhost") };
+    let err = SendEmail(email.clone()).run(&ctx).await.expect_err("not sent without its file");
+    assert!(format!("{err:#}").contains("record is gone"), "{err:#}");
+
+    // Queued, it fails and waits to be tried again; nothing was sent.
+    jobs::enqueue(&app.state.db, &SendEmail(email)).await.expect("enqueue");
+    let stop = tokio_util::sync::CancellationToken::new();
+    let mut options = WorkerOptions::new(Duration::from_secs(5));
+    options.poll_interval = Duration::from_millis(10);
+    let env = procure::app::job_env(app.state.db.clone(), app.state.config.clone()).expect("job services");
+    let worker = tokio::spawn(Worker::new(env, procure::app::jobs(), options).run(stop.clone()));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let row = loop {
+        let rows = jobs::list(&app.state.db, "queued", 100).await.expect("jobs");
+        if let Some(row) = rows.into_iter().find(|r| r.job_type == SendEmail::NAME && r.last_error.is_some()) {
+            break row;
+        }
+        assert!(Instant::now() < deadline, "the send job did not fail");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    stop.cancel();
+    worker.await.expect("worker");
+    assert_eq!(row.attempts, 1, "tried once, to be tried again: {row:?}");
+    assert!(row.last_error.as_deref().is_some_and(|e| e.contains("prices.pdf")), "{row:?}");
+    assert!(eml_files(&app.state.config.mail.outbox).is_empty(), "nothing was sent");
+    assert_eq!(app.count("SELECT COUNT(*) FROM sent_emails").await, 0);
 }

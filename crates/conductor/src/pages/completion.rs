@@ -22,7 +22,7 @@ use serde::Serialize;
 
 use super::{conductor_only, item_link, item_or_404};
 use crate::completion::{
-    self, CompanyRow, ContactRow, ContractStep, Holder, Outbox, Problems, ServiceOr, Wizard, check_companies_in,
+    self, CompanyRow, ContactRow, ContractStep, Holder, Problems, ServiceOr, Wizard, check_companies_in,
     check_contacts, check_details, contact_order,
 };
 use crate::store::Item;
@@ -408,7 +408,7 @@ pub async fn contacts_save(
         return contacts_page(&state, &viewer, &item, &wizard, &contacts, &problems, StatusCode::BAD_REQUEST).await;
     }
     wizard.contacts = contacts;
-    let outbox = Outbox { templates: &state.templates, config: &state.config };
+    let outbox = crate::emails::Mailing::of(&state);
     let now = Utc::now();
     let txn = platform::db::begin_write(&state.db).await?;
     let done = async {

@@ -398,15 +398,16 @@ pub async fn assign(
     };
     let now = Utc::now();
     let txn = platform::db::begin_write(&state.db).await?;
-    let changed = match crate::items::reassign(&txn, Some(&me), &ids, assignee, now).await {
-        Ok(n) => n,
-        Err(accounts::ServiceError::Invalid(problems)) => {
-            let said = problems.into_iter().map(|(_, m)| m).collect::<Vec<_>>().join(" ");
-            viewer.set_flash(accounts::Flash::error(said)).await?;
-            return Ok(Redirect::to(&back).into_response());
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let changed =
+        match crate::items::reassign(&txn, &crate::emails::Mailing::of(&state), Some(&me), &ids, assignee, now).await {
+            Ok(n) => n,
+            Err(accounts::ServiceError::Invalid(problems)) => {
+                let said = problems.into_iter().map(|(_, m)| m).collect::<Vec<_>>().join(" ");
+                viewer.set_flash(accounts::Flash::error(said)).await?;
+                return Ok(Redirect::to(&back).into_response());
+            }
+            Err(e) => return Err(e.into()),
+        };
     txn.commit().await?;
     let told = match changed {
         0 => "Nothing changed: the selected work was already theirs or is no longer in progress.".to_owned(),

@@ -8,6 +8,7 @@
 //! - `detail.rs`: one work item: its stages, activity, notes, details and every transition.
 //! - `beacon.rs`: posting the work to Beacon (from a stage that may), as a draft that goes
 //!   through Beacon's approval.
+//! - `email.rs`: the update email with its attachments, and the files kept with an item.
 //! - `completion.rs`: the completion wizard after the last stage (contract, companies,
 //!   contacts; the draft kept server-side) and its success page.
 //!
@@ -16,6 +17,7 @@
 pub mod beacon;
 pub mod completion;
 pub mod detail;
+pub mod email;
 pub mod index;
 pub mod start;
 
@@ -30,6 +32,7 @@ pub fn routes(routes: Routes) -> Routes {
     let routes = start::routes(routes);
     let routes = beacon::routes(routes);
     let routes = completion::routes(routes);
+    let routes = email::routes(routes);
     detail::routes(routes)
 }
 

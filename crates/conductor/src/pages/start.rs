@@ -169,9 +169,10 @@ async fn create(
     let now = Utc::now();
     if errors.is_empty() {
         let txn = platform::db::begin_write(&state.db).await?;
+        let mail = crate::emails::Mailing::of(state);
         let started = match parent {
-            Some(p) => crate::start::renewal(&txn, Some(me), p.id, &start, now).await,
-            None => crate::start::new_work(&txn, Some(me), &start, now).await,
+            Some(p) => crate::start::renewal(&txn, &mail, Some(me), p.id, &start, now).await,
+            None => crate::start::new_work(&txn, &mail, Some(me), &start, now).await,
         };
         match started {
             Ok(work) => {

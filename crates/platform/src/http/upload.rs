@@ -7,7 +7,8 @@
 //! Invariants:
 //! - A file field's value only ever comes from an upload in the same request (a posted id is
 //!   ignored), so a form cannot attach a file someone else uploaded; one file per field (later
-//!   ones are not stored).
+//!   ones are not stored), or up to a count for a form read with [`UploadForm::read_up_to`]
+//!   (an `<input type="file" multiple>`: more is an error on the field, and not stored).
 //! - Every file stored for a form that is not kept is deleted: the handler calls
 //!   [`UploadForm::keep`] once the change that links the files has committed, or
 //!   [`UploadForm::discard`] when it refuses the form; a form dropped without either (the
@@ -55,6 +56,18 @@ impl UploadForm {
     /// Reads `request` as a form whose file fields are `file_fields`. A body over the size cap
     /// is `PayloadTooLarge`; an unreadable one `BadRequest`; neither keeps any file.
     pub async fn read(state: &AppState, request: Request, file_fields: &[FileField]) -> Result<UploadForm, AppError> {
+        Self::read_up_to(state, request, file_fields, 1).await
+    }
+
+    /// [`UploadForm::read`], keeping up to `per_field` files for each file field (its files
+    /// are [`UploadForm::files_of`]); past that, the field gets an error and nothing more of
+    /// it is stored.
+    pub async fn read_up_to(
+        state: &AppState,
+        request: Request,
+        file_fields: &[FileField],
+        per_field: usize,
+    ) -> Result<UploadForm, AppError> {
         let mut form = UploadForm { fields: Vec::new(), files: Vec::new(), errors: Vec::new(), db: state.db.clone() };
         let multipart = request
             .headers()
@@ -97,8 +110,17 @@ impl UploadForm {
                 continue;
             };
             let filename = field.file_name().unwrap_or_default().to_owned();
-            if filename.is_empty() || form.file(&name).is_some() {
-                continue; // No file chosen (keep what is there), or a second one for the field.
+            if filename.is_empty() {
+                continue; // No file chosen (keep what is there).
+            }
+            if form.files_of(&name).count() >= per_field.max(1) {
+                // One too many for the field: a second for a single file field is ignored, as
+                // it always was; past the count of a multiple one, the user is told.
+                let too_many = (name, format!("Attach at most {per_field} files."));
+                if per_field > 1 && !form.errors.contains(&too_many) {
+                    form.errors.push(too_many);
+                }
+                continue;
             }
             let limit = state.config.uploads.max_content_length;
             match files::save_upload(state, field, &filename, Visibility::Private, rule.area, limit, rule.types).await {
@@ -137,6 +159,11 @@ impl UploadForm {
     /// The file stored for field `name`, if one was uploaded.
     pub fn file(&self, name: &str) -> Option<&Uploaded> {
         self.files.iter().find(|f| f.field == name)
+    }
+
+    /// Every file stored for field `name`, in the order they came.
+    pub fn files_of<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Uploaded> + 'a {
+        self.files.iter().filter(move |f| f.field == name)
     }
 
     /// The files are linked to what the handler saved: they stay.

@@ -4,7 +4,8 @@
 //! same, prefix, headers and all.
 //!
 //! The reader handles what lettre writes: folded headers, RFC 2047 encoded words, a single
-//! part or `multipart/alternative`, and 7bit, quoted-printable or base64 bodies.
+//! part, `multipart/alternative`, or `multipart/mixed` (the text or the alternative, then
+//! attached files), and 7bit, quoted-printable or base64 bodies.
 
 use std::path::Path;
 
@@ -28,6 +29,16 @@ pub struct Mail {
     pub html: Option<String>,
     /// Written to the outbox (by a worker), not still queued.
     pub delivered: bool,
+    /// The attached files, in order.
+    pub attachments: Vec<MailAttachment>,
+}
+
+/// A file attached to a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailAttachment {
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Mail {
@@ -36,24 +47,13 @@ impl Mail {
         let raw = String::from_utf8_lossy(raw);
         let (headers, body) = split_headers(&raw);
         let header = |name: &str| header(&headers, name);
-        let (text, html) = if content_type(&headers).starts_with("multipart/") {
-            let boundary = parameter(&header("Content-Type").unwrap_or_default(), "boundary")
-                .unwrap_or_else(|| panic!("a multipart message without a boundary:\n{raw}"));
-            let mut text = None;
-            let mut html = None;
-            for part in parts(body, &boundary) {
-                let (part_headers, part_body) = split_headers(part);
-                let decoded = decode_body(&part_headers, part_body);
-                match content_type(&part_headers).as_str() {
-                    "text/plain" => text = Some(decoded),
-                    "text/html" => html = Some(decoded),
-                    other => panic!("unexpected part {other} in\n{raw}"),
-                }
-            }
-            (text.unwrap_or_else(|| panic!("no text part in\n{raw}")), html)
+        let (text, html, attachments) = if content_type(&headers).starts_with("multipart/") {
+            let mut found = Parts::default();
+            found.read(&headers, body, &raw);
+            (found.text.unwrap_or_else(|| panic!("no text part in\n{raw}")), found.html, found.attachments)
         } else {
             // lettre ends a part with a line break of its own (before a boundary, or here).
-            (decode_body(&headers, body.strip_suffix("\r\n").unwrap_or(body)), None)
+            (decode_body(&headers, body.strip_suffix("\r\n").unwrap_or(body)), None, Vec::new())
         };
         Mail {
             from: header("From").unwrap_or_default(),
@@ -67,6 +67,7 @@ impl Mail {
             text,
             html,
             delivered,
+            attachments,
         }
     }
 
@@ -96,6 +97,41 @@ impl Mail {
     /// The link in the text that contains `part`, from `part` up to the next whitespace.
     pub fn link(&self, part: &str) -> Option<String> {
         link_in(&self.text, part)
+    }
+}
+
+/// What the parts of a multipart message hold.
+#[derive(Default)]
+struct Parts {
+    text: Option<String>,
+    html: Option<String>,
+    attachments: Vec<MailAttachment>,
+}
+
+impl Parts {
+    /// Reads the multipart body `body` under `headers`, and the multiparts inside it.
+    fn read(&mut self, headers: &[(String, String)], body: &str, raw: &str) {
+        let boundary = parameter(&header(headers, "Content-Type").unwrap_or_default(), "boundary")
+            .unwrap_or_else(|| panic!("a multipart message without a boundary:\n{raw}"));
+        for part in parts(body, &boundary) {
+            let (part_headers, part_body) = split_headers(part);
+            let kind = content_type(&part_headers);
+            let disposition = header(&part_headers, "Content-Disposition").unwrap_or_default();
+            if kind.starts_with("multipart/") {
+                self.read(&part_headers, part_body, raw);
+            } else if disposition.starts_with("attachment") {
+                let filename = parameter(&disposition, "filename").unwrap_or_else(|| panic!("unnamed file in\n{raw}"));
+                let bytes = decode_bytes(&part_headers, part_body);
+                self.attachments.push(MailAttachment { filename, content_type: kind, bytes });
+            } else {
+                let decoded = decode_body(&part_headers, part_body);
+                match kind.as_str() {
+                    "text/plain" => self.text = Some(decoded),
+                    "text/html" => self.html = Some(decoded),
+                    other => panic!("unexpected part {other} in\n{raw}"),
+                }
+            }
+        }
     }
 }
 
@@ -153,16 +189,19 @@ fn parts<'a>(body: &'a str, boundary: &str) -> Vec<&'a str> {
 }
 
 fn decode_body(headers: &[(String, String)], body: &str) -> String {
+    String::from_utf8(decode_bytes(headers, body)).expect("a UTF-8 body").replace("\r\n", "\n")
+}
+
+fn decode_bytes(headers: &[(String, String)], body: &str) -> Vec<u8> {
     let encoding = header(headers, "Content-Transfer-Encoding").unwrap_or_default().to_ascii_lowercase();
-    let bytes = match encoding.as_str() {
+    match encoding.as_str() {
         "quoted-printable" => quoted_printable(body, false),
         "base64" => {
             let compact: String = body.chars().filter(|c| !c.is_whitespace()).collect();
             base64::engine::general_purpose::STANDARD.decode(compact).expect("a base64 body")
         }
         _ => body.as_bytes().to_vec(),
-    };
-    String::from_utf8(bytes).expect("a UTF-8 body").replace("\r\n", "\n")
+    }
 }
 
 /// Quoted-printable (RFC 2045), or the "Q" encoding of header words (RFC 2047) when `words`.
