@@ -149,14 +149,16 @@ struct Shown {
     filter: Option<String>,
 }
 
-async fn render(
-    state: &AppState,
-    viewer: &Viewer,
-    me: &CurrentUser,
+/// The request a page answers: who asks, about which item.
+struct On<'a> {
+    state: &'a AppState,
+    viewer: &'a Viewer,
+    me: &'a CurrentUser,
     id: i32,
-    shown: Shown,
-    status: StatusCode,
-) -> Result<Response, AppError> {
+}
+
+async fn render(on: &On<'_>, shown: Shown, status: StatusCode) -> Result<Response, AppError> {
+    let (state, viewer, me, id) = (on.state, on.viewer, on.me, on.id);
     let db = &state.db;
     let tz = state.config.site.display_timezone;
     let now = Utc::now();
@@ -354,16 +356,13 @@ pub async fn detail(
 ) -> Result<Response, AppError> {
     conductor_only(&me)?;
     let shown = Shown { filter: query.show.filter(|s| !s.is_empty()), ..Shown::default() };
-    render(&state, &viewer, &me, id, shown, StatusCode::OK).await
+    render(&On { state: &state, viewer: &viewer, me: &me, id }, shown, StatusCode::OK).await
 }
 
 /// Commits what a service did and goes back to the page with `said`; or, refused, renders the
 /// page again with why (the transaction is dropped, so nothing is kept).
 async fn finish<T>(
-    state: &AppState,
-    viewer: &Viewer,
-    me: &CurrentUser,
-    id: i32,
+    on: &On<'_>,
     txn: DatabaseTransaction,
     result: Result<T, ServiceError>,
     said: impl FnOnce(&T) -> String,
@@ -372,34 +371,26 @@ async fn finish<T>(
     match result {
         Ok(done) => {
             txn.commit().await?;
-            viewer.set_flash(accounts::Flash::success(said(&done))).await?;
-            Ok(Redirect::to(&item_link(id)).into_response())
+            on.viewer.set_flash(accounts::Flash::success(said(&done))).await?;
+            Ok(Redirect::to(&item_link(on.id)).into_response())
         }
         Err(ServiceError::Conflict(message)) => {
             drop(txn);
             let shown = Shown { errors: vec![(String::new(), message)], values, filter: None };
-            render(state, viewer, me, id, shown, StatusCode::CONFLICT).await
+            render(on, shown, StatusCode::CONFLICT).await
         }
         Err(e) => {
             drop(txn);
             let errors = form_errors(e)?;
-            render(state, viewer, me, id, Shown { errors, values, filter: None }, StatusCode::BAD_REQUEST).await
+            render(on, Shown { errors, values, filter: None }, StatusCode::BAD_REQUEST).await
         }
     }
 }
 
 /// A refused form field before any service ran.
-async fn refuse(
-    state: &AppState,
-    viewer: &Viewer,
-    me: &CurrentUser,
-    id: i32,
-    field: &str,
-    message: &str,
-    values: Vec<(String, String)>,
-) -> Result<Response, AppError> {
+async fn refuse(on: &On<'_>, field: &str, message: &str, values: Vec<(String, String)>) -> Result<Response, AppError> {
     let shown = Shown { errors: vec![(field.to_owned(), message.to_owned())], values, filter: None };
-    render(state, viewer, me, id, shown, StatusCode::BAD_REQUEST).await
+    render(on, shown, StatusCode::BAD_REQUEST).await
 }
 
 /// A time field (display zone), `now` when blank.
@@ -415,9 +406,10 @@ pub async fn complete(
     axum::Form(pairs): Pairs,
 ) -> Result<Response, AppError> {
     conductor_only(&me)?;
+    let on = On { state: &state, viewer: &viewer, me: &me, id };
     let at = match time_field(&state, &pairs, "at") {
         Ok(at) => at,
-        Err(m) => return refuse(&state, &viewer, &me, id, "at", m, pairs).await,
+        Err(m) => return refuse(&on, "at", m, pairs).await,
     };
     let txn = platform::db::begin_write(&state.db).await?;
     let result = crate::transitions::complete(&txn, Some(&me), id, at, Utc::now()).await;
@@ -428,7 +420,7 @@ pub async fn complete(
             .await?;
         return Ok(Redirect::to(&format!("/conductor/items/{id}/finish/contract")).into_response());
     }
-    finish(&state, &viewer, &me, id, txn, result, |_| "Stage completed.".to_owned(), pairs).await
+    finish(&on, txn, result, |_| "Stage completed.".to_owned(), pairs).await
 }
 
 pub async fn revert(
@@ -439,16 +431,17 @@ pub async fn revert(
     axum::Form(pairs): Pairs,
 ) -> Result<Response, AppError> {
     conductor_only(&me)?;
+    let on = On { state: &state, viewer: &viewer, me: &me, id };
     let Ok(position) = field(&pairs, "position").parse::<usize>() else {
-        return refuse(&state, &viewer, &me, id, "position", "Choose the stage to go back to.", pairs).await;
+        return refuse(&on, "position", "Choose the stage to go back to.", pairs).await;
     };
     let at = match time_field(&state, &pairs, "at") {
         Ok(at) => at,
-        Err(m) => return refuse(&state, &viewer, &me, id, "at", m, pairs).await,
+        Err(m) => return refuse(&on, "at", m, pairs).await,
     };
     let txn = platform::db::begin_write(&state.db).await?;
     let result = crate::transitions::revert(&txn, Some(&me), id, position, at, Utc::now()).await;
-    finish(&state, &viewer, &me, id, txn, result, |_| "Went back to an earlier stage.".to_owned(), pairs).await
+    finish(&on, txn, result, |_| "Went back to an earlier stage.".to_owned(), pairs).await
 }
 
 pub async fn move_start(
@@ -459,14 +452,15 @@ pub async fn move_start(
     axum::Form(pairs): Pairs,
 ) -> Result<Response, AppError> {
     conductor_only(&me)?;
+    let on = On { state: &state, viewer: &viewer, me: &me, id };
     let at = match parse_local(state.config.site.display_timezone, &field(&pairs, "start")) {
         Ok(Some(at)) => at,
-        Ok(None) => return refuse(&state, &viewer, &me, id, "start", "Enter when work began.", pairs).await,
-        Err(m) => return refuse(&state, &viewer, &me, id, "start", m, pairs).await,
+        Ok(None) => return refuse(&on, "start", "Enter when work began.", pairs).await,
+        Err(m) => return refuse(&on, "start", m, pairs).await,
     };
     let txn = platform::db::begin_write(&state.db).await?;
     let result = crate::transitions::move_start(&txn, Some(&me), id, at, Utc::now()).await;
-    finish(&state, &viewer, &me, id, txn, result, |_| "Changed when work began.".to_owned(), pairs).await
+    finish(&on, txn, result, |_| "Changed when work began.".to_owned(), pairs).await
 }
 
 pub async fn switch_flow(
@@ -477,22 +471,14 @@ pub async fn switch_flow(
     axum::Form(pairs): Pairs,
 ) -> Result<Response, AppError> {
     conductor_only(&me)?;
+    let on = On { state: &state, viewer: &viewer, me: &me, id };
     let Ok(flow_id) = field(&pairs, "flow").parse::<i32>() else {
-        return refuse(&state, &viewer, &me, id, "flow", "Choose another active flow.", pairs).await;
+        return refuse(&on, "flow", "Choose another active flow.", pairs).await;
     };
     let txn = platform::db::begin_write(&state.db).await?;
     let result = crate::flows::switch(&txn, Some(&me), id, flow_id, Utc::now()).await;
-    finish(
-        &state,
-        &viewer,
-        &me,
-        id,
-        txn,
-        result,
-        |_| "Moved to the new flow; its first stage starts now.".to_owned(),
-        pairs,
-    )
-    .await
+    let said = |_: &()| "Moved to the new flow; its first stage starts now.".to_owned();
+    finish(&on, txn, result, said, pairs).await
 }
 
 pub async fn extend(
@@ -503,13 +489,14 @@ pub async fn extend(
     axum::Form(pairs): Pairs,
 ) -> Result<Response, AppError> {
     conductor_only(&me)?;
+    let on = On { state: &state, viewer: &viewer, me: &me, id };
     let Ok(expiration) = NaiveDate::parse_from_str(&field(&pairs, "expiration"), "%Y-%m-%d") else {
-        return refuse(&state, &viewer, &me, id, "expiration", "Enter the new expiration date.", pairs).await;
+        return refuse(&on, "expiration", "Enter the new expiration date.", pairs).await;
     };
     let txn = platform::db::begin_write(&state.db).await?;
     let result = crate::flows::extend(&txn, Some(&me), id, expiration, Utc::now()).await;
     let said = move |_: &()| format!("Extended the current contract to {}.", expiration.format("%B %-d, %Y"));
-    finish(&state, &viewer, &me, id, txn, result, said, pairs).await
+    finish(&on, txn, result, said, pairs).await
 }
 
 pub async fn add_note(
@@ -520,9 +507,10 @@ pub async fn add_note(
     axum::Form(pairs): Pairs,
 ) -> Result<Response, AppError> {
     conductor_only(&me)?;
+    let on = On { state: &state, viewer: &viewer, me: &me, id };
     let txn = platform::db::begin_write(&state.db).await?;
     let result = crate::notes::add(&txn, Some(&me), id, &field(&pairs, "note"), Utc::now()).await;
-    finish(&state, &viewer, &me, id, txn, result, |_| "Note added.".to_owned(), pairs).await
+    finish(&on, txn, result, |_| "Note added.".to_owned(), pairs).await
 }
 
 pub async fn delete_note(
@@ -532,12 +520,13 @@ pub async fn delete_note(
     Path((id, entry)): Path<(i32, i64)>,
 ) -> Result<Response, AppError> {
     conductor_only(&me)?;
+    let on = On { state: &state, viewer: &viewer, me: &me, id };
     let txn = platform::db::begin_write(&state.db).await?;
     let result = crate::notes::delete(&txn, Some(&me), id, entry, Utc::now()).await;
     if let Err(ServiceError::Denied(d)) = result {
         return Err(d.into());
     }
-    finish(&state, &viewer, &me, id, txn, result, |_| "Note deleted.".to_owned(), Vec::new()).await
+    finish(&on, txn, result, |_| "Note deleted.".to_owned(), Vec::new()).await
 }
 
 pub async fn details(
@@ -548,6 +537,7 @@ pub async fn details(
     axum::Form(pairs): Pairs,
 ) -> Result<Response, AppError> {
     conductor_only(&me)?;
+    let on = On { state: &state, viewer: &viewer, me: &me, id };
     let given = |name: &str| Some(field(&pairs, name)).filter(|v| !v.is_empty());
     let details = crate::metadata::Details {
         controller_number: given("controller_number"),
@@ -556,7 +546,7 @@ pub async fn details(
     };
     let txn = platform::db::begin_write(&state.db).await?;
     let result = crate::metadata::update(&txn, Some(&me), id, &details, Utc::now()).await;
-    finish(&state, &viewer, &me, id, txn, result, |_| "Details saved.".to_owned(), pairs).await
+    finish(&on, txn, result, |_| "Details saved.".to_owned(), pairs).await
 }
 
 pub async fn remove(
@@ -566,10 +556,11 @@ pub async fn remove(
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
     conductor_only(&me)?;
+    let on = On { state: &state, viewer: &viewer, me: &me, id };
     let txn = platform::db::begin_write(&state.db).await?;
     let result = crate::items::remove(&txn, Some(&me), id, Utc::now()).await;
     let said = |_: &()| "Removed from Conductor; the contract stays on Scout. Restore it from Set aside.".to_owned();
-    finish(&state, &viewer, &me, id, txn, result, said, Vec::new()).await
+    finish(&on, txn, result, said, Vec::new()).await
 }
 
 pub async fn restore(
@@ -579,9 +570,10 @@ pub async fn restore(
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
     conductor_only(&me)?;
+    let on = On { state: &state, viewer: &viewer, me: &me, id };
     let txn = platform::db::begin_write(&state.db).await?;
     let result = crate::items::restore(&txn, Some(&me), id, Utc::now()).await;
-    finish(&state, &viewer, &me, id, txn, result, |_| "Restored to Conductor.".to_owned(), Vec::new()).await
+    finish(&on, txn, result, |_| "Restored to Conductor.".to_owned(), Vec::new()).await
 }
 
 pub async fn kill(
@@ -591,12 +583,13 @@ pub async fn kill(
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
     conductor_only(&me)?;
+    let on = On { state: &state, viewer: &viewer, me: &me, id };
     let txn = platform::db::begin_write(&state.db).await?;
     let result = crate::items::kill(&txn, Some(&me), id, Utc::now()).await;
     let said = |_: &()| {
         "Removed from use: the new contract is archived, and the current one is back in All contracts.".to_owned()
     };
-    finish(&state, &viewer, &me, id, txn, result, said, Vec::new()).await
+    finish(&on, txn, result, said, Vec::new()).await
 }
 
 #[cfg(test)]
