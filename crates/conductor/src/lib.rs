@@ -14,6 +14,7 @@
 //! The data model is `model`'s conductor migrations.
 
 pub mod activity;
+mod admin;
 mod colours;
 pub mod completion;
 pub mod demo;
@@ -42,6 +43,7 @@ pub fn wing() -> Wing {
         .routes(routes())
         .templates(platform::template_source!())
         .demo(demo_data)
+        .with(admin::RESOURCES)
 }
 
 /// Conductor's part of `procure demo --scale N`: its flows, and `scale / 5` renewals in

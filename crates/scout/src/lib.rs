@@ -18,6 +18,9 @@
 //! - `contracts.rs`: a contract's page data and status, a company, result rows (status,
 //!   companies, the viewer's follows: four queries a page), following and private notes, each
 //!   checked against the policy, in the caller's transaction.
+//! - `renewals.rs`: what a contract's page shows of Conductor: its term history (everyone),
+//!   and the work renewing it (conductor-level users), read through `model` (Conductor depends
+//!   on Scout, not the reverse).
 //! - `pages/`: `/scout/`, results and the list of contracts, contract (with its document
 //!   through a signed link), company and department pages, and the feedback forms; anonymous
 //!   pages are cached under the `contracts` data version (`freshness.rs`), which every writer of
@@ -44,6 +47,7 @@ pub mod import;
 pub mod notices;
 mod pages;
 mod profile;
+pub mod renewals;
 pub mod search;
 
 use platform::Wing;

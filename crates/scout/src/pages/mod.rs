@@ -29,6 +29,7 @@ use accounts::ServiceError;
 
 use crate::contracts::{self, ResultRow, Status};
 use crate::freshness;
+use crate::renewals;
 use crate::search::{self, Field, Hit, Request};
 
 fn today(state: &AppState) -> NaiveDate {
@@ -262,11 +263,32 @@ pub async fn contract_page(
         let Some(detail) = contracts::detail(&state.db, id, viewer.user.as_ref(), today(&state)).await? else {
             return Ok(None);
         };
-        let ctx = context! { c => Serde(detail), signed_in => viewer.user.is_some() };
+        let ctx = contract_context(&state, &viewer, detail).await?;
         Ok(Some(page(&state, &viewer, "scout/contract.html", ctx)?.0))
     })
     .await?;
     Ok(Html(html.ok_or(AppError::NotFound)?).into_response())
+}
+
+/// A contract page's context: the contract, its term history, and for a conductor-level viewer
+/// Conductor's work on it (only signed-in pages have it, and they are never cached).
+async fn contract_context(
+    state: &AppState,
+    viewer: &Viewer,
+    detail: contracts::Detail,
+) -> Result<minijinja::Value, AppError> {
+    let id = detail.contract.id;
+    let terms = renewals::term_history(&state.db, id, &state.config.site).await?;
+    let conductor = match &viewer.user {
+        Some(user) if user.is_conductor_level() => {
+            Some(renewals::conductor_view(&state.db, id, chrono::Utc::now()).await?).filter(|v| !v.is_empty())
+        }
+        _ => None,
+    };
+    Ok(context! {
+        c => Serde(detail), signed_in => viewer.user.is_some(), terms => Serde(terms),
+        conductor => Serde(conductor),
+    })
 }
 
 /// `GET /scout/contracts/{id}/document`: the uploaded contract document, through a
@@ -425,7 +447,7 @@ pub async fn add_note(
             let detail = contracts::detail(&state.db, id, viewer.user.as_ref(), today(&state))
                 .await?
                 .ok_or(AppError::NotFound)?;
-            let ctx = context! { c => Serde(detail), signed_in => true, note_error => message, note => form.note };
+            let ctx = context! { note_error => message, note => form.note, ..contract_context(&state, &viewer, detail).await? };
             page_with_status(&state, &viewer, StatusCode::BAD_REQUEST, "scout/contract.html", ctx)
         }
         Err(e) => Err(e.into()),
