@@ -191,7 +191,9 @@ async fn a_conductor_renames_and_archives_flows(backend: Backend) {
         department_id: None,
         at: Some(Utc::now() - Duration::hours(1)),
     };
-    start::renewal(db, Some(&cora), parent.id, &form, Utc::now()).await.expect("start");
+    start::renewal(db, &conductor::emails::Mailing::of(&app.state), Some(&cora), parent.id, &form, Utc::now())
+        .await
+        .expect("start");
     let kept = admin.post(&format!("/admin/flows/{spare}/delete"), &[]).await;
     assert_eq!(kept.status, StatusCode::BAD_REQUEST);
     assert!(kept.body.contains("1 work item has followed this flow"), "{}", kept.body);

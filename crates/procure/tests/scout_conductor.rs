@@ -73,7 +73,10 @@ async fn the_contract_page_shows_terms_to_all_and_the_work_to_conductors(backend
         department_id: None,
         at: Some(Utc::now() - Duration::days(3) - Duration::hours(2)),
     };
-    let work = start::renewal(db, Some(&cora), parent.id, &form, Utc::now()).await.expect("start");
+    let work =
+        start::renewal(db, &conductor::emails::Mailing::of(&app.state), Some(&cora), parent.id, &form, Utc::now())
+            .await
+            .expect("start");
     let first = expires + Duration::days(90);
     let second = first + Duration::days(365);
     extend(&app, &cora, work.id, first).await;
@@ -144,7 +147,10 @@ async fn a_successor_links_to_the_work_it_came_out_of(backend: Backend) {
         department_id: None,
         at: Some(Utc::now() - Duration::hours(1)),
     };
-    let work = start::renewal(db, Some(&cora), parent.id, &form, Utc::now()).await.expect("start");
+    let work =
+        start::renewal(db, &conductor::emails::Mailing::of(&app.state), Some(&cora), parent.id, &form, Utc::now())
+            .await
+            .expect("start");
     // As the completion wizard will: the successor published.
     contract::Entity::update_many()
         .col_expr(contract::Column::IsVisible, sea_orm::sea_query::Expr::value(true))
