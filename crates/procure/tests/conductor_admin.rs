@@ -162,7 +162,7 @@ async fn a_conductor_renames_and_archives_flows(backend: Backend) {
     // Renamed (unique whatever the case), then archived.
     let clash = admin.post(&format!("/admin/flows/{renewal}/edit"), &[("name", "SPARE")]).await;
     assert_eq!(clash.status, StatusCode::BAD_REQUEST);
-    assert!(clash.body.contains("A flow with this name already exists."), "{}", clash.body);
+    assert!(clash.body.contains("A flow with that name already exists!"), "{}", clash.body);
     let blank = admin.post(&format!("/admin/flows/{renewal}/edit"), &[("name", "")]).await;
     assert_eq!(blank.status, StatusCode::BAD_REQUEST);
     let renamed = admin.post(&format!("/admin/flows/{renewal}/edit"), &[("name", "Annual renewal")]).await;
@@ -175,11 +175,40 @@ async fn a_conductor_renames_and_archives_flows(backend: Backend) {
     let stages = flow_stage::Entity::find().filter(flow_stage::Column::FlowId.eq(renewal)).all(db).await.expect("q");
     assert_eq!(stages.len(), 3, "its stages are untouched");
 
-    // No flow is made here: its stages come with it, in Conductor.
-    let made = admin.post("/admin/flows/new", &[("name", "Bare")]).await;
-    assert_eq!(made.status, StatusCode::BAD_REQUEST);
-    assert!(made.body.contains("A flow is made with its stages in order, in Conductor"), "{}", made.body);
-    assert!(flow::Entity::find().filter(flow::Column::Name.eq("Bare")).one(db).await.expect("q").is_none());
+    // A flow is made with its stages in order; a new stage name makes that stage once.
+    let refused = admin.post("/admin/flows/new", &[("name", "Bare"), ("stages", "")]).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.body.contains("You must have at least one stage!"), "{}", refused.body);
+    let twice = admin.post("/admin/flows/new", &[("name", "Twice"), ("stages", "Review\nreview")]).await;
+    assert!(twice.body.contains("You cannot have duplicate stages!"), "{}", twice.body);
+    let taken = admin.post("/admin/flows/new", &[("name", "annual RENEWAL"), ("stages", "Review")]).await;
+    assert!(taken.body.contains("A flow with that name already exists!"), "{}", taken.body);
+    assert!(
+        flow::Entity::find().filter(flow::Column::Name.is_in(["Bare", "Twice"])).one(db).await.expect("q").is_none()
+    );
+    let before = stage::Entity::find().all(db).await.expect("q").len();
+    let made = admin
+        .post("/admin/flows/new", &[("name", "Quick quote"), ("stages", " Review \nCall three vendors\n\nSign")])
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    let quick =
+        flow::Entity::find().filter(flow::Column::Name.eq("Quick quote")).one(db).await.expect("q").expect("made");
+    let mut order =
+        flow_stage::Entity::find().filter(flow_stage::Column::FlowId.eq(quick.id)).all(db).await.expect("q");
+    order.sort_by_key(|l| l.position);
+    let mut names = Vec::new();
+    for link in order {
+        names.push(stage::Entity::find_by_id(link.stage_id).one(db).await.expect("q").expect("stage").name);
+    }
+    assert_eq!(names, ["Review", "Call three vendors", "Sign"]);
+    assert_eq!(stage::Entity::find().all(db).await.expect("q").len(), before + 1, "only the new name made a stage");
+    let reorder = admin
+        .post(
+            &format!("/admin/flows/{}/edit", quick.id),
+            &[("name", "Quick quote"), ("stages", "Sign\nReview\nCall three vendors")],
+        )
+        .await;
+    assert!(reorder.body.contains("never change once it is made"), "{}", reorder.body);
 
     // A flow work follows is kept, with a reason and no server error; an unused one goes.
     let cora = User::new("cora@pittsburghpa.gov").roles(&[Role::Conductor]).insert(&app).await;
@@ -206,7 +235,7 @@ async fn a_conductor_renames_and_archives_flows(backend: Backend) {
     assert!(idle.is_some(), "its stage stays");
 
     let flows = |action: &str| (action.to_owned(), "flows".to_owned(), Some(me));
-    assert_eq!(log(&app).await, vec![flows("update"), flows("update"), flows("delete")]);
+    assert_eq!(log(&app).await, vec![flows("update"), flows("update"), flows("create"), flows("delete")]);
 }
 on_both_backends!(a_conductor_renames_and_archives_flows);
 

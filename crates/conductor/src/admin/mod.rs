@@ -1,7 +1,7 @@
 //! Conductor's tables in the back-office, for conductor-level users (`AdminArea::Workflow`):
 //! stages (made and edited here, never deleted: flows share them and work went through them)
-//! and flows (renamed and archived here; a flow is made with its ordered stages in Conductor,
-//! and one that any work item followed is never deleted).
+//! and flows (made here with their stages in order, renamed and archived; one that any work
+//! item followed is never deleted).
 
 mod flows;
 mod stages;
