@@ -332,3 +332,50 @@ async fn a_deleted_users_entries_still_render(backend: Backend) {
     assert!(list.body.contains("Unassigned"), "unassigned work stays listed: {}", list.body);
 }
 on_both_backends!(a_deleted_users_entries_still_render);
+
+/// Two people press "Mark Review complete" at once (two tasks): one completes Review, the other
+/// is told the work changed meanwhile and nothing of theirs is written; the work never skips
+/// past Quote because of a button that named Review.
+async fn of_two_people_completing_one_stage_at_once_one_wins(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let flow = flow_of(&app, "Renewal", &["Review", "Quote", "Sign"]).await;
+    let cora = User::new("cora@pittsburghpa.gov").roles(&[Role::Conductor]).insert(&app).await;
+    let dana = User::new("dana@pittsburghpa.gov").roles(&[Role::Admin]).insert(&app).await;
+    let form = conductor::start::Start {
+        description: "Salt".into(),
+        flow_id: Some(flow),
+        assignee_id: Some(cora.id),
+        department_id: None,
+        at: Some(Utc::now() - Duration::days(3)),
+    };
+    let mail = conductor::emails::Mailing::of(&app.state);
+    let work = conductor::start::new_work(&app.state.db, &mail, Some(&cora), &form, Utc::now()).await.expect("start");
+    let review = app.count(&format!("SELECT current_stage_id AS n FROM work_items WHERE id = {}", work.id)).await;
+    let (a, b) = (Browser::new(&app), Browser::new(&app));
+    a.sign_in(cora.id).await;
+    b.sign_in(dana.id).await;
+    let path = format!("/conductor/items/{}/stage/complete", work.id);
+    let stage = review.to_string();
+    let fields = [("at", ""), ("stage", stage.as_str())];
+    let (first, second) = tokio::join!(a.post(&path, &fields), b.post(&path, &fields));
+    let mut statuses = [first.status, second.status];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::SEE_OTHER, StatusCode::CONFLICT], "{} / {}", first.body, second.body);
+    let loser = if first.status == StatusCode::CONFLICT { &first } else { &second };
+    assert!(loser.body.contains("Someone else changed this work just now"), "{}", loser.body);
+    let exited = app
+        .count(&format!(
+            "SELECT COUNT(*) AS n FROM work_item_stages WHERE work_item_id = {} AND exited_at IS NOT NULL",
+            work.id
+        ))
+        .await;
+    assert_eq!(exited, 1, "Review completed once, Quote still open");
+    let kinds = app
+        .count(&format!(
+            "SELECT COUNT(*) AS n FROM work_item_activity WHERE work_item_id = {} AND kind = 'exited'",
+            work.id
+        ))
+        .await;
+    assert_eq!(kinds, 1, "one entry for the one completion");
+}
+on_both_backends!(of_two_people_completing_one_stage_at_once_one_wins);

@@ -304,6 +304,7 @@ async fn render(on: &On<'_>, shown: Shown, status: StatusCode) -> Result<Respons
             department => dept,
             assignee,
             finished => flow_state == FlowState::Finished,
+            current_stage_id => work.current_stage_id,
         },
         parent => parent.as_ref().map(|p| context! {
             id => p.id,
@@ -314,6 +315,7 @@ async fn render(on: &On<'_>, shown: Shown, status: StatusCode) -> Result<Respons
         }),
         stages => Serde(stages),
         current => current_stage.map(|s| context! {
+            id => s.id,
             position => current,
             name => &s.name,
             post_opportunities => s.post_opportunities,
@@ -393,6 +395,24 @@ async fn refuse(on: &On<'_>, field: &str, message: &str, values: Vec<(String, St
     render(on, shown, StatusCode::BAD_REQUEST).await
 }
 
+/// Whether the item is still at the stage the page showed (the form's `stage`, when it says):
+/// a button that named a stage must not act on the next one because a colleague moved the
+/// work meanwhile. The services' guards cover two requests reading the same state at once;
+/// this covers the one that reads after the other committed.
+async fn still_at(
+    txn: &DatabaseTransaction,
+    id: i32,
+    pairs: &[(String, String)],
+) -> Result<Result<(), ServiceError>, AppError> {
+    let Ok(shown) = field(pairs, "stage").parse::<i32>() else { return Ok(Ok(())) };
+    let now_at = work_item::Entity::find_by_id(id).one(txn).await?.and_then(|w| w.current_stage_id);
+    Ok(if now_at == Some(shown) {
+        Ok(())
+    } else {
+        Err(ServiceError::Conflict(crate::store::CHANGED_MEANWHILE.to_owned()))
+    })
+}
+
 /// A time field (display zone), `now` when blank.
 fn time_field(state: &AppState, pairs: &[(String, String)], name: &str) -> Result<DateTime<Utc>, &'static str> {
     Ok(parse_local(state.config.site.display_timezone, &field(pairs, name))?.unwrap_or_else(Utc::now))
@@ -412,7 +432,10 @@ pub async fn complete(
         Err(m) => return refuse(&on, "at", m, pairs).await,
     };
     let txn = platform::db::begin_write(&state.db).await?;
-    let result = crate::transitions::complete(&txn, Some(&me), id, at, Utc::now()).await;
+    let result = match still_at(&txn, id, &pairs).await? {
+        Ok(()) => crate::transitions::complete(&txn, Some(&me), id, at, Utc::now()).await,
+        Err(meanwhile) => Err(meanwhile),
+    };
     if let Ok(FlowState::Finished) = result {
         txn.commit().await?;
         viewer
@@ -440,7 +463,10 @@ pub async fn revert(
         Err(m) => return refuse(&on, "at", m, pairs).await,
     };
     let txn = platform::db::begin_write(&state.db).await?;
-    let result = crate::transitions::revert(&txn, Some(&me), id, position, at, Utc::now()).await;
+    let result = match still_at(&txn, id, &pairs).await? {
+        Ok(()) => crate::transitions::revert(&txn, Some(&me), id, position, at, Utc::now()).await,
+        Err(meanwhile) => Err(meanwhile),
+    };
     finish(&on, txn, result, |_| "Went back to an earlier stage.".to_owned(), pairs).await
 }
 
