@@ -19,7 +19,7 @@ use minijinja::context;
 use minijinja::value::Serde;
 use platform::db::stmt;
 use platform::http::{AppError, AppState, Routes};
-use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, Value};
 use serde::{Deserialize, Serialize};
 
 use super::conductor_only;
@@ -282,6 +282,10 @@ fn link_to(view: &View) -> String {
 }
 
 /// Work items with `status`, the page `view` asks for, and how many there are in all.
+///
+/// In two steps, so the cost of a page does not grow with every row's details: the count and
+/// the page's ids read only what the filter and the sort need (primary-key joins), then the
+/// details (spec numbers, stage, assignee) are read for the page's rows alone.
 async fn work_rows(
     db: &impl ConnectionTrait,
     view: &View,
@@ -295,7 +299,8 @@ async fn work_rows(
         values.push(me.into());
         filter.push_str(&format!(" AND w.assignee_id = ${}", values.len()));
     }
-    if let Some(pattern) = view.pattern() {
+    let searching = view.pattern();
+    if let Some(pattern) = searching.clone() {
         values.push(pattern.into());
         let n = values.len();
         filter.push_str(&format!(
@@ -305,30 +310,61 @@ async fn work_rows(
                         AND lower(cp.key) = 'spec number' AND lower(coalesce(cp.value, '')) LIKE ${n} ESCAPE '\\'))"
         ));
     }
-    let from = "FROM work_items w \
+    // Only the joins the filter and the sort use.
+    let mut joins = String::from(" JOIN contracts c ON c.id = w.contract_id LEFT JOIN contracts p ON p.id = w.parent_id");
+    match view.sort {
+        "days" => joins.push_str(
+            " LEFT JOIN work_item_stages ws ON ws.work_item_id = w.id AND ws.flow_id = w.flow_id \
+              AND ws.stage_id = w.current_stage_id AND ws.superseded_at IS NULL",
+        ),
+        "stage" => joins.push_str(" LEFT JOIN stages s ON s.id = w.current_stage_id"),
+        "assignee" => joins.push_str(" LEFT JOIN users u ON u.id = w.assignee_id"),
+        _ => {}
+    }
+    let counted = if searching.is_some() {
+        format!("SELECT count(*) AS n FROM work_items w{joins} WHERE {filter}")
+    } else {
+        format!("SELECT count(*) AS n FROM work_items w WHERE {filter}")
+    };
+    let count = count(db, &counted, values.clone()).await?;
+    #[derive(FromQueryResult)]
+    struct Id {
+        id: i32,
+    }
+    let page_sql = format!(
+        "SELECT w.id FROM work_items w{joins} WHERE {filter} {} LIMIT {PAGE_SIZE} OFFSET {}",
+        view.order_by(PROGRESS_SORTS),
+        (view.page - 1) * PAGE_SIZE,
+    );
+    let ids: Vec<i32> =
+        Id::find_by_statement(stmt(backend, &page_sql, values)).all(db).await?.into_iter().map(|r| r.id).collect();
+    if ids.is_empty() {
+        return Ok((count, Vec::new()));
+    }
+    let listed = ids.iter().map(i32::to_string).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT w.id, w.contract_id, c.description, w.parent_id, p.description AS parent_description, \
+                p.expiration_date AS parent_expiration, {} AS spec, {} AS parent_spec, s.name AS stage, \
+                s.target_days, ws.entered_at, w.assignee_id, u.email AS assignee \
+         FROM work_items w \
          JOIN contracts c ON c.id = w.contract_id \
          LEFT JOIN contracts p ON p.id = w.parent_id \
          LEFT JOIN stages s ON s.id = w.current_stage_id \
          LEFT JOIN work_item_stages ws ON ws.work_item_id = w.id AND ws.flow_id = w.flow_id \
               AND ws.stage_id = w.current_stage_id AND ws.superseded_at IS NULL \
-         LEFT JOIN users u ON u.id = w.assignee_id";
-    let count = count(db, &format!("SELECT count(*) AS n {from} WHERE {filter}"), values.clone()).await?;
-    let sql = format!(
-        "SELECT w.id, w.contract_id, c.description, w.parent_id, p.description AS parent_description, \
-                p.expiration_date AS parent_expiration, {} AS spec, {} AS parent_spec, s.name AS stage, \
-                s.target_days, ws.entered_at, w.assignee_id, u.email AS assignee \
-         {from} WHERE {filter} {} LIMIT {PAGE_SIZE} OFFSET {}",
+         LEFT JOIN users u ON u.id = w.assignee_id \
+         WHERE w.id IN ({listed})",
         spec_of("c"),
         spec_of("p"),
-        view.order_by(PROGRESS_SORTS),
-        (view.page - 1) * PAGE_SIZE,
     );
-    let rows = WorkRow::find_by_statement(stmt(backend, &sql, values)).all(db).await?;
+    let mut rows = WorkRow::find_by_statement(stmt(backend, &sql, Vec::new())).all(db).await?;
+    // The page's order, as the first step found it.
+    rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
     Ok((count, rows))
 }
 
 /// All contracts (`aside` false) or the contracts set aside (`aside` true), a page of them and
-/// how many in all.
+/// how many in all; the spec numbers are read for the page's rows alone.
 async fn contract_rows(
     db: &impl ConnectionTrait,
     view: &View,
@@ -337,11 +373,12 @@ async fn contract_rows(
     let backend = db.get_database_backend();
     let mut values: Vec<Value> = Vec::new();
     let set_aside = if aside { "EXISTS" } else { "NOT EXISTS" };
+    let has_spec = "EXISTS (SELECT 1 FROM contract_properties cp WHERE cp.contract_id = c.id \
+                    AND lower(cp.key) = 'spec number' AND cp.value IS NOT NULL)";
     let mut filter = format!(
-        "t.managed_by_conductor AND c.is_visible AND NOT c.is_archived AND {spec} IS NOT NULL \
+        "t.managed_by_conductor AND c.is_visible AND NOT c.is_archived AND {has_spec} \
          AND NOT EXISTS (SELECT 1 FROM work_items w WHERE w.parent_id = c.id AND w.status <> 'killed') \
          AND {set_aside} (SELECT 1 FROM conductor_set_aside a WHERE a.contract_id = c.id)",
-        spec = spec_of("c"),
     );
     if let Some(pattern) = view.pattern() {
         values.push(pattern.into());
@@ -349,20 +386,33 @@ async fn contract_rows(
         filter.push_str(&format!(
             " AND (lower(coalesce(c.description, '')) LIKE ${n} ESCAPE '\\' \
              OR lower(coalesce(c.financial_id, '')) LIKE ${n} ESCAPE '\\' \
-             OR lower(coalesce({}, '')) LIKE ${n} ESCAPE '\\')",
-            spec_of("c")
+             OR EXISTS (SELECT 1 FROM contract_properties cp WHERE cp.contract_id = c.id \
+                        AND lower(cp.key) = 'spec number' AND lower(coalesce(cp.value, '')) LIKE ${n} ESCAPE '\\'))"
         ));
     }
     let from = "FROM contracts c JOIN contract_types t ON t.id = c.contract_type_id";
     let count = count(db, &format!("SELECT count(*) AS n {from} WHERE {filter}"), values.clone()).await?;
     let order = if aside { "ORDER BY c.id".to_owned() } else { view.order_by(ALL_SORTS) };
     let sql = format!(
-        "SELECT c.id, c.description, c.financial_id, c.expiration_date, {} AS spec \
+        "SELECT c.id, c.description, c.financial_id, c.expiration_date, NULL AS spec \
          {from} WHERE {filter} {order} LIMIT {PAGE_SIZE} OFFSET {}",
-        spec_of("c"),
         (view.page - 1) * PAGE_SIZE,
     );
-    let rows = ContractRow::find_by_statement(stmt(backend, &sql, values)).all(db).await?;
+    let mut rows = ContractRow::find_by_statement(stmt(backend, &sql, values)).all(db).await?;
+    if !rows.is_empty() {
+        let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+        let specs = model::entities::contract_property::Entity::find()
+            .filter(model::entities::contract_property::Column::ContractId.is_in(ids))
+            .order_by_asc(model::entities::contract_property::Column::Id)
+            .all(db)
+            .await?;
+        for row in &mut rows {
+            row.spec = specs
+                .iter()
+                .find(|p| p.contract_id == row.id && p.key.eq_ignore_ascii_case(crate::metadata::SPEC_NUMBER))
+                .and_then(|p| p.value.clone());
+        }
+    }
     Ok((count, rows))
 }
 
