@@ -311,7 +311,8 @@ async fn work_rows(
         ));
     }
     // Only the joins the filter and the sort use.
-    let mut joins = String::from(" JOIN contracts c ON c.id = w.contract_id LEFT JOIN contracts p ON p.id = w.parent_id");
+    let mut joins =
+        String::from(" JOIN contracts c ON c.id = w.contract_id LEFT JOIN contracts p ON p.id = w.parent_id");
     match view.sort {
         "days" => joins.push_str(
             " LEFT JOIN work_item_stages ws ON ws.work_item_id = w.id AND ws.flow_id = w.flow_id \
