@@ -1,4 +1,4 @@
-//! Conductor: the staff workflow for renewing contracts (issue 15, being built).
+//! Conductor: the staff workflow for renewing contracts (`docs/conductor.md`).
 //!
 //! - `workflow/`: the state machine (`machine.rs`), pure functions over a work item's stage
 //!   times with the transition table, and the item statuses (`status.rs`), so every rule of
@@ -6,12 +6,15 @@
 //! - Services, each in the caller's transaction, each checking `accounts::policy`: starting
 //!   work (`start`); completing, reverting and moving the start (`transitions`); reassigning,
 //!   removing, restoring and killing (`items`); switching flow and extending the renewed
-//!   contract (`flows`); notes (`notes`); the item's details (`metadata`). `store` reads and
-//!   writes an item under a guard; `activity` is the log's typed entries.
-//! - `emails`: what Conductor sends.
-//! - `pages/`: the staff pages under `/conductor/`.
+//!   contract (`flows`); notes (`notes`); the item's details (`metadata`); update emails
+//!   (`updates`); posting to Beacon (`post`); the completion wizard (`completion`); contracts
+//!   set aside (`set_aside`). `store` reads and writes an item under a guard; `activity` is the
+//!   log's typed entries; `people` who may be given work.
+//! - `emails`: what Conductor sends, and the `Mailing` services queue them with.
+//! - `pages/`: the staff pages under `/conductor/`; `admin/`: stages and flows in the
+//!   back-office; `colours`: how urgent a date looks; `demo`: `procure demo`'s part.
 //!
-//! The data model is `model`'s conductor migrations.
+//! The data model is `model`'s conductor migrations (17-19).
 
 pub mod activity;
 mod admin;
