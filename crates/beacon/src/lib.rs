@@ -39,6 +39,9 @@ pub mod notify;
 mod pages;
 pub mod signup;
 mod staff;
+
+/// The opportunity form, as other wings' pages read and offer it.
+pub use staff::{form_choices, read_draft};
 mod vendors;
 
 use platform::Wing;

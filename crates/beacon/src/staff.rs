@@ -34,52 +34,68 @@ const DOCUMENT: FileField = FileField { name: "document", types: Some(DOCUMENT_T
 
 /// The draft a form describes; dates it cannot read become errors.
 fn draft_of(state: &AppState, form: &mut UploadForm) -> Draft {
-    let date = |form: &mut UploadForm, field: &'static str| -> Option<NaiveDate> {
-        let raw = form.text(field);
+    let mut errors = Vec::new();
+    let draft =
+        read_draft(|name| form.text(name), |name| form.ids(name), state.config.site.display_timezone, &mut errors);
+    form.errors.extend(errors);
+    draft
+}
+
+/// The draft an opportunity form's fields describe (`text` reads a field, trimmed; `ids` a
+/// checkbox group), the closing moment entered in `tz`; dates and times it cannot read are
+/// added to `errors`. Beacon's staff form and Conductor's "Post to Beacon" read it alike.
+pub fn read_draft(
+    text: impl Fn(&str) -> String,
+    ids: impl Fn(&str) -> Vec<i32>,
+    tz: chrono_tz::Tz,
+    errors: &mut Vec<(String, String)>,
+) -> Draft {
+    let mut date = |field: &'static str| -> Option<NaiveDate> {
+        let raw = text(field);
         if raw.is_empty() {
             return None;
         }
         NaiveDate::parse_from_str(&raw, "%Y-%m-%d").ok().or_else(|| {
-            form.errors.push((field.into(), "Enter a date as YYYY-MM-DD.".into()));
+            errors.push((field.into(), "Enter a date as YYYY-MM-DD.".into()));
             None
         })
     };
-    let planned_publish = date(form, "planned_publish");
-    let planned_submission_start = date(form, "planned_submission_start");
-    let end_day = date(form, "planned_submission_end");
-    let end_time = form.text("planned_submission_end_time");
+    let planned_publish = date("planned_publish");
+    let planned_submission_start = date("planned_submission_start");
+    let end_day = date("planned_submission_end");
+    let end_time = text("planned_submission_end_time");
     let time = chrono::NaiveTime::parse_from_str(if end_time.is_empty() { "14:00" } else { &end_time }, "%H:%M").ok();
     if time.is_none() {
-        form.errors.push(("planned_submission_end".into(), "Enter the closing time as HH:MM, e.g. 14:00.".into()));
+        errors.push(("planned_submission_end".into(), "Enter the closing time as HH:MM, e.g. 14:00.".into()));
     }
     // The closing moment is entered in the city's time zone.
-    let tz = state.config.site.display_timezone;
     let planned_submission_end = end_day.zip(time).and_then(|(d, t)| {
         tz.from_local_datetime(&NaiveDateTime::new(d, t)).earliest().map(|local| local.with_timezone(&Utc))
     });
     if end_day.is_some() && time.is_some() && planned_submission_end.is_none() {
-        form.errors.push((
+        errors.push((
             "planned_submission_end".into(),
             "That time does not exist that day (the clocks change); choose another.".into(),
         ));
     }
     Draft {
-        title: form.text("title"),
-        description: form.text("description"),
-        department_id: form.text("department").parse().ok(),
-        contract_type_id: form.text("contract_type").parse().ok(),
-        contact: Some(form.text("contact")),
+        title: text("title"),
+        description: text("description"),
+        department_id: text("department").parse().ok(),
+        contract_type_id: text("contract_type").parse().ok(),
+        contact: Some(text("contact")),
         planned_publish,
         planned_submission_start,
         planned_submission_end,
-        categories: form.ids("category"),
-        required_documents: form.ids("required_document"),
+        categories: ids("category"),
+        required_documents: ids("required_document"),
         timezone: Some(tz),
     }
 }
 
-/// The form's choices: departments, types that take opportunities, bid documents, categories.
-async fn choices(state: &AppState) -> Result<minijinja::Value, AppError> {
+/// An opportunity form's choices: departments, types that take opportunities, bid documents,
+/// categories (Beacon's staff form and Conductor's "Post to Beacon").
+pub async fn form_choices(state: &AppState) -> Result<minijinja::Value, AppError> {
     let db = &state.db;
     let departments: Vec<(i32, String)> = department::Entity::find()
         .order_by_asc(department::Column::Name)
@@ -189,7 +205,7 @@ async fn form_page(
         },
         documents => Serde(documents),
         errors => errors.to_vec(),
-        choices => choices(state).await?,
+        choices => form_choices(state).await?,
         timezone => zone_words(state.config.site.display_timezone),
     };
     page_with_status(state, viewer, status, "beacon/staff_form.html", ctx)

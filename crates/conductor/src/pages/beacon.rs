@@ -9,16 +9,11 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use beacon::lifecycle::Draft;
-use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::Utc;
 use minijinja::context;
-use minijinja::value::Serde;
-use model::entities::{
-    category, contract_type, department, opportunity, opportunity_category, opportunity_required_document,
-    required_document,
-};
+use model::entities::{opportunity, opportunity_category, opportunity_required_document};
 use platform::http::{AppError, AppState, Routes};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-use serde::Serialize;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::{conductor_only, item_link, item_or_404};
 use crate::post;
@@ -40,56 +35,14 @@ async fn postable(state: &AppState, me: &CurrentUser, id: i32) -> Result<Item, A
     Ok(item)
 }
 
-/// The draft a form describes, as Beacon's staff form reads it; dates it cannot read become
-/// errors.
+/// The draft the form describes, read as Beacon's staff form reads it.
 fn draft_of(state: &AppState, values: &Values, errors: &mut Values) -> Draft {
-    let text =
-        |name: &str| values.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
-    let ids = |name: &str| -> Vec<i32> {
-        values.iter().filter(|(k, _)| k == name).filter_map(|(_, v)| v.trim().parse().ok()).collect()
-    };
-    let mut date = |field: &str| -> Option<NaiveDate> {
-        let raw = text(field);
-        if raw.is_empty() {
-            return None;
-        }
-        NaiveDate::parse_from_str(&raw, "%Y-%m-%d").ok().or_else(|| {
-            errors.push((field.into(), "Enter a date as YYYY-MM-DD.".into()));
-            None
-        })
-    };
-    let planned_publish = date("planned_publish");
-    let planned_submission_start = date("planned_submission_start");
-    let end_day = date("planned_submission_end");
-    let end_time = text("planned_submission_end_time");
-    let time = chrono::NaiveTime::parse_from_str(if end_time.is_empty() { "14:00" } else { &end_time }, "%H:%M").ok();
-    if time.is_none() {
-        errors.push(("planned_submission_end".into(), "Enter the closing time as HH:MM, e.g. 14:00.".into()));
-    }
-    // The closing moment is entered in the city's time zone.
-    let tz = state.config.site.display_timezone;
-    let planned_submission_end = end_day.zip(time).and_then(|(d, t)| {
-        tz.from_local_datetime(&NaiveDateTime::new(d, t)).earliest().map(|local| local.with_timezone(&Utc))
-    });
-    if end_day.is_some() && time.is_some() && planned_submission_end.is_none() {
-        errors.push((
-            "planned_submission_end".into(),
-            "That time does not exist that day (the clocks change); choose another.".into(),
-        ));
-    }
-    Draft {
-        title: text("title"),
-        description: text("description"),
-        department_id: text("department").parse().ok(),
-        contract_type_id: text("contract_type").parse().ok(),
-        contact: Some(text("contact")),
-        planned_publish,
-        planned_submission_start,
-        planned_submission_end,
-        categories: ids("category"),
-        required_documents: ids("required_document"),
-        timezone: Some(tz),
-    }
+    beacon::read_draft(
+        |name| super::field(values, name),
+        |name| values.iter().filter(|(k, _)| k == name).filter_map(|(_, v)| v.trim().parse().ok()).collect(),
+        state.config.site.display_timezone,
+        errors,
+    )
 }
 
 /// Form values for the item's opportunity, or for a first post.
@@ -133,56 +86,6 @@ async fn values_of(state: &AppState, item: &Item) -> Result<Values, AppError> {
     Ok(v)
 }
 
-/// A group of categories, as Beacon's category picker (`beacon/_categories.html`) reads it.
-#[derive(Debug, Serialize)]
-struct Group {
-    name: String,
-    choices: Vec<(i32, String)>,
-}
-
-/// The form's choices: departments, types Beacon takes, bid documents, categories by group.
-async fn choices(state: &AppState) -> Result<minijinja::Value, AppError> {
-    let db = &state.db;
-    let departments: Vec<(i32, String)> = department::Entity::find()
-        .order_by_asc(department::Column::Name)
-        .all(db)
-        .await?
-        .into_iter()
-        .filter(|d| d.name != accounts::users::NEW_USER_DEPARTMENT)
-        .map(|d| (d.id, d.name))
-        .collect();
-    let types: Vec<(i32, String)> = contract_type::Entity::find()
-        .filter(contract_type::Column::AllowOpportunities.eq(true))
-        .order_by_asc(contract_type::Column::Name)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect();
-    let documents: Vec<(i32, String)> = required_document::Entity::find()
-        .order_by_asc(required_document::Column::DisplayName)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| (d.id, d.display_name))
-        .collect();
-    let mut groups: Vec<Group> = Vec::new();
-    let all = category::Entity::find()
-        .order_by_asc(category::Column::Category)
-        .order_by_asc(category::Column::Subcategory)
-        .all(db)
-        .await?;
-    for c in all {
-        let parent = c.category.clone().unwrap_or_else(|| "Other".into());
-        let name = c.category_friendly_name.or(c.subcategory).unwrap_or(c.nigp_codes);
-        match groups.last_mut() {
-            Some(g) if g.name == parent => g.choices.push((c.id, name)),
-            _ => groups.push(Group { name: parent, choices: vec![(c.id, name)] }),
-        }
-    }
-    Ok(context! { departments, types, documents, groups => Serde(&groups) })
-}
-
 async fn form_page(
     state: &AppState,
     viewer: &Viewer,
@@ -191,7 +94,7 @@ async fn form_page(
     errors: &Values,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let text = |name: &str| values.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let text = |name: &str| super::typed(values, name);
     let ids = |name: &str| -> Vec<i32> {
         values.iter().filter(|(k, _)| k == name).filter_map(|(_, v)| v.parse().ok()).collect()
     };
@@ -216,7 +119,7 @@ async fn form_page(
             contact => text("contact"),
         },
         errors => errors.clone(),
-        choices => choices(state).await?,
+        choices => beacon::form_choices(state).await?,
     };
     page_with_status(state, viewer, status, "conductor/beacon.html", ctx)
 }

@@ -20,7 +20,7 @@ use platform::http::{AppError, AppState, Routes};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
-use super::{conductor_only, item_link, item_or_404};
+use super::{conductor_only, item_link, item_or_404, typed};
 use crate::completion::{
     self, CompanyRow, ContactRow, ContractStep, Holder, Problems, ServiceOr, Wizard, check_companies_in,
     check_contacts, check_details, contact_order,
@@ -71,13 +71,8 @@ async fn opened(state: &AppState, me: &CurrentUser, id: i32) -> Result<Result<(I
     }
 }
 
-/// A form's value by name ("" when absent).
-fn text(pairs: &[(String, String)], name: &str) -> String {
-    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
-}
-
 fn count(pairs: &[(String, String)], name: &str) -> usize {
-    text(pairs, name).trim().parse::<usize>().unwrap_or(0).min(MOST)
+    typed(pairs, name).trim().parse::<usize>().unwrap_or(0).min(MOST)
 }
 
 async fn title_of(state: &AppState, item: &Item) -> Result<String, AppError> {
@@ -146,10 +141,10 @@ pub async fn contract_save(
         Err(elsewhere) => return Ok(elsewhere),
     };
     let step = ContractStep {
-        description: text(&pairs, "description"),
-        expiration: text(&pairs, "expiration"),
-        spec_number: text(&pairs, "spec_number"),
-        link: text(&pairs, "link"),
+        description: typed(&pairs, "description"),
+        expiration: typed(&pairs, "expiration"),
+        spec_number: typed(&pairs, "spec_number"),
+        link: typed(&pairs, "link"),
     };
     if let Err(problems) = check_details(&step) {
         return contract_page(&state, &viewer, &item, &step, &problems, StatusCode::BAD_REQUEST).await;
@@ -228,9 +223,9 @@ async fn companies_page(
 fn company_rows(pairs: &[(String, String)]) -> Vec<CompanyRow> {
     (0..count(pairs, "rows"))
         .map(|i| CompanyRow {
-            company_id: text(pairs, &completion::company_field(i, "company_id")).trim().parse().ok(),
-            new_name: text(pairs, &completion::company_field(i, "new_name")),
-            controller_number: text(pairs, &completion::company_field(i, "controller_number")),
+            company_id: typed(pairs, &completion::company_field(i, "company_id")).trim().parse().ok(),
+            new_name: typed(pairs, &completion::company_field(i, "new_name")),
+            controller_number: typed(pairs, &completion::company_field(i, "controller_number")),
         })
         .collect()
 }
@@ -354,7 +349,7 @@ fn contact_rows(pairs: &[(String, String)], companies: usize) -> Vec<Vec<Contact
                     let mut row = ContactRow::default();
                     for field in ContactRow::FIELDS {
                         if let Some(slot) = row.field_mut(field) {
-                            *slot = text(pairs, &completion::contact_field(c, k, field));
+                            *slot = typed(pairs, &completion::contact_field(c, k, field));
                         }
                     }
                     row
@@ -397,7 +392,7 @@ pub async fn contacts_save(
         return Ok(Redirect::to(&step_link(id, "companies")).into_response());
     }
     let mut contacts = contact_rows(&pairs, wizard.contacts.len());
-    if let Some(c) = text(&pairs, "add_contact").trim().parse::<usize>().ok().filter(|c| *c < contacts.len()) {
+    if let Some(c) = typed(&pairs, "add_contact").trim().parse::<usize>().ok().filter(|c| *c < contacts.len()) {
         if contacts[c].len() < MOST {
             contacts[c].push(ContactRow::default());
         }

@@ -15,12 +15,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use minijinja::context;
 use minijinja::value::Serde;
-use model::entities::{contract, department, flow, opportunity, work_item, work_item_activity, work_item_file};
+use model::entities::{contract, flow, opportunity, work_item, work_item_activity, work_item_file};
 use platform::http::{AppError, AppState, Routes};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 
-use super::{conductor_only, form_errors, item_link, item_or_404, local_input, local_words, parse_local};
+use super::{Pairs, conductor_only, field, form_errors, item_link, item_or_404, local_input, local_words, parse_local};
 use crate::activity::{Activity, Filter};
 use crate::colours::{Tone, days_tone, expiry_tone};
 use crate::metadata::SPEC_NUMBER;
@@ -40,12 +40,6 @@ pub fn routes(routes: Routes) -> Routes {
         .post("/conductor/items/{id}/remove", remove)
         .post("/conductor/items/{id}/restore", restore)
         .post("/conductor/items/{id}/kill", kill)
-}
-
-type Pairs = axum::Form<Vec<(String, String)>>;
-
-fn field(pairs: &[(String, String)], name: &str) -> String {
-    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).unwrap_or_default()
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -187,10 +181,6 @@ async fn render(on: &On<'_>, shown: Shown, status: StatusCode) -> Result<Respons
         None => None,
     };
     let flow = flow::Entity::find_by_id(work.flow_id).one(db).await?;
-    let dept = match work.department_id {
-        Some(d) => department::Entity::find_by_id(d).one(db).await?.map(|d| d.name),
-        None => None,
-    };
     let assignee = match work.assignee_id {
         Some(a) => model::entities::user::Entity::find_by_id(a).one(db).await?.map(|u| u.email),
         None => None,
@@ -275,14 +265,9 @@ async fn render(on: &On<'_>, shown: Shown, status: StatusCode) -> Result<Respons
         .collect();
     let switchable: Vec<(i32, String)> =
         crate::flows::switchable(db, work).await?.into_iter().map(|f| (f.id, f.name)).collect();
-    let departments: Vec<(i32, String)> = department::Entity::find()
-        .order_by_asc(department::Column::Name)
-        .all(db)
-        .await?
-        .into_iter()
-        .filter(|d| d.name != accounts::users::NEW_USER_DEPARTMENT)
-        .map(|d| (d.id, d.name))
-        .collect();
+    let departments = super::departments(db).await?;
+    let dept =
+        work.department_id.and_then(|d| departments.iter().find(|(id, _)| *id == d)).map(|(_, name)| name.clone());
     let opportunity = opportunity::Entity::find()
         .filter(opportunity::Column::CreatedFromId.eq(work.contract_id))
         .one(db)

@@ -193,7 +193,7 @@ async fn render(
     errors: &[(String, String)],
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let text = |name: &str| values.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let text = |name: &str| super::typed(values, name);
     let description = contract::Entity::find_by_id(item.work.contract_id)
         .one(&state.db)
         .await?

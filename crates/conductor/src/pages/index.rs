@@ -431,21 +431,18 @@ pub async fn assign(
     State(state): State<AppState>,
     SignedIn(me): SignedIn,
     viewer: Viewer,
-    axum::extract::RawForm(body): axum::extract::RawForm,
+    axum::Form(pairs): super::Pairs,
 ) -> Result<Response, AppError> {
     conductor_only(&me)?;
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
     let ids: Vec<i32> = pairs.iter().filter(|(k, _)| k == "item").filter_map(|(_, v)| v.parse().ok()).collect();
-    let assignee = pairs.iter().find(|(k, _)| k == "assignee").and_then(|(_, v)| v.parse::<i32>().ok());
-    let back = pairs
-        .iter()
-        .find(|(k, _)| k == "back")
-        .map(|(_, v)| v.clone())
-        .filter(|v| v.starts_with("/conductor/") && !v.starts_with("//"))
-        .unwrap_or_else(|| "/conductor/".to_owned());
+    let assignee = super::field(&pairs, "assignee").parse::<i32>().ok();
+    // Back to the list as it was shown (a Conductor path only).
+    let back = super::field(&pairs, "back");
+    let back =
+        accounts::viewer::safe_next(Some(&back)).filter(|b| b.starts_with("/conductor/")).unwrap_or("/conductor/");
     let (Some(assignee), false) = (assignee, ids.is_empty()) else {
         viewer.set_flash(accounts::Flash::error("Select the work to reassign and who should take it.")).await?;
-        return Ok(Redirect::to(&back).into_response());
+        return Ok(Redirect::to(back).into_response());
     };
     let now = Utc::now();
     let txn = platform::db::begin_write(&state.db).await?;
@@ -455,7 +452,7 @@ pub async fn assign(
             Err(accounts::ServiceError::Invalid(problems)) => {
                 let said = problems.into_iter().map(|(_, m)| m).collect::<Vec<_>>().join(" ");
                 viewer.set_flash(accounts::Flash::error(said)).await?;
-                return Ok(Redirect::to(&back).into_response());
+                return Ok(Redirect::to(back).into_response());
             }
             Err(e) => return Err(e.into()),
         };
@@ -466,7 +463,7 @@ pub async fn assign(
         n => format!("Reassigned {n} pieces of work."),
     };
     viewer.set_flash(accounts::Flash::success(told)).await?;
-    Ok(Redirect::to(&back).into_response())
+    Ok(Redirect::to(back).into_response())
 }
 
 #[cfg(test)]

@@ -11,11 +11,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use minijinja::context;
 use minijinja::value::Serde;
-use model::entities::{contract, department, flow};
+use model::entities::{contract, flow};
 use platform::http::{AppError, AppState, Routes};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::{conductor_only, form_errors, item_link, local_input, parse_local};
+use super::{Pairs, conductor_only, field, form_errors, item_link, local_input, parse_local};
 use crate::start::Start;
 
 pub fn routes(routes: Routes) -> Routes {
@@ -26,12 +26,6 @@ pub fn routes(routes: Routes) -> Routes {
         .post("/conductor/contracts/{id}/start", create_renewal)
         .post("/conductor/contracts/{id}/set-aside", set_aside)
         .post("/conductor/contracts/{id}/restore", restore)
-}
-
-type Pairs = axum::Form<Vec<(String, String)>>;
-
-fn field(pairs: &[(String, String)], name: &str) -> String {
-    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).unwrap_or_default()
 }
 
 /// The form's values and the problems reading them.
@@ -72,14 +66,7 @@ async fn form_page(
         .into_iter()
         .map(|f| (f.id, f.name))
         .collect();
-    let departments: Vec<(i32, String)> = department::Entity::find()
-        .order_by_asc(department::Column::Name)
-        .all(db)
-        .await?
-        .into_iter()
-        .filter(|d| d.name != accounts::users::NEW_USER_DEPARTMENT)
-        .map(|d| (d.id, d.name))
-        .collect();
+    let departments = super::departments(db).await?;
     let assignees = crate::people::assignees(db).await?;
     let v = |name: &str| field(values, name);
     let ctx = context! {
