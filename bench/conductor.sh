@@ -3,7 +3,8 @@
 # `procure demo --scale 10000` (10,000 contracts; 2,000 renewals in progress over the bid
 # flow's stages), then, signed in as a superadmin,
 # 1. the index of everyone's work in progress, each request another page/sort
-#    (bench/conductor-index.lua; target ≥ 1,000 req/s, p99 < 20 ms on SQLite);
+#    (bench/conductor-index.lua; target ≥ 1,000 req/s, p99 < 20 ms on SQLite), at -c16 and -c8,
+#    searching it, the demo conductor's own index, and /profile beside them as the floor;
 # 2. transitions: "Mark complete" on the items in turn (bench/conductor-transition.lua; target
 #    ≥ 500/s), each one transaction with its log entries and event;
 # and the web role's peak RSS. SQLite by default; DATABASE_URL=postgres://… (an empty database)
@@ -28,8 +29,20 @@ rows=$(curl -s -H "Cookie: $cookie" "$base/conductor/?who=all" | grep -c 'id="it
 [ "$rows" -gt 0 ] || { echo "the index lists no work in progress" >&2; exit 1; }
 echo "the index lists $rows items per page"
 
-echo "== wrk -t2 -c16 -d$duration index (every request another page and sort)"
+echo "== wrk -t2 -c16 -d$duration index, everyone's (every request another page and sort)"
 wrk -t2 -c16 -d"$duration" --latency -H "Cookie: $cookie" -s bench/conductor-index.lua "$base" | tee "$out/conductor-index.txt"
+echo "== the same at -c8"
+wrk -t2 -c8 -d"$duration" --latency -H "Cookie: $cookie" -s bench/conductor-index.lua "$base" | tee "$out/conductor-index-c8.txt"
+echo "== wrk -t2 -c16 -d$duration searching everyone's (another word every request)"
+SEARCH=1 wrk -t2 -c16 -d"$duration" --latency -H "Cookie: $cookie" -s bench/conductor-index.lua "$base" \
+  | tee "$out/conductor-search.txt"
+# The demo's conductor holds the work: their own index, as it opens ("only mine").
+own=$(superadmin_cookie jordan.rivera@example.gov)
+echo "== wrk -t2 -c16 -d$duration index, only mine, as the demo's conductor"
+WHO=mine wrk -t2 -c16 -d"$duration" --latency -H "Cookie: $own" -s bench/conductor-index.lua "$base" \
+  | tee "$out/conductor-index-mine.txt"
+echo "== /profile (a signed-in page without a list: the floor)"
+wrk -t2 -c16 -d"$duration" --latency -H "Cookie: $cookie" "$base/profile" | tee "$out/conductor-profile.txt"
 
 items=$(curl -s -H "Cookie: $cookie" "$base/conductor/?who=all" | grep -o '[0-9]* items' | head -1 | cut -d' ' -f1)
 echo "== wrk -t2 -c8 -d10s transitions over $items items"

@@ -22,7 +22,7 @@ serve_web() {
 superadmin_cookie() {
   local link jar cookie
   link=$("$bin" createsuperuser --email "$1" 2>/dev/null)
-  jar="$data/cookies"
+  jar=$(mktemp -p "$data" cookies.XXXX)
   curl -s -c "$jar" -b "$jar" -o /dev/null "$link"
   curl -s -c "$jar" -b "$jar" -o /dev/null -H "Origin: $base" --data-urlencode "token=${link#*token=}" "$base/sign-in/link"
   cookie=$(awk '$6 == "procure_session" {print $6 "=" $7}' "$jar")

@@ -27,6 +27,7 @@ pub mod items;
 pub mod metadata;
 pub mod notes;
 mod pages;
+pub use pages::index::PAGE_SIZE as INDEX_PAGE_SIZE;
 pub mod people;
 pub mod post;
 pub mod set_aside;

@@ -1,10 +1,13 @@
 //! The database connection: SQLite (WAL, foreign keys, busy timeout) or PostgreSQL, from one
 //! [`DatabaseConfig`].
 
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr};
 
 use crate::config::{DatabaseBackend, DatabaseConfig};
 
@@ -84,11 +87,110 @@ pub fn is_unreachable(e: &DbErr) -> bool {
 /// first and writes later cannot wait when another connection wrote meanwhile, and fails with
 /// "database is locked" at its first write (WAL mode's stale snapshot). On PostgreSQL it is an
 /// ordinary transaction. Read-only transactions keep `begin()`.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+///
+/// On SQLite this process's writers first take turns ([`WriteTxn`]), so SQLite's lock is only
+/// ever contended by other processes.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
     use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    let turn = turn_to_write(db).await?;
     let options =
         TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
-    db.begin_with_options(options).await
+    Ok(WriteTxn { txn: db.begin_with_options(options).await?, _turn: turn })
+}
+
+/// A transaction from [`begin_write`]: used as the `DatabaseTransaction` it holds, and on SQLite
+/// holding this process's turn to write until it is committed, rolled back or dropped.
+///
+/// Why turns: SQLite makes a writer that finds its lock taken sleep and retry, for up to 100 ms
+/// a time, so among concurrent writers the lock sat idle while they slept (at 8 concurrent
+/// writers a page's write waited up to 1.3 s; bench/RESULTS.md). Waiting in a first-come queue
+/// instead, the next writer starts the moment the last one commits. That holds only while every
+/// write of this process queues: one outside a transaction takes [`turn_to_write`] (the
+/// session store's do).
+pub struct WriteTxn {
+    txn: DatabaseTransaction,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTxn {
+    /// A plain transaction in the same clothes, for a caller that picks at run time between
+    /// writing and only reading (an import's preview): it takes no turn and no lock up front.
+    pub async fn unwritten(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
+        Ok(WriteTxn { txn: sea_orm::TransactionTrait::begin(db).await?, _turn: None })
+    }
+
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.txn.rollback().await
+    }
+}
+
+impl std::ops::Deref for WriteTxn {
+    type Target = DatabaseTransaction;
+
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+}
+
+impl std::fmt::Debug for WriteTxn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriteTxn").field("turn", &self._turn.is_some()).finish_non_exhaustive()
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for WriteTxn {
+    fn get_database_backend(&self) -> sea_orm::DbBackend {
+        self.txn.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: sea_orm::Statement) -> Result<sea_orm::ExecResult, DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<sea_orm::ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: sea_orm::Statement) -> Result<Option<sea_orm::QueryResult>, DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: sea_orm::Statement) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.txn.support_returning()
+    }
+}
+
+/// This process's turn to write to `db` on SQLite (`None` on PostgreSQL), held until dropped:
+/// for a write outside [`begin_write`] (the session store's), so it too waits in the queue
+/// rather than in SQLite's sleeps. Never while holding a [`WriteTxn`] of the same database: the
+/// turn is not reentrant, and the wait ends after the busy timeout with an error.
+pub async fn turn_to_write(db: &DatabaseConnection) -> Result<Option<tokio::sync::OwnedMutexGuard<()>>, DbErr> {
+    let Some(writers) = writers_of(db) else { return Ok(None) };
+    tokio::time::timeout(SQLITE_BUSY_TIMEOUT, writers.lock_owned())
+        .await
+        .map(Some)
+        .map_err(|_| DbErr::Custom("database is locked: no turn to write within the busy timeout".into()))
+}
+
+/// The queue of this process's writers to `db`'s file, on SQLite; one per file.
+fn writers_of(db: &DatabaseConnection) -> Option<Arc<tokio::sync::Mutex<()>>> {
+    static WRITERS: LazyLock<std::sync::Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>> =
+        LazyLock::new(Default::default);
+    if db.get_database_backend() != sea_orm::DbBackend::Sqlite {
+        return None;
+    }
+    let file = db.get_sqlite_connection_pool().connect_options().get_filename().to_path_buf();
+    let mut writers = WRITERS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    Some(writers.entry(file).or_default().clone())
 }
 
 /// A statement written with `$n` placeholders, for either backend (SQLite reads them as `?n`).

@@ -32,10 +32,36 @@ pub const COOKIE_NAME: &str = "procure_session";
 /// only to name the user in the request log).
 pub const USER_KEY: &str = "uid";
 
-/// Middleware inside the session layer: marks the response with the signed-in user's id, for
-/// `request.summary`'s `uid` field.
-pub async fn log_user(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+/// The session key holding when a signed-in session was last renewed (Unix milliseconds).
+pub const RENEWED_KEY: &str = "renewed";
+
+/// Middleware inside the session layer, for a signed-in session: keeps it alive while it is
+/// used, and names its user in `request.summary` (the `uid` field, set on the response).
+///
+/// A session ends `SESSION_IDLE_TIMEOUT` after it was last saved, and the browser drops its
+/// cookie at the same moment, so a session in use must be saved (and its cookie sent) again
+/// from time to time. Saving on every request would be a database write per page; it is saved
+/// when a tenth of the idle timeout has passed since it was last renewed, so a session ends
+/// between 90 % and 100 % of the idle timeout after its last use (and in any case at
+/// `SESSION_MAX_AGE`).
+pub async fn signed_in(
+    axum::extract::State(idle): axum::extract::State<Duration>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
     let session = request.extensions().get::<tower_sessions::Session>().cloned();
+    if let Some(session) = &session
+        && let Ok(Some(_)) = session.get::<i32>(USER_KEY).await
+    {
+        let now = crate::jobs::now_ms();
+        let renewed = session.get::<i64>(RENEWED_KEY).await.ok().flatten().unwrap_or(0);
+        let every = i64::try_from(idle.as_millis() / 10).unwrap_or(i64::MAX);
+        if now.saturating_sub(renewed) >= every
+            && let Err(e) = session.insert(RENEWED_KEY, now).await
+        {
+            tracing::warn!(error = %e, "could not renew the session");
+        }
+    }
     let mut response = next.run(request).await;
     if let Some(session) = session
         && let Ok(Some(uid)) = session.get::<i32>(USER_KEY).await
@@ -116,6 +142,7 @@ impl SessionStore for Store {
         loop {
             let inserted = match &self.backend {
                 Backend::Database(db) => {
+                    let _turn = crate::db::turn_to_write(db).await.map_err(backend)?;
                     let data =
                         serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
                     db.execute_raw(stmt(
@@ -160,6 +187,7 @@ impl SessionStore for Store {
             Backend::Database(db) => {
                 let data =
                     serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+                let turn = crate::db::turn_to_write(db).await.map_err(backend)?;
                 let result = db
                     .execute_raw(stmt(
                         db.get_database_backend(),
@@ -168,6 +196,7 @@ impl SessionStore for Store {
                     ))
                     .await
                     .map_err(backend)?;
+                drop(turn);
                 if result.rows_affected() == 0 {
                     // Saved after being cycled or purged: start it as a new session.
                     let mut fresh = record.clone();
@@ -232,6 +261,7 @@ impl SessionStore for Store {
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         match &self.backend {
             Backend::Database(db) => {
+                let _turn = crate::db::turn_to_write(db).await.map_err(backend)?;
                 db.execute_raw(stmt(
                     db.get_database_backend(),
                     "DELETE FROM sessions WHERE id = $1",

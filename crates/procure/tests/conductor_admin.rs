@@ -11,37 +11,8 @@ use common::browser::Browser;
 use common::builders::{Contract, User};
 use common::{Backend, TestApp, id_from};
 use conductor::start::{self, Start};
-use model::Stamp;
 use model::entities::{audit_log, flow, flow_stage, stage, user};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
-
-/// A flow of new stages named `names`.
-async fn flow_of(app: &TestApp, name: &str, names: &[&str]) -> i32 {
-    let now = Utc::now();
-    let db = &app.state.db;
-    let f = flow::ActiveModel { name: Set(name.into()), is_archived: Set(false), ..Stamp::created(None, now) }
-        .insert(db)
-        .await
-        .expect("flow");
-    for (position, stage_name) in names.iter().enumerate() {
-        let s = stage::ActiveModel {
-            name: Set((*stage_name).into()),
-            post_opportunities: Set(false),
-            default_message: Set(None),
-            target_days: Set(Some(10)),
-            ..Stamp::created(None, now)
-        }
-        .insert(db)
-        .await
-        .expect("stage");
-        let position = i32::try_from(position).expect("small");
-        flow_stage::ActiveModel { flow_id: Set(f.id), position: Set(position), stage_id: Set(s.id) }
-            .insert(db)
-            .await
-            .expect("flow stage");
-    }
-    f.id
-}
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 /// The back-office's log, oldest first, as (action, resource, actor).
 async fn log(app: &TestApp) -> Vec<(String, String, Option<i32>)> {
@@ -61,7 +32,7 @@ async fn a_conductor_makes_and_edits_stages(backend: Backend) {
     let cora = Browser::sign_in_as(&app, "cora@pittsburghpa.gov", &[Role::Conductor]).await;
     let me = user::Entity::find().filter(user::Column::Email.eq("cora@pittsburghpa.gov")).one(db).await;
     let me = me.expect("q").expect("cora").id;
-    flow_of(&app, "Renewal", &["Review", "Quote"]).await;
+    common::builders::flow(&app, "Renewal", &["Review", "Quote"]).await;
 
     let home = cora.get("/admin/").await;
     assert_eq!(home.status, StatusCode::OK);
@@ -152,8 +123,8 @@ async fn a_conductor_renames_and_archives_flows(backend: Backend) {
     let admin = Browser::sign_in_as(&app, "ada@pittsburghpa.gov", &[Role::Admin]).await;
     let me = user::Entity::find().filter(user::Column::Email.eq("ada@pittsburghpa.gov")).one(db).await;
     let me = me.expect("q").expect("ada").id;
-    let renewal = flow_of(&app, "Renewal", &["Review", "Quote", "Sign"]).await;
-    let spare = flow_of(&app, "Spare", &["Draft"]).await;
+    let renewal = common::builders::flow(&app, "Renewal", &["Review", "Quote", "Sign"]).await;
+    let spare = common::builders::flow(&app, "Spare", &["Draft"]).await;
 
     let list = admin.get("/admin/flows/").await;
     assert_eq!(list.status, StatusCode::OK);
@@ -227,7 +198,7 @@ async fn a_conductor_renames_and_archives_flows(backend: Backend) {
     assert_eq!(kept.status, StatusCode::BAD_REQUEST);
     assert!(kept.body.contains("1 work item has followed this flow"), "{}", kept.body);
     assert!(flow::Entity::find_by_id(spare).one(db).await.expect("q").is_some());
-    let unused = flow_of(&app, "Unused", &["Idle"]).await;
+    let unused = common::builders::flow(&app, "Unused", &["Idle"]).await;
     let gone = admin.post(&format!("/admin/flows/{unused}/delete"), &[]).await;
     assert_eq!(gone.status, StatusCode::SEE_OTHER, "{}", gone.body);
     assert!(flow::Entity::find_by_id(unused).one(db).await.expect("q").is_none());
@@ -241,7 +212,7 @@ on_both_backends!(a_conductor_renames_and_archives_flows);
 
 async fn other_staff_are_refused(backend: Backend) {
     let Some(app) = TestApp::new(backend, &[]).await else { return };
-    let flow = flow_of(&app, "Renewal", &["Review"]).await;
+    let flow = common::builders::flow(&app, "Renewal", &["Review"]).await;
     let stage = stage::Entity::find().one(&app.state.db).await.expect("q").expect("stage").id;
     for role in [Role::Staff, Role::County] {
         let who = Browser::sign_in_as(&app, &format!("{role:?}@pittsburghpa.gov"), &[role]).await;

@@ -12,36 +12,8 @@ use common::browser::Browser;
 use common::builders::{Contract, User};
 use common::{Backend, TestApp};
 use model::Stamp;
-use model::entities::{contract_property, contract_type, flow, flow_stage, stage, work_item};
+use model::entities::{contract_property, contract_type, work_item};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
-
-/// A flow of new stages named `names`.
-async fn flow_of(app: &TestApp, name: &str, names: &[&str]) -> i32 {
-    let now = Utc::now();
-    let db = &app.state.db;
-    let f = flow::ActiveModel { name: Set(name.into()), is_archived: Set(false), ..Stamp::created(None, now) }
-        .insert(db)
-        .await
-        .expect("flow");
-    for (position, stage_name) in names.iter().enumerate() {
-        let s = stage::ActiveModel {
-            name: Set((*stage_name).into()),
-            post_opportunities: Set(false),
-            default_message: Set(None),
-            target_days: Set(Some(10)),
-            ..Stamp::created(None, now)
-        }
-        .insert(db)
-        .await
-        .expect("stage");
-        let position = i32::try_from(position).expect("small");
-        flow_stage::ActiveModel { flow_id: Set(f.id), position: Set(position), stage_id: Set(s.id) }
-            .insert(db)
-            .await
-            .expect("flow stage");
-    }
-    f.id
-}
 
 /// A contract of a type Conductor manages, with spec number `spec`, expiring in `days`.
 async fn managed_contract(app: &TestApp, description: &str, spec: &str, days: i64) -> i32 {
@@ -82,7 +54,7 @@ fn item_id(location: &str) -> i32 {
 /// back, removes the work and restores it; a double submit lands on the same item.
 async fn a_renewal_goes_from_all_contracts_through_its_stages(backend: Backend) {
     let Some(app) = TestApp::new(backend, &[]).await else { return };
-    let flow = flow_of(&app, "Renewal", &["Review", "Quote", "Sign"]).await;
+    let flow = common::builders::flow(&app, "Renewal", &["Review", "Quote", "Sign"]).await;
     let parent = managed_contract(&app, "Road salt", "SPEC-77", 45).await;
     let cora = Browser::sign_in_as(&app, "cora@pittsburghpa.gov", &[Role::Conductor]).await;
     let me = common::count(&app.state.db, "SELECT id AS n FROM users WHERE email = 'cora@pittsburghpa.gov'").await;
@@ -165,7 +137,7 @@ on_both_backends!(a_renewal_goes_from_all_contracts_through_its_stages);
 /// Acceptance 3 through the page: no flow, no assignee → the fields say so and nothing is made.
 async fn an_invalid_start_writes_nothing(backend: Backend) {
     let Some(app) = TestApp::new(backend, &[]).await else { return };
-    flow_of(&app, "Renewal", &["Review"]).await;
+    common::builders::flow(&app, "Renewal", &["Review"]).await;
     let cora = Browser::sign_in_as(&app, "cora@pittsburghpa.gov", &[Role::Conductor]).await;
     let refused = cora.post("/conductor/new", &[("description", "Snow plows"), ("flow", ""), ("assignee", "")]).await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
@@ -179,7 +151,7 @@ on_both_backends!(an_invalid_start_writes_nothing);
 /// Selected items go to the chosen conductor together; a staff user cannot be chosen.
 async fn selected_work_is_reassigned_together(backend: Backend) {
     let Some(app) = TestApp::new(backend, &[]).await else { return };
-    let flow = flow_of(&app, "Renewal", &["Review", "Sign"]).await;
+    let flow = common::builders::flow(&app, "Renewal", &["Review", "Sign"]).await;
     let cora = User::new("cora@pittsburghpa.gov").roles(&[Role::Conductor]).insert(&app).await;
     let dana = User::new("dana@pittsburghpa.gov").roles(&[Role::Admin]).insert(&app).await;
     let sam = User::new("sam@pittsburghpa.gov").roles(&[Role::Staff]).insert(&app).await;
@@ -303,7 +275,7 @@ on_both_backends!(every_change_is_a_same_site_post);
 /// name the log kept.
 async fn a_deleted_users_entries_still_render(backend: Backend) {
     let Some(app) = TestApp::new(backend, &[]).await else { return };
-    let flow = flow_of(&app, "Renewal", &["Review", "Sign"]).await;
+    let flow = common::builders::flow(&app, "Renewal", &["Review", "Sign"]).await;
     let gone = User::new("gone@pittsburghpa.gov").roles(&[Role::Conductor]).insert(&app).await;
     let form = conductor::start::Start {
         description: "Salt".into(),
@@ -338,7 +310,7 @@ on_both_backends!(a_deleted_users_entries_still_render);
 /// past Quote because of a button that named Review.
 async fn of_two_people_completing_one_stage_at_once_one_wins(backend: Backend) {
     let Some(app) = TestApp::new(backend, &[]).await else { return };
-    let flow = flow_of(&app, "Renewal", &["Review", "Quote", "Sign"]).await;
+    let flow = common::builders::flow(&app, "Renewal", &["Review", "Quote", "Sign"]).await;
     let cora = User::new("cora@pittsburghpa.gov").roles(&[Role::Conductor]).insert(&app).await;
     let dana = User::new("dana@pittsburghpa.gov").roles(&[Role::Admin]).insert(&app).await;
     let form = conductor::start::Start {

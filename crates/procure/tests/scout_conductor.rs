@@ -11,37 +11,8 @@ use common::browser::Browser;
 use common::builders::{Contract, User};
 use common::{Backend, TestApp};
 use conductor::start::{self, Start};
-use model::Stamp;
-use model::entities::{contract, flow, flow_stage, stage};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
-
-/// A flow of new stages named `names`.
-async fn flow_of(app: &TestApp, name: &str, names: &[&str]) -> i32 {
-    let now = Utc::now();
-    let db = &app.state.db;
-    let f = flow::ActiveModel { name: Set(name.into()), is_archived: Set(false), ..Stamp::created(None, now) }
-        .insert(db)
-        .await
-        .expect("flow");
-    for (position, stage_name) in names.iter().enumerate() {
-        let s = stage::ActiveModel {
-            name: Set((*stage_name).into()),
-            post_opportunities: Set(false),
-            default_message: Set(None),
-            target_days: Set(Some(10)),
-            ..Stamp::created(None, now)
-        }
-        .insert(db)
-        .await
-        .expect("stage");
-        let position = i32::try_from(position).expect("small");
-        flow_stage::ActiveModel { flow_id: Set(f.id), position: Set(position), stage_id: Set(s.id) }
-            .insert(db)
-            .await
-            .expect("flow stage");
-    }
-    f.id
-}
+use model::entities::contract;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 
 /// Extends the contract work item `item` renews to `to`, as Conductor's Extend does.
 async fn extend(app: &TestApp, who: &CurrentUser, item: i32, to: NaiveDate) {
@@ -54,7 +25,7 @@ async fn the_contract_page_shows_terms_to_all_and_the_work_to_conductors(backend
     let Some(app) = TestApp::new(backend, &[]).await else { return };
     let db = &app.state.db;
     let cora = User::new("cora@pittsburghpa.gov").roles(&[Role::Conductor]).insert(&app).await;
-    let flow = flow_of(&app, "Renewal", &["Review", "Quote", "Sign"]).await;
+    let flow = common::builders::flow(&app, "Renewal", &["Review", "Quote", "Sign"]).await;
     let expires = Utc::now().date_naive() + Duration::days(50);
     let parent = Contract::new("Road salt").controller("4321").expires(expires).insert(&app).await;
     let page = format!("/scout/contracts/{}", parent.id);
@@ -138,7 +109,7 @@ async fn a_successor_links_to_the_work_it_came_out_of(backend: Backend) {
     let Some(app) = TestApp::new(backend, &[]).await else { return };
     let db = &app.state.db;
     let cora = User::new("cora@pittsburghpa.gov").roles(&[Role::Conductor]).insert(&app).await;
-    let flow = flow_of(&app, "Renewal", &["Review"]).await;
+    let flow = common::builders::flow(&app, "Renewal", &["Review"]).await;
     let parent = Contract::new("Road salt").insert(&app).await;
     let form = Start {
         description: "Road salt 2027".into(),

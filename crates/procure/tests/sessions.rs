@@ -19,8 +19,19 @@ async fn visits(session: Session) -> String {
     n.to_string()
 }
 
+/// Signs the session in as user 1 (what `accounts` keeps after a sign-in).
+async fn sign_in(session: Session) -> &'static str {
+    let _ = session.insert(platform::sessions::USER_KEY, 1).await;
+    "signed in"
+}
+
+/// Who the session is signed in as, only reading it.
+async fn who(session: Session) -> String {
+    session.get::<i32>(platform::sessions::USER_KEY).await.ok().flatten().map_or("nobody".to_owned(), |u| u.to_string())
+}
+
 fn routes() -> Router<AppState> {
-    Router::new().route("/test/visits", get(visits))
+    Router::new().route("/test/visits", get(visits)).route("/test/sign-in", get(sign_in)).route("/test/who", get(who))
 }
 
 #[derive(Clone, Copy)]
@@ -107,6 +118,43 @@ async fn sessions_end_when_idle_and_at_their_absolute_limit(store: Store) {
     assert_eq!(last, "1", "the absolute limit ended the session");
 }
 
+/// GET `path` with `cookie`; returns (body, the cookie to send next time, whether the response
+/// set one, i.e. the session was saved).
+async fn fetch(app: &TestApp, path: &str, cookie: &str) -> (String, String, bool) {
+    let r = app.request(Request::get(path).header("cookie", cookie).body(Body::empty()).expect("req")).await;
+    let set = r.header("set-cookie").to_owned();
+    let next = if set.is_empty() { cookie.to_owned() } else { set.split(';').next().unwrap_or("").to_owned() };
+    (r.body, next, !set.is_empty())
+}
+
+/// A signed-in session that is only read stays alive while it is used, beyond the idle timeout
+/// since sign-in, without a write on every request; left alone, it ends.
+async fn a_signed_in_session_in_use_is_renewed_now_and_then(store: Store) {
+    let Some(app) = app(store, &[("SESSION_IDLE_TIMEOUT", "2"), ("SESSION_MAX_AGE", "60")]).await else { return };
+    let r = app.request(Request::get("/test/sign-in").body(Body::empty()).expect("req")).await;
+    let mut cookie = r.header("set-cookie").split(';').next().unwrap_or("").to_owned();
+    let (who, next, _) = fetch(&app, "/test/who", &cookie).await;
+    assert_eq!(who, "1");
+    cookie = next;
+    // Renewed just now: the next read writes nothing and sends no cookie.
+    let (who, _, saved) = fetch(&app, "/test/who", &cookie).await;
+    assert_eq!((who.as_str(), saved), ("1", false), "a read right after a renewal is not saved");
+    // Read every 0.5 s for 3.5 s, longer than the idle timeout since sign-in: still signed in,
+    // each renewal sending the browser a fresh cookie.
+    let mut renewals = 0;
+    for _ in 0..7 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let (who, next, saved) = fetch(&app, "/test/who", &cookie).await;
+        assert_eq!(who, "1", "a session in use stays signed in");
+        cookie = next;
+        renewals += usize::from(saved);
+    }
+    assert!(renewals >= 3, "renewed as it was used ({renewals} times)");
+    // Left alone for longer than the idle timeout, it ends.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(fetch(&app, "/test/who", &cookie).await.0, "nobody");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn https_sites_set_secure_cookies() {
     let app = app(Store::Sqlite, &[("APP_URL", "https://buy.example.gov")]).await.expect("app");
@@ -167,3 +215,4 @@ async fn an_address_change_ends_the_users_sessions_in_every_store(store: Store) 
 on_every_store!(sessions_keep_state_behind_a_signed_cookie);
 on_every_store!(an_address_change_ends_the_users_sessions_in_every_store);
 on_every_store!(sessions_end_when_idle_and_at_their_absolute_limit);
+on_every_store!(a_signed_in_session_in_use_is_renewed_now_and_then);

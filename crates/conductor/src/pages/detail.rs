@@ -350,7 +350,7 @@ pub async fn detail(
 /// page again with why (the transaction is dropped, so nothing is kept).
 async fn finish<T>(
     on: &On<'_>,
-    txn: DatabaseTransaction,
+    txn: platform::db::WriteTxn,
     result: Result<T, ServiceError>,
     said: impl FnOnce(&T) -> String,
     values: Vec<(String, String)>,

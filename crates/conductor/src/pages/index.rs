@@ -25,8 +25,10 @@ use serde::{Deserialize, Serialize};
 use super::conductor_only;
 use crate::colours::{Tone, days_tone, expiry_tone};
 
-/// Rows per page.
-const PAGE_SIZE: u64 = 50;
+/// Rows per page: 25, as a phone shows each row stacked into a card of five or six lines (50
+/// made a page of some 300 lines there), and each row is most of a page's cost to make
+/// (bench/RESULTS.md, "Conductor's index").
+pub const PAGE_SIZE: u64 = 25;
 
 pub fn routes(routes: Routes) -> Routes {
     routes.post("/conductor/assign", assign)
@@ -71,14 +73,18 @@ struct View {
     page: u64,
 }
 
-/// The columns a list sorts by: (parameter, SQL expression), the first the default.
+/// The work lists' sorts: (parameter, the work item's key column), the first the default. The
+/// database keeps each key on `work_items` with an index `(status, key, id)` (migration 20), so
+/// a page is read along that index. "days" (in the current stage) ascending is the latest
+/// entry first.
 const PROGRESS_SORTS: &[(&str, &str)] = &[
-    ("expires", "p.expiration_date"),
-    ("days", "ws.entered_at"),
-    ("description", "lower(c.description)"),
-    ("stage", "lower(s.name)"),
-    ("assignee", "lower(u.email)"),
+    ("expires", "w.renews_expiration"),
+    ("days", "w.stage_entered_at"),
+    ("description", "w.sort_description"),
+    ("stage", "w.sort_stage"),
+    ("assignee", "w.sort_assignee"),
 ];
+/// All contracts' sorts: (parameter, SQL expression), the first the default.
 const ALL_SORTS: &[(&str, &str)] =
     &[("expires", "c.expiration_date"), ("description", "lower(c.description)"), ("controller", "c.financial_id")];
 
@@ -108,6 +114,13 @@ impl View {
         format!("ORDER BY ({column}) IS NULL, {column} {dir}, c.id ASC")
     }
 
+    /// The work lists' key column and whether it runs descending: (column, descending).
+    fn work_key(&self) -> (&'static str, bool) {
+        let column = PROGRESS_SORTS.iter().find(|(name, _)| *name == self.sort).map_or(PROGRESS_SORTS[0].1, |(_, c)| c);
+        // Fewest days first is the latest entry first.
+        (column, self.desc != (self.sort == "days"))
+    }
+
     /// `%q%` for LIKE, with LIKE's own characters escaped (by `\`).
     fn pattern(&self) -> Option<String> {
         (!self.q.is_empty()).then(|| {
@@ -115,14 +128,6 @@ impl View {
             format!("%{escaped}%")
         })
     }
-}
-
-/// The spec number of contract `alias`: its "Spec Number" property, in any case.
-fn spec_of(alias: &str) -> String {
-    format!(
-        "(SELECT cp.value FROM contract_properties cp WHERE cp.contract_id = {alias}.id \
-         AND lower(cp.key) = 'spec number' ORDER BY cp.id LIMIT 1)"
-    )
 }
 
 /// One work item in a list.
@@ -283,9 +288,11 @@ fn link_to(view: &View) -> String {
 
 /// Work items with `status`, the page `view` asks for, and how many there are in all.
 ///
-/// In two steps, so the cost of a page does not grow with every row's details: the count and
-/// the page's ids read only what the filter and the sort need (primary-key joins), then the
-/// details (spec numbers, stage, assignee) are read for the page's rows alone.
+/// In two steps, so the cost of a page does not grow with the list: the count and the page's
+/// ids are read from `work_items` alone, along the index of the sort's key; then the details
+/// (spec numbers, stage, assignee) are read for the page's rows alone. Items without the key
+/// (new work renews no contract) come after the others in either direction: the page is
+/// taken from the keyed items and, past their end, from the rest.
 async fn work_rows(
     db: &impl ConnectionTrait,
     view: &View,
@@ -299,69 +306,67 @@ async fn work_rows(
         values.push(me.into());
         filter.push_str(&format!(" AND w.assignee_id = ${}", values.len()));
     }
-    let searching = view.pattern();
-    if let Some(pattern) = searching.clone() {
+    if let Some(pattern) = view.pattern() {
         values.push(pattern.into());
-        let n = values.len();
-        filter.push_str(&format!(
-            " AND (lower(coalesce(c.description, '')) LIKE ${n} ESCAPE '\\' \
-             OR lower(coalesce(p.description, '')) LIKE ${n} ESCAPE '\\' \
-             OR EXISTS (SELECT 1 FROM contract_properties cp WHERE cp.contract_id IN (c.id, p.id) \
-                        AND lower(cp.key) = 'spec number' AND lower(coalesce(cp.value, '')) LIKE ${n} ESCAPE '\\'))"
-        ));
+        filter.push_str(&format!(" AND w.search_text LIKE ${} ESCAPE '\\'", values.len()));
     }
-    // Only the joins the filter and the sort use.
-    let mut joins =
-        String::from(" JOIN contracts c ON c.id = w.contract_id LEFT JOIN contracts p ON p.id = w.parent_id");
-    match view.sort {
-        "days" => joins.push_str(
-            " LEFT JOIN work_item_stages ws ON ws.work_item_id = w.id AND ws.flow_id = w.flow_id \
-              AND ws.stage_id = w.current_stage_id AND ws.superseded_at IS NULL",
-        ),
-        "stage" => joins.push_str(" LEFT JOIN stages s ON s.id = w.current_stage_id"),
-        "assignee" => joins.push_str(" LEFT JOIN users u ON u.id = w.assignee_id"),
-        _ => {}
-    }
-    let counted = if searching.is_some() {
-        format!("SELECT count(*) AS n FROM work_items w{joins} WHERE {filter}")
-    } else {
-        format!("SELECT count(*) AS n FROM work_items w WHERE {filter}")
-    };
-    let count = count(db, &counted, values.clone()).await?;
+    let (key, desc) = view.work_key();
     #[derive(FromQueryResult)]
-    struct Id {
-        id: i32,
+    struct Counts {
+        n: i64,
+        keyed: i64,
     }
-    let page_sql = format!(
-        "SELECT w.id FROM work_items w{joins} WHERE {filter} {} LIMIT {PAGE_SIZE} OFFSET {}",
-        view.order_by(PROGRESS_SORTS),
-        (view.page - 1) * PAGE_SIZE,
-    );
-    let ids: Vec<i32> =
-        Id::find_by_statement(stmt(backend, &page_sql, values)).all(db).await?.into_iter().map(|r| r.id).collect();
+    let counted = format!("SELECT count(*) AS n, count({key}) AS keyed FROM work_items w WHERE {filter}");
+    let counts = Counts::find_by_statement(stmt(backend, &counted, values.clone())).one(db).await?;
+    let (total, keyed) =
+        counts.map_or((0, 0), |c| (u64::try_from(c.n).unwrap_or(0), u64::try_from(c.keyed).unwrap_or(0)));
+    let dir = if desc { "DESC" } else { "ASC" };
+    let offset = (view.page - 1).saturating_mul(PAGE_SIZE);
+    let mut ids: Vec<i32> = Vec::new();
+    if offset < keyed {
+        let sql = format!(
+            "SELECT w.id FROM work_items w WHERE {filter} AND {key} IS NOT NULL \
+             ORDER BY {key} {dir}, w.id {dir} LIMIT {PAGE_SIZE} OFFSET {offset}"
+        );
+        ids.extend(ids_of(db, &sql, values.clone()).await?);
+    }
+    let wanted = PAGE_SIZE - ids.len() as u64;
+    if wanted > 0 && total > keyed && offset + PAGE_SIZE > keyed {
+        let sql = format!(
+            "SELECT w.id FROM work_items w WHERE {filter} AND {key} IS NULL ORDER BY w.id {dir} LIMIT {wanted} OFFSET {}",
+            offset.saturating_sub(keyed)
+        );
+        ids.extend(ids_of(db, &sql, values).await?);
+    }
     if ids.is_empty() {
-        return Ok((count, Vec::new()));
+        return Ok((total, Vec::new()));
     }
     let listed = ids.iter().map(i32::to_string).collect::<Vec<_>>().join(", ");
     let sql = format!(
         "SELECT w.id, w.contract_id, c.description, w.parent_id, p.description AS parent_description, \
-                p.expiration_date AS parent_expiration, {} AS spec, {} AS parent_spec, s.name AS stage, \
-                s.target_days, ws.entered_at, w.assignee_id, u.email AS assignee \
+                w.renews_expiration AS parent_expiration, w.spec_number AS spec, \
+                w.renews_spec_number AS parent_spec, s.name AS stage, s.target_days, \
+                w.stage_entered_at AS entered_at, w.assignee_id, u.email AS assignee \
          FROM work_items w \
          JOIN contracts c ON c.id = w.contract_id \
          LEFT JOIN contracts p ON p.id = w.parent_id \
          LEFT JOIN stages s ON s.id = w.current_stage_id \
-         LEFT JOIN work_item_stages ws ON ws.work_item_id = w.id AND ws.flow_id = w.flow_id \
-              AND ws.stage_id = w.current_stage_id AND ws.superseded_at IS NULL \
          LEFT JOIN users u ON u.id = w.assignee_id \
-         WHERE w.id IN ({listed})",
-        spec_of("c"),
-        spec_of("p"),
+         WHERE w.id IN ({listed})"
     );
     let mut rows = WorkRow::find_by_statement(stmt(backend, &sql, Vec::new())).all(db).await?;
     // The page's order, as the first step found it.
     rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
-    Ok((count, rows))
+    Ok((total, rows))
+}
+
+async fn ids_of(db: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Result<Vec<i32>, AppError> {
+    #[derive(FromQueryResult)]
+    struct Id {
+        id: i32,
+    }
+    let found = Id::find_by_statement(stmt(db.get_database_backend(), sql, values)).all(db).await?;
+    Ok(found.into_iter().map(|r| r.id).collect())
 }
 
 /// All contracts (`aside` false) or the contracts set aside (`aside` true), a page of them and
@@ -397,7 +402,7 @@ async fn contract_rows(
     let sql = format!(
         "SELECT c.id, c.description, c.financial_id, c.expiration_date, NULL AS spec \
          {from} WHERE {filter} {order} LIMIT {PAGE_SIZE} OFFSET {}",
-        (view.page - 1) * PAGE_SIZE,
+        (view.page - 1).saturating_mul(PAGE_SIZE),
     );
     let mut rows = ContractRow::find_by_statement(stmt(backend, &sql, values)).all(db).await?;
     if !rows.is_empty() {
@@ -492,7 +497,9 @@ mod tests {
     fn unknown_sorts_pages_and_tabs_fall_back_and_sql_never_takes_the_parameter() {
         let v = view(&[("tab", "x"), ("sort", "1; DROP TABLE users"), ("page", "-3"), ("who", "all")]);
         assert_eq!((v.tab, v.sort, v.page, v.mine), (Tab::Progress, "expires", 1, false));
-        assert!(v.order_by(PROGRESS_SORTS).starts_with("ORDER BY (p.expiration_date)"));
+        assert_eq!(v.work_key(), ("w.renews_expiration", false));
+        assert_eq!(view(&[("sort", "days")]).work_key(), ("w.stage_entered_at", true), "fewest days: latest entry");
+        assert_eq!(view(&[("sort", "days"), ("dir", "desc")]).work_key(), ("w.stage_entered_at", false));
         let all = view(&[("tab", "all"), ("sort", "controller"), ("dir", "desc")]);
         assert_eq!(all.order_by(ALL_SORTS), "ORDER BY (c.financial_id) IS NULL, c.financial_id DESC, c.id ASC");
     }

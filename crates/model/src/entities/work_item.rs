@@ -12,6 +12,11 @@ pub const COMPLETED: &str = "completed";
 /// One piece of Conductor's work: a renewal of a contract, or new work, moving through a flow
 /// towards a successor contract. At most one work item that is not killed renews a given
 /// contract (the database checks it).
+///
+/// The table also holds what Conductor's index sorts, searches and shows each item by
+/// (`renews_expiration`, `stage_entered_at`, `sort_*`, `search_text`, the spec numbers), which
+/// the database's triggers keep and this entity leaves unmapped so that no code writes them
+/// (migration 20).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "work_items")]
 pub struct Model {

@@ -59,7 +59,7 @@ pub fn apply_middleware(router: Router, state: &AppState) -> Router {
     router
         .layer(middleware::from_fn(crate::events::origin::layer))
         .layer(middleware::from_fn(crate::flash::carry))
-        .layer(middleware::from_fn(crate::sessions::log_user))
+        .layer(middleware::from_fn_with_state(config.sessions.idle_timeout, crate::sessions::signed_in))
         .layer(state.sessions.clone())
         .layer(middleware::from_fn(super::input::clean_text))
         .layer(DefaultBodyLimit::disable())

@@ -8,9 +8,10 @@
 use accounts::{CurrentUser, Role};
 use beacon::lifecycle::Draft;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use model::Stamp;
 use model::entities::{
-    category, company, contract, contract_company, contract_type, opportunity, required_document, vendor,
-    vendor_category,
+    category, company, contract, contract_company, contract_type, flow, flow_stage, opportunity, required_document,
+    stage, vendor, vendor_category,
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
@@ -510,4 +511,33 @@ pub async fn contract_described(on: &impl Db, text: &str) -> contract::Model {
         .await
         .expect("q")
         .unwrap_or_else(|| panic!("no contract with {text}"))
+}
+
+/// A Conductor flow named `name` of new stages named `stages` (each with a 10-day target), in
+/// order; returns its id.
+pub async fn flow(on: &impl Db, name: &str, stages: &[&str]) -> i32 {
+    let now = Utc::now();
+    let db = on.db();
+    let f = flow::ActiveModel { name: Set(name.into()), is_archived: Set(false), ..Stamp::created(None, now) }
+        .insert(db)
+        .await
+        .expect("flow");
+    for (position, stage_name) in stages.iter().enumerate() {
+        let s = stage::ActiveModel {
+            name: Set((*stage_name).into()),
+            post_opportunities: Set(false),
+            default_message: Set(None),
+            target_days: Set(Some(10)),
+            ..Stamp::created(None, now)
+        }
+        .insert(db)
+        .await
+        .expect("stage");
+        let position = i32::try_from(position).expect("small");
+        flow_stage::ActiveModel { flow_id: Set(f.id), position: Set(position), stage_id: Set(s.id) }
+            .insert(db)
+            .await
+            .expect("flow stage");
+    }
+    f.id
 }

@@ -227,7 +227,7 @@ async fn run(
     let mut done: u64 = 0;
     while rows.peek().is_some() {
         let txn =
-            if commit { platform::db::begin_write(db).await? } else { sea_orm::TransactionTrait::begin(db).await? };
+            if commit { platform::db::begin_write(db).await? } else { platform::db::WriteTxn::unwritten(db).await? };
         for row in rows.by_ref().take(BATCH_ROWS) {
             let outcome = match row {
                 Err(unreadable) => (Outcome::Skipped(unreadable.reason), unreadable.line),

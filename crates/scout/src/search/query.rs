@@ -18,8 +18,13 @@ pub struct Parsed {
 const MAX_CHARS: usize = 500;
 const MAX_TERMS: usize = 32;
 
+/// The words of `text`, lower-cased. Lower-casing comes first, as it can make characters that
+/// are not letters ("İ" becomes "i" and a combining dot above): combining diacritical marks are
+/// dropped (the indexes drop diacritics too), anything else that is not a letter or digit
+/// separates words.
 fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+    let lower: String = text.to_lowercase().chars().filter(|c| !('\u{300}'..='\u{36f}').contains(c)).collect();
+    lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_owned).collect()
 }
 
 impl Parsed {
@@ -130,6 +135,13 @@ mod tests {
 
     fn t(words: &[&str]) -> Term {
         Term(words.iter().map(|w| (*w).to_owned()).collect())
+    }
+
+    #[test]
+    fn lower_casing_that_makes_a_combining_mark_drops_it() {
+        // Found by the property below: "İ" lower-cases to "i" and U+0307, which is no letter.
+        assert_eq!(words("İstanbul"), vec!["istanbul".to_owned()]);
+        assert_eq!(Parsed::parse("İ").tsquery(), "'i'");
     }
 
     #[test]
