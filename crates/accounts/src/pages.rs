@@ -300,8 +300,7 @@ async fn profile_page(
     let departments: Vec<_> = users::departments(&state.db)
         .await?
         .into_iter()
-        .filter(|d| d.name != users::NEW_USER_DEPARTMENT)
-        .map(|d| context! { id => d.id.to_string(), name => d.name })
+        .map(|(id, name)| context! { id => id.to_string(), name })
         .collect();
     let errors: Vec<_> = errors.iter().map(|(field, message)| context! { field => *field, message }).collect();
     let password_login = state.config.security.password_login;

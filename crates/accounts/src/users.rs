@@ -64,9 +64,17 @@ pub async fn department_id(db: &impl ConnectionTrait, name: &str) -> Result<Opti
     Ok(department::Entity::find().filter(department::Column::Name.eq(name)).one(db).await?.map(|d| d.id))
 }
 
-/// Every department, by name, for choosers.
-pub async fn departments(db: &impl ConnectionTrait) -> Result<Vec<department::Model>, DbErr> {
-    department::Entity::find().order_by_asc(department::Column::Name).all(db).await
+/// The departments a form offers, (id, name) by name: every one but "New User", where staff
+/// who signed themselves up wait.
+pub async fn departments(db: &impl ConnectionTrait) -> Result<Vec<(i32, String)>, DbErr> {
+    Ok(department::Entity::find()
+        .order_by_asc(department::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|d| d.name != NEW_USER_DEPARTMENT)
+        .map(|d| (d.id, d.name))
+        .collect())
 }
 
 /// Creates a user (active, no password) and gives it `roles`. `actor` is who did it, if anyone.

@@ -97,14 +97,7 @@ pub fn read_draft(
 /// categories (Beacon's staff form and Conductor's "Post to Beacon").
 pub async fn form_choices(state: &AppState) -> Result<minijinja::Value, AppError> {
     let db = &state.db;
-    let departments: Vec<(i32, String)> = department::Entity::find()
-        .order_by_asc(department::Column::Name)
-        .all(db)
-        .await?
-        .into_iter()
-        .filter(|d| d.name != accounts::users::NEW_USER_DEPARTMENT)
-        .map(|d| (d.id, d.name))
-        .collect();
+    let departments = accounts::users::departments(db).await?;
     let types: Vec<(i32, String)> = contract_type::Entity::find()
         .filter(contract_type::Column::AllowOpportunities.eq(true))
         .order_by_asc(contract_type::Column::Name)

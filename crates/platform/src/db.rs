@@ -188,9 +188,13 @@ fn writers_of(db: &DatabaseConnection) -> Option<Arc<tokio::sync::Mutex<()>>> {
     if db.get_database_backend() != sea_orm::DbBackend::Sqlite {
         return None;
     }
-    let file = db.get_sqlite_connection_pool().connect_options().get_filename().to_path_buf();
+    let options = db.get_sqlite_connection_pool().connect_options();
+    let file = options.get_filename();
     let mut writers = WRITERS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    Some(writers.entry(file).or_default().clone())
+    if let Some(queue) = writers.get(file) {
+        return Some(queue.clone());
+    }
+    Some(writers.entry(file.to_path_buf()).or_default().clone())
 }
 
 /// A statement written with `$n` placeholders, for either backend (SQLite reads them as `?n`).

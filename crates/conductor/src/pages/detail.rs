@@ -265,7 +265,7 @@ async fn render(on: &On<'_>, shown: Shown, status: StatusCode) -> Result<Respons
         .collect();
     let switchable: Vec<(i32, String)> =
         crate::flows::switchable(db, work).await?.into_iter().map(|f| (f.id, f.name)).collect();
-    let departments = super::departments(db).await?;
+    let departments = accounts::users::departments(db).await?;
     let dept =
         work.department_id.and_then(|d| departments.iter().find(|(id, _)| *id == d)).map(|(_, name)| name.clone());
     let opportunity = opportunity::Entity::find()

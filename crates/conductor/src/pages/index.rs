@@ -25,8 +25,8 @@ use serde::{Deserialize, Serialize};
 use super::conductor_only;
 use crate::colours::{Tone, days_tone, expiry_tone};
 
-/// Rows per page: 25, as a phone shows each row stacked into a card of five or six lines (50
-/// made a page of some 300 lines there), and each row is most of a page's cost to make
+/// Rows per page: 25, as a phone shows each row stacked into a card of six labelled fields (50
+/// made a page of 300 fields there), and each row is most of a page's cost to make
 /// (bench/RESULTS.md, "Conductor's index").
 pub const PAGE_SIZE: u64 = 25;
 

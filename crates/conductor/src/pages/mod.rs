@@ -65,20 +65,6 @@ pub fn typed(pairs: &[(String, String)], name: &str) -> String {
     pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
 }
 
-/// The departments a form offers, by name (the sign-up placeholder left out).
-pub async fn departments(db: &impl sea_orm::ConnectionTrait) -> Result<Vec<(i32, String)>, AppError> {
-    use model::entities::department;
-    use sea_orm::{EntityTrait, QueryOrder};
-    Ok(department::Entity::find()
-        .order_by_asc(department::Column::Name)
-        .all(db)
-        .await?
-        .into_iter()
-        .filter(|d| d.name != accounts::users::NEW_USER_DEPARTMENT)
-        .map(|d| (d.id, d.name))
-        .collect())
-}
-
 /// A `datetime-local` field's value ("2026-12-06T09:30", in the display time zone) as UTC;
 /// `Ok(None)` when blank.
 pub fn parse_local(tz: chrono_tz::Tz, raw: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, &'static str> {

@@ -66,7 +66,7 @@ async fn form_page(
         .into_iter()
         .map(|f| (f.id, f.name))
         .collect();
-    let departments = super::departments(db).await?;
+    let departments = accounts::users::departments(db).await?;
     let assignees = crate::people::assignees(db).await?;
     let v = |name: &str| field(values, name);
     let ctx = context! {

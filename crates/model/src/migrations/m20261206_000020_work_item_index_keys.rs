@@ -102,8 +102,7 @@ fn refresh(backend: DbBackend, keys: Keys, which: &str) -> String {
 
 /// What changes which keys of which items: a trigger on `table` after `event`, for the rows
 /// `when` picks, recomputing `keys` of the items `which` names (SQL over `NEW`, and `OLD` for
-/// deletions and updates; one statement each). PostgreSQL wraps the statements in a function
-/// per trigger.
+/// deletions and updates). PostgreSQL wraps the statement in a function per trigger.
 struct Trigger {
     name: &'static str,
     event: &'static str,
@@ -111,7 +110,7 @@ struct Trigger {
     /// SQLite's `WHEN` and PostgreSQL's `WHEN (…)`: the rows that matter.
     when: Option<&'static str>,
     keys: Keys,
-    which: &'static [&'static str],
+    which: &'static str,
 }
 
 const TRIGGERS: &[Trigger] = &[
@@ -121,7 +120,7 @@ const TRIGGERS: &[Trigger] = &[
         table: "work_items",
         when: None,
         keys: Keys::All,
-        which: &["id = NEW.id"],
+        which: "id = NEW.id",
     },
     Trigger {
         name: "work_items_keys_contracts",
@@ -129,7 +128,7 @@ const TRIGGERS: &[Trigger] = &[
         table: "work_items",
         when: Some("OLD.contract_id IS DISTINCT FROM NEW.contract_id OR OLD.parent_id IS DISTINCT FROM NEW.parent_id"),
         keys: Keys::Contracts,
-        which: &["id = NEW.id"],
+        which: "id = NEW.id",
     },
     Trigger {
         name: "work_items_keys_stage",
@@ -139,7 +138,7 @@ const TRIGGERS: &[Trigger] = &[
             "OLD.flow_id IS DISTINCT FROM NEW.flow_id OR OLD.current_stage_id IS DISTINCT FROM NEW.current_stage_id",
         ),
         keys: Keys::Stage,
-        which: &["id = NEW.id"],
+        which: "id = NEW.id",
     },
     Trigger {
         name: "work_items_keys_assignee",
@@ -147,7 +146,7 @@ const TRIGGERS: &[Trigger] = &[
         table: "work_items",
         when: Some("OLD.assignee_id IS DISTINCT FROM NEW.assignee_id"),
         keys: Keys::Assignee,
-        which: &["id = NEW.id"],
+        which: "id = NEW.id",
     },
     Trigger {
         name: "work_items_keys_stage_insert",
@@ -155,7 +154,7 @@ const TRIGGERS: &[Trigger] = &[
         table: "work_item_stages",
         when: None,
         keys: Keys::Stage,
-        which: &["id = NEW.work_item_id"],
+        which: "id = NEW.work_item_id",
     },
     // A stage's exit changes no key: only its entry and its being superseded do.
     Trigger {
@@ -168,7 +167,7 @@ const TRIGGERS: &[Trigger] = &[
              OR OLD.superseded_at IS DISTINCT FROM NEW.superseded_at",
         ),
         keys: Keys::Stage,
-        which: &["id IN (NEW.work_item_id, OLD.work_item_id)"],
+        which: "id IN (NEW.work_item_id, OLD.work_item_id)",
     },
     Trigger {
         name: "work_items_keys_stage_delete",
@@ -176,7 +175,7 @@ const TRIGGERS: &[Trigger] = &[
         table: "work_item_stages",
         when: None,
         keys: Keys::Stage,
-        which: &["id = OLD.work_item_id"],
+        which: "id = OLD.work_item_id",
     },
     Trigger {
         name: "work_items_keys_contract_update",
@@ -188,7 +187,7 @@ const TRIGGERS: &[Trigger] = &[
              OR OLD.financial_id IS DISTINCT FROM NEW.financial_id",
         ),
         keys: Keys::Contracts,
-        which: &["contract_id = NEW.id OR parent_id = NEW.id"],
+        which: "contract_id = NEW.id OR parent_id = NEW.id",
     },
     Trigger {
         name: "work_items_keys_property_insert",
@@ -196,7 +195,7 @@ const TRIGGERS: &[Trigger] = &[
         table: "contract_properties",
         when: Some("lower(NEW.key) = 'spec number'"),
         keys: Keys::Contracts,
-        which: &["contract_id = NEW.contract_id OR parent_id = NEW.contract_id"],
+        which: "contract_id = NEW.contract_id OR parent_id = NEW.contract_id",
     },
     Trigger {
         name: "work_items_keys_property_update",
@@ -204,9 +203,7 @@ const TRIGGERS: &[Trigger] = &[
         table: "contract_properties",
         when: Some("lower(NEW.key) = 'spec number' OR lower(OLD.key) = 'spec number'"),
         keys: Keys::Contracts,
-        which: &[
-            "contract_id IN (NEW.contract_id, OLD.contract_id) OR parent_id IN (NEW.contract_id, OLD.contract_id)",
-        ],
+        which: "contract_id IN (NEW.contract_id, OLD.contract_id) OR parent_id IN (NEW.contract_id, OLD.contract_id)",
     },
     Trigger {
         name: "work_items_keys_property_delete",
@@ -214,7 +211,7 @@ const TRIGGERS: &[Trigger] = &[
         table: "contract_properties",
         when: Some("lower(OLD.key) = 'spec number'"),
         keys: Keys::Contracts,
-        which: &["contract_id = OLD.contract_id OR parent_id = OLD.contract_id"],
+        which: "contract_id = OLD.contract_id OR parent_id = OLD.contract_id",
     },
     Trigger {
         name: "work_items_keys_stage_name",
@@ -222,7 +219,7 @@ const TRIGGERS: &[Trigger] = &[
         table: "stages",
         when: None,
         keys: Keys::Stage,
-        which: &["current_stage_id = NEW.id"],
+        which: "current_stage_id = NEW.id",
     },
     Trigger {
         name: "work_items_keys_email",
@@ -230,14 +227,14 @@ const TRIGGERS: &[Trigger] = &[
         table: "users",
         when: None,
         keys: Keys::Assignee,
-        which: &["assignee_id = NEW.id"],
+        which: "assignee_id = NEW.id",
     },
 ];
 
 impl Trigger {
     /// The statements creating this trigger on `backend`.
     fn create(&self, backend: DbBackend) -> Vec<String> {
-        let body: Vec<String> = self.which.iter().map(|w| refresh(backend, self.keys, w)).collect();
+        let body = refresh(backend, self.keys, self.which);
         match backend {
             DbBackend::Postgres => {
                 let when = self.when.map(|w| format!("WHEN ({w}) ")).unwrap_or_default();
@@ -245,7 +242,6 @@ impl Trigger {
                     format!(
                         "CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN {body}; RETURN NULL; END $fn$",
                         name = self.name,
-                        body = body.join("; "),
                     ),
                     format!(
                         "CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW {when}EXECUTE FUNCTION {name}()",
@@ -262,7 +258,6 @@ impl Trigger {
                     name = self.name,
                     event = self.event,
                     table = self.table,
-                    body = body.join("; "),
                 )]
             }
         }

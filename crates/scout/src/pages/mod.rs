@@ -38,15 +38,8 @@ fn today(state: &AppState) -> NaiveDate {
 
 async fn choices(state: &AppState) -> Result<(Vec<(i32, String)>, Vec<(i32, String)>), AppError> {
     let types = contract_type::Entity::find().order_by_asc(contract_type::Column::Name).all(&state.db).await?;
-    let departments = department::Entity::find().order_by_asc(department::Column::Name).all(&state.db).await?;
-    Ok((
-        types.into_iter().map(|t| (t.id, t.name)).collect(),
-        departments
-            .into_iter()
-            .filter(|d| d.name != accounts::users::NEW_USER_DEPARTMENT)
-            .map(|d| (d.id, d.name))
-            .collect(),
-    ))
+    let departments = accounts::users::departments(&state.db).await?;
+    Ok((types.into_iter().map(|t| (t.id, t.name)).collect(), departments))
 }
 
 /// `make`'s page, cached for anonymous visitors under `what` at the current data version (see
