@@ -140,6 +140,34 @@ for (const [widthName, options] of WIDTHS) {
         await context.close();
       }
     });
+
+    test('the metrics of a flow: charts with their tables, a stage\'s distribution', { timeout: 60_000 }, async () => {
+      const { context, page, problems } = await openPage(browser, '/conductor/', { ...options, storageState: signedIn });
+      try {
+        await Promise.all([page.waitForURL('**/conductor/metrics/'), page.getByRole('link', { name: 'Metrics' }).click()]);
+        await expectGoodPage(page, problems, 'conductor-metrics', widthName);
+        await Promise.all([
+          page.waitForURL(/\/conductor\/metrics\/\d+$/),
+          page.getByRole('link', { name: 'Competitive bid' }).click(),
+        ]);
+        // The stages the tests above completed give the charts something to draw.
+        for (const name of ['Average days in each stage', 'Work in progress by days in its stage']) {
+          await page.getByRole('img', { name }).waitFor();
+        }
+        await expectGoodPage(page, problems, 'conductor-metrics-flow', widthName);
+        // A stage's distribution, through the link on its name in the table.
+        const table = page.locator('table', { has: page.getByText('Average days in each stage') });
+        await Promise.all([
+          page.waitForURL(/stage=\d+/),
+          table.getByRole('link', { name: 'Confirm the need with the department' }).click(),
+        ]);
+        await page.getByRole('heading', { name: 'How long Confirm the need with the department took' }).waitFor();
+        await page.getByRole('img', { name: 'How long Confirm the need with the department took' }).waitFor();
+        await expectGoodPage(page, problems, 'conductor-metrics-distribution', widthName);
+      } finally {
+        await context.close();
+      }
+    });
   });
 }
 

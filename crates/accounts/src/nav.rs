@@ -5,7 +5,8 @@
 //! are cached and alike).
 
 use async_trait::async_trait;
-use sea_orm::{DatabaseConnection, DbErr};
+use platform::http::AppState;
+use sea_orm::DbErr;
 use serde::Serialize;
 
 use crate::viewer::CurrentUser;
@@ -20,7 +21,7 @@ pub struct NavLink {
 /// A wing's links for `user`.
 #[async_trait]
 pub trait NavLinks: Send + Sync {
-    async fn links(&self, db: &DatabaseConnection, user: &CurrentUser) -> Result<Vec<NavLink>, DbErr>;
+    async fn links(&self, state: &AppState, user: &CurrentUser) -> Result<Vec<NavLink>, DbErr>;
 }
 
 /// A wing's contribution: `Wing::with(UserLinks(&MyLinks))`.

@@ -5,11 +5,11 @@
 //! the admin back-office is for admins, except stages and flows (conductor-level) and roles
 //! (superadmin only, as is making someone a superadmin).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::viewer::CurrentUser;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Superadmin,

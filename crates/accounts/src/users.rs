@@ -3,7 +3,9 @@
 use chrono::Utc;
 use model::entities::{accepted_domain, department, role, user, user_role};
 use model::{Stamp, StampUpdate};
+use platform::http::AppState;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde::{Deserialize, Serialize};
 
 use crate::policy::{Action, AdminArea, Resource, Role, authorize};
 use crate::service::ServiceError;
@@ -11,6 +13,30 @@ use crate::viewer::CurrentUser;
 
 /// Where self-registered staff wait until they choose their department.
 pub const NEW_USER_DEPARTMENT: &str = "New User";
+
+/// The data version raised whenever who someone is changes (their address, name, activity,
+/// department, session epoch or roles; a department's name): by database triggers (see
+/// migration 21). Values made from people alone are cached under it.
+pub const PEOPLE: &str = "people";
+
+/// [`current_user`], cached under the [`PEOPLE`] version: a signed-in page reads one version
+/// instead of the user, their department and their roles.
+pub async fn current_user_cached(state: &AppState, id: i32) -> Result<Option<CurrentUser>, DbErr> {
+    /// `CurrentUser` leaves its epoch out of what templates see; the cache keeps it.
+    #[derive(Serialize, Deserialize)]
+    struct Kept {
+        user: CurrentUser,
+        epoch: i32,
+    }
+    let kept = platform::freshness::cached_value(state, PEOPLE, &format!("user:{id}"), || async {
+        Ok(current_user(&state.db, id).await?.map(|user| Kept { epoch: user.session_epoch, user }))
+    })
+    .await?;
+    Ok(kept.map(|Kept { mut user, epoch }| {
+        user.session_epoch = epoch;
+        user
+    }))
+}
 
 /// The signed-in user `id` with roles and department, if it exists and is active.
 pub async fn current_user(db: &impl ConnectionTrait, id: i32) -> Result<Option<CurrentUser>, DbErr> {

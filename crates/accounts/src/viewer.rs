@@ -5,7 +5,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use platform::flash::{Flash, Slot};
 use platform::http::{AppError, AppState, wants_json};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use crate::nav::{NavLink, UserLinks};
@@ -19,7 +19,7 @@ pub(crate) const SESSION_USER: &str = platform::sessions::USER_KEY;
 pub(crate) const SESSION_EPOCH: &str = "epoch";
 
 /// A signed-in, active user with their roles and department.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CurrentUser {
     pub id: i32,
     pub email: String,
@@ -128,7 +128,7 @@ impl FromRequestParts<AppState> for Viewer {
             Some(id) => {
                 let epoch: i32 =
                     session.get(SESSION_EPOCH).await.map_err(|e| AppError::Internal(e.into()))?.unwrap_or(0);
-                users::current_user(&state.db, id).await?.filter(|u| u.session_epoch == epoch)
+                users::current_user_cached(state, id).await?.filter(|u| u.session_epoch == epoch)
             }
             None => None,
         };
@@ -140,7 +140,7 @@ impl FromRequestParts<AppState> for Viewer {
         let mut links = Vec::new();
         if let Some(user) = &user {
             for contributed in state.contributions.all::<UserLinks>() {
-                links.extend(contributed.0.links(&state.db, user).await?);
+                links.extend(contributed.0.links(state, user).await?);
             }
         }
         flash.load(&session).await.map_err(|e| AppError::Internal(e.into()))?;

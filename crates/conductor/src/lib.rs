@@ -10,6 +10,8 @@
 //!   (`updates`); posting to Beacon (`post`); the completion wizard (`completion`); contracts
 //!   set aside (`set_aside`). `store` reads and writes an item under a guard; `activity` is the
 //!   log's typed entries; `people` who may be given work.
+//! - `metrics/`: each flow's figures (pure functions in `figures`), its data as JSON and the
+//!   exports, kept per process under the `conductor` data version.
 //! - `emails`: what Conductor sends, and the `Mailing` services queue them with.
 //! - `pages/`: the staff pages under `/conductor/`; `admin/`: stages and flows in the
 //!   back-office; `colours`: how urgent a date looks; `demo`: `procure demo`'s part.
@@ -25,6 +27,7 @@ pub mod emails;
 pub mod flows;
 pub mod items;
 pub mod metadata;
+pub mod metrics;
 pub mod notes;
 mod pages;
 pub use pages::index::PAGE_SIZE as INDEX_PAGE_SIZE;
@@ -47,6 +50,7 @@ pub fn wing() -> Wing {
         .routes(routes())
         .templates(platform::template_source!())
         .demo(demo_data)
+        .openapi(<pages::metrics::ApiDoc as utoipa::OpenApi>::openapi())
         .with(admin::RESOURCES)
 }
 

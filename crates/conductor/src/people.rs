@@ -3,13 +3,14 @@
 
 use accounts::Role;
 use model::entities::{role, user, user_role};
+use platform::http::AppState;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A user work may be assigned to.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Assignee {
     pub id: i32,
     pub email: String,
@@ -17,8 +18,17 @@ pub struct Assignee {
     pub label: String,
 }
 
-/// Every user work may be assigned to, by email.
-pub async fn assignees(db: &impl ConnectionTrait) -> Result<Vec<Assignee>, DbErr> {
+/// Every user work may be assigned to, by email: cached under the people version (raised by
+/// any change to users or their roles), since every page of the index offers the list.
+pub async fn assignees(state: &AppState) -> Result<Vec<Assignee>, DbErr> {
+    let listed = platform::freshness::cached_value(state, accounts::users::PEOPLE, "conductor:assignees", || async {
+        Ok(Some(read(&state.db).await?))
+    })
+    .await?;
+    Ok(listed.unwrap_or_default())
+}
+
+async fn read(db: &impl ConnectionTrait) -> Result<Vec<Assignee>, DbErr> {
     let names: Vec<&str> = [Role::Conductor, Role::Admin, Role::Superadmin].iter().map(|r| r.name()).collect();
     let users = user::Entity::find()
         .join(JoinType::InnerJoin, user_role::Relation::User.def().rev())

@@ -58,3 +58,44 @@ where
     let version = version(&state.db, name).await?;
     state.cache.get_or_make(&key(name, version, what), TTL, make).await
 }
+
+/// A value made from data `name` (a signed-in user, a list of people), cached under the data's
+/// current version like [`cached`]: never older than the data. For values made from the
+/// database alone, never from who is asking.
+pub async fn cached_value<T, F, Fut>(state: &AppState, name: &str, what: &str, make: F) -> Result<Option<T>, DbErr>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned,
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<T>, DbErr>>,
+{
+    let version = version(&state.db, name).await?;
+    let key = key(name, version, what);
+    if let Some(hit) = state.cache.get(&key).await
+        && let Ok(value) = serde_json::from_str(&hit)
+    {
+        metrics::counter!("cache.hit").increment(1);
+        return Ok(Some(value));
+    }
+    metrics::counter!("cache.miss").increment(1);
+    let made = make().await?;
+    if let Some(value) = &made
+        && let Ok(json) = serde_json::to_string(value)
+    {
+        state.cache.set(&key, &json, TTL).await;
+    }
+    Ok(made)
+}
+
+/// A value made from data `name`, kept by this process under the data's current version as it
+/// is (not serialized): for large values read on every request. Concurrent misses make it
+/// once. For values made from the database alone, never from who is asking.
+pub async fn shared<T, F, Fut>(state: &AppState, name: &str, what: &str, make: F) -> Result<std::sync::Arc<T>, DbErr>
+where
+    T: Send + Sync + 'static,
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<T, DbErr>>,
+{
+    let version = version(&state.db, name).await?;
+    let made = async { make().await.map_err(|e| e.to_string()) };
+    state.local.get_or_make(&key(name, version, what), made).await.map_err(DbErr::Custom)
+}

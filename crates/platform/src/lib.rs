@@ -3,12 +3,13 @@
 //! error pages, Dockerflow endpoints, routes, uploads), the wing manifest (`wing.rs`), the job
 //! queue, worker, broker relay and scheduler (`jobs/`), email (`mail.rs`), files and storage
 //! (`files.rs`, `storage.rs`), the cache and the data versions cached answers are keyed by
-//! (`cache.rs`, `freshness.rs`), sessions and their one-time messages (`flash.rs`), logging, metrics (`telemetry.rs`), Sentry
+//! (`cache.rs`, `freshness.rs`), server-side SVG charts (`charts.rs`), sessions and their one-time messages (`flash.rs`), logging, metrics (`telemetry.rs`), Sentry
 //! (`error_reporting.rs`), the application secret, templates, assets, health checks, shutdown, and the
 //! one rule for which characters outside text may carry (`text.rs`).
 
 pub mod assets;
 pub mod cache;
+pub mod charts;
 pub mod config;
 pub mod db;
 pub mod error_reporting;

@@ -146,6 +146,7 @@ pub async fn build_state(config: Arc<Config>, db: DatabaseConnection) -> anyhow:
         health,
         storage,
         cache,
+        local: platform::cache::Local::new(platform::freshness::TTL),
         events,
         sessions,
         nav: wings.iter().filter_map(|w| w.nav.clone()).collect(),

@@ -4,8 +4,10 @@
 
 mod common;
 
+use accounts::Role;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use common::browser::Browser;
 use common::{Backend, TestApp};
 use model::entities::{contract, contract_company};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
@@ -54,6 +56,14 @@ async fn get(app: &TestApp, path: &str, if_none_match: Option<&str>) -> common::
     app.request(request.body(Body::empty()).expect("request")).await
 }
 
+/// GET `path` as `who` (a signed-in browser), or as nobody.
+async fn ask(app: &TestApp, who: Option<&Browser<'_>>, path: &str) -> common::Response {
+    match who {
+        Some(browser) => browser.get(path).await,
+        None => get(app, path, None).await,
+    }
+}
+
 /// Checks `body` against `schema`, which may `$ref` into the document's components.
 fn assert_valid(doc: &Value, schema: &Value, body: &Value, what: &str) {
     let mut root = schema.clone();
@@ -92,6 +102,12 @@ async fn every_endpoint_answers_as_documented(backend: Backend) {
     let Some(app) = seeded(backend).await else { return };
     let (contract, company) = gear(&app).await;
     let opportunity = published_opportunity(&app).await;
+    // Conductor's figures are for conductor-level staff: the walk signs in to read them, and
+    // asks as nobody (401) and as other staff (403).
+    let flow = common::builders::flow(&app, "Walk flow", &["Review", "Award"]).await;
+    let conductor = Browser::sign_in_as(&app, "walker@example.gov", &[Role::Conductor]).await;
+    let staff = Browser::sign_in_as(&app, "stroller@example.gov", &[Role::Staff]).await;
+    let as_needed = |path: &str| if path.starts_with("/api/v1/conductor/") { Some(&conductor) } else { None };
 
     let response = get(&app, "/api/openapi.json", None).await;
     assert_eq!(response.status, StatusCode::OK);
@@ -121,8 +137,11 @@ async fn every_endpoint_answers_as_documented(backend: Backend) {
         for (method, op) in item.as_object().expect("path item") {
             assert_eq!(method, "get", "the walk knows how to call GET operations only: teach it {method} {path}");
             let params: Vec<&Value> = op["parameters"].as_array().map(|p| p.iter().collect()).unwrap_or_default();
+            let who = as_needed(path);
             let id = if path.starts_with("/api/v1/companies/") {
                 company
+            } else if path.starts_with("/api/v1/conductor/flows/") {
+                flow
             } else if path.starts_with("/api/v1/opportunities/") {
                 opportunity
             } else {
@@ -138,7 +157,7 @@ async fn every_endpoint_answers_as_documented(backend: Backend) {
                 let what = format!("{method} {path} → {status}");
                 let response = match status.as_str() {
                     "200" => {
-                        let r = get(&app, &format!("{concrete}{query}"), None).await;
+                        let r = ask(&app, who, &format!("{concrete}{query}")).await;
                         if responses["200"]["headers"].get("ETag").is_some() {
                             assert!(!r.header("etag").is_empty(), "{what}: documented ETag missing");
                             etag = Some(r.header("etag").to_owned());
@@ -156,7 +175,15 @@ async fn every_endpoint_answers_as_documented(backend: Backend) {
                     }
                     "404" => {
                         assert!(path.contains("{id}"), "{what}: the walk only knows 404 as an unknown id");
-                        get(&app, &path.replace("{id}", "999999"), None).await
+                        ask(&app, who, &path.replace("{id}", "999999")).await
+                    }
+                    "401" => {
+                        assert!(who.is_some(), "{what}: the walk only knows 401 where it signs in");
+                        get(&app, &concrete, None).await
+                    }
+                    "403" => {
+                        assert!(who.is_some(), "{what}: the walk only knows 403 where it signs in");
+                        staff.get(&concrete).await
                     }
                     "400" => {
                         // Every parameter, given a value it cannot take, is a 400 naming it: in the
@@ -173,7 +200,7 @@ async fn every_endpoint_answers_as_documented(backend: Backend) {
                             } else {
                                 format!("{concrete}?{name}={bad}")
                             };
-                            let r = get(&app, &address, None).await;
+                            let r = ask(&app, who, &address).await;
                             assert_eq!(r.status, StatusCode::BAD_REQUEST, "{what}: {name}={bad}: {}", r.body);
                             let message = r.json()["message"].as_str().unwrap_or_default().to_owned();
                             assert!(

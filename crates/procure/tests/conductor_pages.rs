@@ -9,42 +9,10 @@ use accounts::Role;
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use common::browser::Browser;
-use common::builders::{Contract, User};
+use common::builders::{User, managed_contract};
 use common::{Backend, TestApp};
-use model::Stamp;
-use model::entities::{contract_property, contract_type, work_item};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
-
-/// A contract of a type Conductor manages, with spec number `spec`, expiring in `days`.
-async fn managed_contract(app: &TestApp, description: &str, spec: &str, days: i64) -> i32 {
-    let db = &app.state.db;
-    let county = contract_type::Entity::find()
-        .filter(contract_type::Column::Name.eq("County"))
-        .one(db)
-        .await
-        .expect("q")
-        .expect("the County type is seeded");
-    if !county.managed_by_conductor {
-        let mut t: contract_type::ActiveModel = county.clone().into();
-        t.managed_by_conductor = Set(true);
-        t.update(db).await.expect("managed");
-    }
-    let c = Contract::new(description)
-        .contract_type(county.id)
-        .expires(Utc::now().date_naive() + Duration::days(days))
-        .insert(app)
-        .await;
-    contract_property::ActiveModel {
-        contract_id: Set(c.id),
-        key: Set("Spec Number".into()),
-        value: Set(Some(spec.into())),
-        ..Stamp::created(None, Utc::now())
-    }
-    .insert(db)
-    .await
-    .expect("spec");
-    c.id
-}
+use model::entities::work_item;
+use sea_orm::EntityTrait;
 
 fn item_id(location: &str) -> i32 {
     location.trim_start_matches("/conductor/items/").parse().unwrap_or_else(|_| panic!("not an item: {location}"))

@@ -254,7 +254,7 @@ pub async fn index(
     let contracts: Vec<ContractLine> = contracts.into_iter().map(line).collect();
     let aside: Vec<ContractLine> = aside.into_iter().map(line).collect();
     let pages = total.div_ceil(PAGE_SIZE).max(1);
-    let assignees = crate::people::assignees(db).await?;
+    let assignees = crate::people::assignees(&state).await?;
     let ctx = context! {
         view => Serde(&view),
         work => Serde(work),

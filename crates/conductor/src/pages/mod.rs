@@ -9,6 +9,7 @@
 //! - `beacon.rs`: posting the work to Beacon (from a stage that may), as a draft that goes
 //!   through Beacon's approval.
 //! - `email.rs`: the update email with its attachments, and the files kept with an item.
+//! - `metrics.rs`: each flow's figures as charts and tables, the exports and the flow's data.
 //! - `completion.rs`: the completion wizard after the last stage (contract, companies,
 //!   contacts; the draft kept server-side) and its success page.
 //!
@@ -19,6 +20,7 @@ pub mod completion;
 pub mod detail;
 pub mod email;
 pub mod index;
+pub mod metrics;
 pub mod start;
 
 use accounts::{Action, CurrentUser, Resource};
@@ -33,6 +35,7 @@ pub fn routes(routes: Routes) -> Routes {
     let routes = beacon::routes(routes);
     let routes = completion::routes(routes);
     let routes = email::routes(routes);
+    let routes = metrics::routes(routes);
     detail::routes(routes)
 }
 

@@ -67,7 +67,7 @@ async fn form_page(
         .map(|f| (f.id, f.name))
         .collect();
     let departments = accounts::users::departments(db).await?;
-    let assignees = crate::people::assignees(db).await?;
+    let assignees = crate::people::assignees(state).await?;
     let v = |name: &str| field(values, name);
     let ctx = context! {
         parent => parent.map(|p| context! { id => p.id, description => p.description.clone().unwrap_or_default() }),

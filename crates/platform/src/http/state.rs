@@ -33,6 +33,8 @@ pub struct AppStateInner {
     pub health: Health,
     pub storage: crate::storage::Storage,
     pub cache: crate::cache::Cache,
+    /// Values this process keeps as they are, keyed by data versions.
+    pub local: crate::cache::Local,
     /// This process's hub of domain events, for the sockets at `/ws`.
     pub events: crate::events::Hub,
     pub sessions: tower_sessions::SessionManagerLayer<crate::sessions::Store, tower_sessions::service::SignedCookie>,

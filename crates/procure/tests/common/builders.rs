@@ -541,3 +541,36 @@ pub async fn flow(on: &impl Db, name: &str, stages: &[&str]) -> i32 {
     }
     f.id
 }
+
+/// A contract of a type Conductor manages ("County", made managed), with spec number `spec`,
+/// expiring in `days`.
+pub async fn managed_contract(on: &impl Db, description: &str, spec: &str, days: i64) -> i32 {
+    use model::entities::contract_property;
+    let db = on.db();
+    let county = contract_type::Entity::find()
+        .filter(contract_type::Column::Name.eq("County"))
+        .one(db)
+        .await
+        .expect("q")
+        .expect("the County type is seeded");
+    if !county.managed_by_conductor {
+        let mut t: contract_type::ActiveModel = county.clone().into();
+        t.managed_by_conductor = Set(true);
+        t.update(db).await.expect("managed");
+    }
+    let c = Contract::new(description)
+        .contract_type(county.id)
+        .expires(Utc::now().date_naive() + Duration::days(days))
+        .insert(on)
+        .await;
+    contract_property::ActiveModel {
+        contract_id: Set(c.id),
+        key: Set("Spec Number".into()),
+        value: Set(Some(spec.into())),
+        ..Stamp::created(None, Utc::now())
+    }
+    .insert(db)
+    .await
+    .expect("spec");
+    c.id
+}
