@@ -168,6 +168,20 @@ for (const [widthName, options] of WIDTHS) {
         await context.close();
       }
     });
+
+    test('the COSTARS uploads page', { timeout: 30_000 }, async () => {
+      const { context, page, problems } = await openPage(browser, '/conductor/', { ...options, storageState: signedIn });
+      try {
+        await Promise.all([
+          page.waitForURL('**/conductor/upload/costars'),
+          page.getByRole('link', { name: 'COSTARS uploads' }).click(),
+        ]);
+        await page.getByLabel('Award list (CSV)').waitFor();
+        await expectGoodPage(page, problems, 'conductor-costars', widthName);
+      } finally {
+        await context.close();
+      }
+    });
   });
 }
 

@@ -84,6 +84,10 @@ pub enum Resource {
     /// Conductor's work items: conductor-level users see and change them all (the original's
     /// rule); nobody else sees them.
     WorkItem,
+    /// COSTARS award lists and their contracts' documents, uploaded from Conductor: conductor-level
+    /// users upload them (the original's upload pages were Conductor's); a document, once
+    /// attached there, is replaced only through the back-office.
+    CostarsUpload,
     /// An entry of a work item's activity log. Only a note can be deleted, and only by its
     /// author or an admin; every other entry is evidence, never deleted.
     WorkItemEntry {
@@ -124,6 +128,7 @@ pub fn can(user: Option<&CurrentUser>, action: Action, resource: Resource) -> bo
         Resource::Contract => matches!(action, Action::View | Action::Follow),
         Resource::ContractNote => matches!(action, Action::View | Action::Create | Action::Delete),
         Resource::WorkItem => user.is_conductor_level() && action != Action::Follow,
+        Resource::CostarsUpload => user.is_conductor_level() && matches!(action, Action::View | Action::Create),
         Resource::WorkItemEntry { note, own } => match action {
             Action::View | Action::Create => user.is_conductor_level(),
             Action::Delete => user.is_conductor_level() && note && (own || user.is_admin()),
@@ -228,7 +233,7 @@ mod tests {
     }
 
     #[test]
-    fn conductor_work_is_for_conductor_level_users_and_notes_for_their_authors() {
+    fn conductor_work_and_costars_uploads_are_for_conductor_level_users_and_notes_for_their_authors() {
         let entry = |note, own| Resource::WorkItemEntry { note, own };
         for (roles, work, delete_own_note, delete_others_note) in [
             (vec![Role::Staff], false, false, false),
@@ -241,6 +246,10 @@ mod tests {
             for action in [Action::View, Action::Create, Action::Edit, Action::Delete] {
                 assert_eq!(can(Some(&u), action, Resource::WorkItem), work, "{roles:?} {action:?}");
             }
+            for action in [Action::View, Action::Create] {
+                assert_eq!(can(Some(&u), action, Resource::CostarsUpload), work, "{roles:?} {action:?}");
+            }
+            assert!(!can(Some(&u), Action::Delete, Resource::CostarsUpload), "documents leave through the back-office");
             assert_eq!(can(Some(&u), Action::Delete, entry(true, true)), delete_own_note, "{roles:?}");
             assert_eq!(can(Some(&u), Action::Delete, entry(true, false)), delete_others_note, "{roles:?}");
             assert!(!can(Some(&u), Action::Delete, entry(false, true)), "only notes are deleted");

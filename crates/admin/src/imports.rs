@@ -3,6 +3,11 @@
 //!
 //! The back-office knows no file format: each wing that owns data contributes its kinds of file
 //! as [`Importer`]s through its manifest ([`Imports`]); Scout brings the original's CSV files.
+//!
+//! Imports are made at a [`Desk`]: the back-office's ([`ADMIN`]: every kind, for admins) or a
+//! wing's page for one kind of file and its own users (Conductor's COSTARS uploads). A desk has
+//! its addresses, its permission and a rule for file names checked before anything is stored;
+//! the preview, the confirmation and the job are the same wherever the file came in.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -35,8 +40,43 @@ pub const AUDIT_RESOURCE: &str = "imports";
 /// Rows shown in the preview.
 const PREVIEW_ROWS: usize = 10;
 
-/// The form's file: any type (the importer's reader decides what it can read).
-const FILE: FileField = FileField { name: "file", types: None, area: "imports" };
+/// Where imports are made from.
+pub struct Desk {
+    /// The import pages' address: an import's page is `{base}/{id}`.
+    pub base: &'static str,
+    /// The desk's own page (the upload form and recent imports).
+    pub index: &'static str,
+    /// The one kind of file this desk takes; None: every kind, chosen in the form.
+    pub kind: Option<&'static str>,
+    /// Who may use it (checked before a request's body is read).
+    pub allow: fn(&accounts::CurrentUser) -> Result<(), AppError>,
+    /// The breadcrumbs above an import's page before its file name: (label, address).
+    pub crumbs: &'static [(&'static str, &'static str)],
+    /// What is wrong with a file's name, if anything (checked before anything is stored).
+    pub name_rule: Option<fn(&str) -> Option<String>>,
+}
+
+impl Desk {
+    /// The form's file: any type (the importer's reader decides what it can read).
+    fn file(&self) -> FileField {
+        FileField { name: "file", types: None, area: "imports", name_rule: self.name_rule }
+    }
+
+    /// The importer for `name` if this desk takes it.
+    fn importer(&self, state: &AppState, name: &str) -> Option<&'static dyn Importer> {
+        importer(&state.contributions, name).filter(|i| self.kind.is_none_or(|k| k == i.name()))
+    }
+}
+
+/// The back-office's desk: every kind of file, for admins.
+pub const ADMIN: Desk = Desk {
+    base: "/admin/imports",
+    index: "/admin/imports/",
+    kind: None,
+    allow,
+    crumbs: &[("Admin", "/admin/"), ("Import data", "/admin/imports/")],
+    name_rule: None,
+};
 
 /// What an import did (or would do): the rows read, and the importer's own report, which the
 /// import page shows field by field.
@@ -89,6 +129,9 @@ pub trait Progress: Sync {
 pub const PROGRESS_EVENT: &str = "admin.import.progress";
 /// Kind of the event recorded with an import's outcome.
 pub const FINISHED_EVENT: &str = "admin.import.finished";
+/// Who hears an import's progress: everyone who may watch an import at some desk (admins at
+/// the back-office's, conductor-level users at Conductor's). A row count is all it tells.
+const IMPORT_AUDIENCE: Audience = Audience::Conductor;
 
 /// A web import's progress: the row count in memory, and on the `imports` row and as an event
 /// with each batch, so the import's page (reloaded, or live) shows it on both databases.
@@ -113,7 +156,7 @@ impl Progress for RowProgress {
                 .filter(import::Column::Status.eq("running"))
                 .exec(txn)
                 .await?;
-            let event = NewEvent::new(PROGRESS_EVENT, i64::from(self.import_id), Audience::Admin)
+            let event = NewEvent::new(PROGRESS_EVENT, i64::from(self.import_id), IMPORT_AUDIENCE)
                 .with(serde_json::json!({ "done": done, "total": total }));
             events::record(txn, event).await
         })
@@ -176,34 +219,52 @@ async fn file_bytes(state: &AppState, file_id: Option<i64>) -> Result<Vec<u8>, A
     Ok(got.bytes().await.map_err(|e| AppError::Internal(e.into()))?.to_vec())
 }
 
-/// Upload: store the file, dry-run it, and show the preview.
+/// Upload at the back-office: store the file, dry-run it, and show the preview.
 pub async fn upload(
     State(state): State<AppState>,
     SignedIn(me): SignedIn,
     viewer: Viewer,
     request: axum::extract::Request,
 ) -> Result<Response, AppError> {
+    match upload_at(&ADMIN, &state, &me, request).await? {
+        Ok(id) => Ok(Redirect::to(&format!("{}/{id}", ADMIN.base)).into_response()),
+        Err(error) => {
+            let ctx = context! { recent => Vec::<minijinja::Value>::new(), kinds => kinds(&state), error };
+            accounts::page_with_status(&state, &viewer, axum::http::StatusCode::BAD_REQUEST, "admin/imports.html", ctx)
+        }
+    }
+}
+
+/// Takes an upload at `desk`: stores the file, dry-runs it and records the previewed import,
+/// whose id it returns; or says why the file is refused (nothing is kept then).
+pub async fn upload_at(
+    desk: &Desk,
+    state: &AppState,
+    me: &accounts::CurrentUser,
+    request: axum::extract::Request,
+) -> Result<Result<i32, String>, AppError> {
     // Permission first, then the body: a refused user learns nothing from how it was read.
-    allow(&me)?;
-    let mut form = UploadForm::read(&state, request, &[FILE]).await?;
-    let refuse = |error: &str| -> Result<Response, AppError> {
-        let ctx = context! { recent => Vec::<minijinja::Value>::new(), kinds => kinds(&state), error };
-        accounts::page_with_status(&state, &viewer, axum::http::StatusCode::BAD_REQUEST, "admin/imports.html", ctx)
-    };
-    let kind = importer(&state.contributions, &form.text("kind"));
-    let upload = form.file(FILE.name).map(|f| (f.id, f.filename.clone()));
+    (desk.allow)(me)?;
+    let file = desk.file();
+    let mut form = UploadForm::read(state, request, &[file]).await?;
+    if let Some((_, problem)) = form.errors.first().cloned() {
+        form.discard().await;
+        return Ok(Err(problem));
+    }
+    let kind = desk.importer(state, desk.kind.unwrap_or(&form.text("kind")));
+    let upload = form.file(file.name).map(|f| (f.id, f.filename.clone()));
     let (Some(kind), Some((file_id, name))) = (kind, upload) else {
         form.discard().await;
         let missing = if kind.is_none() { "Choose what kind of file this is." } else { "Choose a CSV file to upload." };
-        return refuse(missing);
+        return Ok(Err(missing.to_owned()));
     };
     // The dry run reads the file exactly as the import will; a file it cannot read is refused now.
-    let bytes = file_bytes(&state, Some(file_id)).await?;
+    let bytes = file_bytes(state, Some(file_id)).await?;
     let report = match kind.preview(&state.db, Some(me.id), &name, &bytes).await {
         Ok(report) => report,
         Err(e) => {
             form.discard().await;
-            return refuse(&reason(&e));
+            return Ok(Err(reason(&e)));
         }
     };
     let now = Utc::now();
@@ -230,7 +291,7 @@ pub async fn upload(
     audit::record_action(&txn, Some(me.id), "upload", AUDIT_RESOURCE, saved.id, &saved.file_name, &details).await?;
     txn.commit().await?;
     form.keep();
-    Ok(Redirect::to(&format!("/admin/imports/{}", saved.id)).into_response())
+    Ok(Ok(saved.id))
 }
 
 pub async fn show(
@@ -239,19 +300,34 @@ pub async fn show(
     viewer: Viewer,
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
-    allow(&me)?;
+    show_at(&ADMIN, &state, &me, &viewer, id).await
+}
+
+/// Import `id`'s page at `desk`: its preview with the file's first rows and the button that
+/// starts it, or its progress, or how it ended. Another desk's kind of import is not found here.
+pub async fn show_at(
+    desk: &Desk,
+    state: &AppState,
+    me: &accounts::CurrentUser,
+    viewer: &Viewer,
+    id: i32,
+) -> Result<Response, AppError> {
+    (desk.allow)(me)?;
     let row = import::Entity::find_by_id(id).one(&state.db).await?.ok_or(AppError::NotFound)?;
+    let kind = desk.importer(state, &row.kind).ok_or(AppError::NotFound)?;
     let report: Option<serde_json::Value> = row.report.as_deref().and_then(|r| serde_json::from_str(r).ok());
     let (headers, sample) = if row.status == "previewed" {
-        let bytes = file_bytes(&state, row.file_id).await?;
-        let kind = importer(&state.contributions, &row.kind).ok_or(AppError::NotFound)?;
+        let bytes = file_bytes(state, row.file_id).await?;
         kind.sample(&bytes, PREVIEW_ROWS).map_err(AppError::Internal)?
     } else {
         (Vec::new(), Vec::new())
     };
     let working = matches!(row.status.as_str(), "queued" | "running");
-    let ctx = context! { import => Serde(&row), report => Serde(report), headers, sample, working };
-    Ok(page(&state, &viewer, "admin/import.html", ctx)?.into_response())
+    let ctx = context! {
+        import => Serde(&row), report => Serde(report), headers, sample, working,
+        base => desk.base, index => desk.index, crumbs => Serde(desk.crumbs),
+    };
+    Ok(page(state, viewer, "admin/import.html", ctx)?.into_response())
 }
 
 /// Confirm a previewed import: it is queued as a job in the same transaction.
@@ -261,9 +337,21 @@ pub async fn confirm(
     viewer: Viewer,
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
-    allow(&me)?;
+    confirm_at(&ADMIN, &state, &me, &viewer, id).await
+}
+
+/// Starts previewed import `id` at `desk`: queued as a job in the same transaction, once.
+pub async fn confirm_at(
+    desk: &Desk,
+    state: &AppState,
+    me: &accounts::CurrentUser,
+    viewer: &Viewer,
+    id: i32,
+) -> Result<Response, AppError> {
+    (desk.allow)(me)?;
     let txn = platform::db::begin_write(&state.db).await?;
     let row = import::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
+    desk.importer(state, &row.kind).ok_or(AppError::NotFound)?;
     if row.status != "previewed" {
         return Err(AppError::BadRequest("This import has already been started.".into()));
     }
@@ -278,7 +366,7 @@ pub async fn confirm(
     audit::record_action(&txn, Some(me.id), "start_import", AUDIT_RESOURCE, id, &file_name, &[]).await?;
     txn.commit().await?;
     viewer.set_flash(Flash::success("Import queued. This page shows its progress.")).await?;
-    Ok(Redirect::to(&format!("/admin/imports/{id}")).into_response())
+    Ok(Redirect::to(&format!("{}/{id}", desk.base)).into_response())
 }
 
 /// The longest reason shown for a refused or failed import.
@@ -371,7 +459,7 @@ impl Job for ImportFile {
         // The outcome and its audit entry in one transaction, under the name of whoever confirmed.
         let txn = platform::db::begin_write(db).await?;
         let outcome = if result.is_ok() { "done" } else { "failed" };
-        let finished = NewEvent::new(FINISHED_EVENT, i64::from(self.import_id), Audience::Admin)
+        let finished = NewEvent::new(FINISHED_EVENT, i64::from(self.import_id), IMPORT_AUDIENCE)
             .with(serde_json::json!({ "status": outcome }));
         events::record(&txn, finished).await?;
         match result {

@@ -25,7 +25,7 @@ pub async fn read(
     let file_fields: Vec<FileField> = fields
         .iter()
         .filter_map(|f| match f.kind {
-            FieldKind::File { types } => Some(FileField { name: f.name, types: Some(types), area }),
+            FieldKind::File { types } => Some(FileField { name: f.name, types: Some(types), area, name_rule: None }),
             _ => None,
         })
         .collect();

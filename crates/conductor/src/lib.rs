@@ -8,10 +8,11 @@
 //!   removing, restoring and killing (`items`); switching flow and extending the renewed
 //!   contract (`flows`); notes (`notes`); the item's details (`metadata`); update emails
 //!   (`updates`); posting to Beacon (`post`); the completion wizard (`completion`); contracts
-//!   set aside (`set_aside`). `store` reads and writes an item under a guard; `activity` is the
+//!   set aside (`set_aside`); COSTARS contracts' documents (`costars`). `store` reads and writes an item under a guard; `activity` is the
 //!   log's typed entries; `people` who may be given work.
 //! - `metrics/`: each flow's figures (pure functions in `figures`), its data as JSON and the
 //!   exports, kept per process under the `conductor` data version.
+//! - `reminders`: the nightly lead-time reminders of renewals not started or behind.
 //! - `emails`: what Conductor sends, and the `Mailing` services queue them with.
 //! - `pages/`: the staff pages under `/conductor/`; `admin/`: stages and flows in the
 //!   back-office; `colours`: how urgent a date looks; `demo`: `procure demo`'s part.
@@ -22,6 +23,7 @@ pub mod activity;
 mod admin;
 mod colours;
 pub mod completion;
+pub mod costars;
 pub mod demo;
 pub mod emails;
 pub mod flows;
@@ -33,6 +35,7 @@ mod pages;
 pub use pages::index::PAGE_SIZE as INDEX_PAGE_SIZE;
 pub mod people;
 pub mod post;
+pub mod reminders;
 pub mod set_aside;
 pub mod start;
 pub mod store;
@@ -51,6 +54,8 @@ pub fn wing() -> Wing {
         .templates(platform::template_source!())
         .demo(demo_data)
         .openapi(<pages::metrics::ApiDoc as utoipa::OpenApi>::openapi())
+        .job::<reminders::LeadTimeReminders>()
+        .nightly("conductor.lead_time_reminders", reminders::LeadTimeReminders {})
         .with(admin::RESOURCES)
 }
 

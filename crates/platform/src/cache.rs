@@ -172,28 +172,42 @@ fn note<T>(healthy: &AtomicBool, result: Result<T, String>) -> Option<T> {
 /// Values this process made, kept as they are (not serialized, never in Redis): for values too
 /// large to parse on every request, such as a flow's metrics. Keys name a data version (see
 /// [`crate::freshness::shared`]), so each process's copy is as fresh as a shared one would be.
-/// Bounded by count, since its values' sizes are not known.
+/// Bounded by the bytes its callers say their values hold.
 #[derive(Clone)]
-pub struct Local(moka::future::Cache<String, Arc<dyn std::any::Any + Send + Sync>>);
+pub struct Local(moka::future::Cache<String, (Arc<dyn std::any::Any + Send + Sync>, u32)>);
 
-/// How many values [`Local`] keeps.
-const LOCAL_CAPACITY: u64 = 256;
+/// Bytes [`Local`] keeps, by its callers' estimates.
+const LOCAL_CAPACITY: u64 = 16 * 1024 * 1024;
 
 impl Local {
     pub fn new(ttl: Duration) -> Local {
-        Local(moka::future::Cache::builder().max_capacity(LOCAL_CAPACITY).time_to_live(ttl).build())
+        Local(
+            moka::future::Cache::builder()
+                .weigher(|key: &String, value: &(Arc<dyn std::any::Any + Send + Sync>, u32)| {
+                    u32::try_from(key.len()).unwrap_or(u32::MAX).saturating_add(value.1)
+                })
+                .max_capacity(LOCAL_CAPACITY)
+                .time_to_live(ttl)
+                .build(),
+        )
     }
 
-    /// The value under `key`, or `make`'s, made once however many ask at the same moment.
-    pub async fn get_or_make<T, F>(&self, key: &str, make: F) -> Result<Arc<T>, String>
+    /// The value under `key`, or `make`'s, made once however many ask at the same moment;
+    /// `bytes` estimates what a value holds (its heap included), which bounds what is kept.
+    pub async fn get_or_make<T, F>(&self, key: &str, bytes: fn(&T) -> usize, make: F) -> Result<Arc<T>, String>
     where
         T: Send + Sync + 'static,
         F: std::future::Future<Output = Result<T, String>>,
     {
         // The type is part of the key: two callers' values under one name never meet.
         let key = format!("{key}#{}", std::any::type_name::<T>());
-        let made = async { make.await.map(|v| Arc::new(v) as Arc<dyn std::any::Any + Send + Sync>) };
-        let value = self.0.try_get_with(key, made).await.map_err(|e| e.to_string())?;
+        let made = async {
+            make.await.map(|v| {
+                let weight = u32::try_from(bytes(&v)).unwrap_or(u32::MAX);
+                (Arc::new(v) as Arc<dyn std::any::Any + Send + Sync>, weight)
+            })
+        };
+        let (value, _) = self.0.try_get_with(key, made).await.map_err(|e| e.to_string())?;
         value.downcast::<T>().map_err(|_| "a cached value of another type".to_owned())
     }
 }

@@ -88,8 +88,15 @@ where
 
 /// A value made from data `name`, kept by this process under the data's current version as it
 /// is (not serialized): for large values read on every request. Concurrent misses make it
-/// once. For values made from the database alone, never from who is asking.
-pub async fn shared<T, F, Fut>(state: &AppState, name: &str, what: &str, make: F) -> Result<std::sync::Arc<T>, DbErr>
+/// once; `bytes` estimates a value's size, which bounds what the process keeps. For values
+/// made from the database alone, never from who is asking.
+pub async fn shared<T, F, Fut>(
+    state: &AppState,
+    name: &str,
+    what: &str,
+    bytes: fn(&T) -> usize,
+    make: F,
+) -> Result<std::sync::Arc<T>, DbErr>
 where
     T: Send + Sync + 'static,
     F: FnOnce() -> Fut,
@@ -97,5 +104,5 @@ where
 {
     let version = version(&state.db, name).await?;
     let made = async { make().await.map_err(|e| e.to_string()) };
-    state.local.get_or_make(&key(name, version, what), made).await.map_err(DbErr::Custom)
+    state.local.get_or_make(&key(name, version, what), bytes, made).await.map_err(DbErr::Custom)
 }

@@ -502,3 +502,28 @@ async fn conductor_contract_updated() {
     let email = Email::compose(&app.state.templates, &message, Sender::Conductor, to, "localhost").expect("render");
     snapshot("conductor_contract_updated", &Mail::of_queued(&email, &app.state.config.mail));
 }
+
+#[tokio::test]
+async fn conductor_reminder() {
+    use conductor::reminders::{Behind, Reminder};
+    let app = TestApp::new(Backend::Sqlite, &[]).await.expect("app");
+    let to = || vec!["dana@pittsburghpa.gov".to_owned()];
+    let not_started = Reminder {
+        description: "Road salt".into(),
+        expires: "March 6, 2027".into(),
+        days_left: 90,
+        behind: None,
+        link: "http://localhost:8000/conductor/contracts/7/start".into(),
+    };
+    let email =
+        Email::compose(&app.state.templates, &not_started, Sender::Conductor, to(), "localhost").expect("render");
+    snapshot("conductor_reminder_not_started", &Mail::of_queued(&email, &app.state.config.mail));
+    let behind = Reminder {
+        days_left: 1,
+        behind: Some(Behind { stage: "Legal review".into(), days: 15, target_days: 10 }),
+        link: "http://localhost:8000/conductor/items/3".into(),
+        ..not_started
+    };
+    let email = Email::compose(&app.state.templates, &behind, Sender::Conductor, to(), "localhost").expect("render");
+    snapshot("conductor_reminder_behind", &Mail::of_queued(&email, &app.state.config.mail));
+}

@@ -131,6 +131,12 @@ fn expected(route: &RouteInfo) -> Access {
         (true, "/conductor/metrics") => Public(Some(308)),
         (true, "/conductor/metrics/" | "/conductor/export") => ConductorLevel(200),
         (true, "/conductor/metrics/{flow}" | "/conductor/metrics/{flow}/export") => ConductorLevel(404),
+        // COSTARS uploads: an empty form is a 400 (no list) or back to the page (no PDF); the
+        // matrix's import does not exist.
+        (true, "/conductor/upload/costars") => ConductorLevel(200),
+        (false, "/conductor/upload/costars") => ConductorLevel(400),
+        (_, "/conductor/upload/costars/{id}" | "/conductor/upload/costars/{id}/confirm") => ConductorLevel(404),
+        (false, "/conductor/upload/costars/contracts/{id}/document") => ConductorLevel(303),
         // The flow's data is an API answer: anonymous clients get 401, not the sign-in page.
         (true, "/api/v1/conductor/flows/{id}/metrics") => ConductorLevel(404),
         _ => panic!("{route} has no expected access in the route-by-role matrix: decide who may use it"),

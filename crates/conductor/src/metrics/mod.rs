@@ -59,10 +59,21 @@ pub struct Prepared {
     pub open: Vec<Passage>,
 }
 
+impl Prepared {
+    /// About the bytes it holds.
+    fn bytes(&self) -> usize {
+        use std::mem::size_of;
+        let names: usize = self.stages.iter().map(|s| size_of::<Stage>() + s.name.len()).sum();
+        let took: usize =
+            self.completed.iter().map(|c| size_of::<Completed>() + c.took.len() * size_of::<Took>()).sum();
+        size_of::<Self>() + names + took + self.open.len() * size_of::<Passage>()
+    }
+}
+
 /// [`Prepared`] for `flow` under `filter`, kept by this process under the `conductor` version.
 pub async fn prepared(state: &AppState, flow: i32, filter: Filter) -> Result<Arc<Prepared>, DbErr> {
     let what = format!("metrics:{flow}:{}", filter.key());
-    platform::freshness::shared(state, DATA, &what, || async {
+    platform::freshness::shared(state, DATA, &what, Prepared::bytes, || async {
         let stages = stages(&state.db, flow).await?;
         let passages = passages(&state.db, flow, filter).await?;
         let completed = figures::completed(&stages, &passages);

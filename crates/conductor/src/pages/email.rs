@@ -38,7 +38,8 @@ pub const ATTACHMENT_TYPES: &[&str] = &[
 ];
 
 /// The form's file field (`multiple`).
-const ATTACHMENTS: FileField = FileField { name: "attachments", types: Some(ATTACHMENT_TYPES), area: "conductor" };
+const ATTACHMENTS: FileField =
+    FileField { name: "attachments", types: Some(ATTACHMENT_TYPES), area: "conductor", name_rule: None };
 
 pub fn routes(routes: Routes) -> Routes {
     routes

@@ -9,6 +9,8 @@
 //! - `beacon.rs`: posting the work to Beacon (from a stage that may), as a draft that goes
 //!   through Beacon's approval.
 //! - `email.rs`: the update email with its attachments, and the files kept with an item.
+//! - `costars.rs`: COSTARS award lists through the admin's import at Conductor's own desk, and
+//!   each COSTARS contract's PDF.
 //! - `metrics.rs`: each flow's figures as charts and tables, the exports and the flow's data.
 //! - `completion.rs`: the completion wizard after the last stage (contract, companies,
 //!   contacts; the draft kept server-side) and its success page.
@@ -17,6 +19,7 @@
 
 pub mod beacon;
 pub mod completion;
+pub mod costars;
 pub mod detail;
 pub mod email;
 pub mod index;
@@ -36,6 +39,7 @@ pub fn routes(routes: Routes) -> Routes {
     let routes = completion::routes(routes);
     let routes = email::routes(routes);
     let routes = metrics::routes(routes);
+    let routes = costars::routes(routes);
     detail::routes(routes)
 }
 

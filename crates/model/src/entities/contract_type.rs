@@ -13,6 +13,12 @@ pub struct Model {
     /// Renewals of this type are run through Conductor.
     pub managed_by_conductor: bool,
     pub opportunity_response_instructions: Option<String>,
+    /// How many days before a contract of this type expires its renewal should start (120
+    /// unless set); Conductor reminds from then on (`conductor::reminders`).
+    pub lead_time_days: i32,
+    /// On which days before the expiry Conductor reminds whoever holds the renewal: whole days,
+    /// comma-separated ("90,60,30,7,1" unless set).
+    pub reminder_days: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub created_by: Option<i32>,

@@ -25,13 +25,15 @@ use crate::files::{self, FileError};
 use crate::storage::{StorageError, Visibility};
 
 /// A file field of a form: its name, the MIME types it accepts (by the file's bytes; `None`:
-/// any, for data files whose reader checks them), and the storage area its files go to
-/// (`contracts`, `opportunities`, `imports`).
+/// any, for data files whose reader checks them), the storage area its files go to
+/// (`contracts`, `opportunities`, `imports`), and a rule for the file's name (what is wrong
+/// with a name, if anything), checked before anything of the file is stored.
 #[derive(Debug, Clone, Copy)]
 pub struct FileField {
     pub name: &'static str,
     pub types: Option<&'static [&'static str]>,
     pub area: &'static str,
+    pub name_rule: Option<fn(&str) -> Option<String>>,
 }
 
 /// A file stored for a field.
@@ -120,6 +122,11 @@ impl UploadForm {
                 if per_field > 1 && !form.errors.contains(&too_many) {
                     form.errors.push(too_many);
                 }
+                continue;
+            }
+            if let Some(problem) = rule.name_rule.and_then(|refuses| refuses(&filename)) {
+                // Refused by its name: none of it is read into storage.
+                form.errors.push((name, problem));
                 continue;
             }
             let limit = state.config.uploads.max_content_length;

@@ -35,16 +35,29 @@ pub(crate) struct Context {
     pub products: Vec<String>,
 }
 
+/// The contract number a COSTARS file's name gives (`12` in `COSTARS-12.csv`, or `costars 12.csv`
+/// as the original allowed), or None for any other name.
+pub fn number(file_name: &str) -> Option<&str> {
+    let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
+    base.strip_prefix("COSTARS")
+        .or_else(|| base.strip_prefix("costars"))
+        .and_then(|rest| rest.strip_prefix('-').or_else(|| rest.strip_prefix(' ')))
+        .and_then(|rest| rest.strip_suffix(".csv"))
+        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// What is wrong with `file_name` as a COSTARS file's name, if anything (an upload form's rule).
+pub fn name_problem(file_name: &str) -> Option<String> {
+    number(file_name).is_none().then(|| {
+        let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
+        format!("“{base}” is not a COSTARS file name: name it COSTARS-<number>.csv (e.g. COSTARS-3.csv); the number names the contract.")
+    })
+}
+
 impl Context {
     pub(crate) fn new(file_name: &str, headers: &[String]) -> anyhow::Result<Context> {
-        let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
-        let number = base
-            .strip_prefix("COSTARS")
-            .or_else(|| base.strip_prefix("costars"))
-            .and_then(|rest| rest.strip_prefix('-').or_else(|| rest.strip_prefix(' ')))
-            .and_then(|rest| rest.strip_suffix(".csv"))
-            .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-        let Some(number) = number else {
+        let Some(number) = number(file_name) else {
+            let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
             anyhow::bail!("{base}: a COSTARS file must be named COSTARS-<number>.csv (the number names the contract)");
         };
         let fixed =

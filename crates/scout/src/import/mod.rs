@@ -13,7 +13,7 @@
 //! transaction: it reports exactly what the import would do and never holds the write lock.
 
 mod contacts;
-mod costars;
+pub mod costars;
 pub mod nigp;
 pub mod reader;
 mod state;
