@@ -12,7 +12,8 @@
 //!   log's typed entries; `people` who may be given work.
 //! - `metrics/`: each flow's figures (pure functions in `figures`), its data as JSON and the
 //!   exports, kept per process under the `conductor` data version.
-//! - `reminders`: the nightly lead-time reminders of renewals not started or behind.
+//! - `reminders`: the nightly lead-time reminders of renewals not started or behind;
+//!   `digest`: each assignee's Monday digest of their work.
 //! - `emails`: what Conductor sends, and the `Mailing` services queue them with.
 //! - `pages/`: the staff pages under `/conductor/`; `admin/`: stages and flows in the
 //!   back-office; `colours`: how urgent a date looks; `demo`: `procure demo`'s part.
@@ -25,6 +26,7 @@ mod colours;
 pub mod completion;
 pub mod costars;
 pub mod demo;
+pub mod digest;
 pub mod emails;
 pub mod flows;
 pub mod items;
@@ -54,8 +56,8 @@ pub fn wing() -> Wing {
         .templates(platform::template_source!())
         .demo(demo_data)
         .openapi(<pages::metrics::ApiDoc as utoipa::OpenApi>::openapi())
-        .job::<reminders::LeadTimeReminders>()
         .nightly("conductor.lead_time_reminders", reminders::LeadTimeReminders {})
+        .weekly("conductor.weekly_digest", digest::WeeklyDigest {}, chrono::Weekday::Mon, digest::sent_at())
         .with(admin::RESOURCES)
 }
 

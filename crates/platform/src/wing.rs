@@ -86,6 +86,11 @@ impl Wing {
         self.periodic(move |config| Periodic::monthly_on(name, &job, days, config.jobs.nightly_at)).job::<J>()
     }
 
+    /// `job` every `weekday` at `at` (the display time zone's), in slot `name`; registers its type.
+    pub fn weekly<J: Job>(self, name: &'static str, job: J, weekday: chrono::Weekday, at: chrono::NaiveTime) -> Wing {
+        self.periodic(move |_| Periodic::weekly_on(name, &job, weekday, at)).job::<J>()
+    }
+
     /// A periodic job whose timing is read from the configuration. Register its type with
     /// [`Wing::job`] too.
     pub fn periodic(mut self, make: impl Fn(&Config) -> Periodic + Send + Sync + 'static) -> Wing {

@@ -527,3 +527,29 @@ async fn conductor_reminder() {
     let email = Email::compose(&app.state.templates, &behind, Sender::Conductor, to(), "localhost").expect("render");
     snapshot("conductor_reminder_behind", &Mail::of_queued(&email, &app.state.config.mail));
 }
+
+#[tokio::test]
+async fn conductor_digest() {
+    use conductor::digest::{Digest, Line};
+    let app = TestApp::new(Backend::Sqlite, &[]).await.expect("app");
+    let line = |description: &str, stage: &str, days, over, expires: Option<&str>, id: i32| Line {
+        description: description.into(),
+        stage: stage.into(),
+        days,
+        target_days: Some(10),
+        over,
+        expires: expires.map(str::to_owned),
+        link: format!("http://localhost:8000/conductor/items/{id}"),
+    };
+    let salt = line("Road salt 2027", "Legal review", 15, Some(5), Some("February 1, 2027"), 3);
+    let message = Digest {
+        week: "December 7, 2026".into(),
+        overdue: vec![salt.clone()],
+        on_track: vec![line("Traffic cones", "Quote", 1, None, None, 4)],
+        expiring: vec![salt],
+        link: "http://localhost:8000/conductor/?who=mine".into(),
+    };
+    let to = vec!["cora@pittsburghpa.gov".to_owned()];
+    let email = Email::compose(&app.state.templates, &message, Sender::Conductor, to, "localhost").expect("render");
+    snapshot("conductor_digest", &Mail::of_queued(&email, &app.state.config.mail));
+}

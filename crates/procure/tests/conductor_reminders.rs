@@ -1,7 +1,8 @@
-//! Lead-time reminders (issue 16): on a reminder day (or the lead-time day) before a managed
+//! Lead-time reminders and the weekly digest (issue 16). Reminders: on a reminder day (or the lead-time day) before a managed
 //! contract expires, whoever holds its renewal is told when it is not started or is behind its
 //! stage's target; each once per contract, day and recipient, however often the job runs; none
-//! for a renewal on track, a contract set aside, or a day that is not a reminder day. On both
+//! for a renewal on track, a contract set aside, or a day that is not a reminder day. The
+//! digest: one a week to each user with work in progress, past-target work first. On both
 //! databases.
 
 mod common;
@@ -101,3 +102,45 @@ async fn reminders_go_once_to_whoever_holds_the_renewal(backend: Backend) {
     assert_eq!(app.queued_emails().await.len(), before + 5);
 }
 on_both_backends!(reminders_go_once_to_whoever_holds_the_renewal);
+
+async fn each_assignee_gets_one_digest_a_week(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let db = &app.state.db;
+    let mail = Mailing::of(&app.state);
+    let cora = User::new("cora@pittsburghpa.gov").roles(&[Role::Conductor]).insert(&app).await;
+    let dana = User::new("dana@pittsburghpa.gov").roles(&[Role::Conductor]).insert(&app).await;
+    let flow = common::builders::flow(&app, "Renewal", &["Review", "Sign"]).await; // targets of 10 days
+    let begin = |description: &str, assignee: i32, days_ago: i64| {
+        let form = Start {
+            description: description.into(),
+            flow_id: Some(flow),
+            assignee_id: Some(assignee),
+            department_id: None,
+            at: Some(Utc::now() - Duration::days(days_ago)),
+        };
+        let by = cora.clone();
+        async move { conductor::start::new_work(db, &mail, Some(&by), &form, Utc::now()).await.expect("start") }
+    };
+    begin("Cones", cora.id, 2).await;
+    begin("Salt", cora.id, 15).await;
+    begin("Paint", dana.id, 1).await;
+    let monday = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).expect("a Monday");
+    let before = app.queued_emails().await.len();
+
+    assert_eq!(conductor::digest::send(db, &mail, monday, Utc::now()).await.expect("digest"), 2);
+    let queued = app.queued_emails().await;
+    let digests = &queued[before..];
+    let to_cora = digests.iter().find(|e| e.to == ["cora@pittsburghpa.gov"]).expect("Cora's digest");
+    assert_eq!(to_cora.subject, "Your Conductor work this week: 1 past target");
+    let (salt, cones) = (to_cora.text.find("- Salt").expect("Salt"), to_cora.text.find("- Cones").expect("Cones"));
+    assert!(salt < cones, "past target first: {}", to_cora.text);
+    assert!(to_cora.text.contains("(target 10, 5 over)"), "{}", to_cora.text);
+    assert!(digests.iter().any(|e| e.to == ["dana@pittsburghpa.gov"]));
+
+    // Again that week, even on another day: nothing. The next Monday: a new one each.
+    assert_eq!(conductor::digest::send(db, &mail, monday, Utc::now()).await.expect("again"), 0);
+    let wednesday = monday + Duration::days(2);
+    assert_eq!(conductor::digest::send(db, &mail, wednesday, Utc::now()).await.expect("wednesday"), 0);
+    assert_eq!(conductor::digest::send(db, &mail, monday + Duration::days(7), Utc::now()).await.expect("next"), 2);
+}
+on_both_backends!(each_assignee_gets_one_digest_a_week);

@@ -22,6 +22,8 @@ pub enum Days {
     Every,
     /// Days of the month, e.g. the biweekly digest on the 1st and 15th.
     OfMonth(Vec<u32>),
+    /// One day of the week, e.g. Conductor's weekly digest on Mondays.
+    OfWeek(chrono::Weekday),
 }
 
 #[derive(Debug, Clone)]
@@ -45,10 +47,16 @@ impl Periodic {
         Periodic { days: Days::OfMonth(days.to_vec()), ..Self::daily(name, job, at) }
     }
 
+    /// `job` every `weekday` at `at` (local time).
+    pub fn weekly_on<J: Job>(name: &'static str, job: &J, weekday: chrono::Weekday, at: NaiveTime) -> Self {
+        Periodic { days: Days::OfWeek(weekday), ..Self::daily(name, job, at) }
+    }
+
     pub fn runs_on(&self, date: NaiveDate) -> bool {
         match &self.days {
             Days::Every => true,
             Days::OfMonth(days) => days.contains(&date.day()),
+            Days::OfWeek(weekday) => date.weekday() == *weekday,
         }
     }
 }
@@ -177,5 +185,14 @@ mod tests {
         assert!(p.runs_on(d(1)) && p.runs_on(d(15)));
         assert!(!p.runs_on(d(2)));
         assert!(Periodic::daily("n", &NoopJob {}, at).runs_on(d(2)));
+    }
+
+    #[test]
+    fn a_day_of_the_week() {
+        let at = NaiveTime::from_hms_opt(7, 0, 0).expect("time");
+        let p = Periodic::weekly_on("weekly", &NoopJob {}, chrono::Weekday::Mon, at);
+        let d = |day| NaiveDate::from_ymd_opt(2026, 12, day).expect("date");
+        assert!(p.runs_on(d(7)) && p.runs_on(d(14)), "Mondays");
+        assert!((8..=13).all(|day| !p.runs_on(d(day))), "no other day");
     }
 }
