@@ -53,6 +53,7 @@ if [ -n "$flow" ]; then  # (a build from before the metrics has none)
   echo "== wrk -t2 -c16 -d$duration metrics of flow $flow (another stage, page and filter every request)"
   FLOW=$flow wrk -t2 -c16 -d"$duration" --latency -H "Cookie: $cookie" -s bench/conductor-metrics.lua "$base" \
     | tee "$out/conductor-metrics.txt"
+  echo "web peak RSS so far: $(awk '/VmHWM/ {print $2, $3}' /proc/$pid/status)"
   echo "== wrk -t2 -c8 -d$duration metrics, every request making its figures (another date range each)"
   MISS=1 FLOW=$flow wrk -t2 -c8 -d"$duration" --latency -H "Cookie: $cookie" -s bench/conductor-metrics.lua "$base" \
     | tee "$out/conductor-metrics-miss.txt"

@@ -169,6 +169,17 @@ for (const [widthName, options] of WIDTHS) {
       }
     });
 
+    test('the renewal calendar', { timeout: 30_000 }, async () => {
+      const { context, page, problems } = await openPage(browser, '/conductor/', { ...options, storageState: signedIn });
+      try {
+        await Promise.all([page.waitForURL('**/conductor/calendar'), page.getByRole('link', { name: 'Calendar' }).click()]);
+        await page.getByLabel('Your calendar link').waitFor();
+        await expectGoodPage(page, problems, 'conductor-calendar', widthName);
+      } finally {
+        await context.close();
+      }
+    });
+
     test('the COSTARS uploads page', { timeout: 30_000 }, async () => {
       const { context, page, problems } = await openPage(browser, '/conductor/', { ...options, storageState: signedIn });
       try {

@@ -13,7 +13,8 @@
 //! - `metrics/`: each flow's figures (pure functions in `figures`), its data as JSON and the
 //!   exports, kept per process under the `conductor` data version.
 //! - `reminders`: the nightly lead-time reminders of renewals not started or behind;
-//!   `digest`: each assignee's Monday digest of their work.
+//!   `digest`: each assignee's Monday digest of their work; `calendar`: the renewal calendar's
+//!   entries and its signed, rotatable feed links.
 //! - `emails`: what Conductor sends, and the `Mailing` services queue them with.
 //! - `pages/`: the staff pages under `/conductor/`; `admin/`: stages and flows in the
 //!   back-office; `colours`: how urgent a date looks; `demo`: `procure demo`'s part.
@@ -22,6 +23,7 @@
 
 pub mod activity;
 mod admin;
+pub mod calendar;
 mod colours;
 pub mod completion;
 pub mod costars;

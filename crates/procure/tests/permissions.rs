@@ -137,6 +137,10 @@ fn expected(route: &RouteInfo) -> Access {
         (false, "/conductor/upload/costars") => ConductorLevel(400),
         (_, "/conductor/upload/costars/{id}" | "/conductor/upload/costars/{id}/confirm") => ConductorLevel(404),
         (false, "/conductor/upload/costars/contracts/{id}/document") => ConductorLevel(303),
+        // The renewal calendar; its feed's key is its token (the matrix's is no token).
+        (true, "/conductor/calendar") => ConductorLevel(200),
+        (false, "/conductor/calendar/rotate") => ConductorLevel(303),
+        (true, "/conductor/calendar/{token}/renewals.ics") => Public(Some(404)),
         // The flow's data is an API answer: anonymous clients get 401, not the sign-in page.
         (true, "/api/v1/conductor/flows/{id}/metrics") => ConductorLevel(404),
         _ => panic!("{route} has no expected access in the route-by-role matrix: decide who may use it"),
@@ -169,6 +173,7 @@ async fn concrete(app: &TestApp, route: &RouteInfo) -> String {
         .replace("{entry}", "1")
         .replace("{file}", "1")
         .replace("{flow}", "999999")
+        .replace("{token}", "1.0.00")
 }
 
 async fn contract(app: &TestApp) -> i32 {

@@ -9,6 +9,7 @@
 //! - `beacon.rs`: posting the work to Beacon (from a stage that may), as a draft that goes
 //!   through Beacon's approval.
 //! - `email.rs`: the update email with its attachments, and the files kept with an item.
+//! - `calendar.rs`: the renewal calendar's month and its feed at a per-user secret link.
 //! - `costars.rs`: COSTARS award lists through the admin's import at Conductor's own desk, and
 //!   each COSTARS contract's PDF.
 //! - `metrics.rs`: each flow's figures as charts and tables, the exports and the flow's data.
@@ -18,6 +19,7 @@
 //! Each module adds its own routes in [`routes`].
 
 pub mod beacon;
+pub mod calendar;
 pub mod completion;
 pub mod costars;
 pub mod detail;
@@ -40,6 +42,7 @@ pub fn routes(routes: Routes) -> Routes {
     let routes = email::routes(routes);
     let routes = metrics::routes(routes);
     let routes = costars::routes(routes);
+    let routes = calendar::routes(routes);
     detail::routes(routes)
 }
 

@@ -6,6 +6,7 @@ pub mod audit_log;
 pub mod category;
 pub mod company;
 pub mod company_contact;
+pub mod conductor_calendar;
 pub mod conductor_digest;
 pub mod conductor_reminder;
 pub mod conductor_set_aside;

@@ -25,6 +25,7 @@ mod m20261206_000020_work_item_index_keys;
 mod m20261206_000021_versions_by_trigger;
 mod m20261206_000022_lead_time_reminders;
 mod m20261206_000023_conductor_digests;
+mod m20261206_000024_conductor_calendars;
 
 use std::time::Duration;
 
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000021_versions_by_trigger::Migration),
             Box::new(m20261206_000022_lead_time_reminders::Migration),
             Box::new(m20261206_000023_conductor_digests::Migration),
+            Box::new(m20261206_000024_conductor_calendars::Migration),
         ]
     }
 }
