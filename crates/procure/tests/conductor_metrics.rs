@@ -206,6 +206,14 @@ async fn the_page_draws_its_tables_and_the_data_agrees(backend: Backend) {
     assert!(cones < salt, "2 days before 1 day");
     assert!(distribution.contains(&format!("/conductor/items/{}", s.cones.id)));
 
+    // Which work follows the flow: the index, filtered by it (linked from the metrics).
+    assert!(list.body.contains(&format!("/conductor/?who=all&amp;flow={}", s.bid)), "{}", list.body);
+    let following = dana.get(&format!("/conductor/?who=all&flow={}", s.bid)).await;
+    assert!(following.body.contains("Only the work following the flow “Bid”"), "{}", following.body);
+    assert!(following.body.contains("3 items") && !following.body.contains("Paint"), "{}", following.body);
+    let moved = dana.get(&format!("/conductor/?who=all&flow={}", s.quick)).await;
+    assert!(moved.body.contains("1 item.") && moved.body.contains("Paint"), "{}", moved.body);
+
     // A filter it cannot read is a clear 400 naming the field; nothing else is shown.
     let bad = dana.get(&format!("/conductor/metrics/{}?from=yesterday", s.bid)).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);

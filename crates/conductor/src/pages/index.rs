@@ -58,6 +58,9 @@ pub struct IndexQuery {
     sort: Option<String>,
     #[serde(default)]
     dir: Option<String>,
+    /// A flow's id: only the work following it (the flows' metrics link here).
+    #[serde(default)]
+    flow: Option<String>,
     #[serde(default)]
     page: Option<String>,
 }
@@ -71,6 +74,8 @@ struct View {
     sort: &'static str,
     desc: bool,
     page: u64,
+    /// Only the work following this flow (the work lists).
+    flow: Option<i32>,
 }
 
 /// The work lists' sorts: (parameter, the work item's key column), the first the default. The
@@ -104,6 +109,7 @@ impl View {
             sort,
             desc: q.dir.as_deref() == Some("desc"),
             page: q.page.as_deref().and_then(|p| p.parse().ok()).filter(|p| *p >= 1).unwrap_or(1),
+            flow: q.flow.as_deref().and_then(|f| f.parse().ok()).filter(|f| *f >= 1),
         }
     }
 
@@ -255,8 +261,13 @@ pub async fn index(
     let aside: Vec<ContractLine> = aside.into_iter().map(line).collect();
     let pages = total.div_ceil(PAGE_SIZE).max(1);
     let assignees = crate::people::assignees(&state).await?;
+    let flow_name = match view.flow {
+        Some(id) => model::entities::flow::Entity::find_by_id(id).one(db).await?.map(|f| f.name),
+        None => None,
+    };
     let ctx = context! {
         view => Serde(&view),
+        flow_name,
         work => Serde(work),
         contracts => Serde(contracts),
         aside => Serde(aside),
@@ -283,6 +294,9 @@ fn link_to(view: &View) -> String {
     }
     url.append_pair("sort", view.sort);
     url.append_pair("dir", if view.desc { "desc" } else { "asc" });
+    if let Some(flow) = view.flow {
+        url.append_pair("flow", &flow.to_string());
+    }
     format!("/conductor/?{}", url.finish())
 }
 
@@ -309,6 +323,10 @@ async fn work_rows(
     if let Some(pattern) = view.pattern() {
         values.push(pattern.into());
         filter.push_str(&format!(" AND w.search_text LIKE ${} ESCAPE '\\'", values.len()));
+    }
+    if let Some(flow) = view.flow {
+        values.push(flow.into());
+        filter.push_str(&format!(" AND w.flow_id = ${}", values.len()));
     }
     let (key, desc) = view.work_key();
     #[derive(FromQueryResult)]
