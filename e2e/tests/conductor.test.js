@@ -148,7 +148,7 @@ for (const [widthName, options] of WIDTHS) {
         await expectGoodPage(page, problems, 'conductor-metrics', widthName);
         await Promise.all([
           page.waitForURL(/\/conductor\/metrics\/\d+$/),
-          page.getByRole('link', { name: 'Competitive bid' }).click(),
+          page.getByRole('link', { name: 'Competitive bid', exact: true }).click(),
         ]);
         // The stages the tests above completed give the charts something to draw.
         for (const name of ['Average days in each stage', 'Work in progress by days in its stage']) {
@@ -187,7 +187,7 @@ for (const [widthName, options] of WIDTHS) {
           page.waitForURL('**/conductor/upload/costars'),
           page.getByRole('link', { name: 'COSTARS uploads' }).click(),
         ]);
-        await page.getByLabel('Award list (CSV)').waitFor();
+        await page.getByRole('heading', { level: 1, name: 'COSTARS uploads' }).waitFor();
         await expectGoodPage(page, problems, 'conductor-costars', widthName);
       } finally {
         await context.close();
