@@ -300,7 +300,21 @@ async fn of_two_people_completing_one_stage_at_once_one_wins(backend: Backend) {
     let (first, second) = tokio::join!(a.post(&path, &fields), b.post(&path, &fields));
     let mut statuses = [first.status, second.status];
     statuses.sort();
-    assert_eq!(statuses, [StatusCode::SEE_OTHER, StatusCode::CONFLICT], "{} / {}", first.body, second.body);
+    let exited_now = app
+        .count(&format!(
+            "SELECT COUNT(*) AS n FROM work_item_stages WHERE work_item_id = {} AND exited_at IS NOT NULL",
+            work.id
+        ))
+        .await;
+    assert_eq!(
+        statuses,
+        [StatusCode::SEE_OTHER, StatusCode::CONFLICT],
+        "to {:?} and {:?}, {exited_now} stages exited: {} / {}",
+        first.header("location"),
+        second.header("location"),
+        first.body,
+        second.body
+    );
     let loser = if first.status == StatusCode::CONFLICT { &first } else { &second };
     assert!(loser.body.contains("Someone else changed this work just now"), "{}", loser.body);
     let exited = app
