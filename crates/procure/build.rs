@@ -5,6 +5,9 @@
 
 use std::process::Command;
 
+#[path = "src/public_url.rs"]
+mod public_url;
+
 fn main() {
     println!("cargo:rerun-if-env-changed=PROCURE_GIT_SHA");
     println!("cargo:rerun-if-env-changed=PROCURE_BUILD_URL");
@@ -19,7 +22,11 @@ fn main() {
     }
     println!("cargo:rerun-if-changed=../../.git/packed-refs");
     let sha = from_env_or_git("PROCURE_GIT_SHA", &["rev-parse", "HEAD"]);
-    let source = from_env_or_git("PROCURE_SOURCE_URL", &["config", "--get", "remote.origin.url"]);
+    // A clone's address may carry a CI token: what is published never does.
+    let source = public_url::without_credentials(&from_env_or_git(
+        "PROCURE_SOURCE_URL",
+        &["config", "--get", "remote.origin.url"],
+    ));
     println!("cargo:rustc-env=PROCURE_GIT_SHA={sha}");
     println!("cargo:rustc-env=PROCURE_SOURCE_URL={source}");
     println!("cargo:rustc-env=PROCURE_BUILD_URL={}", std::env::var("PROCURE_BUILD_URL").unwrap_or_default());

@@ -6,5 +6,6 @@ pub mod app;
 pub mod cli;
 pub mod import_cmd;
 pub mod jobs_cmd;
+pub mod public_url;
 pub mod roles;
 pub mod version;

@@ -90,11 +90,8 @@ impl MailConfig {
             ("BEACON_SENDER", &beacon_sender),
             ("CONDUCTOR_SENDER", &conductor_sender),
         ] {
-            if !looks_like_mailbox(value) {
-                vars.error(
-                    var,
-                    format!("{value:?} is not an address like \"Name <user@example.gov>\" or user@example.gov"),
-                );
+            if let Some(problem) = sender_problem(value) {
+                vars.error(var, problem);
             }
         }
         let subject_prefix = vars.first(var::MAIL_SUBJECT_PREFIX).map_or_else(
@@ -135,6 +132,25 @@ impl MailConfig {
 
 /// `user@host` or `Name <user@host>`: enough to catch a misplaced value, not a full RFC 5322 parse
 /// (the mail library validates properly when it sends).
+/// What is wrong with `value` as a sender, if anything: it must be an address the mailer sends
+/// from (parsed as the mailer parses it, so the check and the sending agree), and a value
+/// wrapped in quotes is named as such: an env file read by `podman`/`docker --env-file` keeps
+/// quotes as part of the value, and every email would then fail.
+pub fn sender_problem(value: &str) -> Option<String> {
+    let quoted = value.len() >= 2
+        && ((value.starts_with('"') && value.ends_with('"')) || (value.starts_with('\'') && value.ends_with('\'')));
+    if quoted {
+        return Some(format!(
+            "{value} is wrapped in quotes, which are then part of the value (container env files keep them): \
+             remove them; in such a file, give the bare address (user@example.gov)"
+        ));
+    }
+    match value.parse::<lettre::message::Mailbox>() {
+        Ok(_) if looks_like_mailbox(value) => None,
+        _ => Some(format!("{value:?} is not an address like \"Name <user@example.gov>\" or user@example.gov")),
+    }
+}
+
 pub fn looks_like_mailbox(value: &str) -> bool {
     let addr = match (value.rfind('<'), value.rfind('>')) {
         (Some(a), Some(b)) if a < b => &value[a + 1..b],

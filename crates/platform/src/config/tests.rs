@@ -143,6 +143,16 @@ fn mail_presets_and_aliases() {
     assert!(errors.names("MAIL_PASSWORD"));
     let errors = config(&[("BEACON_SENDER", "not an address")]).expect_err("bad sender");
     assert!(errors.names("BEACON_SENDER"));
+    // As `podman --env-file` passes `MAIL_DEFAULT_SENDER="City Purchasing <…>"`: quotes included.
+    let quoted = "\"City Purchasing <purchasing@example.gov>\"";
+    let errors = config(&[("MAIL_DEFAULT_SENDER", quoted)]).expect_err("a quoted sender");
+    assert!(errors.names("MAIL_DEFAULT_SENDER"));
+    assert!(format!("{errors:?}").contains("wrapped in quotes"), "{errors:?}");
+    // What the mailer cannot send from, the check refuses too.
+    assert!(config(&[("CONDUCTOR_SENDER", "Conductor <a@b@c>")]).is_err());
+    let c = config(&[("MAIL_DEFAULT_SENDER", "City Purchasing <purchasing@example.gov>")]).expect("valid");
+    assert_eq!(c.mail.default_sender, "City Purchasing <purchasing@example.gov>");
+    assert!(config(&[("MAIL_DEFAULT_SENDER", "purchasing@example.gov")]).is_ok());
     let c = config(&[("MAIL_SUBJECT_PREFIX", "[Pittsburgh Purchasing]")]).expect("valid");
     assert_eq!(c.mail.subject_prefix, "[Pittsburgh Purchasing] ");
 }
