@@ -18,6 +18,12 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub enum DbConnectError {
     #[error("cannot create the database folder {path}: {source}")]
     Folder { path: String, source: std::io::Error },
+    #[error(
+        "the database folder {path} is not writable by this process ({who}): SQLite writes its \
+         database and journal there. Make it writable by that user, e.g. `chown -R {uid} {path}`; for a \
+         folder bind-mounted into a rootless container, `podman unshare chown -R {uid} <the host folder>`"
+    )]
+    NotWritable { path: String, who: String, uid: String },
     #[error("cannot connect to the database ({target}): {source}")]
     Connect { target: String, source: DbErr },
 }
@@ -29,6 +35,7 @@ pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection, DbCo
     {
         std::fs::create_dir_all(parent)
             .map_err(|source| DbConnectError::Folder { path: parent.display().to_string(), source })?;
+        writable(parent)?;
     }
     let mut options = ConnectOptions::new(config.url.expose().to_owned());
     options
@@ -46,6 +53,35 @@ pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection, DbCo
                 .create_if_missing(true)
         });
     Database::connect(options).await.map_err(|source| DbConnectError::Connect { target: config.describe(), source })
+}
+
+/// Fails with [`DbConnectError::NotWritable`] when this process cannot create a file in
+/// `folder` (SQLite's own error would only say "unable to open database file").
+fn writable(folder: &std::path::Path) -> Result<(), DbConnectError> {
+    let probe = folder.join(format!(".procure-write-test-{}", std::process::id()));
+    match std::fs::OpenOptions::new().write(true).create_new(true).open(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            let uid = process_uid();
+            let who = uid.as_deref().map_or_else(|| "the user running Procure".to_owned(), |u| format!("uid {u}"));
+            Err(DbConnectError::NotWritable {
+                path: folder.display().to_string(),
+                who,
+                uid: uid.unwrap_or_else(|| "<its user>".to_owned()),
+            })
+        }
+        // Anything else (a read-only file system, say) is left to SQLite to report.
+        Err(_) => Ok(()),
+    }
+}
+
+/// This process's user id, from `/proc` (Linux); None elsewhere.
+fn process_uid() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find_map(|l| l.strip_prefix("Uid:")).and_then(|v| v.split_whitespace().next()).map(str::to_owned)
 }
 
 /// A round trip to the database, bounded by `timeout` so a dead server cannot hang a caller

@@ -118,6 +118,53 @@ fn migrate_twice_succeeds_on_sqlite() {
     assert!(dir.path().join("data/procure.db").exists());
 }
 
+/// A data folder the process cannot write (as a root-owned folder bind-mounted into a container
+/// running as uid 10001) is named with the fix, instead of SQLite's "unable to open database
+/// file". Run as root (CI), the binary runs as `nobody` through `setpriv`; otherwise the folder
+/// is made read-only.
+#[test]
+fn a_data_folder_it_cannot_write_is_named_with_the_fix() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).expect("data folder");
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc");
+    let root = status.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"));
+    let uid = if root {
+        "65534".to_owned()
+    } else {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("Uid:"))
+            .and_then(|v| v.split_whitespace().next())
+            .expect("uid")
+            .to_owned()
+    };
+    let bin = std::env::var("PROCURE_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_procure").to_owned());
+    let mut cmd = if root {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", &bin, "migrate"]);
+        c
+    } else {
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o555)).expect("chmod");
+        let mut c = std::process::Command::new(&bin);
+        c.arg("migrate");
+        c
+    };
+    cmd.current_dir(dir.path()).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd.env("DATA_DIR", &data);
+    let out = cmd.output().expect("run procure");
+    let said = text(&out.stderr);
+    assert!(!out.status.success(), "{said}");
+    let folder = data.display().to_string();
+    assert!(
+        said.contains(&format!("the database folder {folder} is not writable by this process (uid {uid})")),
+        "{said}"
+    );
+    assert!(said.contains(&format!("chown -R {uid} {folder}")), "{said}");
+}
+
 #[tokio::test]
 async fn migrate_twice_succeeds_on_postgres_and_serving_waits_for_it() {
     let Some(pg) = PgDatabase::create().await else { return };

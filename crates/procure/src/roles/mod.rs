@@ -179,7 +179,9 @@ fn is_unreachable(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
         let db_err = match cause.downcast_ref::<platform::db::DbConnectError>() {
             Some(platform::db::DbConnectError::Connect { source, .. }) => Some(source),
-            Some(platform::db::DbConnectError::Folder { .. }) => None,
+            Some(platform::db::DbConnectError::Folder { .. } | platform::db::DbConnectError::NotWritable { .. }) => {
+                None
+            }
             None => cause.downcast_ref::<sea_orm::DbErr>(),
         };
         matches!(db_err, Some(sea_orm::DbErr::Conn(_) | sea_orm::DbErr::ConnectionAcquire(_)))
