@@ -25,10 +25,7 @@ const COLUMNS: [&str; 11] = [
     "opportunities",
 ];
 
-/// A cell as a spreadsheet will read it safely.
-fn cell(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_owned() }
-}
+use platform::text::spreadsheet_safe as cell;
 
 async fn export(state: &AppState, me: &accounts::CurrentUser, delimiter: u8) -> Result<Vec<u8>, AppError> {
     authorize(Some(me), Action::Create, Resource::Opportunity { public: false, own: true })?;
@@ -63,7 +60,7 @@ async fn export(state: &AppState, me: &accounts::CurrentUser, delimiter: u8) -> 
             categories.remove(&v.id).unwrap_or_default().join("; "),
             opportunities.remove(&v.id).unwrap_or_default().join("; "),
         ];
-        out.write_record(record.iter().map(|c| cell(c))).map_err(fail)?;
+        out.write_record(record.iter().map(|c| cell(c).into_owned())).map_err(fail)?;
     }
     out.into_inner().map_err(|e| AppError::Internal(anyhow::anyhow!("writing the export: {e}")))
 }

@@ -22,23 +22,27 @@ pub struct Assignee {
 /// any change to users or their roles), since every page of the index offers the list.
 pub async fn assignees(state: &AppState) -> Result<Vec<Assignee>, DbErr> {
     let listed = platform::freshness::cached_value(state, accounts::users::PEOPLE, "conductor:assignees", || async {
-        Ok(Some(read(&state.db).await?))
+        Ok(Some(conductor_level(&state.db, None).await?))
     })
     .await?;
     Ok(listed.unwrap_or_default())
 }
 
-async fn read(db: &impl ConnectionTrait) -> Result<Vec<Assignee>, DbErr> {
+/// The active conductor-level users, of `department` when given, by email (uncached).
+pub(crate) async fn conductor_level(
+    db: &impl ConnectionTrait,
+    department: Option<i32>,
+) -> Result<Vec<Assignee>, DbErr> {
     let names: Vec<&str> = [Role::Conductor, Role::Admin, Role::Superadmin].iter().map(|r| r.name()).collect();
-    let users = user::Entity::find()
+    let mut query = user::Entity::find()
         .join(JoinType::InnerJoin, user_role::Relation::User.def().rev())
         .join(JoinType::InnerJoin, user_role::Relation::Role.def())
         .filter(role::Column::Name.is_in(names))
-        .filter(user::Column::Active.eq(true))
-        .distinct()
-        .order_by_asc(user::Column::Email)
-        .all(db)
-        .await?;
+        .filter(user::Column::Active.eq(true));
+    if let Some(department) = department {
+        query = query.filter(user::Column::DepartmentId.eq(department));
+    }
+    let users = query.distinct().order_by_asc(user::Column::Email).all(db).await?;
     Ok(users
         .into_iter()
         .map(|u| {

@@ -12,19 +12,14 @@
 
 use std::collections::BTreeSet;
 
-use accounts::Role;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use model::entities::{
-    conductor_reminder, conductor_set_aside, contract, contract_type, role, stage, user, user_role, work_item,
-    work_item_stage,
+    conductor_reminder, conductor_set_aside, contract, contract_type, stage, user, work_item, work_item_stage,
 };
 use platform::jobs::{Job, JobContext};
 use platform::mail::EmailTemplate;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, JoinType, QueryFilter, QueryOrder,
-    QuerySelect, RelationTrait, Set,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 
 use crate::emails::Mailing;
@@ -81,27 +76,14 @@ type Recipient = (i32, String);
 
 /// The active conductor-level users of `department`, else every active conductor-level user.
 async fn desk_of(db: &impl ConnectionTrait, department: Option<i32>) -> Result<Vec<Recipient>, DbErr> {
-    let levels: Vec<&str> = [Role::Conductor, Role::Admin, Role::Superadmin].iter().map(|r| r.name()).collect();
-    let query = || {
-        user::Entity::find()
-            .select_only()
-            .column(user::Column::Id)
-            .column(user::Column::Email)
-            .join(JoinType::InnerJoin, user_role::Relation::User.def().rev())
-            .join(JoinType::InnerJoin, user_role::Relation::Role.def())
-            .filter(role::Column::Name.is_in(levels.clone()))
-            .filter(user::Column::Active.eq(true))
-            .distinct()
-            .order_by_asc(user::Column::Email)
+    let mut found = match department {
+        Some(_) => crate::people::conductor_level(db, department).await?,
+        None => Vec::new(),
     };
-    if let Some(department) = department {
-        let found: Vec<Recipient> =
-            query().filter(user::Column::DepartmentId.eq(department)).into_tuple().all(db).await?;
-        if !found.is_empty() {
-            return Ok(found);
-        }
+    if found.is_empty() {
+        found = crate::people::conductor_level(db, None).await?;
     }
-    query().into_tuple().all(db).await
+    Ok(found.into_iter().map(|a| (a.id, a.email)).collect())
 }
 
 /// Where a contract's renewal stands, if it needs a reminder: (the recipients, behind or not

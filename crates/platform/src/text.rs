@@ -51,6 +51,17 @@ pub fn line_endings(s: &str) -> Cow<'_, str> {
     if s.contains('\r') { Cow::Owned(s.replace("\r\n", "\n").replace('\r', "\n")) } else { Cow::Borrowed(s) }
 }
 
+/// `text` as a spreadsheet will read it safely: a cell that would run as a formula (`=`, `+`,
+/// `-`, `@`, or a tab or carriage return first) is prefixed with `'`. For exports people open in
+/// spreadsheets, whose cells come from what anyone typed.
+pub fn spreadsheet_safe(text: &str) -> Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
 /// `s` escaped for HTML text and attribute values: `&`, `<`, `>`, `"` and `'`. Unlike minijinja's
 /// own escaping, `/` stays as it is, so a link reads `https://…` in the page source and in mail
 /// programs that show an HTML part's links as text.

@@ -60,7 +60,7 @@ impl Format {
             if i > 0 {
                 out.push(if self == Format::Tsv { '\t' } else { ',' });
             }
-            let cell = defuse(cell.as_ref());
+            let cell = platform::text::spreadsheet_safe(cell.as_ref());
             match self {
                 Format::Tsv => {
                     for c in cell.chars() {
@@ -84,11 +84,6 @@ impl Format {
         out.push('\n');
         out
     }
-}
-
-/// A cell as a spreadsheet will read it safely (as Beacon's vendor export writes them).
-fn defuse(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}").into() } else { text.into() }
 }
 
 /// A moment as the exports write it: ISO 8601 in the site's time zone.
