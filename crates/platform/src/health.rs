@@ -43,6 +43,11 @@ impl CheckResult {
     pub fn new(level: CheckLevel, id: impl Into<String>, message: impl Into<String>) -> Self {
         CheckResult { level, messages: BTreeMap::from([(id.into(), message.into())]) }
     }
+    /// Healthy, with a note for whoever reads the heartbeat (shown in `details` at level 20,
+    /// python-dockerflow's INFO, without changing the status).
+    pub fn ok_noting(id: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(CheckLevel::Ok, id, message)
+    }
 }
 
 pub type CheckFuture<'a> = Pin<Box<dyn Future<Output = CheckResult> + Send + 'a>>;
@@ -91,7 +96,7 @@ impl Health {
         for (name, result) in results {
             report.status = report.status.max(result.level);
             report.checks.insert(name, result.level);
-            if result.level != CheckLevel::Ok {
+            if result.level != CheckLevel::Ok || !result.messages.is_empty() {
                 report.details.insert(
                     name,
                     Detail { status: result.level, level: result.level.numeric(), messages: result.messages },
@@ -137,7 +142,9 @@ impl HealthCheck for StorageCheck {
     fn check(&self) -> CheckFuture<'_> {
         Box::pin(async move {
             match tokio::time::timeout(self.timeout, self.storage.check()).await {
-                Ok(Ok(())) => CheckResult::ok(),
+                // Which store, not where: a container without S3 settings (seed 004's web) serves
+                // from its own disk, and whoever reads the heartbeat should see that.
+                Ok(Ok(())) => CheckResult::ok_noting("storage.I001", self.storage.kind()),
                 Ok(Err(e)) => {
                     CheckResult::new(CheckLevel::Error, "storage.E001", format!("file store unreachable: {e}"))
                 }

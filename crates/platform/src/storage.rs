@@ -154,6 +154,11 @@ impl Storage {
         Ok(Storage { inner: Arc::new(inner) })
     }
 
+    /// "S3" or "local folder", without the bucket or path (for the public heartbeat).
+    pub fn kind(&self) -> &'static str {
+        if self.inner.s3.is_some() { "S3" } else { "local folder" }
+    }
+
     pub fn describe(&self) -> String {
         match (&self.inner.s3, &self.inner.local_root) {
             (Some((_, base)), _) => format!("S3 {base}"),

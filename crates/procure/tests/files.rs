@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -12,6 +11,7 @@ use axum::extract::{Multipart, State};
 use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::post;
+use common::s3::S3Server;
 use common::{Backend, TestApp};
 use platform::http::{AppError, AppState};
 use platform::storage::Visibility;
@@ -65,45 +65,6 @@ fn pdf(size: usize) -> Vec<u8> {
     let mut bytes = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n".to_vec();
     bytes.resize(size, b'x');
     bytes
-}
-
-/// moto's S3 server on a free port, with a bucket; killed on drop.
-struct S3Server {
-    child: Child,
-    endpoint: String,
-}
-
-impl S3Server {
-    async fn start() -> Option<S3Server> {
-        if Command::new("moto_server").arg("--help").stdout(Stdio::null()).stderr(Stdio::null()).status().is_err() {
-            common::skip_unless_required("s3", "moto_server is not installed");
-            return None;
-        }
-        let port = common::bin::free_port();
-        let child = Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start moto_server");
-        let endpoint = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "moto_server did not start");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let created =
-            reqwest::Client::new().put(format!("{endpoint}/procure-test")).send().await.expect("create bucket");
-        assert!(created.status().is_success(), "{}", created.status());
-        Some(S3Server { child, endpoint })
-    }
-}
-
-impl Drop for S3Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 async fn app_on(s3: Option<&S3Server>) -> TestApp {

@@ -26,7 +26,10 @@ async fn dockerflow_endpoints(backend: Backend) {
     let body = hb.json();
     assert_eq!(body["status"], "ok");
     assert_eq!(body["checks"]["database"], "ok");
-    assert!(body["details"].as_object().is_some_and(|d| d.is_empty()));
+    // Only the note of which file store was checked, at python-dockerflow's INFO level.
+    assert_eq!(body["details"].as_object().map(|d| d.keys().collect::<Vec<_>>()), Some(vec![&"storage".to_owned()]));
+    assert_eq!(body["details"]["storage"]["level"], 20);
+    assert_eq!(body["details"]["storage"]["messages"]["storage.I001"], "local folder");
     let head = app.request(Request::head("/__heartbeat__").body(Body::empty()).expect("req")).await;
     assert_eq!(head.status, StatusCode::OK);
 

@@ -482,3 +482,19 @@ fn the_environment_is_read_only_in_known_places() {
     assert!(files.len() > 50, "found only {} source files under {}", files.len(), root.display());
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// Heroku's app.json asks a deployer only for variables the code reads (a renamed variable
+/// would otherwise be set on every review app and silently ignored).
+#[test]
+fn app_json_names_only_variables_the_code_reads() {
+    let manifest: serde_json::Value = serde_json::from_str(&read("app.json")).expect("app.json is JSON");
+    let env = manifest["env"].as_object().expect("app.json has env");
+    let known = runtime();
+    let unknown: Vec<&String> = env.keys().filter(|name| !known.contains(name.as_str())).collect();
+    assert!(unknown.is_empty(), "app.json names variables Procure does not read: {unknown:?}");
+    // The essentials production refuses to start without are there (DATABASE_URL comes from the
+    // Postgres add-on).
+    for name in ["SECRET_KEY", "APP_URL"] {
+        assert!(env.contains_key(name), "app.json sets {name}");
+    }
+}

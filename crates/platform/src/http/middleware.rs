@@ -160,6 +160,7 @@ pub async fn request_context(mut request: Request, next: Next) -> Response {
             redact_query(request.uri().query().unwrap_or("")),
             text(header::USER_AGENT),
             text(header::ACCEPT_LANGUAGE),
+            client_address(&request),
         )
     });
 
@@ -167,7 +168,7 @@ pub async fn request_context(mut request: Request, next: Next) -> Response {
     if let Ok(v) = HeaderValue::from_str(&rid) {
         response.headers_mut().insert(X_REQUEST_ID, v);
     }
-    if let Some((template, method, path, querystring, agent, lang)) = summary {
+    if let Some((template, method, path, querystring, agent, lang, client)) = summary {
         let status = response.status().as_u16();
         let errno = if status >= 400 { status } else { 0 };
         let uid = response.extensions().get::<LogUser>().map_or("", |u| u.0.as_str());
@@ -177,10 +178,16 @@ pub async fn request_context(mut request: Request, next: Next) -> Response {
         let msg = if response.extensions().get::<ErrorPage>().is_some() || status >= 500 { "error" } else { "" };
         tracing::info!(
             target: REQUEST_SUMMARY,
-            agent, code = status, errno, lang, method, path, querystring, rid, t, uid, msg,
+            agent, client, code = status, errno, lang, method, path, querystring, rid, t, uid, msg,
         );
     }
     response
+}
+
+/// The client as the limits count it (behind nginx, the address nginx saw).
+fn client_address(request: &Request) -> String {
+    let peer = request.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0);
+    super::client::client_ip(request.headers(), peer)
 }
 
 /// Headers sent with every response, computed once.

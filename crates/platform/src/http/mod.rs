@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod caching;
+pub mod client;
 pub mod errors;
 pub mod input;
 pub mod middleware;

@@ -9,8 +9,10 @@ pub mod beacon;
 pub mod bin;
 pub mod browser;
 pub mod builders;
+pub mod journey;
 pub mod mail;
 pub mod proxy;
+pub mod s3;
 pub mod smtp;
 
 use std::collections::HashMap;
