@@ -130,7 +130,8 @@ async fn wait_for(url: &str, what: &str) {
         if reqwest::get(url).await.is_ok_and(|r| r.status().as_u16() == 200) {
             return;
         }
-        let running = text(&output(&["ps", "--filter", "name=procure-test-", "--format", "{{.Names}} {{.Status}}"]).stdout);
+        let running =
+            text(&output(&["ps", "--filter", "name=procure-test-", "--format", "{{.Names}} {{.Status}}"]).stdout);
         assert!(Instant::now() < deadline, "{what} did not answer 200 at {url} within 60 s; running:\n{running}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
