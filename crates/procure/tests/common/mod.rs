@@ -234,7 +234,8 @@ impl TestApp {
 
     /// Runs every job that is due, and those they queue, in-process with the app's registry
     /// and a real [`platform::jobs::Worker`] (emails go to the outbox in the test's folder),
-    /// until none is left; panics if one fails or cannot run. Jobs delayed to later stay.
+    /// until none is left; panics if one fails or cannot run. Jobs delayed to later stay. (The
+    /// queue is looked at every 10 ms, so a failure its retry mends in between can go unseen.)
     pub async fn run_pending_jobs(&self) {
         use platform::jobs::{Worker, WorkerOptions};
         let registry = procure::app::jobs();
