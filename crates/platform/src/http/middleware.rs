@@ -64,6 +64,7 @@ pub fn apply_middleware(router: Router, state: &AppState) -> Router {
         .layer(middleware::from_fn(super::input::clean_text))
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(limit))
+        .layer(middleware::from_fn_with_state(limit, drain_refused_body))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.server.request_timeout))
         .layer(csrf_layer(config))
@@ -78,6 +79,45 @@ pub fn apply_middleware(router: Router, state: &AppState) -> Router {
                 .compress_when(DefaultPredicate::new().and(NotUpgrade)),
         )
         .layer(middleware::from_fn(request_context))
+}
+
+/// The most of a refused body [`drain_refused_body`] reads (above nginx's 10 MiB ceiling).
+const DRAIN_AT_MOST: usize = 16 * 1024 * 1024;
+
+/// How long [`drain_refused_body`] reads at most.
+const DRAIN_FOR_AT_MOST: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Behind a proxy (the request carries `X-Forwarded-For`), a body declared larger than the
+/// limit is read and dropped before the 413 goes out, up to [`DRAIN_AT_MOST`] bytes and
+/// [`DRAIN_FOR_AT_MOST`]: a connection closed with unread bytes is reset, and a proxy still
+/// sending the body (nginx) then answers 502 instead of passing the app's 413 page on. A proxy
+/// has the whole body already, so this is quick. A client talking to the app directly, or one
+/// that sent `Expect: 100-continue`, is refused at once, before it sends the body.
+async fn drain_refused_body(State(limit): State<usize>, request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    if !headers.contains_key("x-forwarded-for") {
+        return next.run(request).await;
+    }
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<usize>().ok());
+    let waits = headers.get(header::EXPECT).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+    let Some(declared) = declared.filter(|n| *n > limit && *n <= DRAIN_AT_MOST && !waits) else {
+        return next.run(request).await;
+    };
+    let (parts, body) = request.into_parts();
+    let mut stream = body.into_data_stream();
+    let drain = async {
+        let mut read = 0usize;
+        while let Some(Ok(chunk)) = futures_util::StreamExt::next(&mut stream).await {
+            read = read.saturating_add(chunk.len());
+            if read > declared {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DRAIN_FOR_AT_MOST, drain).await;
+    // The limit below answers from the declared length, as it does for any oversized request.
+    next.run(Request::from_parts(parts, axum::body::Body::empty())).await
 }
 
 /// A protocol switch (`/ws`) is never compressed: its body is the websocket's, not HTTP's.
