@@ -96,11 +96,7 @@ impl Nginx {
             .stderr(Stdio::null())
             .spawn()
             .expect("start nginx");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", https)).is_err() {
-            assert!(Instant::now() < deadline, "nginx did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        common::bin::wait_for_port(https, Duration::from_secs(10), "nginx");
         Some(Nginx { child, dir, http, https })
     }
 

@@ -93,15 +93,7 @@ async fn stored_keys(app: &TestApp) -> Vec<String> {
 
 async fn objects(app: &TestApp, s3: Option<&S3Server>) -> usize {
     match s3 {
-        Some(s3) => {
-            let listing = reqwest::get(format!("{}/procure-test?list-type=2&prefix=public/", s3.endpoint))
-                .await
-                .expect("list")
-                .text()
-                .await
-                .expect("body");
-            listing.matches("<Key>").count()
-        }
+        Some(s3) => s3.keys().await.iter().filter(|k| k.starts_with("public/")).count(),
         None => walk(&app.state.config.uploads.folder),
     }
 }

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// aiosmtpd on a free port, writing what it receives to a folder; killed on drop.
 pub struct SmtpSink {
@@ -35,11 +35,7 @@ impl SmtpSink {
             .stdout(Stdio::null())
             .spawn()
             .expect("start the SMTP sink");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "the SMTP sink did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        super::bin::wait_for_port(port, Duration::from_secs(10), "the SMTP sink");
         Some(SmtpSink { child, port, dir })
     }
 }
