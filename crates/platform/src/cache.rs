@@ -2,8 +2,13 @@
 //! when configured. The cache is never essential: when Redis is unreachable every read is a
 //! miss and every write is dropped, pages keep being served, the heartbeat reports the cache at
 //! warning level, and the connection manager reconnects by itself when Redis returns.
+//!
+//! Concurrent misses of one key in one process are made once: the first maker holds the key's
+//! turn, and those that arrive meanwhile find its value when they get theirs (see
+//! [`Cache::get_or_make`]).
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -20,9 +25,45 @@ const MEMORY_CAPACITY: u64 = 32 * 1024 * 1024;
 const REDIS_TIMEOUT: Duration = Duration::from_millis(250);
 
 #[derive(Clone)]
-pub enum Cache {
+pub struct Cache {
+    store: Store,
+    making: Arc<Making>,
+}
+
+#[derive(Clone)]
+enum Store {
     Memory(moka::future::Cache<String, (Arc<str>, Duration)>),
     Redis { conn: ConnectionManager, prefix: String, healthy: Arc<AtomicBool> },
+}
+
+/// The keys being made in this process, each with the turn its makers wait for.
+#[derive(Default)]
+struct Making(Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
+
+/// A place in the queue of makers of one key; leaving it (even by a cancelled request) drops
+/// the key from [`Making`] once nobody else waits for it.
+struct Turn<'a> {
+    making: &'a Making,
+    key: &'a str,
+    lock: Option<Arc<tokio::sync::Mutex<()>>>,
+}
+
+impl<'a> Turn<'a> {
+    fn join(making: &'a Making, key: &'a str) -> Turn<'a> {
+        let lock = making.0.lock().map(|mut keys| keys.entry(key.to_owned()).or_default().clone()).ok();
+        Turn { making, key, lock }
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut keys) = self.making.0.lock() {
+            self.lock = None;
+            if keys.get(self.key).is_some_and(|lock| Arc::strong_count(lock) == 1) {
+                keys.remove(self.key);
+            }
+        }
+    }
 }
 
 /// Per-entry lifetimes for the in-memory cache.
@@ -36,7 +77,7 @@ impl moka::Expiry<String, (Arc<str>, Duration)> for PerEntryTtl {
 
 impl Cache {
     pub fn memory() -> Cache {
-        Cache::Memory(
+        Cache::of(Store::Memory(
             moka::future::Cache::builder()
                 // Bounded by size, not count: cached pages are tens of kilobytes each.
                 .weigher(|key: &String, value: &(Arc<str>, Duration)| {
@@ -45,7 +86,11 @@ impl Cache {
                 .max_capacity(MEMORY_CAPACITY)
                 .expire_after(PerEntryTtl)
                 .build(),
-        )
+        ))
+    }
+
+    fn of(store: Store) -> Cache {
+        Cache { store, making: Arc::default() }
     }
 
     /// Redis at `config`. Fails only on a malformed URL: an unreachable server is a degraded
@@ -67,20 +112,20 @@ impl Cache {
                 ConnectionManager::new_lazy_with_config(client, manager_config)?
             }
         };
-        Ok(Cache::Redis { conn, prefix: format!("{prefix}:cache:"), healthy })
+        Ok(Cache::of(Store::Redis { conn, prefix: format!("{prefix}:cache:"), healthy }))
     }
 
     pub fn describe(&self) -> &'static str {
-        match self {
-            Cache::Memory(_) => "in-memory",
-            Cache::Redis { .. } => "Redis",
+        match &self.store {
+            Store::Memory(_) => "in-memory",
+            Store::Redis { .. } => "Redis",
         }
     }
 
     pub async fn get(&self, key: &str) -> Option<String> {
-        match self {
-            Cache::Memory(m) => m.get(key).await.map(|(v, _)| v.to_string()),
-            Cache::Redis { conn, prefix, healthy } => {
+        match &self.store {
+            Store::Memory(m) => m.get(key).await.map(|(v, _)| v.to_string()),
+            Store::Redis { conn, prefix, healthy } => {
                 let mut conn = conn.clone();
                 let result =
                     tokio::time::timeout(REDIS_TIMEOUT, conn.get::<_, Option<String>>(format!("{prefix}{key}"))).await;
@@ -91,9 +136,9 @@ impl Cache {
     }
 
     pub async fn set(&self, key: &str, value: &str, ttl: Duration) {
-        match self {
-            Cache::Memory(m) => m.insert(key.to_owned(), (value.into(), ttl)).await,
-            Cache::Redis { conn, prefix, healthy } => {
+        match &self.store {
+            Store::Memory(m) => m.insert(key.to_owned(), (value.into(), ttl)).await,
+            Store::Redis { conn, prefix, healthy } => {
                 let mut conn = conn.clone();
                 let secs = ttl.as_secs().max(1);
                 let result =
@@ -106,11 +151,23 @@ impl Cache {
 
     /// The value under `key`; on a miss, `make`'s, stored for `ttl`. `make` answering `None`
     /// (nothing worth keeping, such as a page that does not exist) is passed on, not stored.
+    /// Misses of one key at one moment take turns: the first makes the value, the rest find it
+    /// (unless it was `None` or an error, which each then makes for itself).
     pub async fn get_or_make<F, Fut, E>(&self, key: &str, ttl: Duration, make: F) -> Result<Option<String>, E>
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<Option<String>, E>>,
     {
+        if let Some(hit) = self.get(key).await {
+            metrics::counter!("cache.hit").increment(1);
+            return Ok(Some(hit));
+        }
+        let turn = Turn::join(&self.making, key);
+        let _held = match &turn.lock {
+            Some(lock) => Some(lock.lock().await),
+            None => None,
+        };
+        // Made by the one before us in the queue?
         if let Some(hit) = self.get(key).await {
             metrics::counter!("cache.hit").increment(1);
             return Ok(Some(hit));
@@ -125,9 +182,9 @@ impl Cache {
     }
 
     pub async fn delete(&self, key: &str) {
-        match self {
-            Cache::Memory(m) => m.invalidate(key).await,
-            Cache::Redis { conn, prefix, healthy } => {
+        match &self.store {
+            Store::Memory(m) => m.invalidate(key).await,
+            Store::Redis { conn, prefix, healthy } => {
                 let mut conn = conn.clone();
                 let result = tokio::time::timeout(REDIS_TIMEOUT, conn.del::<_, ()>(format!("{prefix}{key}"))).await;
                 note(healthy, result.map_err(|_| "timed out".to_owned()).and_then(|r| r.map_err(|e| e.to_string())));
@@ -137,9 +194,9 @@ impl Cache {
 
     /// A round trip to Redis (always fine in memory).
     pub async fn ping(&self) -> Result<(), String> {
-        match self {
-            Cache::Memory(_) => Ok(()),
-            Cache::Redis { conn, healthy, .. } => {
+        match &self.store {
+            Store::Memory(_) => Ok(()),
+            Store::Redis { conn, healthy, .. } => {
                 let mut conn = conn.clone();
                 let result =
                     tokio::time::timeout(REDIS_TIMEOUT, redis::cmd("PING").query_async::<String>(&mut conn)).await;
@@ -246,5 +303,29 @@ mod tests {
         cache.delete("long").await;
         assert_eq!(cache.get("long").await, None);
         assert!(cache.ping().await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn concurrent_misses_of_one_key_are_made_once() {
+        use std::sync::atomic::AtomicUsize;
+        let cache = Cache::memory();
+        let made = AtomicUsize::new(0);
+        let make = || async {
+            made.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            Ok::<_, ()>(Some("page".to_owned()))
+        };
+        let all = futures_util::future::join_all((0..50).map(|_| cache.get_or_make("k", Duration::from_secs(60), make)));
+        assert!(all.await.iter().all(|r| r.as_ref().is_ok_and(|v| v.as_deref() == Some("page"))));
+        assert_eq!(made.load(Ordering::SeqCst), 1);
+        assert!(cache.making.0.lock().is_ok_and(|keys| keys.is_empty()), "no key is left behind");
+        // A value that is not kept is made by each.
+        let none = || async {
+            made.fetch_add(1, Ordering::SeqCst);
+            Ok::<Option<String>, ()>(None)
+        };
+        let all = futures_util::future::join_all((0..5).map(|_| cache.get_or_make("gone", Duration::from_secs(60), none)));
+        assert!(all.await.iter().all(|r| r.as_ref().is_ok_and(Option::is_none)));
+        assert_eq!(made.load(Ordering::SeqCst), 6);
     }
 }

@@ -25,9 +25,18 @@ async fn find(app: &TestApp, q: &str) -> Results {
     run(app, Request { q: q.into(), ..Request::default() }).await
 }
 
+/// A search as the pages run it (on the process's index), checked against the database's
+/// answer: the same count, the same contracts on the page (ranks may tie differently).
 async fn run(app: &TestApp, mut req: Request) -> Results {
     req.today = chrono::NaiveDate::from_ymd_opt(2026, 11, 22);
-    search::search(&app.state.db, &req).await.unwrap_or_else(|e| panic!("{:?}: {e}", req.q))
+    let found = search::find(&app.state, &req).await.unwrap_or_else(|e| panic!("{:?}: {e}", req.q));
+    let reference = search::search(&app.state.db, &req).await.unwrap_or_else(|e| panic!("{:?}: {e}", req.q));
+    assert_eq!(found.total, reference.total, "{:?}", req.q);
+    let ids = |r: &Results| r.hits.iter().map(|h| h.contract_id).collect::<std::collections::BTreeSet<_>>();
+    if found.total <= search::PER_PAGE {
+        assert_eq!(ids(&found), ids(&reference), "{:?}", req.q);
+    }
+    found
 }
 
 async fn description_of(app: &TestApp, id: i32) -> String {
@@ -275,3 +284,81 @@ async fn stored_marker_characters_do_not_become_marks(backend: Backend) {
     assert!(snippet.contains("<mark>winter</mark>") && snippet.contains("Road salt and grit"), "{snippet}");
 }
 on_both_backends!(stored_marker_characters_do_not_become_marks);
+
+/// Each web process keeps its own index, and two on one database are two indexes: whatever
+/// changes through one (an import, a column set by a script, a deletion) is found through the
+/// other by the next search, with no wait.
+async fn an_edit_through_one_process_is_found_through_another(backend: Backend) {
+    use sea_orm::ConnectionTrait;
+    use tower::ServiceExt;
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let config = app.state.config.clone();
+    let other = procure::app::build_state(config.clone(), procure::app::open_database(&config).await.expect("open"))
+        .await
+        .expect("a second process's state");
+    let through_other = |q: &str| {
+        let req = Request { q: q.into(), today: chrono::NaiveDate::from_ymd_opt(2026, 11, 22), ..Request::default() };
+        let other = other.clone();
+        async move { search::find(&other, &req).await.expect("search").total }
+    };
+    load(
+        &app,
+        "city.csv",
+        &[
+            row("County", "ACME FIRE EQUIPMENT", "FIRE PROTECTIVE GEAR", "6/30/30", "1001"),
+            row("A-BID", "BLUE TRUCKS INC", "SNOW PLOW TRUCKS", "6/30/30", "1002"),
+        ],
+    )
+    .await;
+    assert_eq!((through_other("fire").await, find(&app, "fire").await.total), (1, 1), "both indexes loaded");
+
+    // Text: a company added by an import through the first.
+    load(&app, "more.csv", &[row("A-BID", "ZANZIBAR SUPPLY", "SNOW PLOW TRUCKS", "6/30/30", "1002")]).await;
+    assert_eq!(through_other("zanzibar").await, 1);
+    let page = procure::app::router(&other)
+        .oneshot(
+            axum::http::Request::get("/scout/search?q=zanzibar")
+                .header("host", "localhost")
+                .body(axum::body::Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("infallible");
+    let body = axum::body::to_bytes(page.into_body(), usize::MAX).await.expect("body");
+    assert!(String::from_utf8_lossy(&body).contains("1 contract found"), "the other's page");
+
+    // A column the filters read, set by hand (no service layer, no reindex).
+    let exec = |sql: &'static str| {
+        let db = app.state.db.clone();
+        async move { db.execute_unprepared(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}")) }
+    };
+    exec("UPDATE contracts SET is_archived = true WHERE financial_id = '1001'").await;
+    assert_eq!(through_other("fire").await, 0, "archived");
+    exec("UPDATE contracts SET is_archived = false, financial_id = '7777' WHERE financial_id = '1001'").await;
+    assert_eq!(through_other("fire").await, 1, "back");
+    assert_eq!(through_other("7777").await, 1, "found by its new controller number");
+
+    // A contract deleted.
+    let zanzibar = find(&app, "zanzibar").await.hits[0].contract_id;
+    let sql = format!("DELETE FROM contracts WHERE id = {zanzibar}");
+    app.state.db.execute_unprepared(&sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    assert_eq!(through_other("zanzibar").await, 0, "deleted");
+    assert_eq!(find(&app, "zanzibar").await.total, 0);
+}
+on_both_backends!(an_edit_through_one_process_is_found_through_another);
+
+/// A hundred visitors asking for the same page at the same moment, before it is cached: the
+/// search runs once, and all get its page.
+async fn concurrent_identical_misses_run_the_search_once(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    load(&app, "city.csv", &[row("A-BID", "BLUE TRUCKS INC", "SNOW PLOW TRUCKS", "6/30/30", "1002")]).await;
+    let kept = app.state.contributions.all::<search::Kept>().next().expect("the Scout wing's index");
+    let before = kept.searches();
+    let pages = futures_util::future::join_all((0..100).map(|_| app.get("/scout/search?q=plow"))).await;
+    assert!(pages.iter().all(|p| p.status.is_success() && p.body.contains("1 contract found")));
+    assert_eq!(kept.searches() - before, 1, "searches run for 100 identical requests");
+    // A different search is a different page.
+    app.get("/scout/search?q=snow").await;
+    assert_eq!(kept.searches() - before, 2);
+}
+on_both_backends!(concurrent_identical_misses_run_the_search_once);

@@ -10,9 +10,11 @@
 //! - `search/`: one `contract_search` row per contract with its text by field, rewritten in the
 //!   transaction that changes the contract. PostgreSQL: a weighted `tsvector` (A: companies and
 //!   description, B: line items, D: properties) under GIN; SQLite: FTS5 with porter stemming and
-//!   bm25 with the same weights. `query.rs` parses the search box (AND by default, `OR`,
-//!   `"phrases"`, `-exclusion`) once for both; an exact controller number comes first; passages
-//!   are HTML-escaped in Rust, then marked. With an empty search box, `browse` lists contracts
+//!   bm25 with the same weights: `search::search`, the reference. Pages and the API answer from
+//!   each process's in-memory index instead (`search::find`; `index.rs`, `kept.rs`, which
+//!   catches up through `search_changes` before every search, so never stale). `query.rs`
+//!   parses the search box (AND by default, `OR`, `"phrases"`, `-exclusion`) once for all; an
+//!   exact controller number comes first; passages are HTML-escaped in Rust, then marked. With an empty search box, `browse` lists contracts
 //!   instead (soonest expiration first, then undated, then, if asked, expired ones), each part
 //!   an indexed range read in order.
 //! - `contracts.rs`: a contract's page data and status, a company, result rows (status,
@@ -67,6 +69,8 @@ pub fn wing() -> Wing {
         .with(admin::RESOURCES)
         .with(admin::IMPORTS)
         .with(profile::SECTIONS)
+        // Not for another crate: this app state's search index, which Scout's pages find here.
+        .with(search::Kept::new())
 }
 
 /// Scout's part of `procure demo --scale N`: `scale` contracts (see [`demo`]).

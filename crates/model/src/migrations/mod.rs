@@ -26,6 +26,7 @@ mod m20261206_000021_versions_by_trigger;
 mod m20261206_000022_lead_time_reminders;
 mod m20261206_000023_conductor_digests;
 mod m20261206_000024_conductor_calendars;
+mod m20261206_000025_search_changes;
 
 use std::time::Duration;
 
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000022_lead_time_reminders::Migration),
             Box::new(m20261206_000023_conductor_digests::Migration),
             Box::new(m20261206_000024_conductor_calendars::Migration),
+            Box::new(m20261206_000025_search_changes::Migration),
         ]
     }
 }

@@ -41,6 +41,13 @@ async fn web(config: Arc<Config>, shutdown: CancellationToken, started: Instant)
             tracing::error!(backend = name, messages = ?detail.messages, "backend check failed at start-up");
         }
     });
+    // Scout's search index loads now rather than on the first visitor's search.
+    let warming = state.clone();
+    tokio::spawn(async move {
+        if let Err(e) = scout::search::warm(&warming).await {
+            tracing::warn!(error = %e, "search index not loaded at start-up; the first search will load it");
+        }
+    });
     let router = app::router(&state);
     let addr = std::net::SocketAddr::new(config.server.bind, config.server.port);
     serve_with_sockets(&state, router, addr, shutdown, started).await?;

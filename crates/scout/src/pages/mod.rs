@@ -156,7 +156,7 @@ fn browsing(form: &SearchForm) -> bool {
 /// The form's page of results: a search, or with an empty search box the list of contracts.
 async fn find(state: &AppState, form: &SearchForm) -> Result<search::Results, AppError> {
     let req = request_of(form, today(state));
-    Ok(if browsing(form) { search::browse(&state.db, &req).await? } else { search::search(&state.db, &req).await? })
+    Ok(if browsing(form) { search::browse(&state.db, &req).await? } else { search::find(state, &req).await? })
 }
 
 /// "3 contracts", "3 COSTARS contracts of the Department of Public Works": what a list holds.

@@ -2,13 +2,20 @@
 //! weighted `tsvector`, SQLite FTS5. The index (`contract_search`) is rewritten by [`reindex`]
 //! in the same transaction as any change to a contract, so a search never shows stale data.
 
+mod index;
+mod kept;
+mod passage;
 pub mod query;
+mod words;
 
 use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
 use serde::Serialize;
 
+pub use kept::Kept;
 pub use query::Parsed;
+
+use index::{Filter, Query};
 
 /// Results per page.
 pub const PER_PAGE: u64 = 50;
@@ -181,7 +188,25 @@ pub async fn reindex(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
         }
     };
     db.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
-    crate::freshness::bump(db).await
+    changed(db, id).await
+}
+
+/// How many versions of `search_changes` are kept: a process further behind reloads its index.
+pub const CHANGES_KEPT: i64 = 100_000;
+
+/// Raises the contracts data's version and records that contract `id` changed at it (see the
+/// `search_changes` migration for why in that order), dropping records too old to be read.
+async fn changed(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
+    crate::freshness::bump(db).await?;
+    let backend = db.get_database_backend();
+    let log = "INSERT INTO search_changes (version, contract_id) \
+               SELECT version, $1 FROM data_versions WHERE name = $2";
+    db.execute_raw(platform::db::stmt(backend, log, vec![id.into(), crate::freshness::DATA.into()])).await?;
+    let prune = "DELETE FROM search_changes \
+                 WHERE version < (SELECT version FROM data_versions WHERE name = $1) - $2";
+    db.execute_raw(platform::db::stmt(backend, prune, vec![crate::freshness::DATA.into(), CHANGES_KEPT.into()]))
+        .await?;
+    Ok(())
 }
 
 /// Removes contract `id` from the index (SQLite; PostgreSQL's row goes with the contract).
@@ -194,7 +219,7 @@ pub async fn forget(db: &impl ConnectionTrait, id: i32) -> Result<(), DbErr> {
         );
         db.execute_raw(stmt).await?;
     }
-    crate::freshness::bump(db).await
+    changed(db, id).await
 }
 
 /// SQL for the filters on `c` (contracts), with their values appended to `values`.
@@ -235,7 +260,101 @@ fn wanted(req: &Request, field: Field) -> bool {
     req.fields.is_empty() || req.fields.contains(&field)
 }
 
-/// Runs a search. Malformed input finds nothing rather than failing.
+/// Runs a search on this process's index (see [`kept`]), or on the database where the app
+/// state has none (a process without the Scout wing). Malformed input finds nothing rather
+/// than failing.
+pub async fn find(state: &platform::http::AppState, req: &Request) -> Result<Results, DbErr> {
+    match state.contributions.all::<Kept>().next() {
+        Some(kept) => from_index(kept, &state.db, req).await,
+        None => search(&state.db, req).await,
+    }
+}
+
+/// Loads this process's index ahead of the first search (the web role calls it at start-up).
+pub async fn warm(state: &platform::http::AppState) -> Result<(), DbErr> {
+    match state.contributions.all::<Kept>().next() {
+        Some(kept) => kept.ready(&state.db).await,
+        None => Ok(()),
+    }
+}
+
+/// [`search`]'s answer, from the index.
+async fn from_index(kept: &Kept, db: &impl ConnectionTrait, req: &Request) -> Result<Results, DbErr> {
+    let page = req.page.max(1);
+    let per_page = usize::try_from(PER_PAGE).unwrap_or(50);
+    let offset = usize::try_from((page - 1) * PER_PAGE).unwrap_or(usize::MAX);
+    let query = Query::of(&Parsed::parse(&req.q));
+    let fields: Vec<usize> = COLUMNS.iter().enumerate().filter(|(_, (f, _))| wanted(req, *f)).map(|(i, _)| i).collect();
+    let searchable = !query.is_empty() && !fields.is_empty();
+    let controller = req.q.trim();
+    let by_number = wanted(req, Field::Controller) && !controller.is_empty() && controller.len() <= 64;
+    let mut filter = Filter {
+        fields,
+        contract_type: req.contract_type,
+        department: req.department,
+        include_archived: req.include_archived,
+        expired_before: req.today.filter(|_| !req.include_expired),
+        except: Vec::new(),
+    };
+    let (exact, found, matched) = kept
+        .read(db, |index| {
+            let exact = if by_number { index.by_controller(controller, &filter) } else { Vec::new() };
+            let shown = exact.len().saturating_sub(offset).min(per_page);
+            filter.except.clone_from(&exact);
+            let found = if searchable {
+                index.search(&query, &filter, offset.saturating_sub(exact.len()), per_page - shown)
+            } else {
+                index::Found::default()
+            };
+            let matched: Vec<_> = found.ids.iter().map(|id| index.matched(*id, &query, &filter)).collect();
+            (exact, found, matched)
+        })
+        .await?;
+    let mut hits: Vec<Hit> = exact
+        .iter()
+        .skip(offset)
+        .take(per_page)
+        .map(|id| Hit { contract_id: *id, found_in: Field::Controller.label(), snippet: escape(controller) })
+        .collect();
+    let texts = texts(db, &found.ids).await?;
+    for (id, matched) in found.ids.iter().zip(matched) {
+        let passage = matched.and_then(|m| {
+            let text = texts.get(id)?.get(m.field)?;
+            let passage = passage::passage(text, &m.positions, &query);
+            (!passage.is_empty()).then(|| (COLUMNS[m.field].0, passage))
+        });
+        hits.push(match passage {
+            Some((field, passage)) => Hit { contract_id: *id, found_in: field.label(), snippet: highlight(&passage) },
+            None => Hit { contract_id: *id, found_in: "several fields", snippet: String::new() },
+        });
+    }
+    let total = exact.len() as u64 + found.total;
+    Ok(Results { hits, total, page, pages: total.div_ceil(PER_PAGE).max(1) })
+}
+
+/// The indexed text of contracts `ids`, by field.
+async fn texts(db: &impl ConnectionTrait, ids: &[i32]) -> Result<std::collections::HashMap<i32, Vec<String>>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let backend = db.get_database_backend();
+    let key = if backend == DbBackend::Postgres { "contract_id" } else { "rowid" };
+    let list = ids.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
+    let sql = format!(
+        "SELECT {key}, company, description, line_items, properties FROM contract_search WHERE {key} IN ({list})"
+    );
+    let mut out = std::collections::HashMap::new();
+    for row in db.query_all_raw(Statement::from_string(backend, sql)).await? {
+        let fields = (1..=COLUMNS.len())
+            .map(|i| row.try_get_by_index::<Option<String>>(i).map(Option::unwrap_or_default))
+            .collect::<Result<Vec<_>, _>>()?;
+        out.insert(row.try_get_by_index::<i32>(0)?, fields);
+    }
+    Ok(out)
+}
+
+/// Runs a search on the database: the reference [`find`] answers as, and its answer where the
+/// app state has no index. Malformed input finds nothing rather than failing.
 pub async fn search(db: &impl ConnectionTrait, req: &Request) -> Result<Results, DbErr> {
     let backend = db.get_database_backend();
     let page = req.page.max(1);
