@@ -11,7 +11,7 @@
 #        (set PG_ADMIN_URL= to skip PostgreSQL; the database procure_bench is dropped and made)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=$PWD/${BIN:-target/release/procure}
+bin=${BIN:-$PWD/target/release/procure}
 scale=${1:-10000}
 duration=${2:-10s}
 admin_url=${PG_ADMIN_URL-postgres://postgres@127.0.0.1:5432/postgres}
@@ -56,7 +56,7 @@ bench() {
 run() {
   local label=$1
   fresh_site $port
-  if [ -n "${DATABASE_URL:-}" ]; then "$bin" migrate >/dev/null; fi
+  if [ -n "${DATABASE_URL:-}" ]; then "$bin" migrate >/dev/null 2>&1; fi
   /usr/bin/time -f "%e s, peak RSS %M kB" -o "$data/demo.time" "$bin" demo --scale "$scale" >/dev/null 2>&1
   serve_web
   LOG_FORMAT=mozlog "$bin" worker >/dev/null 2>&1 & local worker=$!
@@ -77,11 +77,11 @@ run() {
   # Warm: the first search loads the index (logged by the web process).
   curl -s -o /dev/null "$base/scout/search?q=warm"
   bench ceiling /__lbheartbeat__
-  bench search-common / -s bench/search-varied.lua -- common
-  bench search-rare / -s bench/search-varied.lua -- rare
-  bench search-filtered / -s bench/search-varied.lua -- filtered
-  bench search-paged / -s bench/search-varied.lua -- paged
-  bench api-search / -s bench/search-varied.lua -- api
+  KIND=common bench search-common / -s bench/search-varied.lua
+  KIND=rare bench search-rare / -s bench/search-varied.lua
+  KIND=filtered bench search-filtered / -s bench/search-varied.lua
+  KIND=paged bench search-paged / -s bench/search-varied.lua
+  KIND=api bench api-search / -s bench/search-varied.lua
   bench search-repeated "/scout/search?q=maintenance"
   bench home-signed-in / -H "Cookie: $cookie"
   bench contract-signed-in "$id" -H "Cookie: $cookie"
@@ -105,7 +105,7 @@ run() {
 unset DATABASE_URL
 run SQLite
 if [ -n "$admin_url" ]; then
-  psql -q "$admin_url" -c "DROP DATABASE IF EXISTS procure_bench" -c "CREATE DATABASE procure_bench"
+  psql -q "$admin_url" -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS procure_bench" -c "CREATE DATABASE procure_bench"
   export DATABASE_URL="${admin_url%/*}/procure_bench"
   run PostgreSQL
 fi

@@ -1,6 +1,6 @@
 -- Every request a different search, so no answer can come from the page cache: a word of the
 -- scenario's list, plus the exclusion of a made-up word that differs per request and thread
--- (it changes no result). Scenario (`-- KIND` after the URL): common, rare, filtered, paged, api.
+-- (it changes no result). Scenario (the KIND variable): common, rare, filtered, paged, api.
 -- `filtered` reads contract type and department ids from TYPES and DEPARTMENTS (space-separated).
 local common = { "maintenance", "salt", "paving", "fire", "trucks", "police", "janitorial", "supplies",
   "office", "traffic", "vehicles", "equipment", "services", "uniforms", "repair", "materials" }
@@ -23,7 +23,7 @@ local function ids(name)
 end
 
 function init(args)
-  kind = args[1] or "common"
+  kind = os.getenv("KIND") or "common"
   math.randomseed(os.time() * 100 + (thread_id or 0))
   types, departments = ids("TYPES"), ids("DEPARTMENTS")
 end

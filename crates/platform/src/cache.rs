@@ -8,8 +8,8 @@
 //! [`Cache::get_or_make`]).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use redis::AsyncCommands;
@@ -18,8 +18,10 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use crate::config::RedisConfig;
 use crate::health::{CheckFuture, CheckLevel, CheckResult, HealthCheck};
 
-/// Bytes the in-memory cache may hold (keys and values).
-const MEMORY_CAPACITY: u64 = 32 * 1024 * 1024;
+/// Bytes the in-memory cache may hold (keys and values): a few hundred pages. It was 32 MB,
+/// which searches that differ on every request fill with pages nobody asks for again, and
+/// which then made half the web process's memory (issue 18, bench/RESULTS.md).
+const MEMORY_CAPACITY: u64 = 8 * 1024 * 1024;
 
 /// How long a cache call may take before it counts as a miss.
 const REDIS_TIMEOUT: Duration = Duration::from_millis(250);
@@ -315,7 +317,8 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(20)).await;
             Ok::<_, ()>(Some("page".to_owned()))
         };
-        let all = futures_util::future::join_all((0..50).map(|_| cache.get_or_make("k", Duration::from_secs(60), make)));
+        let all =
+            futures_util::future::join_all((0..50).map(|_| cache.get_or_make("k", Duration::from_secs(60), make)));
         assert!(all.await.iter().all(|r| r.as_ref().is_ok_and(|v| v.as_deref() == Some("page"))));
         assert_eq!(made.load(Ordering::SeqCst), 1);
         assert!(cache.making.0.lock().is_ok_and(|keys| keys.is_empty()), "no key is left behind");
@@ -324,7 +327,8 @@ mod tests {
             made.fetch_add(1, Ordering::SeqCst);
             Ok::<Option<String>, ()>(None)
         };
-        let all = futures_util::future::join_all((0..5).map(|_| cache.get_or_make("gone", Duration::from_secs(60), none)));
+        let all =
+            futures_util::future::join_all((0..5).map(|_| cache.get_or_make("gone", Duration::from_secs(60), none)));
         assert!(all.await.iter().all(|r| r.as_ref().is_ok_and(Option::is_none)));
         assert_eq!(made.load(Ordering::SeqCst), 6);
     }

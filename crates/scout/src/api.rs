@@ -313,7 +313,7 @@ fn to_json<T: Serialize>(value: &T) -> Result<Option<String>, AppError> {
 
 async fn search_body(state: &AppState, req: &Request, kept: &[(String, String)]) -> Result<Option<String>, AppError> {
     let found = search::find(state, req).await?;
-    let results = contracts::result_rows(&state.db, found.hits, None, state.config.site.today())
+    let results = contracts::result_rows(state, found.hits, None, state.config.site.today())
         .await?
         .into_iter()
         .map(|r| SearchResult {

@@ -95,45 +95,61 @@ pub struct ResultRow {
     pub following: bool,
 }
 
-/// The rows for a page of search hits, in the hits' order, as `viewer` sees them `today`: four
-/// queries (contracts, companies, successors, the viewer's follows), whatever the page size.
+/// What a list row shows of a contract that is the same for every viewer and every day.
+#[derive(Debug, Clone)]
+struct Listed {
+    contract: contract::Model,
+    companies: Vec<CompanyRef>,
+    /// A visible contract renews it.
+    replaced: bool,
+}
+
+/// The most contracts whose [`Listed`] parts a process keeps per data version (a few hundred
+/// bytes each), and what the process's local cache counts them as.
+const LISTED_KEPT: usize = 20_000;
+const LISTED_BYTES: usize = 4 * 1024 * 1024;
+
+/// Each process's [`Listed`] parts of the contracts its lists showed, under the data version.
+#[derive(Default)]
+struct ListedKept(std::sync::RwLock<HashMap<i32, Listed>>);
+
+/// The rows for a page of search hits, in the hits' order, as `viewer` sees them `today`. The
+/// parts of a row that are the same for everyone are kept by the process under the contracts
+/// data version (so never older than the data): a page reads only the contracts it has not
+/// shown since the last change (three queries for those, whatever the page size), and a
+/// signed-in viewer's follows (one more).
 pub async fn result_rows(
-    db: &impl ConnectionTrait,
+    state: &platform::http::AppState,
     hits: Vec<crate::search::Hit>,
     viewer: Option<&CurrentUser>,
     today: NaiveDate,
 ) -> Result<Vec<ResultRow>, DbErr> {
+    let db = &state.db;
+    let kept = platform::freshness::shared(
+        state,
+        crate::freshness::DATA,
+        "scout:listed",
+        |_| LISTED_BYTES,
+        || async { Ok(ListedKept::default()) },
+    )
+    .await?;
     let ids: Vec<i32> = hits.iter().map(|h| h.contract_id).collect();
-    let mut by_id: HashMap<i32, contract::Model> = contract::Entity::find()
-        .filter(contract::Column::Id.is_in(ids.clone()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
-    let mut companies: HashMap<i32, Vec<CompanyRef>> = HashMap::new();
-    for (link, co) in contract_company::Entity::find()
-        .filter(contract_company::Column::ContractId.is_in(ids.clone()))
-        .find_also_related(company::Entity)
-        .order_by_asc(company::Column::Name)
-        .all(db)
-        .await?
-    {
-        if let Some(co) = co {
-            companies.entry(link.contract_id).or_default().push(CompanyRef::new(co.id, co.name));
-        }
+    let mut by_id: HashMap<i32, Listed> = HashMap::with_capacity(ids.len());
+    if let Ok(known) = kept.0.read() {
+        by_id.extend(ids.iter().filter_map(|id| known.get(id).map(|l| (*id, l.clone()))));
     }
-    let replaced: HashSet<i32> = contract::Entity::find()
-        .select_only()
-        .column(contract::Column::ParentId)
-        .filter(contract::Column::ParentId.is_in(ids.clone()))
-        .filter(contract::Column::IsVisible.eq(true))
-        .into_tuple::<Option<i32>>()
-        .all(db)
-        .await?
-        .into_iter()
-        .flatten()
-        .collect();
+    let missing: Vec<i32> = ids.iter().copied().filter(|id| !by_id.contains_key(id)).collect();
+    if !missing.is_empty() {
+        let read = listed(db, &missing).await?;
+        if let Ok(mut known) = kept.0.write() {
+            for (id, l) in &read {
+                if known.len() < LISTED_KEPT {
+                    known.insert(*id, l.clone());
+                }
+            }
+        }
+        by_id.extend(read);
+    }
     let followed: HashSet<i32> = match viewer {
         Some(v) if !ids.is_empty() => contract_follower::Entity::find()
             .select_only()
@@ -150,15 +166,54 @@ pub async fn result_rows(
     Ok(hits
         .into_iter()
         .filter_map(|h| {
-            let c = by_id.remove(&h.contract_id)?;
+            let Listed { contract: c, companies, replaced } = by_id.remove(&h.contract_id)?;
             Some(ResultRow {
-                status: Status::of(&c, replaced.contains(&c.id), today),
+                status: Status::of(&c, replaced, today),
                 following: followed.contains(&c.id),
-                companies: companies.remove(&c.id).unwrap_or_default(),
+                companies,
                 contract: c.into(),
                 found_in: h.found_in,
                 snippet: h.snippet,
             })
+        })
+        .collect())
+}
+
+/// The [`Listed`] parts of contracts `ids`: three queries (contracts, companies, successors).
+async fn listed(db: &impl ConnectionTrait, ids: &[i32]) -> Result<HashMap<i32, Listed>, DbErr> {
+    let contracts = contract::Entity::find().filter(contract::Column::Id.is_in(ids.to_vec())).all(db).await?;
+    let mut companies: HashMap<i32, Vec<CompanyRef>> = HashMap::new();
+    for (link, co) in contract_company::Entity::find()
+        .filter(contract_company::Column::ContractId.is_in(ids.to_vec()))
+        .find_also_related(company::Entity)
+        .order_by_asc(company::Column::Name)
+        .all(db)
+        .await?
+    {
+        if let Some(co) = co {
+            companies.entry(link.contract_id).or_default().push(CompanyRef::new(co.id, co.name));
+        }
+    }
+    let replaced: HashSet<i32> = contract::Entity::find()
+        .select_only()
+        .column(contract::Column::ParentId)
+        .filter(contract::Column::ParentId.is_in(ids.to_vec()))
+        .filter(contract::Column::IsVisible.eq(true))
+        .into_tuple::<Option<i32>>()
+        .all(db)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
+    Ok(contracts
+        .into_iter()
+        .map(|c| {
+            let listed = Listed {
+                companies: companies.remove(&c.id).unwrap_or_default(),
+                replaced: replaced.contains(&c.id),
+                contract: c,
+            };
+            (listed.contract.id, listed)
         })
         .collect())
 }

@@ -36,10 +36,19 @@ fn today(state: &AppState) -> NaiveDate {
     state.config.site.today()
 }
 
-async fn choices(state: &AppState) -> Result<(Vec<(i32, String)>, Vec<(i32, String)>), AppError> {
-    let types = contract_type::Entity::find().order_by_asc(contract_type::Column::Name).all(&state.db).await?;
-    let departments = accounts::users::departments(&state.db).await?;
-    Ok((types.into_iter().map(|t| (t.id, t.name)).collect(), departments))
+type Choices = (Vec<(i32, String)>, Vec<(i32, String)>);
+
+/// The contract types and departments the search form offers, kept by the process under the
+/// contracts data version (which their changes raise).
+async fn choices(state: &AppState) -> Result<Choices, AppError> {
+    let bytes = |c: &Choices| c.0.iter().chain(&c.1).map(|(_, name)| name.len() + 32).sum();
+    let kept = platform::freshness::shared(state, freshness::DATA, "scout:choices", bytes, || async {
+        let types = contract_type::Entity::find().order_by_asc(contract_type::Column::Name).all(&state.db).await?;
+        let departments = accounts::users::departments(&state.db).await?;
+        Ok((types.into_iter().map(|t| (t.id, t.name)).collect(), departments))
+    })
+    .await?;
+    Ok((*kept).clone())
 }
 
 /// `make`'s page, cached for anonymous visitors under `what` at the current data version (see
@@ -206,7 +215,7 @@ async fn rows_of(
     ids: impl IntoIterator<Item = i32>,
 ) -> Result<Vec<ResultRow>, AppError> {
     let hits = ids.into_iter().map(|contract_id| Hit { contract_id, found_in: "", snippet: String::new() }).collect();
-    Ok(contracts::result_rows(&state.db, hits, viewer.user.as_ref(), today(state)).await?)
+    Ok(contracts::result_rows(state, hits, viewer.user.as_ref(), today(state)).await?)
 }
 
 /// The results page, or `None` when the page asked for is past the last.
@@ -215,7 +224,7 @@ async fn results_page(state: &AppState, viewer: &Viewer, form: &SearchForm) -> R
     if found.page > found.pages {
         return Ok(None);
     }
-    let mut rows = contracts::result_rows(&state.db, found.hits, viewer.user.as_ref(), today(state)).await?;
+    let mut rows = contracts::result_rows(state, found.hits, viewer.user.as_ref(), today(state)).await?;
     for row in &mut rows {
         row.snippet = crate::display::title_case_passage(&row.snippet);
     }

@@ -82,7 +82,10 @@ impl Postings {
     }
 
     fn bytes(&self) -> usize {
-        self.slots.capacity() * 4 + self.tf.capacity() * FIELDS + self.ends.capacity() * 4 + self.positions.capacity() * 4
+        self.slots.capacity() * 4
+            + self.tf.capacity() * FIELDS
+            + self.ends.capacity() * 4
+            + self.positions.capacity() * 4
     }
 }
 
@@ -269,6 +272,18 @@ impl Index {
             !postings.slots.is_empty()
         });
         self.terms.shrink_to_fit();
+    }
+
+    /// Gives back what the posting lists reserved beyond their length (after a full load).
+    pub fn shrink(&mut self) {
+        for postings in self.terms.values_mut() {
+            postings.slots.shrink_to_fit();
+            postings.tf.shrink_to_fit();
+            postings.ends.shrink_to_fit();
+            postings.positions.shrink_to_fit();
+        }
+        self.terms.shrink_to_fit();
+        self.slots.shrink_to_fit();
     }
 
     /// Roughly the bytes the index holds.
@@ -574,9 +589,11 @@ mod tests {
         assert_eq!(find(&index, "blue"), Vec::<i32>::new());
         index.remove(3);
         assert_eq!(find(&index, "trucks"), [2]);
-        let before: Vec<Vec<i32>> = ["trucks", "fire", "\"snow plow\"", "plow OR helmets"].map(|q| find(&index, q)).into();
+        let before: Vec<Vec<i32>> =
+            ["trucks", "fire", "\"snow plow\"", "plow OR helmets"].map(|q| find(&index, q)).into();
         index.compact();
-        let after: Vec<Vec<i32>> = ["trucks", "fire", "\"snow plow\"", "plow OR helmets"].map(|q| find(&index, q)).into();
+        let after: Vec<Vec<i32>> =
+            ["trucks", "fire", "\"snow plow\"", "plow OR helmets"].map(|q| find(&index, q)).into();
         assert_eq!(before, after);
         assert_eq!(index.len(), 2);
     }

@@ -82,7 +82,8 @@ impl Kept {
             return Ok(());
         };
         let sql = "SELECT DISTINCT contract_id FROM search_changes WHERE version > $1 AND version <= $2";
-        let rows = db.query_all_raw(platform::db::stmt(db.get_database_backend(), sql, vec![since.into(), target.into()]))
+        let rows = db
+            .query_all_raw(platform::db::stmt(db.get_database_backend(), sql, vec![since.into(), target.into()]))
             .await?;
         let ids: Vec<i32> = rows.iter().filter_map(|r| r.try_get_by_index::<i32>(0).ok()).collect();
         let mut docs: HashMap<i32, Doc> = HashMap::new();
@@ -119,6 +120,7 @@ async fn load_all(db: &impl ConnectionTrait) -> Result<Index, DbErr> {
         }
         after = last;
     }
+    index.shrink();
     Ok(index)
 }
 
