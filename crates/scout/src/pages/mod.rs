@@ -133,7 +133,8 @@ pub async fn results(
 ) -> Result<Response, AppError> {
     let form = SearchForm::from_pairs(&pairs);
     let what = format!("page:{}", form.link(form.page));
-    let html = public_page(&state, &viewer, &what, || results_page(&state, &viewer, &form)).await?;
+    // Boxed: the cache's future around the page's is large.
+    let html = Box::pin(public_page(&state, &viewer, &what, || results_page(&state, &viewer, &form))).await?;
     match html {
         Some(html) => Ok(Html(html).into_response()),
         // Past the last page (a stale link): show the last one.

@@ -1,6 +1,10 @@
-//! Contract search on both databases behind one interface: PostgreSQL full-text search over a
-//! weighted `tsvector`, SQLite FTS5. The index (`contract_search`) is rewritten by [`reindex`]
-//! in the same transaction as any change to a contract, so a search never shows stale data.
+//! Contract search. The truth is `contract_search`, rewritten by [`reindex`] in the same
+//! transaction as any change to a contract. [`find`] (pages and the API) answers from this
+//! process's in-memory index (`index.rs`), which `kept.rs` brings up to the data version read at
+//! the start of each search, so it never shows stale data. [`search`] answers the same question
+//! in SQL on both databases (PostgreSQL full-text search over a weighted `tsvector`, SQLite
+//! FTS5): the reference the tests compare [`find`] with, and the answer where an app state has no
+//! index. See `docs/decisions/0004-search-in-memory.md`.
 
 mod index;
 mod kept;
@@ -265,7 +269,8 @@ fn wanted(req: &Request, field: Field) -> bool {
 /// than failing.
 pub async fn find(state: &platform::http::AppState, req: &Request) -> Result<Results, DbErr> {
     match state.contributions.all::<Kept>().next() {
-        Some(kept) => from_index(kept, &state.db, req).await,
+        // Boxed: its future (the index read, the passages' query) is large for every caller's.
+        Some(kept) => Box::pin(from_index(kept, &state.db, req)).await,
         None => search(&state.db, req).await,
     }
 }
