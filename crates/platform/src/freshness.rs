@@ -7,7 +7,14 @@
 //! version `v` can only be as new or newer than `v`, never older.
 //!
 //! The cost is one indexed read per request, and that writers of one kind of data take turns on
-//! its row.
+//! its row. While a cached answer is made, reads of its data's version inside the making answer
+//! the version it will be kept under, without reading again (each read is a round trip, and a
+//! search page made four).
+
+tokio::task_local! {
+    /// The data and version a cached answer is being made at (see [`cached`]).
+    static MAKING_AT: (String, i64);
+}
 
 use std::time::Duration;
 
@@ -19,8 +26,12 @@ use crate::http::AppState;
 /// How long a cached answer is kept (unless the data changes first, which makes it unreachable).
 pub const TTL: Duration = Duration::from_secs(600);
 
-/// The current version of data `name`.
+/// The current version of data `name`; inside the making of an answer [`cached`] under that
+/// data, the version it is made at (read once, when the making began).
 pub async fn version(db: &impl ConnectionTrait, name: &str) -> Result<i64, DbErr> {
+    if let Ok(Some(at)) = MAKING_AT.try_with(|(data, at)| (data == name).then_some(*at)) {
+        return Ok(at);
+    }
     let sql = "SELECT version FROM data_versions WHERE name = $1";
     let row = db.query_one_raw(stmt(db.get_database_backend(), sql, vec![name.into()])).await?;
     Ok(row.and_then(|r| r.try_get_by_index::<i64>(0).ok()).unwrap_or(0))
@@ -56,7 +67,8 @@ where
     E: From<DbErr>,
 {
     let version = version(&state.db, name).await?;
-    state.cache.get_or_make(&key(name, version, what), TTL, make).await
+    let making = || MAKING_AT.scope((name.to_owned(), version), make());
+    state.cache.get_or_make(&key(name, version, what), TTL, making).await
 }
 
 /// A value made from data `name` (a signed-in user, a list of people), cached under the data's

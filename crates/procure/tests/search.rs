@@ -362,3 +362,27 @@ async fn concurrent_identical_misses_run_the_search_once(backend: Backend) {
     assert_eq!(kept.searches() - before, 2);
 }
 on_both_backends!(concurrent_identical_misses_run_the_search_once);
+
+/// While a cached answer is made, its data's version is the one read when the making began
+/// (the version it is kept under), not read again: a search page reads it once, not four times.
+/// A change committed meanwhile is for the next answer; other data's versions are read as usual.
+async fn a_cached_answer_is_made_at_the_version_it_is_kept_under(backend: Backend) {
+    use platform::freshness;
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let db = app.state.db.clone();
+    let data = scout::freshness::DATA;
+    let before = freshness::version(&db, data).await.expect("version");
+    let beacon = freshness::version(&db, beacon::lifecycle::DATA).await.expect("version");
+    let made = freshness::cached(&app.state, data, "probe", || async {
+        scout::freshness::bump(&db).await?;
+        platform::freshness::bump(&db, beacon::lifecycle::DATA).await?;
+        let inside = freshness::version(&db, data).await?;
+        let other = freshness::version(&db, beacon::lifecycle::DATA).await?;
+        Ok::<_, sea_orm::DbErr>(Some(format!("{inside} {other}")))
+    })
+    .await
+    .expect("made");
+    assert_eq!(made, Some(format!("{before} {}", beacon + 1)));
+    assert_eq!(freshness::version(&db, data).await.expect("version"), before + 1, "read again outside");
+}
+on_both_backends!(a_cached_answer_is_made_at_the_version_it_is_kept_under);
