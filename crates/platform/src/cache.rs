@@ -19,8 +19,8 @@ use crate::config::RedisConfig;
 use crate::health::{CheckFuture, CheckLevel, CheckResult, HealthCheck};
 
 /// Bytes the in-memory cache may hold (keys and values): a few hundred pages. It was 32 MB,
-/// which searches that differ on every request fill with pages nobody asks for again, and
-/// which then made half the web process's memory (issue 18, bench/RESULTS.md).
+/// which searches that differ on every request fill with pages nobody asks for again, all of it
+/// held by the web process (issue 18, bench/RESULTS.md).
 const MEMORY_CAPACITY: u64 = 8 * 1024 * 1024;
 
 /// How long a cache call may take before it counts as a miss.
