@@ -2,6 +2,7 @@
 -- scenario's list, plus the exclusion of a made-up word that differs per request and thread
 -- (it changes no result). Scenario (the KIND variable): common, rare, filtered, paged, api.
 -- `filtered` reads contract type and department ids from TYPES and DEPARTMENTS (space-separated).
+-- WORD, when set, is the only word searched for (bench/scout.sh: "maintenance").
 local common = { "maintenance", "salt", "paving", "fire", "trucks", "police", "janitorial", "supplies",
   "office", "traffic", "vehicles", "equipment", "services", "uniforms", "repair", "materials" }
 local rare = { "pothole", "benches", "boiler", "elevator", "toner", "pruning", "playground", "radios",
@@ -26,6 +27,7 @@ function init(args)
   kind = os.getenv("KIND") or "common"
   math.randomseed(os.time() * 100 + (thread_id or 0))
   types, departments = ids("TYPES"), ids("DEPARTMENTS")
+  fixed = os.getenv("WORD")
 end
 
 local function pick(list) return list[math.random(#list)] end
@@ -33,7 +35,7 @@ local function pick(list) return list[math.random(#list)] end
 request = function()
   counter = counter + 1
   local unique = string.format("-zz%dt%dn%d", math.random(1, 1000000000), thread_id or 0, counter)
-  local word = pick(kind == "rare" and rare or common)
+  local word = fixed or pick(kind == "rare" and rare or common)
   local q = word .. "+" .. unique
   local path = "/scout/search?q=" .. q
   if kind == "filtered" then

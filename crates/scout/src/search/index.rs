@@ -178,7 +178,6 @@ pub struct Index {
     terms: HashMap<Box<str>, Postings>,
     /// Words in each field over the live slots (for BM25's average field length).
     words: [u64; FIELDS],
-    live: u32,
 }
 
 impl Index {
@@ -187,11 +186,11 @@ impl Index {
     }
 
     pub fn len(&self) -> usize {
-        self.live as usize
+        self.by_id.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.live == 0
+        self.by_id.is_empty()
     }
 
     /// Adds `doc`, replacing what the index held for its contract.
@@ -226,7 +225,6 @@ impl Index {
         }
         self.slots.push(Slot { id: doc.id, attrs: doc.attrs.clone(), lens, live: true });
         self.by_id.insert(doc.id, slot);
-        self.live += 1;
     }
 
     /// Forgets contract `id` (nothing when it is not held).
@@ -238,9 +236,8 @@ impl Index {
                 *total = total.saturating_sub(u64::from(len));
             }
         }
-        self.live = self.live.saturating_sub(1);
-        let dead = self.slots.len() - self.live as usize;
-        if dead > 1000 && dead * 3 > self.live as usize {
+        let dead = self.slots.len() - self.len();
+        if dead > 1000 && dead * 3 > self.len() {
             self.compact();
         }
     }
@@ -392,7 +389,7 @@ impl Index {
     }
 
     fn score(&self, hits: &[(u32, [u8; FIELDS])]) -> Vec<(u32, f32)> {
-        let n = self.live.max(1) as f32;
+        let n = self.len().max(1) as f32;
         let df = hits.len() as f32;
         let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
         let average: Vec<f32> = self.words.iter().map(|w| (*w as f32 / n).max(1.0)).collect();
