@@ -52,6 +52,17 @@ bench() {
     "${non2xx:+ **$non2xx non-2xx**}" >> "$table"
 }
 
+# pss_peak PID…: until killed, samples the processes' summed proportional set size (PSS: each
+# shared page, like the binary's code, counted once across them) every 0.2 s, keeping the
+# highest in kB in $data/pss.
+pss_peak() {
+  local peak=0 sum
+  while sleep 0.2; do
+    sum=$(for p in "$@"; do cat "/proc/$p/smaps_rollup" 2>/dev/null; done | awk '/^Pss:/ {s += $2} END {print s + 0}')
+    [ "${sum:-0}" -gt "$peak" ] && peak=$sum && echo "$peak" > "$data/pss"
+  done
+}
+
 # run LABEL: the demo data and every scenario on the database in DATABASE_URL (or SQLite).
 run() {
   local label=$1
@@ -62,6 +73,8 @@ run() {
   LOG_FORMAT=mozlog "$bin" worker >/dev/null 2>&1 & local worker=$!
   LOG_FORMAT=mozlog "$bin" scheduler >/dev/null 2>&1 & local scheduler=$!
   local id cookie
+  echo 0 > "$data/pss"
+  pss_peak "$pid" "$worker" "$scheduler" & local sampler=$!
   id=$(curl -s "$base/scout/search?q=900042" | grep -o '/scout/contracts/[0-9]*' | head -1)
   [ -n "$id" ] || { echo "no contract found for controller number 900042" >&2; exit 1; }
   cookie=$(superadmin_cookie "bench@example.org")
@@ -89,7 +102,7 @@ run() {
   web=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
   worker_rss=$(awk '/VmHWM/ {print $2}' "/proc/$worker/status")
   scheduler_rss=$(awk '/VmHWM/ {print $2}' "/proc/$scheduler/status")
-  kill "$worker" "$scheduler" "$pid"; wait "$worker" "$scheduler" "$pid" 2>/dev/null || true
+  kill "$sampler" "$worker" "$scheduler" "$pid"; wait "$sampler" "$worker" "$scheduler" "$pid" 2>/dev/null || true
   echo
   echo "### $label, scale $scale ($(nproc) cores, wrk -t2 -c16 -d$duration, commit $(git rev-parse --short HEAD))"
   echo "procure demo --scale $scale: $(cat "$data/demo.time")"
@@ -98,7 +111,7 @@ run() {
   echo "|---|---|---|---|---|---|"
   cat "$table"
   echo
-  echo "Peak RSS: web $((web / 1024)) MB, worker $((worker_rss / 1024)) MB, scheduler $((scheduler_rss / 1024)) MB, together $(((web + worker_rss + scheduler_rss) / 1024)) MB"
+  echo "Peak RSS: web $((web / 1024)) MB, worker $((worker_rss / 1024)) MB, scheduler $((scheduler_rss / 1024)) MB, together $(((web + worker_rss + scheduler_rss) / 1024)) MB (each counting the code they share); peak PSS of the three together $(($(cat "$data/pss") / 1024)) MB"
   rm -rf "$data"; trap - EXIT
 }
 

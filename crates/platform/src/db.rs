@@ -1,6 +1,8 @@
 //! The database connection: SQLite (WAL, foreign keys, busy timeout) or PostgreSQL, from one
 //! [`DatabaseConfig`].
 
+pub mod inline;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, LazyLock};

@@ -7,9 +7,10 @@
 //! version `v` can only be as new or newer than `v`, never older.
 //!
 //! The cost is one indexed read per request, and that writers of one kind of data take turns on
-//! its row. While a cached answer is made, reads of its data's version inside the making answer
-//! the version it will be kept under, without reading again (each read is a round trip, and a
-//! search page made four).
+//! its row. On SQLite that read is made on the request's own thread ([`crate::db::inline`]),
+//! not through the pool's. While a cached answer is made, reads of its data's version inside the
+//! making answer the version it will be kept under, without reading again (each read is a round
+//! trip, and a search page made four).
 
 tokio::task_local! {
     /// The data and version a cached answer is being made at (see [`cached`]).
@@ -20,21 +21,43 @@ use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, DbErr, Statement};
 
+use crate::config::DatabaseBackend;
 use crate::db::stmt;
 use crate::http::AppState;
 
 /// How long a cached answer is kept (unless the data changes first, which makes it unreachable).
 pub const TTL: Duration = Duration::from_secs(600);
 
-/// The current version of data `name`; inside the making of an answer [`cached`] under that
-/// data, the version it is made at (read once, when the making began).
+/// The current version of data `name` as `db` (a connection or a transaction) sees it; inside
+/// the making of an answer [`cached`] under that data, the version it is made at (read once,
+/// when the making began).
 pub async fn version(db: &impl ConnectionTrait, name: &str) -> Result<i64, DbErr> {
-    if let Ok(Some(at)) = MAKING_AT.try_with(|(data, at)| (data == name).then_some(*at)) {
+    if let Some(at) = making_at(name) {
         return Ok(at);
     }
     let sql = "SELECT version FROM data_versions WHERE name = $1";
     let row = db.query_one_raw(stmt(db.get_database_backend(), sql, vec![name.into()])).await?;
     Ok(row.and_then(|r| r.try_get_by_index::<i64>(0).ok()).unwrap_or(0))
+}
+
+/// [`version`] of `state`'s database, outside any transaction: the read every request makes. On
+/// SQLite it is read on this thread, and through the pool only when that fails.
+pub async fn current(state: &AppState, name: &str) -> Result<i64, DbErr> {
+    if let Some(at) = making_at(name) {
+        return Ok(at);
+    }
+    if let DatabaseBackend::Sqlite { path } = &state.config.database.backend {
+        let sql = "SELECT version FROM data_versions WHERE name = ?1";
+        if let Some(read) = crate::db::inline::row(path, sql, [name], |r| r.get::<_, i64>(0)) {
+            return Ok(read.unwrap_or(0));
+        }
+    }
+    version(&state.db, name).await
+}
+
+/// The version an answer under data `name` is being made at (see [`cached`]), if it is.
+fn making_at(name: &str) -> Option<i64> {
+    MAKING_AT.try_with(|(data, at)| (data == name).then_some(*at)).ok().flatten()
 }
 
 /// Marks data `name` as changed. Call it in the transaction that changes it.
@@ -66,7 +89,7 @@ where
     Fut: std::future::Future<Output = Result<Option<String>, E>>,
     E: From<DbErr>,
 {
-    let version = version(&state.db, name).await?;
+    let version = current(state, name).await?;
     let making = || MAKING_AT.scope((name.to_owned(), version), make());
     state.cache.get_or_make(&key(name, version, what), TTL, making).await
 }
@@ -80,7 +103,7 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<Option<T>, DbErr>>,
 {
-    let version = version(&state.db, name).await?;
+    let version = current(state, name).await?;
     let key = key(name, version, what);
     if let Some(hit) = state.cache.get(&key).await
         && let Ok(value) = serde_json::from_str(&hit)
@@ -114,7 +137,7 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<T, DbErr>>,
 {
-    let version = version(&state.db, name).await?;
+    let version = current(state, name).await?;
     let made = async { make().await.map_err(|e| e.to_string()) };
     state.local.get_or_make(&key(name, version, what), bytes, made).await.map_err(DbErr::Custom)
 }

@@ -80,8 +80,12 @@ pub struct Store {
 
 #[derive(Debug, Clone)]
 enum Backend {
-    Database(DatabaseConnection),
-    Redis { conn: redis::aio::ConnectionManager, prefix: String },
+    /// The pool, and the SQLite file it opens (read in place on load, [`crate::db::inline`]).
+    Database(DatabaseConnection, Option<std::path::PathBuf>),
+    Redis {
+        conn: redis::aio::ConnectionManager,
+        prefix: String,
+    },
 }
 
 /// Builds the session layer: the store for this configuration, and the cookie settings.
@@ -101,7 +105,13 @@ pub async fn layer(
             )?;
             Backend::Redis { conn, prefix: "procure:session:".to_owned() }
         }
-        None => Backend::Database(db),
+        None => Backend::Database(
+            db,
+            match &config.database.backend {
+                crate::config::DatabaseBackend::Sqlite { path } => Some(path.clone()),
+                crate::config::DatabaseBackend::Postgres => None,
+            },
+        ),
     };
     let store = Store { backend, max_age_ms: i64::try_from(config.sessions.max_age.as_millis()).unwrap_or(i64::MAX) };
     // cookie's Key wants 64 bytes: two derived halves.
@@ -141,7 +151,7 @@ impl SessionStore for Store {
         let absolute = now.saturating_add(self.max_age_ms);
         loop {
             let inserted = match &self.backend {
-                Backend::Database(db) => {
+                Backend::Database(db, _) => {
                     let _turn = crate::db::turn_to_write(db).await.map_err(backend)?;
                     let data =
                         serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
@@ -184,7 +194,7 @@ impl SessionStore for Store {
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         match &self.backend {
-            Backend::Database(db) => {
+            Backend::Database(db, _) => {
                 let data =
                     serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
                 let turn = crate::db::turn_to_write(db).await.map_err(backend)?;
@@ -230,18 +240,28 @@ impl SessionStore for Store {
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let now = crate::jobs::now_ms();
         match &self.backend {
-            Backend::Database(db) => {
-                let row = db
-                    .query_one_raw(stmt(
-                        db.get_database_backend(),
-                        "SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2 AND absolute_expires_at > $2",
-                        vec![id.to_string().into(), now.into()],
-                    ))
-                    .await
-                    .map_err(backend)?;
-                let Some(row) = row else { return Ok(None) };
-                let data: String = row.try_get("", "data").map_err(backend)?;
-                let expires: i64 = row.try_get("", "expires_at").map_err(backend)?;
+            Backend::Database(db, file) => {
+                let sql = "SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2 AND absolute_expires_at > $2";
+                let key = id.to_string();
+                let read = file.as_deref().and_then(|path| {
+                    let params = rusqlite::params![key, now];
+                    crate::db::inline::row(path, sql, params, |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+                });
+                let row = match read {
+                    Some(row) => row,
+                    None => match db
+                        .query_one_raw(stmt(db.get_database_backend(), sql, vec![key.into(), now.into()]))
+                        .await
+                        .map_err(backend)?
+                    {
+                        Some(row) => Some((
+                            row.try_get_by_index::<String>(0).map_err(backend)?,
+                            row.try_get_by_index::<i64>(1).map_err(backend)?,
+                        )),
+                        None => None,
+                    },
+                };
+                let Some((data, expires)) = row else { return Ok(None) };
                 let data = serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
                 let expiry_date =
                     OffsetDateTime::from_unix_timestamp_nanos(i128::from(expires) * 1_000_000).map_err(backend)?;
@@ -260,7 +280,7 @@ impl SessionStore for Store {
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         match &self.backend {
-            Backend::Database(db) => {
+            Backend::Database(db, _) => {
                 let _turn = crate::db::turn_to_write(db).await.map_err(backend)?;
                 db.execute_raw(stmt(
                     db.get_database_backend(),

@@ -14,6 +14,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::display::title_case;
 
@@ -32,12 +33,16 @@ pub enum Status {
 
 impl Status {
     pub fn of(c: &contract::Model, has_successors: bool, today: NaiveDate) -> Status {
-        if c.is_archived {
+        Status::at(c.is_archived, has_successors, c.expiration_date, today)
+    }
+
+    fn at(archived: bool, has_successors: bool, expiration: Option<NaiveDate>, today: NaiveDate) -> Status {
+        if archived {
             Status::Archived
         } else if has_successors {
             Status::Replaced
         } else {
-            match c.expiration_date {
+            match expiration {
                 Some(d) if d < today => Status::Expired,
                 Some(d) if (d - today).num_days() <= EXPIRING_DAYS => Status::Expiring,
                 _ => Status::Active,
@@ -95,10 +100,12 @@ pub struct ResultRow {
     pub following: bool,
 }
 
-/// What a list row shows of a contract that is the same for every viewer and every day.
-#[derive(Debug, Clone)]
+/// What a list row shows of a contract that is the same for every viewer and every day, made
+/// once per data version (titles in title case included).
+#[derive(Debug)]
 struct Listed {
-    contract: contract::Model,
+    contract: Summary,
+    archived: bool,
     companies: Vec<CompanyRef>,
     /// A visible contract renews it.
     replaced: bool,
@@ -111,7 +118,7 @@ const LISTED_BYTES: usize = 4 * 1024 * 1024;
 
 /// Each process's [`Listed`] parts of the contracts its lists showed, under the data version.
 #[derive(Default)]
-struct ListedKept(std::sync::RwLock<HashMap<i32, Listed>>);
+struct ListedKept(std::sync::RwLock<HashMap<i32, Arc<Listed>>>);
 
 /// The rows for a page of search hits, in the hits' order, as `viewer` sees them `today`. The
 /// parts of a row that are the same for everyone are kept by the process under the contracts
@@ -134,9 +141,9 @@ pub async fn result_rows(
     )
     .await?;
     let ids: Vec<i32> = hits.iter().map(|h| h.contract_id).collect();
-    let mut by_id: HashMap<i32, Listed> = HashMap::with_capacity(ids.len());
+    let mut by_id: HashMap<i32, Arc<Listed>> = HashMap::with_capacity(ids.len());
     if let Ok(known) = kept.0.read() {
-        by_id.extend(ids.iter().filter_map(|id| known.get(id).map(|l| (*id, l.clone()))));
+        by_id.extend(ids.iter().filter_map(|id| known.get(id).map(|l| (*id, Arc::clone(l)))));
     }
     let missing: Vec<i32> = ids.iter().copied().filter(|id| !by_id.contains_key(id)).collect();
     if !missing.is_empty() {
@@ -144,7 +151,7 @@ pub async fn result_rows(
         if let Ok(mut known) = kept.0.write() {
             for (id, l) in &read {
                 if known.len() < LISTED_KEPT {
-                    known.insert(*id, l.clone());
+                    known.insert(*id, Arc::clone(l));
                 }
             }
         }
@@ -166,12 +173,12 @@ pub async fn result_rows(
     Ok(hits
         .into_iter()
         .filter_map(|h| {
-            let Listed { contract: c, companies, replaced } = by_id.remove(&h.contract_id)?;
+            let l = by_id.remove(&h.contract_id)?;
             Some(ResultRow {
-                status: Status::of(&c, replaced, today),
-                following: followed.contains(&c.id),
-                companies,
-                contract: c.into(),
+                status: Status::at(l.archived, l.replaced, l.contract.expiration, today),
+                following: followed.contains(&l.contract.id),
+                companies: l.companies.clone(),
+                contract: l.contract.clone(),
                 found_in: h.found_in,
                 snippet: h.snippet,
             })
@@ -180,7 +187,7 @@ pub async fn result_rows(
 }
 
 /// The [`Listed`] parts of contracts `ids`: three queries (contracts, companies, successors).
-async fn listed(db: &impl ConnectionTrait, ids: &[i32]) -> Result<HashMap<i32, Listed>, DbErr> {
+async fn listed(db: &impl ConnectionTrait, ids: &[i32]) -> Result<HashMap<i32, Arc<Listed>>, DbErr> {
     let contracts = contract::Entity::find().filter(contract::Column::Id.is_in(ids.to_vec())).all(db).await?;
     let mut companies: HashMap<i32, Vec<CompanyRef>> = HashMap::new();
     for (link, co) in contract_company::Entity::find()
@@ -211,9 +218,10 @@ async fn listed(db: &impl ConnectionTrait, ids: &[i32]) -> Result<HashMap<i32, L
             let listed = Listed {
                 companies: companies.remove(&c.id).unwrap_or_default(),
                 replaced: replaced.contains(&c.id),
-                contract: c,
+                archived: c.is_archived,
+                contract: c.into(),
             };
-            (listed.contract.id, listed)
+            (listed.contract.id, Arc::new(listed))
         })
         .collect())
 }
@@ -324,15 +332,7 @@ pub async fn detail(
     let followers =
         contract_follower::Entity::find().filter(contract_follower::Column::ContractId.eq(c.id)).count(db).await?;
     let (following, notes) = match viewer {
-        Some(v) => (
-            contract_follower::Entity::find_by_id((c.id, v.id)).one(db).await?.is_some(),
-            contract_note::Entity::find()
-                .filter(contract_note::Column::ContractId.eq(c.id))
-                .filter(contract_note::Column::UserId.eq(v.id))
-                .order_by_desc(contract_note::Column::Id)
-                .all(db)
-                .await?,
-        ),
+        Some(v) => viewers_part(db, c.id, v).await?,
         None => (false, Vec::new()),
     };
     let document = match c.document_id {
@@ -360,6 +360,30 @@ pub async fn detail(
         following,
         notes,
     }))
+}
+
+/// What of contract `id`'s [`Detail`] is `viewer`'s own: whether they follow it, and their notes.
+pub async fn viewers_part(
+    db: &impl ConnectionTrait,
+    id: i32,
+    viewer: &CurrentUser,
+) -> Result<(bool, Vec<contract_note::Model>), DbErr> {
+    Ok((
+        contract_follower::Entity::find_by_id((id, viewer.id)).one(db).await?.is_some(),
+        contract_note::Entity::find()
+            .filter(contract_note::Column::ContractId.eq(id))
+            .filter(contract_note::Column::UserId.eq(viewer.id))
+            .order_by_desc(contract_note::Column::Id)
+            .all(db)
+            .await?,
+    ))
+}
+
+impl Detail {
+    /// Roughly the bytes it holds (for the bound on what a process keeps).
+    pub fn bytes(&self) -> usize {
+        2048 + self.line_items.len() * 512 + self.properties.len() * 128 + self.companies.len() * 128
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

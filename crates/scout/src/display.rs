@@ -154,6 +154,22 @@ fn letter_runs(token: &str) -> Vec<(usize, usize)> {
 /// [`title_case`] for a highlighted passage (HTML-escaped text with matches in `<mark>`, as
 /// the search makes them): the passage's text in title case if it is all caps, marks kept.
 pub fn title_case_passage(passage: &str) -> String {
+    // Most passages are not all caps: tell without unescaping (the marks and entities are
+    // lower case, so they are skipped).
+    let mut in_markup = false;
+    let mut upper = false;
+    for c in passage.chars() {
+        match c {
+            '<' | '&' => in_markup = true,
+            '>' | ';' if in_markup => in_markup = false,
+            c if !in_markup && c.is_lowercase() => return passage.to_owned(),
+            c if !in_markup && c.is_uppercase() => upper = true,
+            _ => {}
+        }
+    }
+    if !upper {
+        return passage.to_owned();
+    }
     let raw = crate::search::unhighlight(passage);
     match title_case(&raw) {
         Cow::Borrowed(_) => passage.to_owned(),
@@ -273,5 +289,8 @@ mod tests {
         assert_eq!(title_case_passage(passage), "3 Rivers <mark>Fire</mark> Equipment &amp; Co");
         let mixed = "Road <mark>salt</mark> &lt;bulk&gt;";
         assert_eq!(title_case_passage(mixed), mixed);
+        // Only the marks and entities are lower case: the text is all caps.
+        assert_eq!(title_case_passage("<mark>SALT</mark> &amp; SAND"), "<mark>Salt</mark> &amp; Sand");
+        assert_eq!(title_case_passage("1,000 &amp; 2"), "1,000 &amp; 2", "no letters");
     }
 }

@@ -263,7 +263,7 @@ pub async fn contract_page(
     Path(id): Path<i32>,
 ) -> Result<Response, AppError> {
     let html = public_page(&state, &viewer, &format!("page:contract:{id}"), || async {
-        let Some(detail) = contracts::detail(&state.db, id, viewer.user.as_ref(), today(&state)).await? else {
+        let Some(detail) = viewers_detail(&state, &viewer, id).await? else {
             return Ok(None);
         };
         let ctx = contract_context(&state, &viewer, detail).await?;
@@ -273,15 +273,47 @@ pub async fn contract_page(
     Ok(Html(html.ok_or(AppError::NotFound)?).into_response())
 }
 
+/// What a contract's page shows the same to everyone: the contract and its term history (None
+/// when it is not visible). Signed-in pages are not cached, so each process keeps this part
+/// under the contracts data version (the terms are in it: see [`renewals`]), read once per
+/// change and day instead of ten queries per page.
+type PublicPart = Option<(contracts::Detail, Vec<renewals::Term>)>;
+
+async fn public_part(state: &AppState, id: i32) -> Result<std::sync::Arc<PublicPart>, AppError> {
+    let day = today(state);
+    let what = format!("scout:contract:{id}@{day}");
+    let bytes = |part: &PublicPart| part.as_ref().map_or(64, |(d, terms)| d.bytes() + terms.len() * 128);
+    Ok(platform::freshness::shared(state, freshness::DATA, &what, bytes, || async {
+        let Some(detail) = contracts::detail(&state.db, id, None, day).await? else { return Ok(None) };
+        let terms = renewals::term_history(&state.db, id, &state.config.site).await?;
+        Ok(Some((detail, terms)))
+    })
+    .await?)
+}
+
+/// Contract `id`'s detail as `viewer` sees it (with their follow and notes), and its terms.
+async fn viewers_detail(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i32,
+) -> Result<Option<(contracts::Detail, Vec<renewals::Term>)>, AppError> {
+    // Boxed: making the part (ten queries) is a large future for every caller's.
+    let Some((detail, terms)) = Box::pin(public_part(state, id)).await?.as_ref().clone() else { return Ok(None) };
+    let mut detail = detail;
+    if let Some(user) = &viewer.user {
+        (detail.following, detail.notes) = contracts::viewers_part(&state.db, id, user).await?;
+    }
+    Ok(Some((detail, terms)))
+}
+
 /// A contract page's context: the contract, its term history, and for a conductor-level viewer
 /// Conductor's work on it (only signed-in pages have it, and they are never cached).
 async fn contract_context(
     state: &AppState,
     viewer: &Viewer,
-    detail: contracts::Detail,
+    (detail, terms): (contracts::Detail, Vec<renewals::Term>),
 ) -> Result<minijinja::Value, AppError> {
     let id = detail.contract.id;
-    let terms = renewals::term_history(&state.db, id, &state.config.site).await?;
     let conductor = match &viewer.user {
         Some(user) if user.is_conductor_level() => {
             Some(renewals::conductor_view(&state.db, id, chrono::Utc::now()).await?).filter(|v| !v.is_empty())
@@ -447,9 +479,7 @@ pub async fn add_note(
         Ok(()) => Ok(Redirect::to(&format!("/scout/contracts/{id}#notes")).into_response()),
         Err(invalid @ ServiceError::Invalid(_)) => {
             let message = invalid.to_string();
-            let detail = contracts::detail(&state.db, id, viewer.user.as_ref(), today(&state))
-                .await?
-                .ok_or(AppError::NotFound)?;
+            let detail = viewers_detail(&state, &viewer, id).await?.ok_or(AppError::NotFound)?;
             let ctx = context! { note_error => message, note => form.note, ..contract_context(&state, &viewer, detail).await? };
             page_with_status(&state, &viewer, StatusCode::BAD_REQUEST, "scout/contract.html", ctx)
         }

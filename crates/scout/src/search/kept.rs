@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
+use platform::http::AppState;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult};
 
 use super::index::{Attrs, Doc, FIELDS, Index};
@@ -48,20 +49,20 @@ impl Kept {
     }
 
     /// Runs `f` on an index holding at least every change up to the data version current now.
-    pub async fn read<T>(&self, db: &impl ConnectionTrait, f: impl FnOnce(&Index) -> T) -> Result<T, DbErr> {
-        self.ready(db).await?;
+    pub async fn read<T>(&self, state: &AppState, f: impl FnOnce(&Index) -> T) -> Result<T, DbErr> {
+        self.ready(state).await?;
         self.0.searches.fetch_add(1, Ordering::Relaxed);
         let held = self.0.held.read().map_err(|_| DbErr::Custom("the search index was poisoned".into()))?;
         Ok(f(&held.index))
     }
 
     /// Brings the index up to the data version current now (loading it the first time).
-    pub async fn ready(&self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
-        let wanted = platform::freshness::version(db, crate::freshness::DATA).await?;
+    pub async fn ready(&self, state: &AppState) -> Result<(), DbErr> {
+        let wanted = platform::freshness::current(state, crate::freshness::DATA).await?;
         if !self.holds(wanted) {
             let _turn = self.0.catching_up.lock().await;
             if !self.holds(wanted) {
-                self.catch_up(db).await?;
+                self.catch_up(&state.db).await?;
             }
         }
         Ok(())

@@ -269,8 +269,8 @@ fn wanted(req: &Request, field: Field) -> bool {
 /// than failing.
 pub async fn find(state: &platform::http::AppState, req: &Request) -> Result<Results, DbErr> {
     match state.contributions.all::<Kept>().next() {
-        // Boxed: its future (the index read, the passages' query) is large for every caller's.
-        Some(kept) => Box::pin(from_index(kept, &state.db, req)).await,
+        // Boxed: its future (the index's catch-up) is large for every caller's.
+        Some(kept) => Box::pin(from_index(kept, state, req)).await,
         None => search(&state.db, req).await,
     }
 }
@@ -278,13 +278,13 @@ pub async fn find(state: &platform::http::AppState, req: &Request) -> Result<Res
 /// Loads this process's index ahead of the first search (the web role calls it at start-up).
 pub async fn warm(state: &platform::http::AppState) -> Result<(), DbErr> {
     match state.contributions.all::<Kept>().next() {
-        Some(kept) => kept.ready(&state.db).await,
+        Some(kept) => kept.ready(state).await,
         None => Ok(()),
     }
 }
 
 /// [`search`]'s answer, from the index.
-async fn from_index(kept: &Kept, db: &impl ConnectionTrait, req: &Request) -> Result<Results, DbErr> {
+async fn from_index(kept: &Kept, state: &platform::http::AppState, req: &Request) -> Result<Results, DbErr> {
     let page = req.page.max(1);
     let per_page = usize::try_from(PER_PAGE).unwrap_or(50);
     let offset = usize::try_from((page - 1) * PER_PAGE).unwrap_or(usize::MAX);
@@ -301,8 +301,8 @@ async fn from_index(kept: &Kept, db: &impl ConnectionTrait, req: &Request) -> Re
         expired_before: req.today.filter(|_| !req.include_expired),
         except: Vec::new(),
     };
-    let (exact, found, matched) = kept
-        .read(db, |index| {
+    let (exact, found, passages) = kept
+        .read(state, |index| {
             let exact = if by_number { index.by_controller(controller, &filter) } else { Vec::new() };
             let shown = exact.len().saturating_sub(offset).min(per_page);
             filter.except.clone_from(&exact);
@@ -311,8 +311,17 @@ async fn from_index(kept: &Kept, db: &impl ConnectionTrait, req: &Request) -> Re
             } else {
                 index::Found::default()
             };
-            let matched: Vec<_> = found.ids.iter().map(|id| index.matched(*id, &query, &filter)).collect();
-            (exact, found, matched)
+            // Each hit's field and passage, from the text the index holds.
+            let passages: Vec<_> = found
+                .ids
+                .iter()
+                .map(|id| {
+                    let m = index.matched(*id, &query, &filter)?;
+                    let passage = passage::passage(index.text(*id, m.field)?, &m.positions, &query);
+                    (!passage.is_empty()).then(|| (COLUMNS[m.field].0, passage))
+                })
+                .collect();
+            (exact, found, passages)
         })
         .await?;
     let mut hits: Vec<Hit> = exact
@@ -321,13 +330,7 @@ async fn from_index(kept: &Kept, db: &impl ConnectionTrait, req: &Request) -> Re
         .take(per_page)
         .map(|id| Hit { contract_id: *id, found_in: Field::Controller.label(), snippet: escape(controller) })
         .collect();
-    let texts = texts(db, &found.ids).await?;
-    for (id, matched) in found.ids.iter().zip(matched) {
-        let passage = matched.and_then(|m| {
-            let text = texts.get(id)?.get(m.field)?;
-            let passage = passage::passage(text, &m.positions, &query);
-            (!passage.is_empty()).then(|| (COLUMNS[m.field].0, passage))
-        });
+    for (id, passage) in found.ids.iter().zip(passages) {
         hits.push(match passage {
             Some((field, passage)) => Hit { contract_id: *id, found_in: field.label(), snippet: highlight(&passage) },
             None => Hit { contract_id: *id, found_in: "several fields", snippet: String::new() },
@@ -335,27 +338,6 @@ async fn from_index(kept: &Kept, db: &impl ConnectionTrait, req: &Request) -> Re
     }
     let total = exact.len() as u64 + found.total;
     Ok(Results { hits, total, page, pages: total.div_ceil(PER_PAGE).max(1) })
-}
-
-/// The indexed text of contracts `ids`, by field.
-async fn texts(db: &impl ConnectionTrait, ids: &[i32]) -> Result<std::collections::HashMap<i32, Vec<String>>, DbErr> {
-    if ids.is_empty() {
-        return Ok(Default::default());
-    }
-    let backend = db.get_database_backend();
-    let key = if backend == DbBackend::Postgres { "contract_id" } else { "rowid" };
-    let list = ids.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
-    let sql = format!(
-        "SELECT {key}, company, description, line_items, properties FROM contract_search WHERE {key} IN ({list})"
-    );
-    let mut out = std::collections::HashMap::new();
-    for row in db.query_all_raw(Statement::from_string(backend, sql)).await? {
-        let fields = (1..=COLUMNS.len())
-            .map(|i| row.try_get_by_index::<Option<String>>(i).map(Option::unwrap_or_default))
-            .collect::<Result<Vec<_>, _>>()?;
-        out.insert(row.try_get_by_index::<i32>(0)?, fields);
-    }
-    Ok(out)
 }
 
 /// Runs a search on the database: the reference [`find`] answers as, and its answer where the
@@ -585,7 +567,16 @@ fn escape(text: &str) -> String {
 
 /// The databases mark matches with \x01…\x02 around raw text; escape the text, then mark.
 pub(crate) fn highlight(passage: &str) -> String {
-    escape(passage).replace('\u{1}', "<mark>").replace('\u{2}', "</mark>")
+    let mut out = String::with_capacity(passage.len() + 64);
+    for part in passage.split_inclusive(['\u{1}', '\u{2}']) {
+        let (text, mark) = match part.strip_suffix('\u{1}') {
+            Some(text) => (text, "<mark>"),
+            None => part.strip_suffix('\u{2}').map_or((part, ""), |text| (text, "</mark>")),
+        };
+        out.push_str(&platform::text::html_escape(text));
+        out.push_str(mark);
+    }
+    out
 }
 
 /// The raw passage [`highlight`] made `marked` from (marks back to \x01…\x02, text unescaped).

@@ -3,9 +3,9 @@
 //! matches, its words at matched positions between \x01 and \x02 (turned into `<mark>` by
 //! `super::highlight` after escaping), with "…" where the text goes on.
 //!
-//! The text is read from the database when the page is made, so it can be newer than the index
-//! that matched it (a change committed in between). Every marked word is checked against the
-//! search's keys; if one does not fit, the positions are found again in the text itself.
+//! The text is the one the index matched (it holds it), so the positions fit it. Every marked
+//! word is still checked against the search's keys, and if one does not fit, the positions are
+//! found again in the text itself: a passage never marks a word the search did not ask for.
 
 use std::ops::Range;
 
