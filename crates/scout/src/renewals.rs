@@ -53,6 +53,9 @@ pub struct Renewal {
     pub stage: Option<String>,
     /// Whole days since it entered that stage; None when it has not, or has finished it.
     pub days_in_stage: Option<i64>,
+    /// When it entered that stage (while it is in it): `days_in_stage` counts from here.
+    #[serde(skip)]
+    entered: Option<DateTime<Utc>>,
     /// As stored: `in_progress`, `removed` or `completed`.
     pub status: String,
     /// The status in words.
@@ -88,6 +91,29 @@ fn status_text(status: &str) -> &'static str {
     }
 }
 
+/// Conductor's data version: its database triggers raise it with every change to work items,
+/// their stage rows, stages and flows (migration 21), which is all [`conductor_view`] reads.
+pub const CONDUCTOR_DATA: &str = "conductor";
+
+/// [`conductor_view`], kept by the process under [`CONDUCTOR_DATA`] (so never older than the
+/// work), with the days in stage counted at `now`.
+pub async fn conductor_view_kept(
+    state: &platform::http::AppState,
+    id: i32,
+    now: DateTime<Utc>,
+) -> Result<ConductorView, DbErr> {
+    let what = format!("scout:conductor:{id}");
+    // Boxed: making it (up to four queries) is a large future for every caller's.
+    let making =
+        platform::freshness::shared(state, CONDUCTOR_DATA, &what, |_| 512, || conductor_view(&state.db, id, now));
+    let kept = Box::pin(making).await?;
+    let mut view = ConductorView::clone(&kept);
+    if let Some(renewal) = &mut view.renewal {
+        renewal.days_in_stage = renewal.entered.map(|entered| (now - entered).num_days().max(0));
+    }
+    Ok(view)
+}
+
 /// Conductor's work on contract `id` at `now`.
 pub async fn conductor_view(db: &impl ConnectionTrait, id: i32, now: DateTime<Utc>) -> Result<ConductorView, DbErr> {
     let renewing = work_item::Entity::find()
@@ -106,7 +132,7 @@ pub async fn conductor_view(db: &impl ConnectionTrait, id: i32, now: DateTime<Ut
 }
 
 async fn renewal_of(db: &impl ConnectionTrait, w: work_item::Model, now: DateTime<Utc>) -> Result<Renewal, DbErr> {
-    let (stage, days_in_stage) = match w.current_stage_id {
+    let (stage, entered) = match w.current_stage_id {
         Some(stage_id) => {
             let name = stage::Entity::find_by_id(stage_id).one(db).await?.map(|s| s.name);
             // The stage's current row in the item's flow (reverts and switches leave others).
@@ -117,19 +143,18 @@ async fn renewal_of(db: &impl ConnectionTrait, w: work_item::Model, now: DateTim
                 .filter(work_item_stage::Column::SupersededAt.is_null())
                 .one(db)
                 .await?;
-            let days = row
-                .filter(|r| r.exited_at.is_none())
-                .and_then(|r| r.entered_at)
-                .map(|entered| (now - entered).num_days().max(0));
-            (name, days)
+            let entered = row.filter(|r| r.exited_at.is_none()).and_then(|r| r.entered_at);
+            (name, entered)
         }
         None => (None, None),
     };
+    let days_in_stage = entered.map(|entered| (now - entered).num_days().max(0));
     Ok(Renewal {
         href: item_href(w.id),
         id: w.id,
         stage,
         days_in_stage,
+        entered,
         status_text: status_text(&w.status),
         status: w.status,
     })

@@ -31,8 +31,9 @@ use sea_orm::{
 
 pub use figures::{Bucket, Completed, Open, Passage, Stage, Took};
 
-/// The data version Conductor's metrics are kept under.
-pub const DATA: &str = "conductor";
+/// The data version Conductor's metrics are kept under (raised by triggers, migration 21; Scout
+/// keeps a contract page's Conductor part under it too).
+pub const DATA: &str = scout::renewals::CONDUCTOR_DATA;
 
 /// Which work a flow's figures count: of one department, and stages completed in a range of
 /// moments (`from` inclusive, `until` exclusive). Open work is counted as it is now, in any case.

@@ -316,7 +316,7 @@ async fn contract_context(
     let id = detail.contract.id;
     let conductor = match &viewer.user {
         Some(user) if user.is_conductor_level() => {
-            Some(renewals::conductor_view(&state.db, id, chrono::Utc::now()).await?).filter(|v| !v.is_empty())
+            Some(renewals::conductor_view_kept(state, id, chrono::Utc::now()).await?).filter(|v| !v.is_empty())
         }
         _ => None,
     };
