@@ -8,7 +8,8 @@
 # ../shared/research/original-suite.md §12, and the peak RSS of web, worker and scheduler, which
 # run together throughout. Loopback only, bounded in time.
 # Usage: bench/compare.sh [SCALE] [DURATION]   PG_ADMIN_URL=postgres://postgres@127.0.0.1:5432/postgres
-#        (set PG_ADMIN_URL= to skip PostgreSQL; the database procure_bench is dropped and made)
+#        (set PG_ADMIN_URL= to skip PostgreSQL, SKIP_SQLITE=1 to skip SQLite; the database
+#        procure_bench is dropped and made)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${BIN:-$PWD/target/release/procure}
@@ -116,7 +117,7 @@ run() {
 }
 
 unset DATABASE_URL
-run SQLite
+[ -n "${SKIP_SQLITE:-}" ] || run SQLite
 if [ -n "$admin_url" ]; then
   psql -q "$admin_url" -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS procure_bench" -c "CREATE DATABASE procure_bench"
   export DATABASE_URL="${admin_url%/*}/procure_bench"
