@@ -21,7 +21,6 @@ use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, DbErr, Statement};
 
-use crate::config::DatabaseBackend;
 use crate::db::stmt;
 use crate::http::AppState;
 
@@ -46,7 +45,7 @@ pub async fn current(state: &AppState, name: &str) -> Result<i64, DbErr> {
     if let Some(at) = making_at(name) {
         return Ok(at);
     }
-    if let DatabaseBackend::Sqlite { path } = &state.config.database.backend {
+    if let Some(path) = state.config.database.sqlite_path() {
         let sql = "SELECT version FROM data_versions WHERE name = ?1";
         if let Some(read) = crate::db::inline::row(path, sql, [name], |r| r.get::<_, i64>(0)) {
             return Ok(read.unwrap_or(0));

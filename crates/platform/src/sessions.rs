@@ -105,13 +105,7 @@ pub async fn layer(
             )?;
             Backend::Redis { conn, prefix: "procure:session:".to_owned() }
         }
-        None => Backend::Database(
-            db,
-            match &config.database.backend {
-                crate::config::DatabaseBackend::Sqlite { path } => Some(path.clone()),
-                crate::config::DatabaseBackend::Postgres => None,
-            },
-        ),
+        None => Backend::Database(db, config.database.sqlite_path().map(ToOwned::to_owned)),
     };
     let store = Store { backend, max_age_ms: i64::try_from(config.sessions.max_age.as_millis()).unwrap_or(i64::MAX) };
     // cookie's Key wants 64 bytes: two derived halves.

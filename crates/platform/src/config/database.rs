@@ -67,6 +67,14 @@ impl DatabaseConfig {
         self.backend == DatabaseBackend::Postgres
     }
 
+    /// The SQLite file, when the database is one.
+    pub fn sqlite_path(&self) -> Option<&std::path::Path> {
+        match &self.backend {
+            DatabaseBackend::Sqlite { path } => Some(path),
+            DatabaseBackend::Postgres => None,
+        }
+    }
+
     /// A description without credentials.
     pub fn describe(&self) -> String {
         match &self.backend {
