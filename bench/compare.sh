@@ -3,8 +3,8 @@
 # (default 10,000 contracts, 100,000 line items), then `wrk -t2 -c16` on every scenario with
 # the ceiling first (`/__lbheartbeat__`, this binary's cheapest answer): uncached searches that
 # differ on every request (bench/search-varied.lua: a common word, a rare word, with filters,
-# pages 2..4, the API), the same search repeated (a cache hit), and a signed-in home and contract
-# page. Prints req/s, p50, p99, each scenario's share of the ceiling, the original's figures from
+# pages 2..4, the API), the same search repeated (a cache hit), a signed-in home, and a signed-in
+# contract page: one repeated, and a different contract on every request. Prints req/s, p50, p99, each scenario's share of the ceiling, the original's figures from
 # ../shared/research/original-suite.md §12, and the peak RSS of web, worker and scheduler, which
 # run together throughout. Loopback only, bounded in time.
 # Usage: bench/compare.sh [SCALE] [DURATION]   PG_ADMIN_URL=postgres://postgres@127.0.0.1:5432/postgres
@@ -28,7 +28,7 @@ original() {
     search-common|search-filtered|search-paged|api-search) echo "7.0 2.3s 2.5s" ;;
     search-rare) echo "10.5 1.5s 1.6s" ;;
     search-repeated) echo "7.6 2.1s 2.2s" ;;
-    contract-signed-in) echo "36 (anonymous) 0.42s 0.70s" ;;
+    contract-signed-in|contract-repeated-signed-in) echo "36 (anonymous) 0.42s 0.70s" ;;
     *) echo "—" ;;
   esac
 }
@@ -80,13 +80,15 @@ run() {
   [ -n "$id" ] || { echo "no contract found for controller number 900042" >&2; exit 1; }
   cookie=$(superadmin_cookie "bench@example.org")
   if [ -n "${DATABASE_URL:-}" ]; then
-    TYPES=$(psql -Atq "$DATABASE_URL" -c "SELECT id FROM contract_types" | tr '\n' ' ')
-    DEPARTMENTS=$(psql -Atq "$DATABASE_URL" -c "SELECT id FROM departments" | tr '\n' ' ')
+    sql() { psql -Atq "$DATABASE_URL" -c "$1" | tr '\n' ' '; }
   else
-    TYPES=$(sqlite3 "$data/procure.db" "SELECT id FROM contract_types" | tr '\n' ' ')
-    DEPARTMENTS=$(sqlite3 "$data/procure.db" "SELECT id FROM departments" | tr '\n' ' ')
+    sql() { sqlite3 "$data/procure.db" "$1" | tr '\n' ' '; }
   fi
-  export TYPES DEPARTMENTS
+  TYPES=$(sql "SELECT id FROM contract_types")
+  DEPARTMENTS=$(sql "SELECT id FROM departments")
+  # The demo's contracts have consecutive ids: scout-random-contract.lua picks one per request.
+  FIRST_ID=$(sql "SELECT min(id) FROM contracts"); LAST_ID=$(sql "SELECT max(id) FROM contracts")
+  export TYPES DEPARTMENTS FIRST_ID LAST_ID
   table=$(mktemp -p "$data"); ceiling=
   # Warm: the first search loads the index (logged by the web process).
   curl -s -o /dev/null "$base/scout/search?q=warm"
@@ -98,7 +100,8 @@ run() {
   KIND=api bench api-search / -s bench/search-varied.lua
   bench search-repeated "/scout/search?q=maintenance"
   bench home-signed-in / -H "Cookie: $cookie"
-  bench contract-signed-in "$id" -H "Cookie: $cookie"
+  bench contract-repeated-signed-in "$id" -H "Cookie: $cookie"
+  bench contract-signed-in / -H "Cookie: $cookie" -s bench/scout-random-contract.lua
   local web worker_rss scheduler_rss
   web=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
   worker_rss=$(awk '/VmHWM/ {print $2}' "/proc/$worker/status")

@@ -405,3 +405,61 @@ async fn the_audit_log_takes_any_action_word_and_keeps_its_entries(backend: Back
     assert_eq!(common::count(&db, index).await, 1);
 }
 on_both_backends!(the_audit_log_takes_any_action_word_and_keeps_its_entries);
+
+/// A transaction of many changes raises each data version it touches once on PostgreSQL (a raise
+/// per change made such a transaction quadratic), and at least once on SQLite; either way the
+/// version read after the commit differs from the one before, whether the code or a trigger
+/// raised it. A raise inside a savepoint that is rolled back does not count.
+async fn a_transaction_raises_each_version_once_on_postgres(backend: Backend) {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let db = &app.state.db;
+    let first = common::builders::Contract::new("ROAD SALT").controller("5001").insert(&app).await;
+    let second = common::builders::Contract::new("SNOW PLOWS").controller("5002").insert(&app).await;
+    let version = |name: &'static str| {
+        let sql = format!("SELECT version FROM data_versions WHERE name = '{name}'");
+        async move { common::count(db, &sql).await }
+    };
+    let (contracts, people) = (version("contracts").await, version("people").await);
+    let changes = app.count("SELECT COUNT(*) FROM search_changes").await;
+
+    let txn = db.begin().await.expect("begin");
+    for _ in 0..3 {
+        platform::freshness::bump(&txn, "contracts").await.expect("raise");
+    }
+    scout::search::reindex_all(&txn, &[first.id, second.id]).await.expect("reindex");
+    for sql in [
+        // The `contracts` trigger (a column the search filters read) and the `people` one.
+        format!("UPDATE contracts SET is_archived = true WHERE id = {}", first.id),
+        format!("UPDATE contracts SET is_archived = true WHERE id = {}", second.id),
+        "UPDATE departments SET name = name || ' (old)' WHERE id = 1".to_owned(),
+        "UPDATE departments SET name = name || ' (older)' WHERE id = 1".to_owned(),
+    ] {
+        txn.execute_unprepared(&sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    txn.commit().await.expect("commit");
+
+    let raised = (version("contracts").await - contracts, version("people").await - people);
+    match backend {
+        Backend::Postgres => assert_eq!(raised, (1, 1), "once each"),
+        Backend::Sqlite => assert!(raised.0 >= 1 && raised.1 >= 1, "{raised:?}"),
+    }
+    // Every change is logged, at a version above the one read before.
+    let logged = format!(
+        "SELECT COUNT(DISTINCT contract_id) FROM search_changes WHERE version > {contracts} AND contract_id IN ({}, {})",
+        first.id, second.id
+    );
+    assert_eq!(app.count(&logged).await, 2);
+    assert!(app.count("SELECT COUNT(*) FROM search_changes").await >= changes + 4);
+
+    // A raise in a savepoint that is rolled back is undone; the parent's own raise still happens.
+    let before = version("contracts").await;
+    let txn = db.begin().await.expect("begin");
+    let inner = txn.begin().await.expect("savepoint");
+    platform::freshness::bump(&inner, "contracts").await.expect("raise");
+    inner.rollback().await.expect("rollback to savepoint");
+    platform::freshness::bump(&txn, "contracts").await.expect("raise");
+    txn.commit().await.expect("commit");
+    assert_eq!(version("contracts").await, before + 1);
+}
+on_both_backends!(a_transaction_raises_each_version_once_on_postgres);

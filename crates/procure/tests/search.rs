@@ -312,9 +312,18 @@ async fn an_edit_through_one_process_is_found_through_another(backend: Backend) 
     .await;
     assert_eq!((through_other("fire").await, find(&app, "fire").await.total), (1, 1), "both indexes loaded");
 
-    // Text: a company added by an import through the first.
-    load(&app, "more.csv", &[row("A-BID", "ZANZIBAR SUPPLY", "SNOW PLOW TRUCKS", "6/30/30", "1002")]).await;
-    assert_eq!(through_other("zanzibar").await, 1);
+    // Text: a company added and a contract made by one import through the first (one batch, so
+    // one raise of the version records both contracts).
+    load(
+        &app,
+        "more.csv",
+        &[
+            row("A-BID", "ZANZIBAR SUPPLY", "SNOW PLOW TRUCKS", "6/30/30", "1002"),
+            row("A-BID", "QUOKKA PAVING", "ASPHALT RESURFACING", "6/30/30", "1003"),
+        ],
+    )
+    .await;
+    assert_eq!((through_other("zanzibar").await, through_other("quokka").await), (1, 1));
     let page = procure::app::router(&other)
         .oneshot(
             axum::http::Request::get("/scout/search?q=zanzibar")

@@ -80,20 +80,16 @@ impl AdminResource for Companies {
         active.name = Set(name.to_owned());
         active.stamp(Some(actor.id), now);
         let saved = active.save(db).await?.try_into_model()?;
-        for link in
-            contract_company::Entity::find().filter(contract_company::Column::CompanyId.eq(saved.id)).all(db).await?
-        {
-            crate::search::reindex(db, link.contract_id).await?;
-        }
+        let links =
+            contract_company::Entity::find().filter(contract_company::Column::CompanyId.eq(saved.id)).all(db).await?;
+        crate::search::reindex_all(db, &links.iter().map(|l| l.contract_id).collect::<Vec<_>>()).await?;
         Ok(Ok(saved.id))
     }
 
     async fn delete(&self, db: &DatabaseTransaction, _actor: &CurrentUser, id: i32) -> Result<(), AdminError> {
         let links = contract_company::Entity::find().filter(contract_company::Column::CompanyId.eq(id)).all(db).await?;
         company::Entity::delete_by_id(id).exec(db).await?;
-        for link in links {
-            crate::search::reindex(db, link.contract_id).await?;
-        }
+        crate::search::reindex_all(db, &links.iter().map(|l| l.contract_id).collect::<Vec<_>>()).await?;
         Ok(())
     }
 }

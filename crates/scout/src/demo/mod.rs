@@ -315,11 +315,8 @@ pub async fn load(db: &DatabaseConnection, scale: u64, today: NaiveDate) -> anyh
     for chunk in items.chunks(500) {
         line_item::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
     }
-    for n in 0..specs.len() {
-        if let Some(id) = id_of(n) {
-            crate::search::reindex(&txn, id).await?;
-        }
-    }
+    let made: Vec<i32> = (0..specs.len()).filter_map(id_of).collect();
+    crate::search::reindex_all(&txn, &made).await?;
     let (staff, follows) = followers(&txn, &specs, &id_of, &departments, today).await?;
     txn.commit().await?;
     Ok(Made {

@@ -260,9 +260,7 @@ async fn run(
         // The search index changes in the same transaction as the contracts it describes.
         let touched = std::mem::take(&mut report.touched);
         if commit {
-            for id in touched {
-                crate::search::reindex(&txn, id).await?;
-            }
+            crate::search::reindex_all(&txn, &touched.into_iter().collect::<Vec<_>>()).await?;
             progress.batch(&txn, done, total).await?;
             txn.commit().await?;
             if db.get_database_backend() == sea_orm::DbBackend::Sqlite && rows.peek().is_some() {
