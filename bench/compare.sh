@@ -86,9 +86,10 @@ run() {
   fi
   TYPES=$(sql "SELECT id FROM contract_types")
   DEPARTMENTS=$(sql "SELECT id FROM departments")
-  # The demo's contracts have consecutive ids: scout-random-contract.lua picks one per request.
-  FIRST_ID=$(sql "SELECT min(id) FROM contracts"); LAST_ID=$(sql "SELECT max(id) FROM contracts")
-  export TYPES DEPARTMENTS FIRST_ID LAST_ID
+  # The contracts Scout shows: scout-random-contract.lua picks one per request.
+  IDS_FILE="$data/contract-ids"
+  sql "SELECT id FROM contracts WHERE is_visible AND NOT is_archived" | tr ' ' '\n' | grep . > "$IDS_FILE"
+  export TYPES DEPARTMENTS IDS_FILE
   table=$(mktemp -p "$data"); ceiling=
   # Warm: the first search loads the index (logged by the web process).
   curl -s -o /dev/null "$base/scout/search?q=warm"

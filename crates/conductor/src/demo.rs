@@ -59,6 +59,9 @@ const COOPERATIVE_FLOW: (&str, [StageSeed; 4]) = (
     ],
 );
 
+/// How many contracts the demo handles between refreshing PostgreSQL's statistics.
+const ANALYZE_EVERY: usize = 2_000;
+
 /// The demo's conductor.
 const CONDUCTOR: (&str, &str, &str) = ("jordan.rivera@example.gov", "Jordan", "Rivera");
 
@@ -119,6 +122,14 @@ pub async fn load(db: &DatabaseConnection, config: &platform::Config, items: u64
         .await?;
     let mut made = Made { flows: 2, items: 0 };
     for (n, (id, description, department)) in contracts.into_iter().enumerate() {
+        if n % ANALYZE_EVERY == 0 {
+            // The tables grow within this one transaction, before autovacuum sees a row.
+            platform::db::analyze(
+                &txn,
+                &["work_items", "work_item_stages", "work_item_activity", "contract_properties"],
+            )
+            .await?;
+        }
         contract_property::ActiveModel {
             contract_id: Set(id),
             key: Set(SPEC_NUMBER.to_owned()),

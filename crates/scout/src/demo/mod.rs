@@ -315,6 +315,9 @@ pub async fn load(db: &DatabaseConnection, scale: u64, today: NaiveDate) -> anyh
     for chunk in items.chunks(500) {
         line_item::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
     }
+    // The index reads the rows just written, before autovacuum has seen any of them.
+    platform::db::analyze(&txn, &["companies", "contract_companies", "contracts", "line_items", "contract_properties"])
+        .await?;
     let made: Vec<i32> = (0..specs.len()).filter_map(id_of).collect();
     crate::search::reindex_all(&txn, &made).await?;
     let (staff, follows) = followers(&txn, &specs, &id_of, &departments, today).await?;
