@@ -3,6 +3,7 @@
 //! permission policy every service asks ([`policy::can`]), and showing the browser's one-time
 //! message ([`Viewer::set_flash`], shown by [`page`]).
 
+pub mod api;
 pub mod emails;
 pub mod links;
 pub mod live;
@@ -36,6 +37,7 @@ pub fn wing() -> Wing {
         .templates(platform::template_source!())
         .nightly("accounts.purge_sign_in_records", PurgeSignInRecords {})
         .job::<NotifyEmailChanged>()
+        .openapi(<api::me::ApiDoc as utoipa::OpenApi>::openapi())
 }
 
 fn routes() -> Routes {
@@ -50,6 +52,8 @@ fn routes() -> Routes {
         .post("/profile", pages::save_profile)
         .post("/profile/password", pages::set_password)
         .post("/profile/{section}/{id}/remove", pages::remove_from_section)
+        .post("/api/oauth/token", api::grant::token)
+        .get("/api/v1/me", api::me::me)
         .merge(live::routes())
 }
 
@@ -83,7 +87,10 @@ impl Job for PurgeSignInRecords {
     async fn run(self, ctx: &JobContext) -> anyhow::Result<()> {
         let links = links::purge(&ctx.env.db).await?;
         let attempts = throttle::purge(&ctx.env.db).await?;
-        tracing::info!(links, attempts, "old sign-in records purged");
+        let now = chrono::Utc::now();
+        let tokens = api::tokens::purge(&ctx.env.db, now).await?;
+        let windows = api::rate::purge(&ctx.env.db, ctx.env.config.api.rate_limit, now).await?;
+        tracing::info!(links, attempts, tokens, windows, "old sign-in records and API tokens purged");
         Ok(())
     }
 }

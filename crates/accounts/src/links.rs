@@ -60,7 +60,7 @@ pub fn random_hex(n: usize) -> anyhow::Result<String> {
     Ok(hex::encode(bytes))
 }
 
-fn digest(token: &str) -> String {
+pub(crate) fn digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 

@@ -53,6 +53,17 @@ pub const SIGN_IN_LINK: Limit = Limit {
 /// Password sign-in attempts (`PASSWORD_LOGIN=1`): guesses, not mail, so a refusal may say so.
 pub const PASSWORD: Limit = Limit { action: "accounts.password", ..SIGN_IN_LINK };
 
+/// Requests for API access tokens (`POST /api/oauth/token`), per client id (in the address's
+/// place) and per client address: a client needs one an hour, so this only slows guessing and
+/// loops that forget to keep their token.
+pub const API_TOKEN: Limit = Limit {
+    action: "api.token",
+    per_email: 30,
+    email_window: Duration::minutes(15),
+    per_client: 60,
+    client_window: Duration::minutes(15),
+};
+
 /// The longest window of any limit: hits older than this count for nothing and are purged.
 pub const KEPT_FOR: Duration = Duration::days(1);
 

@@ -64,6 +64,8 @@ macro_rules! audited {
 
 audited!(
     accepted_domain,
+    api_client,
+    api_token,
     app_status,
     audit_log,
     category,

@@ -24,9 +24,15 @@ pub fn document() -> utoipa::openapi::OpenApi {
                 .title(format!("{} API", crate::app::SITE_NAME))
                 .version("1")
                 .description(Some(
-                    "Read-only access to the city's public purchasing data. Every error is a JSON \
-                     object of the `ApiError` shape. Detail responses carry an `ETag`; send it back \
-                     in `If-None-Match` and an unchanged resource is answered with 304 and no body.",
+                    "The city's public purchasing data, which anyone may read without a token, and \
+                     operations for API clients and staff that need an access token: a client gets \
+                     one from `POST /api/oauth/token` (OAuth 2 client credentials), a staff member \
+                     makes a personal one on their profile; send it as `Authorization: Bearer \
+                     <token>`. Each token has scopes and a rate limit (`RateLimit-*` headers on \
+                     every answer to it). Every error is a JSON object of the `ApiError` shape, \
+                     except the token endpoint's, which are OAuth's. Detail responses carry an \
+                     `ETag`; send it back in `If-None-Match` and an unchanged resource is answered \
+                     with 304 and no body. See docs/api.md.",
                 ))
                 .license(Some(utoipa::openapi::LicenseBuilder::new().name("AGPL-3.0-or-later").build()))
                 .build(),
@@ -144,11 +150,28 @@ fn described(v: &Value) -> String {
 }
 
 /// The `curl` line for an operation: path parameters filled with an example id, query
-/// parameters that have an example.
-fn example_request(base: &str, method: &str, path: &str, parameters: &[Value]) -> String {
+/// parameters that have an example, its credentials (the first security requirement) and its
+/// form body's example.
+fn example_request(base: &str, method: &str, path: &str, op: &Value) -> String {
+    let parameters: Vec<Value> = op.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
+    let mut flags = String::new();
+    if method != "GET" {
+        flags.push_str(&format!("-X {method} "));
+    }
+    let scheme = op.pointer("/security/0").and_then(Value::as_object).and_then(|r| r.keys().next().cloned());
+    match scheme.as_deref() {
+        Some("client_basic") => flags.push_str("-u \"$CLIENT_ID:$CLIENT_SECRET\" "),
+        Some(_) => flags.push_str("-H \"Authorization: Bearer $TOKEN\" "),
+        None => {}
+    }
+    if let Some(body) =
+        op.pointer("/requestBody/content/application~1x-www-form-urlencoded/example").and_then(Value::as_str)
+    {
+        flags.push_str(&format!("-d '{body}' "));
+    }
     let mut url = path.to_owned();
     let mut query = url::form_urlencoded::Serializer::new(String::new());
-    for p in parameters {
+    for p in &parameters {
         let name = text(p, "name");
         let example = p.get("example").or_else(|| p.pointer("/schema/example"));
         match (text(p, "in").as_str(), example) {
@@ -161,8 +184,7 @@ fn example_request(base: &str, method: &str, path: &str, parameters: &[Value]) -
     }
     let query = query.finish();
     let target = if query.is_empty() { format!("{base}{url}") } else { format!("{base}{url}?{query}") };
-    let verb = if method == "GET" { String::new() } else { format!("-X {method} ") };
-    format!("curl {verb}-H 'Accept: application/json' '{target}'")
+    format!("curl {flags}-H 'Accept: application/json' '{target}'")
 }
 
 fn scalar(v: &Value) -> String {
@@ -268,8 +290,6 @@ fn operations(doc: &Value, base: &str) -> Vec<Operation> {
                     description: described(r),
                 })
                 .collect();
-            let raw_parameters: Vec<Value> =
-                op.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
             let example_response = op
                 .pointer("/responses/200/content/application~1json/schema")
                 .map(|schema| serde_json::to_string_pretty(&example_of(doc, schema, "", 0)).unwrap_or_default());
@@ -279,7 +299,7 @@ fn operations(doc: &Value, base: &str) -> Vec<Operation> {
                 path: path.clone(),
                 summary: text(op, "summary"),
                 description: markdown(&text(op, "description"), false),
-                example_request: example_request(base, &method.to_uppercase(), path, &raw_parameters),
+                example_request: example_request(base, &method.to_uppercase(), path, op),
                 example_response,
                 parameters,
                 responses,
@@ -424,7 +444,8 @@ mod tests {
         let doc = document_json();
         for op in operations(doc, "https://example.gov") {
             assert!(
-                op.example_request.starts_with("curl -H 'Accept: application/json' 'https://example.gov/api/"),
+                op.example_request.starts_with("curl ")
+                    && op.example_request.contains("-H 'Accept: application/json' 'https://example.gov/api/"),
                 "{}",
                 op.example_request
             );
@@ -435,6 +456,17 @@ mod tests {
         }
         let search = operations(doc, "").into_iter().find(|o| o.path == "/api/v1/contracts").expect("search");
         assert!(search.example_request.contains("q=road+salt"), "{}", search.example_request);
+        // Credentials as each operation takes them.
+        let ops = operations(doc, "");
+        let of = |path: &str| ops.iter().find(|o| o.path == path).map(|o| o.example_request.clone()).expect(path);
+        assert!(!search.example_request.contains("Authorization"), "public data needs no token");
+        assert!(of("/api/v1/me").contains("-H \"Authorization: Bearer $TOKEN\""), "{}", of("/api/v1/me"));
+        assert!(
+            of("/api/oauth/token")
+                .starts_with("curl -X POST -u \"$CLIENT_ID:$CLIENT_SECRET\" -d 'grant_type=client_credentials' "),
+            "{}",
+            of("/api/oauth/token")
+        );
     }
 
     #[test]

@@ -112,6 +112,7 @@ pub fn fanout(config: &Config, db: &DatabaseConnection) -> anyhow::Result<Fanout
 }
 
 pub async fn build_state(config: Arc<Config>, db: DatabaseConnection) -> anyhow::Result<AppState> {
+    accounts::api::clients::check_configured(config.api.client.as_ref())?;
     let secret = platform::secrets::app_secret(&config).context("reading the application secret")?;
     let storage = Storage::from_config(&config, &secret).context("opening the file store")?;
     let sessions = platform::sessions::layer(&config, &secret, db.clone()).await.context("session store")?;
@@ -161,9 +162,14 @@ pub fn route_table() -> Routes {
     wings().into_iter().fold(Routes::new(), |all, wing| all.merge(wing.routes))
 }
 
-/// Every route of every mounted crate, without middleware.
+/// Every route of every mounted crate, without the standard middleware, but with the API's
+/// bearer tokens read (`accounts::api::bearer`), inside it, so its errors get the API's shape.
 pub fn routes(state: &AppState) -> Router {
-    route_table().into_router().fallback(not_found).with_state(state.clone())
+    route_table()
+        .into_router()
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), accounts::api::bearer::authenticate))
+        .with_state(state.clone())
 }
 
 /// What `procure websocket` serves: `/ws` and the Dockerflow endpoints, in the standard

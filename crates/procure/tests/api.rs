@@ -56,6 +56,14 @@ async fn get(app: &TestApp, path: &str, if_none_match: Option<&str>) -> common::
     app.request(request.body(Body::empty()).expect("request")).await
 }
 
+/// GET `path` with a bearer token.
+async fn bearer(app: &TestApp, path: &str, token: &str) -> common::Response {
+    app.request(
+        Request::get(path).header("authorization", format!("Bearer {token}")).body(Body::empty()).expect("request"),
+    )
+    .await
+}
+
 /// GET `path` as `who` (a signed-in browser), or as nobody.
 async fn ask(app: &TestApp, who: Option<&Browser<'_>>, path: &str) -> common::Response {
     match who {
@@ -108,6 +116,20 @@ async fn every_endpoint_answers_as_documented(backend: Backend) {
     let conductor = Browser::sign_in_as(&app, "walker@example.gov", &[Role::Conductor]).await;
     let staff = Browser::sign_in_as(&app, "stroller@example.gov", &[Role::Staff]).await;
     let as_needed = |path: &str| if path.starts_with("/api/v1/conductor/") { Some(&conductor) } else { None };
+    // Operations that name a security scheme are called with a personal token of the conductor's
+    // that has every scope; the token endpoint itself is walked by tests/api_access.rs.
+    let walker_id =
+        accounts::users::find_by_email(&app.state.db, "walker@example.gov").await.expect("q").expect("walker");
+    let walker = accounts::users::current_user(&app.state.db, walker_id.id).await.expect("q").expect("walker");
+    let token = accounts::api::tokens::issue_personal(
+        &app.state.db,
+        &walker,
+        "walk",
+        accounts::api::Scopes::all(),
+        chrono::Utc::now() + chrono::Duration::days(1),
+    )
+    .await
+    .expect("token");
 
     let response = get(&app, "/api/openapi.json", None).await;
     assert_eq!(response.status, StatusCode::OK);
@@ -118,7 +140,7 @@ async fn every_endpoint_answers_as_documented(backend: Backend) {
     let routed: Vec<String> = procure::app::route_table()
         .list()
         .into_iter()
-        .filter(|r| r.path.starts_with("/api/v1/"))
+        .filter(|r| r.path.starts_with("/api/v1/") || r.path.starts_with("/api/oauth/"))
         .map(|r| format!("{} {}", r.method.as_str().to_lowercase(), r.path))
         .collect();
     let mut documented = Vec::new();
@@ -135,7 +157,11 @@ async fn every_endpoint_answers_as_documented(backend: Backend) {
     let mut exercised = 0;
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for (method, op) in item.as_object().expect("path item") {
+            if path == "/api/oauth/token" {
+                continue;
+            }
             assert_eq!(method, "get", "the walk knows how to call GET operations only: teach it {method} {path}");
+            let secured = op.get("security").is_some();
             let params: Vec<&Value> = op["parameters"].as_array().map(|p| p.iter().collect()).unwrap_or_default();
             let who = as_needed(path);
             let id = if path.starts_with("/api/v1/companies/") {
@@ -156,6 +182,29 @@ async fn every_endpoint_answers_as_documented(backend: Backend) {
             for status in responses.keys() {
                 let what = format!("{method} {path} → {status}");
                 let response = match status.as_str() {
+                    "200" if secured => bearer(&app, &format!("{concrete}{query}"), &token.token).await,
+                    "401" if secured => {
+                        let r = get(&app, &concrete, None).await;
+                        assert!(r.header("www-authenticate").starts_with("Bearer"), "{what}");
+                        r
+                    }
+                    "429" => {
+                        assert!(secured, "{what}: the walk only knows 429 as a token's rate limit");
+                        // The window used up, as if the token had made every request it may.
+                        let limit = app.state.config.api.rate_limit;
+                        let window = chrono::Utc::now().timestamp() / i64::try_from(limit.window.as_secs()).expect("s");
+                        let used = format!(
+                            "INSERT INTO api_rate_windows (token_id, window_number, requests) VALUES ({}, {window}, {}) \
+                             ON CONFLICT (token_id, window_number) DO UPDATE SET requests = {}",
+                            token.id, limit.requests, limit.requests
+                        );
+                        sea_orm::ConnectionTrait::execute_unprepared(&app.state.db, &used).await.expect("use it up");
+                        let r = bearer(&app, &concrete, &token.token).await;
+                        assert!(!r.header("retry-after").is_empty(), "{what}");
+                        let again = format!("DELETE FROM api_rate_windows WHERE token_id = {}", token.id);
+                        sea_orm::ConnectionTrait::execute_unprepared(&app.state.db, &again).await.expect("reset");
+                        r
+                    }
                     "200" => {
                         let r = ask(&app, who, &format!("{concrete}{query}")).await;
                         if responses["200"]["headers"].get("ETag").is_some() {

@@ -1,6 +1,8 @@
 //! SeaORM entities, one module per table.
 
 pub mod accepted_domain;
+pub mod api_client;
+pub mod api_token;
 pub mod app_status;
 pub mod audit_log;
 pub mod category;

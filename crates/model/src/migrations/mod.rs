@@ -28,6 +28,7 @@ mod m20261206_000023_conductor_digests;
 mod m20261206_000024_conductor_calendars;
 mod m20261206_000025_search_changes;
 mod m20261207_000026_versions_once_per_transaction;
+mod m20261207_000027_api_clients;
 
 use std::time::Duration;
 
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000024_conductor_calendars::Migration),
             Box::new(m20261206_000025_search_changes::Migration),
             Box::new(m20261207_000026_versions_once_per_transaction::Migration),
+            Box::new(m20261207_000027_api_clients::Migration),
         ]
     }
 }

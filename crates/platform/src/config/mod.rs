@@ -9,6 +9,7 @@ mod env;
 mod var;
 
 mod admins;
+mod api;
 mod cache;
 mod database;
 mod health;
@@ -30,6 +31,7 @@ mod uploads;
 use std::path::PathBuf;
 
 pub use admins::Admin;
+pub use api::{ApiConfig, CLIENT_SECRET_MIN_LEN, ConfiguredClient, RateLimit};
 pub use cache::RedisConfig;
 pub use database::{DatabaseBackend, DatabaseConfig, parse_database_url};
 pub use env::{ConfigError, ConfigErrors, EnvSource, ProcessEnv, Vars, load_dotenv, parse_bool};
@@ -78,6 +80,7 @@ pub struct Config {
     pub jobs: JobsConfig,
     pub sessions: SessionConfig,
     pub admins: Vec<Admin>,
+    pub api: ApiConfig,
 }
 
 impl Config {
@@ -111,6 +114,7 @@ impl Config {
         let jobs = JobsConfig::read(&mut vars);
         let sessions = SessionConfig::read(&mut vars);
         let admins = admins::read_admins(&mut vars);
+        let api = ApiConfig::read(&mut vars);
 
         if vars.errors.is_empty() {
             Ok(Config {
@@ -137,6 +141,7 @@ impl Config {
                 jobs,
                 sessions,
                 admins,
+                api,
             })
         } else {
             Err(ConfigErrors(vars.errors))

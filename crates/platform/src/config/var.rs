@@ -159,4 +159,12 @@ declare! {
     // Sessions (sessions.rs).
     SESSION_IDLE_TIMEOUT = ["SESSION_IDLE_TIMEOUT"];
     SESSION_MAX_AGE = ["SESSION_MAX_AGE"];
+
+    // API clients and tokens (api.rs).
+    CLIENT_ID = ["CLIENT_ID"];
+    CLIENT_SECRET = ["CLIENT_SECRET"];
+    CLIENT_OWNER = ["CLIENT_OWNER"];
+    CLIENT_SCOPES = ["CLIENT_SCOPES"];
+    API_TOKEN_LIFETIME = ["API_TOKEN_LIFETIME"];
+    API_RATE_LIMIT = ["API_RATE_LIMIT"];
 }

@@ -2,7 +2,8 @@
 //! city's web filter) may keep.
 //!
 //! `Cache-Control: private, no-store` when the answer may be someone's own: the request was made
-//! in a signed-in session, the response sets a cookie, the address carries a credential
+//! in a signed-in session or with an `Authorization` header (an API token), the response sets a
+//! cookie, the address carries a credential
 //! (`token`, `sig`: sign-in links, a vendor's manage link, signed downloads), the request is not
 //! a `GET`/`HEAD` (the page after a form), the handler marked the response [`Private`], or it is a
 //! server error. A handler's own `private`/`no-store` header is kept as it is.
@@ -35,7 +36,8 @@ pub const PUBLIC: &str = "public, no-cache";
 /// Applies the decision of the module header.
 pub async fn cache_control(request: Request, next: Next) -> Response {
     let readonly = matches!(*request.method(), Method::GET | Method::HEAD);
-    let credential = request.uri().query().is_some_and(carries_credential);
+    let credential =
+        request.uri().query().is_some_and(carries_credential) || request.headers().contains_key(header::AUTHORIZATION);
     let mut response = next.run(request).await;
     let ext = response.extensions();
     if ext.get::<Shared>().is_some() {

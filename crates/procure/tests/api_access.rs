@@ -1,0 +1,322 @@
+//! Authenticated API access (issue 19): the client-credentials grant, bearer tokens on `/api/v1`,
+//! their expiry, revocation and rate limit, on both databases.
+
+mod common;
+
+use accounts::Role;
+use accounts::api::clients;
+use accounts::api::tokens;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use base64::Engine;
+use chrono::{Duration, Utc};
+use common::builders::User;
+use common::{Backend, Response, TestApp};
+use model::Stamp;
+use model::entities::{api_client, api_token};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+
+/// A client registered for `owner` with `scopes`: (its id, its client_id, its secret).
+async fn client(app: &TestApp, name: &str, owner: i32, scopes: &str) -> (i32, String, String) {
+    let (client_id, secret) = (clients::new_client_id().expect("id"), clients::new_secret().expect("secret"));
+    let now = Utc::now();
+    let row = api_client::ActiveModel {
+        name: Set(name.into()),
+        client_id: Set(client_id.clone()),
+        secret_hash: Set(tokens::digest(&secret)),
+        scopes: Set(scopes.into()),
+        owner_id: Set(Some(owner)),
+        is_active: Set(true),
+        secret_made_at: Set(now),
+        ..Stamp::created(None, now)
+    }
+    .insert(&app.state.db)
+    .await
+    .expect("client");
+    (row.id, client_id, secret)
+}
+
+fn basic(id: &str, secret: &str) -> String {
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}")))
+}
+
+/// `POST /api/oauth/token` with `form`, and HTTP Basic credentials if given.
+async fn grant(app: &TestApp, form: &[(&str, &str)], credentials: Option<(&str, &str)>) -> Response {
+    let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+    let mut request = Request::post("/api/oauth/token").header("content-type", "application/x-www-form-urlencoded");
+    if let Some((id, secret)) = credentials {
+        request = request.header("authorization", basic(id, secret));
+    }
+    app.request(request.body(Body::from(body)).expect("request")).await
+}
+
+/// A token from the grant (the test fails if there is none).
+async fn token_for(app: &TestApp, id: &str, secret: &str, scope: Option<&str>) -> String {
+    let mut form = vec![("grant_type", "client_credentials")];
+    if let Some(scope) = scope {
+        form.push(("scope", scope));
+    }
+    let answer = grant(app, &form, Some((id, secret))).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    answer.json()["access_token"].as_str().expect("a token").to_owned()
+}
+
+async fn get_with(app: &TestApp, path: &str, token: &str) -> Response {
+    app.request(
+        Request::get(path).header("authorization", format!("Bearer {token}")).body(Body::empty()).expect("request"),
+    )
+    .await
+}
+
+async fn the_client_credentials_grant_gives_tokens_to_the_right_secret_only(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let owner = User::new("buyer@pittsburghpa.gov").roles(&[Role::Admin]).insert(&app).await;
+    let (_, id, secret) = client(&app, "Financial system", owner.id, "contracts:write vendors:read").await;
+
+    // The right secret, by HTTP Basic: a bearer token with every scope of the client.
+    let answer = grant(&app, &[("grant_type", "client_credentials")], Some((&id, &secret))).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(answer.header("cache-control"), "no-store");
+    assert_eq!(answer.header("pragma"), "no-cache");
+    let body = answer.json();
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 3600);
+    assert_eq!(body["scope"], "contracts:write vendors:read");
+    let token = body["access_token"].as_str().expect("token").to_owned();
+    assert!(token.starts_with("pcat_"), "{token}");
+    // Only its digest is kept.
+    let kept = api_token::Entity::find().one(&app.state.db).await.expect("q").expect("row");
+    assert_eq!(kept.token_hash, tokens::digest(&token));
+    assert!(!format!("{kept:?}").contains(&token));
+
+    // The same in the form; fewer scopes when asked.
+    let in_form = grant(
+        &app,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &id),
+            ("client_secret", &secret),
+            ("scope", "vendors:read"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!((in_form.status, in_form.json()["scope"].as_str()), (StatusCode::OK, Some("vendors:read")));
+
+    // The wrong secret, an unknown client, a scope it does not have, another grant type.
+    for (form, credentials, status, error) in [
+        (vec![("grant_type", "client_credentials")], Some((id.as_str(), "pcs_wrong")), 401, "invalid_client"),
+        (vec![("grant_type", "client_credentials")], Some(("pcc_nobody", secret.as_str())), 401, "invalid_client"),
+        (vec![("grant_type", "client_credentials")], None, 401, "invalid_client"),
+        (
+            vec![("grant_type", "client_credentials"), ("scope", "conductor:read")],
+            Some((id.as_str(), secret.as_str())),
+            400,
+            "invalid_scope",
+        ),
+        (
+            vec![("grant_type", "client_credentials"), ("scope", "everything")],
+            Some((id.as_str(), secret.as_str())),
+            400,
+            "invalid_scope",
+        ),
+        (vec![("grant_type", "password")], Some((id.as_str(), secret.as_str())), 400, "unsupported_grant_type"),
+    ] {
+        let answer = grant(&app, &form, credentials).await;
+        assert_eq!(answer.status.as_u16(), status, "{form:?}: {}", answer.body);
+        assert_eq!(answer.json()["error"], error, "{form:?}");
+        assert_eq!(answer.header("cache-control"), "no-store");
+        if status == 401 {
+            assert!(answer.header("www-authenticate").starts_with("Basic"), "{form:?}");
+        }
+    }
+
+    // The token says who it acts for.
+    let me = get_with(&app, "/api/v1/me", &token).await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.body);
+    let me_body = me.json();
+    assert_eq!(me_body["user"]["id"], owner.id);
+    assert_eq!(me_body["client"]["name"], "Financial system");
+    assert_eq!(me_body["scopes"], serde_json::json!(["contracts:write", "vendors:read"]));
+    assert!(me.header("cache-control").contains("no-store"), "{}", me.header("cache-control"));
+    assert_eq!(me.header("ratelimit-limit"), "600");
+
+    // Without a token: 401 with a Bearer challenge and the API's error shape.
+    let anonymous = app.get_json("/api/v1/me").await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(anonymous.header("www-authenticate"), "Bearer realm=\"Procure API\"");
+    let error = anonymous.json();
+    assert_eq!(error["status"], 401);
+    assert!(error["message"].as_str().is_some_and(|m| m.contains("Authorization: Bearer")), "{error}");
+    assert!(!error["request_id"].as_str().unwrap_or("").is_empty());
+
+    // A token that is not one, even where none is needed: 401 invalid_token, never read as anonymous.
+    for bad in ["pcat_nothing", "not-ours", "pcpt_"] {
+        let answer = get_with(&app, "/api/v1/contracts?q=salt", bad).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{bad}");
+        assert!(answer.header("www-authenticate").contains("error=\"invalid_token\""), "{bad}");
+    }
+    // A good token on a public endpoint: the public answer, never kept by a shared cache.
+    let public = get_with(&app, "/api/v1/contracts?q=salt", &token).await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert_eq!(public.header("cache-control"), "private, no-store");
+
+    // A deactivated client's tokens stop working, and it gets no new ones.
+    let mut active: api_client::ActiveModel = api_client::Entity::find()
+        .filter(api_client::Column::ClientId.eq(&id))
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("client")
+        .into();
+    active.is_active = Set(false);
+    active.update(&app.state.db).await.expect("deactivate");
+    assert_eq!(get_with(&app, "/api/v1/me", &token).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(grant(&app, &[("grant_type", "client_credentials")], Some((&id, &secret))).await.status, 401);
+}
+on_both_backends!(the_client_credentials_grant_gives_tokens_to_the_right_secret_only);
+
+async fn tokens_end_when_they_expire_are_revoked_or_their_user_goes(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let owner = User::new("buyer@pittsburghpa.gov").roles(&[Role::Conductor]).insert(&app).await;
+    let (_, id, secret) = client(&app, "Mobile app", owner.id, "conductor:read").await;
+    let token = token_for(&app, &id, &secret, None).await;
+    assert_eq!(get_with(&app, "/api/v1/me", &token).await.status, StatusCode::OK);
+
+    // Expired a second ago.
+    let row = api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.eq(tokens::digest(&token)))
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("row");
+    let mut expired: api_token::ActiveModel = row.into();
+    expired.expires_at = Set(Utc::now() - Duration::seconds(1));
+    expired.update(&app.state.db).await.expect("expire");
+    let answer = get_with(&app, "/api/v1/me", &token).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert!(answer.header("www-authenticate").contains("invalid_token"));
+
+    // A personal token, revoked by its user.
+    let personal = tokens::issue_personal(
+        &app.state.db,
+        &owner,
+        "laptop",
+        accounts::api::Scopes::all(),
+        Utc::now() + Duration::days(30),
+    )
+    .await
+    .expect("personal token");
+    assert!(personal.token.starts_with("pcpt_"));
+    let me = get_with(&app, "/api/v1/me", &personal.token).await;
+    assert_eq!((me.status, me.json()["client"].is_null()), (StatusCode::OK, true));
+    let stranger = User::new("someone@pittsburghpa.gov").insert(&app).await;
+    assert!(!tokens::revoke_personal(&app.state.db, stranger.id, personal.id).await.expect("q"), "not theirs");
+    assert!(tokens::revoke_personal(&app.state.db, owner.id, personal.id).await.expect("revoke"));
+    assert_eq!(get_with(&app, "/api/v1/me", &personal.token).await.status, StatusCode::UNAUTHORIZED);
+
+    // A client whose owner is deactivated gets no token, and its live tokens stop working.
+    let live = token_for(&app, &id, &secret, None).await;
+    let sql = format!("UPDATE users SET active = false WHERE id = {}", owner.id);
+    sea_orm::ConnectionTrait::execute_unprepared(&app.state.db, &sql).await.expect("deactivate");
+    assert_eq!(get_with(&app, "/api/v1/me", &live).await.status, StatusCode::UNAUTHORIZED);
+    let refused = grant(&app, &[("grant_type", "client_credentials")], Some((&id, &secret))).await;
+    assert_eq!((refused.status.as_u16(), refused.json()["error"].as_str()), (401, Some("invalid_client")));
+}
+on_both_backends!(tokens_end_when_they_expire_are_revoked_or_their_user_goes);
+
+async fn the_configured_client_acts_for_its_owner(backend: Backend) {
+    const SECRET: &str = "a-configured-secret-of-at-least-32-chars";
+    let env = [
+        ("CLIENT_ID", "city-financial-system"),
+        ("CLIENT_SECRET", SECRET),
+        ("CLIENT_OWNER", "Controller@PittsburghPA.gov"),
+        ("CLIENT_SCOPES", "contracts:write"),
+    ];
+    let Some(app) = TestApp::new(backend, &env).await else { return };
+    // No such user yet: refused.
+    let early = grant(&app, &[("grant_type", "client_credentials")], Some(("city-financial-system", SECRET))).await;
+    assert_eq!(early.status, StatusCode::UNAUTHORIZED, "{}", early.body);
+
+    let owner = User::new("controller@pittsburghpa.gov").roles(&[Role::Admin]).insert(&app).await;
+    let wrong = grant(&app, &[("grant_type", "client_credentials")], Some(("city-financial-system", "x"))).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    let token = token_for(&app, "city-financial-system", SECRET, None).await;
+    let me = get_with(&app, "/api/v1/me", &token).await.json();
+    assert_eq!(me["user"]["id"], owner.id);
+    assert_eq!(me["scopes"], serde_json::json!(["contracts:write"]));
+    assert_eq!(me["client"]["name"], "city-financial-system (configured by CLIENT_ID)");
+    let rows = api_client::Entity::find().all(&app.state.db).await.expect("q");
+    assert_eq!(rows.len(), 1, "one row, however many tokens");
+    assert_eq!(rows[0].secret_hash, tokens::digest(SECRET));
+}
+on_both_backends!(the_configured_client_acts_for_its_owner);
+
+async fn the_31st_request_in_a_window_gets_429_with_retry_after(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[("API_RATE_LIMIT", "30/86400")]).await else { return };
+    let owner = User::new("buyer@pittsburghpa.gov").roles(&[Role::Staff]).insert(&app).await;
+    let (_, id, secret) = client(&app, "Counter", owner.id, "vendors:read").await;
+    let (first, second) = (token_for(&app, &id, &secret, None).await, token_for(&app, &id, &secret, None).await);
+    // Windows are whole days (UTC): start in the same one the last request will be in.
+    let into_day = Utc::now().timestamp().rem_euclid(86_400);
+    if into_day > 86_400 - 60 {
+        tokio::time::sleep(std::time::Duration::from_secs(u64::try_from(86_400 - into_day + 1).unwrap_or(61))).await;
+    }
+    for n in 1..=30 {
+        let answer = get_with(&app, "/api/v1/me", &first).await;
+        assert_eq!(answer.status, StatusCode::OK, "request {n}");
+        assert_eq!(answer.header("ratelimit-remaining"), (30 - n).to_string(), "request {n}");
+        assert_eq!(answer.header("ratelimit-policy"), "30;w=86400");
+    }
+    let over = get_with(&app, "/api/v1/me", &first).await;
+    assert_eq!(over.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(over.header("ratelimit-remaining"), "0");
+    let retry: i64 = over.header("retry-after").parse().expect("seconds");
+    assert!((1..=86_400).contains(&retry), "{retry}");
+    assert_eq!(over.json()["status"], 429);
+    // Another token has its own count.
+    assert_eq!(get_with(&app, "/api/v1/me", &second).await.header("ratelimit-remaining"), "29");
+}
+on_both_backends!(the_31st_request_in_a_window_gets_429_with_retry_after);
+
+/// The token endpoint counts every attempt per client id: the 31st in 15 minutes is a 429 with
+/// `Retry-After`, even with the right secret.
+async fn token_requests_are_limited_per_client(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let owner = User::new("buyer@pittsburghpa.gov").insert(&app).await;
+    let (_, id, secret) = client(&app, "Looping app", owner.id, "vendors:read").await;
+    for n in 1..=30 {
+        let credentials = if n % 2 == 0 { (id.as_str(), secret.as_str()) } else { (id.as_str(), "pcs_wrong") };
+        let answer = grant(&app, &[("grant_type", "client_credentials")], Some(credentials)).await;
+        assert!(matches!(answer.status.as_u16(), 200 | 401), "attempt {n}: {}", answer.body);
+    }
+    let over = grant(&app, &[("grant_type", "client_credentials")], Some((&id, &secret))).await;
+    assert_eq!(over.status, StatusCode::TOO_MANY_REQUESTS, "{}", over.body);
+    assert_eq!(over.header("retry-after"), "60");
+    assert_eq!(over.header("cache-control"), "no-store");
+    assert_eq!(over.json()["error"], "invalid_request");
+}
+on_both_backends!(token_requests_are_limited_per_client);
+
+/// A scope name `CLIENT_SCOPES` does not know stops the web process at start-up, naming it.
+#[tokio::test]
+async fn an_unknown_configured_scope_stops_start_up() {
+    let dir = tempfile::tempdir().expect("dir");
+    let config = common::test_config(
+        dir.path(),
+        None,
+        &[
+            ("CLIENT_ID", "city-financial-system"),
+            ("CLIENT_SECRET", "a-configured-secret-of-at-least-32-chars"),
+            ("CLIENT_OWNER", "controller@pittsburghpa.gov"),
+            ("CLIENT_SCOPES", "contracts:write contracts:delete"),
+        ],
+    );
+    let config = std::sync::Arc::new(config);
+    let db = procure::app::open_database(&config).await.expect("open");
+    let refused = procure::app::build_state(config, db).await.err().expect("refused");
+    assert!(
+        format!("{refused:#}").contains("CLIENT_SCOPES: there is no scope called \"contracts:delete\""),
+        "{refused:#}"
+    );
+}
