@@ -543,7 +543,8 @@ pub async fn flow(on: &impl Db, name: &str, stages: &[&str]) -> i32 {
 }
 
 /// A contract of a type Conductor manages ("County", made managed), with spec number `spec`,
-/// expiring in `days`.
+/// expiring `days` after the site's today (in its display time zone, as the pages count days:
+/// the UTC date is a day ahead in the evening in Pittsburgh).
 pub async fn managed_contract(on: &impl Db, description: &str, spec: &str, days: i64) -> i32 {
     use model::entities::contract_property;
     let db = on.db();
@@ -560,7 +561,7 @@ pub async fn managed_contract(on: &impl Db, description: &str, spec: &str, days:
     }
     let c = Contract::new(description)
         .contract_type(county.id)
-        .expires(Utc::now().date_naive() + Duration::days(days))
+        .expires(Utc::now().with_timezone(&on.timezone()).date_naive() + Duration::days(days))
         .insert(on)
         .await;
     contract_property::ActiveModel {
