@@ -156,6 +156,27 @@ async fn the_client_credentials_grant_gives_tokens_to_the_right_secret_only(back
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{bad}");
         assert!(answer.header("www-authenticate").contains("error=\"invalid_token\""), "{bad}");
     }
+    let empty = app
+        .request(Request::get("/api/v1/me").header("authorization", "Bearer").body(Body::empty()).expect("request"))
+        .await;
+    assert_eq!(empty.status, StatusCode::UNAUTHORIZED);
+    // Other schemes are not ours: the basic-auth wall's credentials reach public data as before,
+    // and an operation that needs a token says so (TRACE is still 405).
+    for (method, path, status) in
+        [("GET", "/api/v1/contracts?q=salt", 200), ("GET", "/api/v1/me", 401), ("TRACE", "/api/v1/me", 405)]
+    {
+        let walled = app
+            .request(
+                Request::builder()
+                    .method(method)
+                    .uri(path)
+                    .header("authorization", basic("wall", "password"))
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await;
+        assert_eq!(walled.status.as_u16(), status, "{method} {path}: {}", walled.body);
+    }
     // A good token on a public endpoint: the public answer, never kept by a shared cache.
     let public = get_with(&app, "/api/v1/contracts?q=salt", &token).await;
     assert_eq!(public.status, StatusCode::OK);
@@ -249,6 +270,25 @@ async fn the_configured_client_acts_for_its_owner(backend: Backend) {
     let rows = api_client::Entity::find().all(&app.state.db).await.expect("q");
     assert_eq!(rows.len(), 1, "one row, however many tokens");
     assert_eq!(rows[0].secret_hash, tokens::digest(SECRET));
+
+    // A client the environment configured before (its CLIENT_ID since changed) gets no token,
+    // even with its old secret.
+    let now = Utc::now();
+    api_client::ActiveModel {
+        name: Set(clients::configured_name("old-system")),
+        client_id: Set("old-system".into()),
+        secret_hash: Set(tokens::digest(SECRET)),
+        scopes: Set("contracts:write".into()),
+        owner_id: Set(Some(owner.id)),
+        is_active: Set(true),
+        secret_made_at: Set(now),
+        ..Stamp::created(None, now)
+    }
+    .insert(&app.state.db)
+    .await
+    .expect("an old configured client");
+    let stale = grant(&app, &[("grant_type", "client_credentials")], Some(("old-system", SECRET))).await;
+    assert_eq!(stale.status, StatusCode::UNAUTHORIZED, "{}", stale.body);
 }
 on_both_backends!(the_configured_client_acts_for_its_owner);
 

@@ -6,6 +6,7 @@
 //! Invariants:
 //! - A request that presents a token that is not good gets 401 `invalid_token`, even where no
 //!   token is needed: a client learns its token died instead of silently reading as anonymous.
+//!   Other `Authorization` schemes (the basic-auth wall's `Basic`) are left alone.
 //! - Every answer to a token carries `RateLimit-Limit`, `RateLimit-Remaining` and
 //!   `RateLimit-Reset`; over the limit, 429 with `Retry-After`, and the handler never runs.
 //! - The caller acts as a user (a personal token's, or a client's owner), so services decide with
@@ -99,13 +100,15 @@ fn invalid_token(description: &str) -> Response {
     )
 }
 
-/// The token of an `Authorization: Bearer <token>` header (the scheme in any case).
+/// The token of an `Authorization: Bearer <token>` header (the scheme in any case); `Err` for
+/// the Bearer scheme without a token. Any other header is not ours: a site behind the
+/// basic-auth wall (`AUTH_WALL_USERNAME`) sends `Basic` credentials with every request, and its
+/// public API must still answer them.
 fn bearer(headers: &HeaderMap) -> Option<Result<&str, ()>> {
-    let value = headers.get(header::AUTHORIZATION)?;
-    let Ok(value) = value.to_str() else { return Some(Err(())) };
-    let (scheme, token) = value.trim().split_once(' ').unwrap_or((value, ""));
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
     if !scheme.eq_ignore_ascii_case("bearer") {
-        return Some(Err(()));
+        return None;
     }
     let token = token.trim();
     Some(if token.is_empty() { Err(()) } else { Ok(token) })
@@ -118,13 +121,7 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
     }
     let token = match bearer(request.headers()) {
         None => return next.run(request).await,
-        Some(Err(())) => {
-            return challenged(
-                StatusCode::BAD_REQUEST,
-                "The Authorization header is not `Bearer <token>`.".to_owned(),
-                &format!("Bearer realm=\"{REALM}\", error=\"invalid_request\""),
-            );
-        }
+        Some(Err(())) => return invalid_token("the Authorization header has no token after Bearer"),
         Some(Ok(token)) => token.to_owned(),
     };
     match resolve(&state, &token).await {
@@ -229,8 +226,12 @@ mod tests {
         assert_eq!(bearer(&HeaderMap::new()), None);
         assert_eq!(bearer(&with("Bearer pcat_abc")), Some(Ok("pcat_abc")));
         assert_eq!(bearer(&with("bearer   pcat_abc ")), Some(Ok("pcat_abc")));
-        for bad in ["Basic dXNlcjpwYXNz", "Bearer", "Bearer ", "pcat_abc"] {
-            assert_eq!(bearer(&with(bad)), Some(Err(())), "{bad:?}");
+        for empty in ["Bearer", "Bearer ", " bearer  "] {
+            assert_eq!(bearer(&with(empty)), Some(Err(())), "{empty:?}");
+        }
+        // Not ours: the basic-auth wall's credentials, or anything else.
+        for other in ["Basic dXNlcjpwYXNz", "pcat_abc", "Token pcat_abc", ""] {
+            assert_eq!(bearer(&with(other)), None, "{other:?}");
         }
     }
 }

@@ -7,7 +7,8 @@
 //!   32 characters, its operator's choice.)
 //! - The configured client is a row like any other, named after its id, kept in step with the
 //!   environment each time it asks for a token: a changed secret, scopes or owner takes effect
-//!   at once, and the back-office cannot change them.
+//!   at once, and the back-office cannot change them. A row the environment configures no
+//!   longer (its `CLIENT_ID` changed or was removed) gets no tokens.
 
 use chrono::Utc;
 use model::Stamp;
@@ -61,7 +62,13 @@ pub async fn authenticate(
             }
             Some(sync_configured(db, c).await?)
         }
-        None => api_client::Entity::find().filter(api_client::Column::ClientId.eq(client_id)).one(db).await?,
+        // A row the environment once configured and configures no longer (CLIENT_ID changed or
+        // was removed, say after a leak) gives no tokens, whatever its secret.
+        None => api_client::Entity::find()
+            .filter(api_client::Column::ClientId.eq(client_id))
+            .one(db)
+            .await?
+            .filter(|c| c.name != configured_name(&c.client_id)),
     };
     let Some(client) = row.filter(|c| c.secret_hash == presented) else { return Ok(Err(Refused::Credentials)) };
     if !client.is_active {
