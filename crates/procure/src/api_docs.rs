@@ -26,8 +26,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
                 .description(Some(
                     "The city's public purchasing data, which anyone may read without a token, and \
                      operations for API clients and staff that need an access token: a client gets \
-                     one from `POST /api/oauth/token` (OAuth 2 client credentials), a staff member \
-                     makes a personal one on their profile; send it as `Authorization: Bearer \
+                     one from `POST /api/oauth/token` (OAuth 2 client credentials), or a staff \
+                     member uses a personal token; send it as `Authorization: Bearer \
                      <token>`. Each token has scopes and a rate limit (`RateLimit-*` headers on \
                      every answer to it). Every error is a JSON object of the `ApiError` shape, \
                      except the token endpoint's, which are OAuth's. Detail responses carry an \

@@ -137,8 +137,3 @@ pub fn check_configured(configured: Option<&ConfiguredClient>) -> anyhow::Result
     }
     Ok(())
 }
-
-/// Whether a client row is the configured one (the back-office leaves its credentials alone).
-pub fn is_configured(client: &api_client::Model, configured: Option<&ConfiguredClient>) -> bool {
-    configured.is_some_and(|c| c.client_id == client.client_id)
-}

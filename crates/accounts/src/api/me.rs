@@ -127,6 +127,7 @@ struct TokenError {
         (status = 429, description = "The token's rate limit is used up; see Retry-After", body = ApiError),
     )
 )]
+/// Who the token acts for, its scopes and its expiry.
 pub async fn me(caller: ApiCaller) -> Json<Me> {
     Json(Me {
         user: ActingUser {
@@ -141,7 +142,8 @@ pub async fn me(caller: ApiCaller) -> Json<Me> {
     })
 }
 
-/// Described here, served by `grant::token`.
+// Described here, served by `grant::token`.
+/// Get an access token: OAuth 2 client credentials.
 #[allow(dead_code)]
 #[utoipa::path(
     post,

@@ -202,11 +202,6 @@ pub async fn revoke_personal(db: &impl ConnectionTrait, user_id: i32, id: i32) -
     Ok(revoke(db, mine, Some(user_id)).await? == 1)
 }
 
-/// Revokes every live token of client `id` (its secret was rotated, or it was deactivated).
-pub async fn revoke_client(db: &impl ConnectionTrait, client_id: i32, actor: Option<i32>) -> Result<u64, DbErr> {
-    revoke(db, Condition::all().add(api_token::Column::ClientId.eq(client_id)), actor).await
-}
-
 /// Revokes the live tokens `which` picks, as `actor`.
 async fn revoke(db: &impl ConnectionTrait, which: Condition, actor: Option<i32>) -> Result<u64, DbErr> {
     let now = Utc::now();
