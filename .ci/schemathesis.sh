@@ -3,7 +3,10 @@
 # every check, NUL bytes allowed in generated strings, a bounded number of examples per
 # operation. Each run serves the demo data from a fresh data folder (and, on PostgreSQL, a fresh
 # database), so the stateful phase finds real contracts, companies and opportunities to follow.
-# Exits non-zero on any finding; called by .ci/run after the build.
+# Every request under /api/v1 carries an access token of the configured client (CLIENT_ID,
+# acting for a superadmin with every scope), so the authenticated operations are fuzzed too,
+# and the `ignored_auth` check calls them without it (schemathesis.toml, written per run). Exits non-zero on any finding; called by .ci/run
+# after the build.
 #
 #   bash .ci/schemathesis.sh                       # target/debug/procure, both databases
 #   PROCURE_BIN=target/release/procure SCHEMATHESIS_EXAMPLES=500 bash .ci/schemathesis.sh
@@ -44,16 +47,47 @@ fuzz() {
   local name=$1 database=${2:-} dir="$WORK/$1" port
   mkdir -p "$dir"
   port=$(free_port)
-  local -a env=(DATA_DIR="$dir" PORT="$port" PROCURE_ENV=development)
+  local client=fuzz-client secret
+  secret=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')
+  # The token's limit far above what the fuzzer sends: a 429 is not what it looks for.
+  local -a env=(DATA_DIR="$dir" PORT="$port" PROCURE_ENV=development
+    CLIENT_ID="$client" CLIENT_SECRET="$secret" CLIENT_OWNER=fuzz@example.gov
+    API_RATE_LIMIT=1000000/60 API_TOKEN_LIFETIME=86400)
   [ -n "$database" ] && env+=(DATABASE_URL="$database")
   env "${env[@]}" "$BIN" migrate >"$dir/migrate.log" 2>&1
   env "${env[@]}" "$BIN" demo >"$dir/demo.log" 2>&1
+  env "${env[@]}" "$BIN" createsuperuser --email fuzz@example.gov --no-link >"$dir/user.log" 2>&1
   env "${env[@]}" "$BIN" web >"$dir/server.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 60); do
     curl -fsS "http://127.0.0.1:$port/__lbheartbeat__" >/dev/null 2>&1 && break
     sleep 0.5
   done
+  PROCURE_FUZZ_TOKEN=$(curl -fsS -u "$client:$secret" -d grant_type=client_credentials \
+    "http://127.0.0.1:$port/api/oauth/token" | python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+  PROCURE_FUZZ_CLIENT=$client PROCURE_FUZZ_SECRET=$secret
+  export PROCURE_FUZZ_TOKEN PROCURE_FUZZ_CLIENT PROCURE_FUZZ_SECRET
+  # The token on /api/v1 only; the token endpoint gets the client's own credentials. A made-up
+  # or stale ETag in If-Match is schema-valid and rightly refused with 412.
+  cat >"$dir/schemathesis.toml" <<'TOML'
+[checks.positive_data_acceptance]
+expected-statuses = ["2xx", "3xx", 401, 403, 404, 409, 412, 429]
+
+[[operations]]
+include-path-regex = "^/api/v1/"
+headers = { Authorization = "Bearer ${PROCURE_FUZZ_TOKEN}" }
+
+# Contract writes: a made-up department or a blank description has the right shape and is
+# refused for its content (422); a made-up number is no contract (404).
+[[operations]]
+include-path-regex = "^/api/v1/contracts/by-controller/"
+headers = { Authorization = "Bearer ${PROCURE_FUZZ_TOKEN}" }
+checks.positive_data_acceptance.expected-statuses = ["2xx", 401, 403, 404, 409, 412, 422, 429]
+
+[[operations]]
+include-path = "/api/oauth/token"
+auth = { basic = { username = "${PROCURE_FUZZ_CLIENT}", password = "${PROCURE_FUZZ_SECRET}" } }
+TOML
   echo "== schemathesis on $name (port $port, $EXAMPLES examples per operation)"
   # From the scratch directory: schemathesis keeps a .schemathesis/ cache where it runs.
   (cd "$dir" && schemathesis run "http://127.0.0.1:$port/api/openapi.json" \

@@ -52,6 +52,8 @@ fn routes() -> Routes {
         .post("/profile", pages::save_profile)
         .post("/profile/password", pages::set_password)
         .post("/profile/{section}/{id}/remove", pages::remove_from_section)
+        .post("/profile/tokens", pages::create_token)
+        .post("/profile/tokens/{id}/revoke", pages::revoke_token)
         .post("/api/oauth/token", api::grant::token)
         .get("/api/v1/me", api::me::me)
         .merge(live::routes())

@@ -288,6 +288,21 @@ pub struct ProfileQuery {
     pub saved: Option<String>,
 }
 
+/// What the profile's token part says after its form: the token just made (shown this once),
+/// or why none was made.
+#[derive(Debug, Default, serde::Serialize)]
+struct TokenOutcome {
+    made: Option<MadeToken>,
+    errors: Vec<(&'static str, String)>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct MadeToken {
+    name: String,
+    value: String,
+    expires: String,
+}
+
 async fn profile_page(
     state: &AppState,
     viewer: &Viewer,
@@ -297,6 +312,20 @@ async fn profile_page(
     next: Option<&str>,
     saved: bool,
 ) -> Result<Response, AppError> {
+    profile_page_with(state, viewer, status, form, errors, next, saved, TokenOutcome::default()).await
+}
+
+#[allow(clippy::too_many_arguments)] // The page's parts, each from its own form.
+async fn profile_page_with(
+    state: &AppState,
+    viewer: &Viewer,
+    status: StatusCode,
+    form: &ProfileForm,
+    errors: &users::FieldErrors,
+    next: Option<&str>,
+    saved: bool,
+    outcome: TokenOutcome,
+) -> Result<Response, AppError> {
     let departments: Vec<_> = users::departments(&state.db)
         .await?
         .into_iter()
@@ -305,15 +334,22 @@ async fn profile_page(
     let errors: Vec<_> = errors.iter().map(|(field, message)| context! { field => *field, message }).collect();
     let password_login = state.config.security.password_login;
     let mut sections = Vec::new();
+    let mut tokens = None;
     if let Some(me) = &viewer.user {
         let txn = state.db.begin().await?;
         for section in crate::profile::sections(&state.contributions) {
             let items = section.items(&txn, &state.config.site, me).await?;
             sections.push(context! { name => section.name(), section => Serde(items) });
         }
+        tokens = crate::api::personal::shown(&txn, &state.config.site, me).await?;
         txn.commit().await?;
     }
-    let ctx = context! { form => Serde(form), departments, errors, next, saved, password_login, sections };
+    let token_errors: Vec<_> =
+        outcome.errors.iter().map(|(field, message)| context! { field => *field, message }).collect();
+    let ctx = context! {
+        form => Serde(form), departments, errors, next, saved, password_login, sections,
+        tokens => Serde(tokens), made_token => Serde(outcome.made), token_errors,
+    };
     page_with_status(state, viewer, status, "accounts/profile.html", ctx)
 }
 
@@ -380,6 +416,59 @@ pub async fn remove_from_section(
         viewer.set_flash(crate::Flash::success(message)).await?;
     }
     Ok(Redirect::to("/profile").into_response())
+}
+
+fn profile_form_of(me: &crate::CurrentUser) -> ProfileForm {
+    ProfileForm {
+        first_name: me.first_name.clone().unwrap_or_default(),
+        last_name: me.last_name.clone().unwrap_or_default(),
+        department: me.department_id.map(|d| d.to_string()).unwrap_or_default(),
+    }
+}
+
+/// The profile's token form: makes a personal access token and shows it, this once, on the
+/// answer (a POST's answer is never cached; the value is kept nowhere).
+pub async fn create_token(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    viewer: Viewer,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let (name, days, scopes) = crate::api::personal::read_form(&pairs);
+    let txn = platform::db::begin_write(&state.db).await?;
+    let outcome = match crate::api::personal::create(&txn, &me, &name, &days, &scopes).await {
+        Ok(issued) => {
+            txn.commit().await?;
+            let expires =
+                issued.expires_at.with_timezone(&state.config.site.display_timezone).format("%b %-d, %Y").to_string();
+            tracing::info!(uid = me.id, token_id = issued.id, "personal access token made");
+            TokenOutcome { made: Some(MadeToken { name, value: issued.token, expires }), errors: Vec::new() }
+        }
+        Err(crate::ServiceError::Invalid(errors)) => {
+            txn.rollback().await?;
+            TokenOutcome { made: None, errors }
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let status = if outcome.made.is_some() { StatusCode::CREATED } else { StatusCode::BAD_REQUEST };
+    profile_page_with(&state, &viewer, status, &profile_form_of(&me), &Vec::new(), None, false, outcome).await
+}
+
+/// A token row's button: revokes it and comes back to the profile, which says so.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    viewer: Viewer,
+    Path(id): Path<i32>,
+) -> Result<Response, AppError> {
+    let txn = platform::db::begin_write(&state.db).await?;
+    let said = crate::api::personal::revoke(&txn, &me, id).await?;
+    txn.commit().await?;
+    match said {
+        Some(message) => viewer.set_flash(crate::Flash::success(message)).await?,
+        None => return Err(AppError::NotFound),
+    }
+    Ok(Redirect::to("/profile#tokens").into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -94,6 +94,9 @@ pub enum Resource {
         note: bool,
         own: bool,
     },
+    /// The user's own personal access tokens for the API (their profile page): city staff make,
+    /// list and revoke them; county users, who only read what is public, have no use for one.
+    OwnApiToken,
 }
 
 impl CurrentUser {
@@ -128,6 +131,10 @@ pub fn can(user: Option<&CurrentUser>, action: Action, resource: Resource) -> bo
         Resource::Contract => matches!(action, Action::View | Action::Follow),
         Resource::ContractNote => matches!(action, Action::View | Action::Create | Action::Delete),
         Resource::WorkItem => user.is_conductor_level() && action != Action::Follow,
+        Resource::OwnApiToken => {
+            (user.has(Role::Staff) || user.is_conductor_level())
+                && matches!(action, Action::View | Action::Create | Action::Delete)
+        }
         Resource::CostarsUpload => user.is_conductor_level() && matches!(action, Action::View | Action::Create),
         Resource::WorkItemEntry { note, own } => match action {
             Action::View | Action::Create => user.is_conductor_level(),
@@ -256,6 +263,24 @@ mod tests {
             assert!(!can(Some(&u), Action::Edit, entry(true, true)), "entries are never rewritten");
         }
         assert_eq!(authorize(None, Action::View, Resource::WorkItem), Err(Denied::SignInRequired));
+    }
+
+    #[test]
+    fn city_staff_make_and_revoke_their_own_api_tokens_and_county_users_do_not() {
+        for (roles, allowed) in [
+            (vec![Role::Staff], true),
+            (vec![Role::County], false),
+            (vec![Role::Conductor], true),
+            (vec![Role::Admin], true),
+            (vec![Role::Superadmin], true),
+        ] {
+            let u = user(&roles);
+            for action in [Action::View, Action::Create, Action::Delete] {
+                assert_eq!(can(Some(&u), action, Resource::OwnApiToken), allowed, "{roles:?} {action:?}");
+            }
+            assert!(!can(Some(&u), Action::Edit, Resource::OwnApiToken), "a token is never rewritten");
+        }
+        assert_eq!(authorize(None, Action::Create, Resource::OwnApiToken), Err(Denied::SignInRequired));
     }
 
     #[test]

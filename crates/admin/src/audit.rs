@@ -204,6 +204,8 @@ pub struct Shown {
     pub at_iso: String,
     /// The actor's name or address; "The system" for jobs acting on their own.
     pub actor: String,
+    /// The credential that acted for the actor: "API client “Finance”", "a personal access token".
+    pub via: Option<String>,
     /// "Changed department", "Approved opportunity".
     pub what: String,
     /// The record's label when the change was made.
@@ -488,6 +490,7 @@ pub async fn show(
             at: local_time(entry.created_at, site),
             at_iso: entry.created_at.to_rfc3339(),
             actor,
+            via: entry.via,
             what: format!("{} {}", past_tense(&entry.action), noun_of(resource, &entry.resource)),
             label: entry.summary,
             href,

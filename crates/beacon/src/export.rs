@@ -1,15 +1,46 @@
 //! The vendor list for staff, as CSV or TSV (the original exported TSV), with the original's
-//! columns. Cells that a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) are
-//! prefixed with `'`: vendors type their own business names.
+//! columns, and as JSON for a city's systems (`GET /api/v1/vendors`, a token with
+//! `vendors:read` or a staff session). Cells that a spreadsheet would run as a formula (`=`, `+`,
+//! `-`, `@` first) are prefixed with `'`: vendors type their own business names. The JSON keeps
+//! the text as typed.
 
+use accounts::api::Scope;
+use accounts::api::bearer::TokenOrSession;
 use accounts::{Action, Resource, SignedIn, authorize};
+use axum::Json;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use model::entities::{category, opportunity, vendor, vendor_category, vendor_opportunity};
+use platform::http::api::ApiError;
 use platform::http::{AppError, AppState};
 use sea_orm::{EntityTrait, QueryOrder};
+use serde::Serialize;
 use std::collections::HashMap;
+use utoipa::{OpenApi, ToSchema};
+
+/// The OpenAPI description of the JSON list.
+#[derive(OpenApi)]
+#[openapi(paths(vendors_json), components(schemas(Vendor, ApiError)))]
+pub struct ApiDoc;
+
+/// One vendor signed up for Beacon's notices.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Vendor {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub business_name: String,
+    pub email: String,
+    pub phone_number: Option<String>,
+    pub minority_owned: bool,
+    pub woman_owned: bool,
+    pub veteran_owned: bool,
+    pub disadvantaged_owned: bool,
+    /// The categories the vendor follows, by name.
+    pub categories: Vec<String>,
+    /// The opportunities the vendor follows, by title.
+    pub opportunities: Vec<String>,
+}
 
 const COLUMNS: [&str; 11] = [
     "first_name",
@@ -27,7 +58,8 @@ const COLUMNS: [&str; 11] = [
 
 use platform::text::spreadsheet_safe as cell;
 
-async fn export(state: &AppState, me: &accounts::CurrentUser, delimiter: u8) -> Result<Vec<u8>, AppError> {
+/// Every vendor, by business name; for staff who may draft opportunities (as the page).
+async fn vendors(state: &AppState, me: &accounts::CurrentUser) -> Result<Vec<Vendor>, AppError> {
     authorize(Some(me), Action::Create, Resource::Opportunity { public: false, own: true })?;
     let db = &state.db;
     let names: HashMap<i32, String> =
@@ -42,10 +74,30 @@ async fn export(state: &AppState, me: &accounts::CurrentUser, delimiter: u8) -> 
     for vo in vendor_opportunity::Entity::find().all(db).await? {
         opportunities.entry(vo.vendor_id).or_default().extend(titles.get(&vo.opportunity_id).cloned());
     }
+    let all = vendor::Entity::find().order_by_asc(vendor::Column::BusinessName).all(db).await?;
+    Ok(all
+        .into_iter()
+        .map(|v| Vendor {
+            categories: categories.remove(&v.id).unwrap_or_default(),
+            opportunities: opportunities.remove(&v.id).unwrap_or_default(),
+            first_name: v.first_name,
+            last_name: v.last_name,
+            business_name: v.business_name,
+            email: v.email,
+            phone_number: v.phone_number,
+            minority_owned: v.minority_owned,
+            woman_owned: v.woman_owned,
+            veteran_owned: v.veteran_owned,
+            disadvantaged_owned: v.disadvantaged_owned,
+        })
+        .collect())
+}
+
+async fn export(state: &AppState, me: &accounts::CurrentUser, delimiter: u8) -> Result<Vec<u8>, AppError> {
     let mut out = csv::WriterBuilder::new().delimiter(delimiter).from_writer(Vec::new());
     let fail = |e: csv::Error| AppError::Internal(e.into());
     out.write_record(COLUMNS).map_err(fail)?;
-    for v in vendor::Entity::find().order_by_asc(vendor::Column::BusinessName).all(db).await? {
+    for v in vendors(state, me).await? {
         let yes = |b: bool| if b { "true" } else { "false" }.to_owned();
         let record = [
             v.first_name.unwrap_or_default(),
@@ -57,8 +109,8 @@ async fn export(state: &AppState, me: &accounts::CurrentUser, delimiter: u8) -> 
             yes(v.woman_owned),
             yes(v.veteran_owned),
             yes(v.disadvantaged_owned),
-            categories.remove(&v.id).unwrap_or_default().join("; "),
-            opportunities.remove(&v.id).unwrap_or_default().join("; "),
+            v.categories.join("; "),
+            v.opportunities.join("; "),
         ];
         out.write_record(record.iter().map(|c| cell(c).into_owned())).map_err(fail)?;
     }
@@ -83,6 +135,27 @@ pub async fn csv(State(state): State<AppState>, SignedIn(me): SignedIn) -> Resul
 
 pub async fn tsv(State(state): State<AppState>, SignedIn(me): SignedIn) -> Result<Response, AppError> {
     download(&state, &me, "tsv").await
+}
+
+/// Every vendor signed up for notices, with what they follow.
+#[utoipa::path(
+    get,
+    path = "/api/v1/vendors",
+    tag = "beacon",
+    security((), ("bearer" = ["vendors:read"]), ("oauth2" = ["vendors:read"])),
+    responses(
+        (status = 200, description = "Every vendor, by business name (staff signed in, or a token with vendors:read)", body = [Vendor]),
+        (status = 401, description = "Neither signed in nor a token", body = ApiError),
+        (status = 403, description = "Not staff, or the token lacks vendors:read", body = ApiError),
+        (status = 429, description = "The token's rate limit is used up; see Retry-After", body = ApiError),
+    )
+)]
+pub async fn vendors_json(State(state): State<AppState>, caller: TokenOrSession) -> Result<Response, AppError> {
+    let me = match caller.require(Scope::VendorsRead) {
+        Ok(me) => me,
+        Err(missing) => return Ok(missing.into_response()),
+    };
+    Ok(Json(vendors(&state, me).await?).into_response())
 }
 
 #[cfg(test)]

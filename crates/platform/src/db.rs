@@ -235,6 +235,22 @@ fn writers_of(db: &DatabaseConnection) -> Option<Arc<tokio::sync::Mutex<()>>> {
     Some(writers.entry(file.to_path_buf()).or_default().clone())
 }
 
+/// Makes every other transaction that locks the same `key` wait until this one ends: for writes
+/// that decide from what is there ("create it unless it exists") and must not both decide so.
+/// On PostgreSQL an advisory transaction lock on the key's hash; on SQLite nothing, since a
+/// [`begin_write`] transaction already holds the database's single write lock.
+pub async fn lock_key(txn: &impl ConnectionTrait, key: &str) -> Result<(), DbErr> {
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        txn.execute_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+            [key.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
 /// A statement written with `$n` placeholders, for either backend (SQLite reads them as `?n`).
 /// On PostgreSQL, refreshes the planner's statistics of `tables`, for a bulk load that then
 /// queries what it wrote in the same transaction (the demo). Without them, prepared statements

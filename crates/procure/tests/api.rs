@@ -56,12 +56,45 @@ async fn get(app: &TestApp, path: &str, if_none_match: Option<&str>) -> common::
     app.request(request.body(Body::empty()).expect("request")).await
 }
 
-/// GET `path` with a bearer token.
-async fn bearer(app: &TestApp, path: &str, token: &str) -> common::Response {
-    app.request(
-        Request::get(path).header("authorization", format!("Bearer {token}")).body(Body::empty()).expect("request"),
-    )
-    .await
+/// A request the walk makes: its method, token, extra headers and body.
+#[derive(Default)]
+struct Call<'a> {
+    method: &'a str,
+    token: Option<&'a str>,
+    headers: Vec<(&'a str, String)>,
+    /// Content type and body.
+    body: Option<(&'a str, String)>,
+}
+
+async fn send(app: &TestApp, path: &str, call: Call<'_>) -> common::Response {
+    let mut request = Request::builder().method(call.method.to_uppercase().as_str()).uri(path);
+    if let Some(token) = call.token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    for (name, value) in call.headers {
+        request = request.header(name, value);
+    }
+    let body = match call.body {
+        Some((kind, body)) => {
+            request = request.header("content-type", kind);
+            Body::from(body)
+        }
+        None => Body::empty(),
+    };
+    app.request(request.body(body).expect("request")).await
+}
+
+/// A contract as the write operations take it.
+fn contract_body(description: &str) -> String {
+    json!({
+        "description": description,
+        "expiration": "2030-06-30",
+        "contract_type": "Walked",
+        "companies": ["Walk Supply Co"],
+        "properties": [{"key": "Spec Number", "value": "W-1"}],
+        "line_items": [{"description": "Walking boots", "unit_cost": 80.5, "quantity": 12.0}],
+    })
+    .to_string()
 }
 
 /// GET `path` as `who` (a signed-in browser), or as nobody.
@@ -113,7 +146,7 @@ async fn every_endpoint_answers_as_documented(backend: Backend) {
     // Conductor's figures are for conductor-level staff: the walk signs in to read them, and
     // asks as nobody (401) and as other staff (403).
     let flow = common::builders::flow(&app, "Walk flow", &["Review", "Award"]).await;
-    let conductor = Browser::sign_in_as(&app, "walker@example.gov", &[Role::Conductor]).await;
+    let conductor = Browser::sign_in_as(&app, "walker@example.gov", &[Role::Conductor, Role::Admin]).await;
     let staff = Browser::sign_in_as(&app, "stroller@example.gov", &[Role::Staff]).await;
     let as_needed = |path: &str| if path.starts_with("/api/v1/conductor/") { Some(&conductor) } else { None };
     // Operations that name a security scheme are called with a personal token of the conductor's
@@ -121,15 +154,31 @@ async fn every_endpoint_answers_as_documented(backend: Backend) {
     let walker_id =
         accounts::users::find_by_email(&app.state.db, "walker@example.gov").await.expect("q").expect("walker");
     let walker = accounts::users::current_user(&app.state.db, walker_id.id).await.expect("q").expect("walker");
-    let token = accounts::api::tokens::issue_personal(
-        &app.state.db,
-        &walker,
-        "walk",
-        accounts::api::Scopes::all(),
-        chrono::Utc::now() + chrono::Duration::days(1),
-    )
-    .await
-    .expect("token");
+    let issue = |scopes: &str| {
+        accounts::api::tokens::issue_personal(
+            &app.state.db,
+            &walker,
+            "walk",
+            accounts::api::Scopes::parse(scopes).expect("scopes"),
+            chrono::Utc::now() + chrono::Duration::days(1),
+        )
+    };
+    let token = issue(&accounts::api::Scopes::all().to_string()).await.expect("token");
+    // A token without the scopes the secured operations need, for their 403s.
+    let narrow = issue("").await.expect("token");
+    // Contracts the write operations address by controller number: one of its own, and a
+    // number two contracts share (409).
+    for number in ["WALK-1", "WALK-DUP", "WALK-DUP"] {
+        let c = contract::ActiveModel {
+            financial_id: Set(Some(number.to_owned())),
+            description: Set(Some(format!("Walked contract {number}"))),
+            is_archived: Set(false),
+            is_visible: Set(true),
+            ..model::Stamp::created(None, chrono::Utc::now())
+        };
+        c.insert(&app.state.db).await.expect("contract");
+    }
+    let mut fresh = 0;
 
     let response = get(&app, "/api/openapi.json", None).await;
     assert_eq!(response.status, StatusCode::OK);
@@ -160,7 +209,6 @@ async fn every_endpoint_answers_as_documented(backend: Backend) {
             if path == "/api/oauth/token" {
                 continue;
             }
-            assert_eq!(method, "get", "the walk knows how to call GET operations only: teach it {method} {path}");
             let secured = op.get("security").is_some();
             let params: Vec<&Value> = op["parameters"].as_array().map(|p| p.iter().collect()).unwrap_or_default();
             let who = as_needed(path);
@@ -173,7 +221,13 @@ async fn every_endpoint_answers_as_documented(backend: Backend) {
             } else {
                 contract.id
             };
-            let concrete = path.replace("{id}", &id.to_string());
+            let concrete = path.replace("{id}", &id.to_string()).replace("{number}", "WALK-1");
+            let writes = method != "get";
+            let body_of = |description: &str| {
+                op.get("requestBody").is_some().then(|| ("application/json", contract_body(description)))
+            };
+            let with_token =
+                |token| Call { method, token: Some(token), body: body_of("Walked contract"), ..Call::default() };
             // A query that finds the sample contract, where the operation takes one.
             let query = if params.iter().any(|p| p["name"] == "q") { "?q=protective+gear&expired=true" } else { "" };
             let responses = op["responses"].as_object().expect("responses");
@@ -182,11 +236,44 @@ async fn every_endpoint_answers_as_documented(backend: Backend) {
             for status in responses.keys() {
                 let what = format!("{method} {path} → {status}");
                 let response = match status.as_str() {
-                    "200" if secured => bearer(&app, &format!("{concrete}{query}"), &token.token).await,
+                    "200" if secured => send(&app, &format!("{concrete}{query}"), with_token(&token.token)).await,
+                    "201" => {
+                        assert!(
+                            path.contains("{number}"),
+                            "{what}: the walk only knows 201 as a new controller number"
+                        );
+                        fresh += 1;
+                        send(&app, &path.replace("{number}", &format!("WALK-NEW-{fresh}")), with_token(&token.token))
+                            .await
+                    }
                     "401" if secured => {
-                        let r = get(&app, &concrete, None).await;
+                        let r = send(&app, &concrete, Call { token: None, ..with_token("") }).await;
                         assert!(r.header("www-authenticate").starts_with("Bearer"), "{what}");
                         r
+                    }
+                    "403" if secured => {
+                        let r = send(&app, &concrete, with_token(&narrow.token)).await;
+                        assert!(r.header("www-authenticate").contains("insufficient_scope"), "{what}");
+                        r
+                    }
+                    "404" if path.contains("{number}") => {
+                        send(&app, &path.replace("{number}", "NO-SUCH-NUMBER"), with_token(&token.token)).await
+                    }
+                    "409" => {
+                        assert!(path.contains("{number}"), "{what}: the walk only knows 409 as a shared number");
+                        send(&app, &path.replace("{number}", "WALK-DUP"), with_token(&token.token)).await
+                    }
+                    "412" => {
+                        let stale = vec![("if-match", "\"stale\"".to_owned())];
+                        send(&app, &concrete, Call { headers: stale, ..with_token(&token.token) }).await
+                    }
+                    "415" => {
+                        let body = Some(("text/plain", "description: boots".to_owned()));
+                        send(&app, &concrete, Call { body, ..with_token(&token.token) }).await
+                    }
+                    "422" => {
+                        let body = Some(("application/json", json!({"description": 5}).to_string()));
+                        send(&app, &concrete, Call { body, ..with_token(&token.token) }).await
                     }
                     "429" => {
                         assert!(secured, "{what}: the walk only knows 429 as a token's rate limit");
@@ -199,7 +286,7 @@ async fn every_endpoint_answers_as_documented(backend: Backend) {
                             token.id, limit.requests, limit.requests
                         );
                         sea_orm::ConnectionTrait::execute_unprepared(&app.state.db, &used).await.expect("use it up");
-                        let r = bearer(&app, &concrete, &token.token).await;
+                        let r = send(&app, &concrete, with_token(&token.token)).await;
                         assert!(!r.header("retry-after").is_empty(), "{what}");
                         let again = format!("DELETE FROM api_rate_windows WHERE token_id = {}", token.id);
                         sea_orm::ConnectionTrait::execute_unprepared(&app.state.db, &again).await.expect("reset");
@@ -237,31 +324,49 @@ async fn every_endpoint_answers_as_documented(backend: Backend) {
                     "400" => {
                         // Every parameter, given a value it cannot take, is a 400 naming it: in the
                         // query, or in the path (an id that is not a whole number from 1).
-                        let bad_params: Vec<&&Value> =
-                            params.iter().filter(|p| p["in"] == "query" || p["in"] == "path").collect();
-                        assert!(!bad_params.is_empty(), "{what}: the walk only knows 400 as a bad parameter");
-                        let mut last = None;
-                        for p in bad_params {
-                            let name = p["name"].as_str().expect("name");
-                            let bad = if name == "q" { "x".repeat(1_001) } else { invalid_value(p).to_owned() };
-                            let address = if p["in"] == "path" {
-                                path.replace(&format!("{{{name}}}"), &bad)
-                            } else {
-                                format!("{concrete}?{name}={bad}")
-                            };
-                            let r = ask(&app, who, &address).await;
-                            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{what}: {name}={bad}: {}", r.body);
+                        if writes || secured {
+                            // A path parameter it cannot take, from a caller that may use it.
+                            let name = params
+                                .iter()
+                                .find(|p| p["in"] == "path")
+                                .and_then(|p| p["name"].as_str())
+                                .unwrap_or_else(|| panic!("{what}: the walk knows a secured 400 only as a bad path"));
+                            let bad = "9".repeat(101);
+                            let r =
+                                send(&app, &path.replace(&format!("{{{name}}}"), &bad), with_token(&token.token)).await;
                             let message = r.json()["message"].as_str().unwrap_or_default().to_owned();
                             assert!(
                                 message.contains(&format!("`{name}`")),
                                 "{what}: the message names {name}: {message}"
                             );
-                            if let Some(schema) = schema_of("400") {
-                                assert_valid(&doc, &schema, &r.json(), &what);
+                            r
+                        } else {
+                            let bad_params: Vec<&&Value> =
+                                params.iter().filter(|p| p["in"] == "query" || p["in"] == "path").collect();
+                            assert!(!bad_params.is_empty(), "{what}: the walk only knows 400 as a bad parameter");
+                            let mut last = None;
+                            for p in bad_params {
+                                let name = p["name"].as_str().expect("name");
+                                let bad = if name == "q" { "x".repeat(1_001) } else { invalid_value(p).to_owned() };
+                                let address = if p["in"] == "path" {
+                                    path.replace(&format!("{{{name}}}"), &bad)
+                                } else {
+                                    format!("{concrete}?{name}={bad}")
+                                };
+                                let r = ask(&app, who, &address).await;
+                                assert_eq!(r.status, StatusCode::BAD_REQUEST, "{what}: {name}={bad}: {}", r.body);
+                                let message = r.json()["message"].as_str().unwrap_or_default().to_owned();
+                                assert!(
+                                    message.contains(&format!("`{name}`")),
+                                    "{what}: the message names {name}: {message}"
+                                );
+                                if let Some(schema) = schema_of("400") {
+                                    assert_valid(&doc, &schema, &r.json(), &what);
+                                }
+                                last = Some(r);
                             }
-                            last = Some(r);
+                            last.expect("a response")
                         }
-                        last.expect("a response")
                     }
                     other => panic!("{what}: the walk cannot produce status {other}; teach it"),
                 };

@@ -8,65 +8,14 @@ use accounts::api::clients;
 use accounts::api::tokens;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use base64::Engine;
 use chrono::{Duration, Utc};
 use common::builders::User;
-use common::{Backend, Response, TestApp};
+use common::{Backend, TestApp};
 use model::Stamp;
 use model::entities::{api_client, api_token};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
-/// A client registered for `owner` with `scopes`: (its id, its client_id, its secret).
-async fn client(app: &TestApp, name: &str, owner: i32, scopes: &str) -> (i32, String, String) {
-    let (client_id, secret) = (clients::new_client_id().expect("id"), clients::new_secret().expect("secret"));
-    let now = Utc::now();
-    let row = api_client::ActiveModel {
-        name: Set(name.into()),
-        client_id: Set(client_id.clone()),
-        secret_hash: Set(tokens::digest(&secret)),
-        scopes: Set(scopes.into()),
-        owner_id: Set(Some(owner)),
-        is_active: Set(true),
-        secret_made_at: Set(now),
-        ..Stamp::created(None, now)
-    }
-    .insert(&app.state.db)
-    .await
-    .expect("client");
-    (row.id, client_id, secret)
-}
-
-fn basic(id: &str, secret: &str) -> String {
-    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}")))
-}
-
-/// `POST /api/oauth/token` with `form`, and HTTP Basic credentials if given.
-async fn grant(app: &TestApp, form: &[(&str, &str)], credentials: Option<(&str, &str)>) -> Response {
-    let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
-    let mut request = Request::post("/api/oauth/token").header("content-type", "application/x-www-form-urlencoded");
-    if let Some((id, secret)) = credentials {
-        request = request.header("authorization", basic(id, secret));
-    }
-    app.request(request.body(Body::from(body)).expect("request")).await
-}
-
-/// A token from the grant (the test fails if there is none).
-async fn token_for(app: &TestApp, id: &str, secret: &str, scope: Option<&str>) -> String {
-    let mut form = vec![("grant_type", "client_credentials")];
-    if let Some(scope) = scope {
-        form.push(("scope", scope));
-    }
-    let answer = grant(app, &form, Some((id, secret))).await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    answer.json()["access_token"].as_str().expect("a token").to_owned()
-}
-
-async fn get_with(app: &TestApp, path: &str, token: &str) -> Response {
-    app.request(
-        Request::get(path).header("authorization", format!("Bearer {token}")).body(Body::empty()).expect("request"),
-    )
-    .await
-}
+use common::api::{basic, client, get_with, grant, token_for};
 
 async fn the_client_credentials_grant_gives_tokens_to_the_right_secret_only(backend: Backend) {
     let Some(app) = TestApp::new(backend, &[]).await else { return };
@@ -360,3 +309,67 @@ async fn an_unknown_configured_scope_stops_start_up() {
         "{refused:#}"
     );
 }
+
+/// The token made on the profile page: shown once, listed by name with its last use, usable as
+/// its maker within its scope, revoked by its row's button; county users get none.
+async fn personal_tokens_are_made_shown_once_used_and_revoked_on_the_profile(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let staff = common::browser::Browser::sign_in_as(&app, "analyst@pittsburghpa.gov", &[Role::Staff]).await;
+    let profile = staff.get("/profile").await;
+    assert!(profile.body.contains("API access tokens") && profile.body.contains("You have no tokens."));
+
+    // A form without a scope: nothing made, the reason said.
+    let refused = staff.post("/profile/tokens", &[("name", "Dashboard"), ("days", "90")]).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.body.contains("Choose at least one thing the token may do."), "{}", refused.body);
+    let refused =
+        staff.post("/profile/tokens", &[("name", "Dashboard"), ("days", "7"), ("scope", "vendors:read")]).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "only the offered lifetimes");
+
+    let made =
+        staff.post("/profile/tokens", &[("name", "Vendor dashboard"), ("days", "30"), ("scope", "vendors:read")]).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    assert_eq!(made.header("cache-control"), "private, no-store");
+    let start = made.body.find(tokens::PERSONAL_PREFIX).expect("the token, shown");
+    let token: String =
+        made.body[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
+    assert!(token.len() > 40, "{token}");
+
+    // Shown once: the profile lists it by name, never its value.
+    let listed = staff.get("/profile").await;
+    assert!(!listed.body.contains(&token), "the value is not shown again");
+    assert!(listed.body.contains("Vendor dashboard") && listed.body.contains("Never"), "{}", listed.body);
+
+    // It works as its maker, within its scope; its last use is shown.
+    assert_eq!(get_with(&app, "/api/v1/vendors", &token).await.status, StatusCode::OK);
+    let me = get_with(&app, "/api/v1/me", &token).await.json();
+    assert_eq!(me["user"]["email"], "analyst@pittsburghpa.gov");
+    assert_eq!(get_with(&app, "/api/v1/contracts/by-controller/1", &token).await.status, StatusCode::FORBIDDEN);
+    assert!(!staff.get("/profile").await.body.contains(">Never<"), "last use shown");
+
+    // Revoked by its button: the token stops working at once, and the log has both.
+    let id = api_token::Entity::find()
+        .filter(api_token::Column::Name.eq("Vendor dashboard"))
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("its row")
+        .id;
+    let revoked = staff.post(&format!("/profile/tokens/{id}/revoke"), &[]).await;
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER);
+    assert!(staff.get("/profile").await.body.contains("is revoked"));
+    assert_eq!(get_with(&app, "/api/v1/me", &token).await.status, StatusCode::UNAUTHORIZED);
+    let logged = app
+        .count("SELECT COUNT(*) AS n FROM audit_log WHERE resource = 'api_tokens' AND action IN ('create_token', 'revoke_token')")
+        .await;
+    assert_eq!(logged, 2);
+
+    // Another user cannot revoke it (nor see it); county users have no tokens.
+    let other = common::browser::Browser::sign_in_as(&app, "other@pittsburghpa.gov", &[Role::Staff]).await;
+    assert_eq!(other.post(&format!("/profile/tokens/{id}/revoke"), &[]).await.status, StatusCode::NOT_FOUND);
+    let county = common::browser::Browser::sign_in_as(&app, "county@alleghenycounty.us", &[Role::County]).await;
+    assert!(!county.get("/profile").await.body.contains("API access tokens"));
+    let denied = county.post("/profile/tokens", &[("name", "x"), ("days", "30"), ("scope", "vendors:read")]).await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+}
+on_both_backends!(personal_tokens_are_made_shown_once_used_and_revoked_on_the_profile);

@@ -443,7 +443,8 @@ async fn rabbitmq_stopped_mid_fan_out_and_restarted() {
 
     let left = d.wait_for_count("SELECT COUNT(*) AS n FROM jobs", 0, Duration::from_secs(180)).await;
     common::signal(&worker, "-TERM");
-    assert!(worker.wait().expect("reap").success(), "{}", d.log("worker"));
+    let stopped = common::exit_within(&mut worker, Duration::from_secs(60));
+    assert!(stopped.is_some_and(|s| s.success()), "the worker stopped cleanly on SIGTERM: {}", d.log("worker"));
     assert_eq!(left, 0, "every job done after the broker came back: {}", d.log("worker"));
     assert!(at_stop < expected.len(), "the broker stopped mid fan-out ({at_stop} of {} sent)", expected.len());
     assert_each_once(&sink, &expected, &d.log("worker"));
@@ -475,7 +476,8 @@ async fn a_refusing_smtp_server_delays_mail_but_loses_none(backend: Backend) {
 
     let left = d.wait_for_count("SELECT COUNT(*) AS n FROM jobs", 0, Duration::from_secs(60)).await;
     common::signal(&worker, "-TERM");
-    assert!(worker.wait().expect("reap").success(), "{}", d.log("worker"));
+    let stopped = common::exit_within(&mut worker, Duration::from_secs(60));
+    assert!(stopped.is_some_and(|s| s.success()), "the worker stopped cleanly on SIGTERM: {}", d.log("worker"));
     assert_eq!(left, 0, "every send done: {}", d.log("worker"));
     let refusals = std::fs::read_dir(sink.dir.path())
         .expect("sink folder")

@@ -95,6 +95,12 @@ fn expected(route: &RouteInfo) -> Access {
         // token check needs a token, which no browser has (tests/api_access.rs covers tokens).
         (false, "/api/oauth/token") => Public(Some(400)),
         (true, "/api/v1/me") => Public(Some(401)),
+        // The vendor list as JSON: staff, as its CSV; a token with vendors:read.
+        (true, "/api/v1/vendors") => StaffLevel(200),
+        // Contract writes take a token only: a session, whatever its roles, is not enough.
+        (_, "/api/v1/contracts/by-controller/{number}" | "/api/v1/contracts/by-controller/{number}/archive") => {
+            Public(Some(401))
+        }
         (false, "/scout/contracts/{id}/follow" | "/scout/contracts/{id}/unfollow") => SignedIn(303),
         // An empty note is a 400 for the signed-in, the anonymous are sent to sign in.
         (false, "/scout/contracts/{id}/notes") => SignedIn(400),
@@ -113,6 +119,10 @@ fn expected(route: &RouteInfo) -> Access {
         (false, "/profile") => SignedIn(400),
         // Letting go of something listed on one's profile (a followed contract): back to it.
         (false, "/profile/{section}/{id}/remove") => SignedIn(303),
+        // Personal API tokens: city staff, not county users; an empty form is a 400, and the
+        // matrix's {id} is nobody's token.
+        (false, "/profile/tokens") => StaffLevel(400),
+        (false, "/profile/tokens/{id}/revoke") => StaffLevel(404),
         (true, "/admin/") => ConductorLevel(200),
         (true, "/admin/audit/" | "/admin/{resource}/" | "/admin/{resource}/new" | "/admin/imports/") => Admin(200),
         // An upload without a file; an import that does not exist.
@@ -178,6 +188,7 @@ async fn concrete(app: &TestApp, route: &RouteInfo) -> String {
         .replace("{file}", "1")
         .replace("{flow}", "999999")
         .replace("{token}", "1.0.00")
+        .replace("{number}", "MATRIX-1")
 }
 
 async fn contract(app: &TestApp) -> i32 {
@@ -244,8 +255,11 @@ async fn every_route_answers_every_role_as_declared(backend: Backend) {
         let mut public_statuses = Vec::new();
         for (name, role, browser) in &browsers {
             let path = concrete(&app, route).await;
-            let response =
-                if route.method == Method::GET { browser.get(&path).await } else { browser.post(&path, &[]).await };
+            let response = match route.method {
+                Method::GET => browser.get(&path).await,
+                Method::PUT => browser.send(axum::http::Request::put(&path), axum::body::Body::empty()).await,
+                _ => browser.post(&path, &[]).await,
+            };
             let got = response.status.as_u16();
             let location = response.header("location").to_owned();
             let to_sign_in = got == 303 && location.starts_with("/sign-in");

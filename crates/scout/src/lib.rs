@@ -64,7 +64,7 @@ pub fn wing() -> Wing {
         .templates(platform::template_source!())
         .nightly("scout.expiration_notices", notices::ExpirationNotices {})
         .nightly("scout.waiting_feedback", feedback::WaitingFeedback {})
-        .openapi(api::ApiDoc::openapi())
+        .openapi(api::ApiDoc::openapi().merge_from(api::write::ApiDoc::openapi()))
         .demo(demo_data)
         .with(admin::RESOURCES)
         .with(admin::IMPORTS)
@@ -114,4 +114,7 @@ fn routes() -> Routes {
         .get("/api/v1/contracts", api::search_contracts)
         .get("/api/v1/contracts/{id}", api::contract_detail)
         .get("/api/v1/companies/{id}", api::company_detail)
+        .get("/api/v1/contracts/by-controller/{number}", api::write::get_by_controller)
+        .put("/api/v1/contracts/by-controller/{number}", api::write::put_by_controller)
+        .post("/api/v1/contracts/by-controller/{number}/archive", api::write::archive_by_controller)
 }

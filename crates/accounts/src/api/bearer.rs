@@ -11,6 +11,8 @@
 //!   `RateLimit-Reset`; over the limit, 429 with `Retry-After`, and the handler never runs.
 //! - The caller acts as a user (a personal token's, or a client's owner), so services decide with
 //!   `accounts::policy` exactly as for that user's pages; scopes only narrow it.
+//! - Whatever a request with a token writes to the audit log names the token's client (or "a
+//!   personal access token") in `via`, whichever service writes it (`model::audit::acting_through`).
 //! - An answer to a token is never kept by a shared cache (`platform::http::caching` treats any
 //!   `Authorization` header as private).
 
@@ -143,8 +145,9 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(count.reset));
                 return response;
             }
+            let via = caller.via();
             request.extensions_mut().insert(caller);
-            let mut response = next.run(request).await;
+            let mut response = model::audit::acting_through(via, next.run(request)).await;
             rate::headers(response.headers_mut(), limit, &count);
             response
         }
@@ -181,6 +184,38 @@ impl FromRequestParts<AppState> for ApiCaller {
 
     async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
         parts.extensions.get::<ApiCaller>().cloned().ok_or_else(token_required)
+    }
+}
+
+/// The caller of an operation that a signed-in browser or a token may use (Conductor's figures
+/// feed the page's charts and a city's dashboards alike): the token's user when the request has
+/// a token, else the session's; 401 with neither.
+#[derive(Debug, Clone)]
+pub struct TokenOrSession {
+    pub user: CurrentUser,
+    token: Option<ApiCaller>,
+}
+
+impl TokenOrSession {
+    /// A token must have `scope`; a session is decided by the policy alone.
+    pub fn require(&self, scope: Scope) -> Result<&CurrentUser, MissingScope> {
+        match &self.token {
+            Some(caller) => caller.require(scope).map(|()| &self.user),
+            None => Ok(&self.user),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for TokenOrSession {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(caller) = parts.extensions.get::<ApiCaller>().cloned() {
+            return Ok(TokenOrSession { user: caller.user.clone(), token: Some(caller) });
+        }
+        let viewer =
+            crate::viewer::Viewer::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        viewer.user.map(|user| TokenOrSession { user, token: None }).ok_or_else(token_required)
     }
 }
 

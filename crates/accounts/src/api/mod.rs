@@ -11,6 +11,7 @@ pub mod bearer;
 pub mod clients;
 pub mod grant;
 pub mod me;
+pub mod personal;
 pub mod rate;
 pub mod scopes;
 pub mod tokens;

@@ -425,25 +425,31 @@ fn file_part(name: &str) -> String {
     get,
     path = "/api/v1/conductor/flows/{id}/metrics",
     tag = "conductor",
-    params(("id" = i32, Path, description = "The flow's id")),
+    params(("id" = i32, Path, description = "The flow's id", minimum = 1, maximum = 2147483647)),
+    security((), ("bearer" = ["conductor:read"]), ("oauth2" = ["conductor:read"])),
     responses(
-        (status = 200, description = "The flow's stage times (conductor-level users signed in)", body = FlowData),
+        (status = 200, description = "The flow's stage times, for conductor-level users (signed in, or by a token with conductor:read)", body = FlowData),
         (status = 400, description = "The id is not a whole number from 1", body = platform::http::api::ApiError),
-        (status = 401, description = "Not signed in", body = platform::http::api::ApiError),
-        (status = 403, description = "Signed in, but not conductor-level", body = platform::http::api::ApiError),
+        (status = 401, description = "Neither signed in nor a token", body = platform::http::api::ApiError),
+        (status = 403, description = "Not conductor-level, or the token lacks conductor:read", body = platform::http::api::ApiError),
         (status = 404, description = "No flow has this id", body = platform::http::api::ApiError),
+        (status = 429, description = "The token's rate limit is used up; see Retry-After", body = platform::http::api::ApiError),
     )
 )]
 pub async fn flow_data(
     State(state): State<AppState>,
-    SignedIn(me): SignedIn,
+    caller: accounts::api::bearer::TokenOrSession,
     PathId(id): PathId,
-) -> Result<Json<FlowData>, AppError> {
-    conductor_only(&me)?;
+) -> Result<Response, AppError> {
+    let me = match caller.require(accounts::api::Scope::ConductorRead) {
+        Ok(me) => me,
+        Err(missing) => return Ok(missing.into_response()),
+    };
+    conductor_only(me)?;
     flow::Entity::find_by_id(id).one(&state.db).await?.ok_or(AppError::NotFound)?;
     let tz = state.config.site.display_timezone;
     let data = crate::metrics::data::flow_data(&state.db, id, Filter::default(), Utc::now(), tz).await?;
-    Ok(Json(data))
+    Ok(Json(data).into_response())
 }
 
 #[cfg(test)]

@@ -21,6 +21,9 @@ pub struct Model {
     /// The values after (creates, updates), or for other actions a JSON array of
     /// `[name, value]` facts.
     pub after: Option<String>,
+    /// What the change came through, when not the actor's own session: "API client “Finance”",
+    /// "a personal access token" (see `model::audit::acting_through`).
+    pub via: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub created_by: Option<i32>,

@@ -29,6 +29,7 @@ mod m20261206_000024_conductor_calendars;
 mod m20261206_000025_search_changes;
 mod m20261207_000026_versions_once_per_transaction;
 mod m20261207_000027_api_clients;
+mod m20261207_000028_audit_via;
 
 use std::time::Duration;
 
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000025_search_changes::Migration),
             Box::new(m20261207_000026_versions_once_per_transaction::Migration),
             Box::new(m20261207_000027_api_clients::Migration),
+            Box::new(m20261207_000028_audit_via::Migration),
         ]
     }
 }

@@ -134,27 +134,31 @@ impl Fanout {
                 let () = pipe.query_async(&mut conn).await?;
             }
             Fanout::Amqp(link) => {
-                let (_, channel) = link.live().await?;
-                let exchange = channel_name(stream);
-                declare_exchange(&channel, &exchange).await?;
-                let mut confirms = Vec::with_capacity(messages.len());
-                for message in &messages {
-                    let Ok(text) = serde_json::to_vec(message) else { continue };
-                    confirms.push(
-                        channel
-                            .basic_publish(
-                                exchange.as_str().into(),
-                                "".into(),
-                                BasicPublishOptions::default(),
-                                &text,
-                                BasicProperties::default(),
-                            )
-                            .await?,
-                    );
-                }
-                for confirm in confirms {
-                    confirm.await?;
-                }
+                link.bounded("publishing events to RabbitMQ", async {
+                    let (_, channel) = link.live().await?;
+                    let exchange = channel_name(stream);
+                    declare_exchange(&channel, &exchange).await?;
+                    let mut confirms = Vec::with_capacity(messages.len());
+                    for message in &messages {
+                        let Ok(text) = serde_json::to_vec(message) else { continue };
+                        confirms.push(
+                            channel
+                                .basic_publish(
+                                    exchange.as_str().into(),
+                                    "".into(),
+                                    BasicPublishOptions::default(),
+                                    &text,
+                                    BasicProperties::default(),
+                                )
+                                .await?,
+                        );
+                    }
+                    for confirm in confirms {
+                        confirm.await?;
+                    }
+                    Ok::<_, FanoutError>(())
+                })
+                .await?
             }
         }
         Ok(())
@@ -175,35 +179,42 @@ impl Fanout {
                 Inner::Redis(Box::pin(pubsub.into_on_message()))
             }
             Fanout::Amqp(link) => {
-                let (connection, _) = link.live().await?;
-                let channel = connection.create_channel().await?;
-                let exchange = channel_name(stream);
-                declare_exchange(&channel, &exchange).await?;
-                let queue = channel
-                    .queue_declare(
-                        "".into(),
-                        QueueDeclareOptions { exclusive: true, auto_delete: true, ..QueueDeclareOptions::default() },
-                        FieldTable::default(),
-                    )
-                    .await?;
-                channel
-                    .queue_bind(
-                        queue.name().as_str().into(),
-                        exchange.as_str().into(),
-                        "".into(),
-                        QueueBindOptions::default(),
-                        FieldTable::default(),
-                    )
-                    .await?;
-                let consumer = channel
-                    .basic_consume(
-                        queue.name().as_str().into(),
-                        "".into(),
-                        BasicConsumeOptions { no_ack: true, exclusive: true, ..BasicConsumeOptions::default() },
-                        FieldTable::default(),
-                    )
-                    .await?;
-                Inner::Amqp { _channel: Box::new(channel), consumer: Box::new(consumer) }
+                link.bounded("subscribing to RabbitMQ", async {
+                    let (connection, _) = link.live().await?;
+                    let channel = connection.create_channel().await?;
+                    let exchange = channel_name(stream);
+                    declare_exchange(&channel, &exchange).await?;
+                    let queue = channel
+                        .queue_declare(
+                            "".into(),
+                            QueueDeclareOptions {
+                                exclusive: true,
+                                auto_delete: true,
+                                ..QueueDeclareOptions::default()
+                            },
+                            FieldTable::default(),
+                        )
+                        .await?;
+                    channel
+                        .queue_bind(
+                            queue.name().as_str().into(),
+                            exchange.as_str().into(),
+                            "".into(),
+                            QueueBindOptions::default(),
+                            FieldTable::default(),
+                        )
+                        .await?;
+                    let consumer = channel
+                        .basic_consume(
+                            queue.name().as_str().into(),
+                            "".into(),
+                            BasicConsumeOptions { no_ack: true, exclusive: true, ..BasicConsumeOptions::default() },
+                            FieldTable::default(),
+                        )
+                        .await?;
+                    Ok::<_, FanoutError>(Inner::Amqp { _channel: Box::new(channel), consumer: Box::new(consumer) })
+                })
+                .await?
             }
         };
         Ok(Subscription { stream: stream.to_owned(), inner })

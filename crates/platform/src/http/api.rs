@@ -57,8 +57,7 @@ pub struct ApiError {
 /// A JSON `body` with a strong `ETag` over its bytes; `304 Not Modified` (no body) when the
 /// request's `If-None-Match` already names that tag.
 pub fn json_with_etag(request: &HeaderMap, body: String) -> Result<Response, AppError> {
-    let digest = Sha256::digest(body.as_bytes());
-    let tag = format!("\"{}\"", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16]));
+    let tag = etag_of(&body);
     let etag = HeaderValue::from_str(&tag).map_err(|e| AppError::Internal(e.into()))?;
     let matched = request.get_all(header::IF_NONE_MATCH).iter().any(|v| matches(v, &tag));
     let mut response = if matched {
@@ -71,6 +70,49 @@ pub fn json_with_etag(request: &HeaderMap, body: String) -> Result<Response, App
     // Revalidate every time: contracts change, and a 304 costs no body.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     Ok(response)
+}
+
+/// The strong ETag of `body`, as [`json_with_etag`] sends it.
+pub fn etag_of(body: &str) -> String {
+    let digest = Sha256::digest(body.as_bytes());
+    format!("\"{}\"", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16]))
+}
+
+/// A write's conditions (RFC 9110 §13.1), against `current`, the ETag of the record as it stands
+/// (`None`: there is no record yet). `If-Match` must name that tag, by strong comparison, or be
+/// `*` while the record exists; `If-None-Match: *` means "only if there is none". A failed
+/// condition is 412 and nothing is written: two systems cannot overwrite each other unseen.
+pub fn check_preconditions(request: &HeaderMap, current: Option<&str>) -> Result<(), AppError> {
+    let values = |name| {
+        request
+            .get_all(name)
+            .iter()
+            .flat_map(|v| v.to_str().unwrap_or("").split(',').map(|t| t.trim().to_owned()).collect::<Vec<_>>())
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+    };
+    let if_match = values(header::IF_MATCH);
+    if !if_match.is_empty() {
+        let holds = match current {
+            None => false,
+            Some(tag) => if_match.iter().any(|t| t == "*" || t == tag),
+        };
+        if !holds {
+            return Err(AppError::PreconditionFailed(match current {
+                None => "If-Match names a version, but there is no such record yet.".to_owned(),
+                Some(tag) => format!(
+                    "The record changed since the version in If-Match; it is now {tag}. Read it again, \
+                     apply your change to what is there, and send it with the new ETag."
+                ),
+            }));
+        }
+    }
+    if current.is_some() && values(header::IF_NONE_MATCH).iter().any(|t| t == "*") {
+        return Err(AppError::PreconditionFailed(
+            "If-None-Match: * asks to create the record only if there is none, and there is one.".to_owned(),
+        ));
+    }
+    Ok(())
 }
 
 /// Whether an `If-None-Match` value names `tag` (weak comparison, as RFC 9110 §13.1.2 asks).
@@ -101,6 +143,34 @@ mod tests {
             h.insert(header::IF_NONE_MATCH, HeaderValue::from_static(v));
         }
         h
+    }
+
+    #[test]
+    fn write_conditions_hold_only_for_the_current_version() {
+        let with = |name, value: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert(name, HeaderValue::from_static(value));
+            h
+        };
+        let tag = "\"abc\"";
+        assert!(check_preconditions(&HeaderMap::new(), Some(tag)).is_ok(), "no condition");
+        assert!(check_preconditions(&HeaderMap::new(), None).is_ok());
+        assert!(check_preconditions(&with(header::IF_MATCH, "\"abc\""), Some(tag)).is_ok());
+        assert!(check_preconditions(&with(header::IF_MATCH, "\"x\", \"abc\""), Some(tag)).is_ok());
+        assert!(check_preconditions(&with(header::IF_MATCH, "*"), Some(tag)).is_ok());
+        for (headers, current) in [
+            (with(header::IF_MATCH, "\"old\""), Some(tag)),
+            (with(header::IF_MATCH, "W/\"abc\""), Some(tag)),
+            (with(header::IF_MATCH, "*"), None),
+            (with(header::IF_MATCH, "\"abc\""), None),
+            (with(header::IF_NONE_MATCH, "*"), Some(tag)),
+        ] {
+            match check_preconditions(&headers, current) {
+                Err(AppError::PreconditionFailed(_)) => {}
+                other => panic!("{headers:?} against {current:?}: {other:?}"),
+            }
+        }
+        assert!(check_preconditions(&with(header::IF_NONE_MATCH, "*"), None).is_ok());
     }
 
     #[test]

@@ -37,6 +37,15 @@ pub enum AppError {
     /// The record changed meanwhile (someone else acted first); the message says what to do.
     #[error("{0}")]
     Conflict(String),
+    /// The body reads, in the documented shape, but cannot be used as it is (it names a
+    /// department that does not exist, a price below zero): 422, the message naming each
+    /// problem.
+    #[error("{0}")]
+    Unprocessable(String),
+    /// A condition of the request (`If-Match`, `If-None-Match: *`) does not hold: 412, and
+    /// nothing was written.
+    #[error("{0}")]
+    PreconditionFailed(String),
     /// A backing service is down or full (the database unreachable, no space for a file): 503,
     /// with a message that says so; nothing for the team to fix in the code.
     #[error("{0}")]
@@ -72,6 +81,8 @@ impl IntoResponse for AppError {
             AppError::TooManyRequests => (StatusCode::TOO_MANY_REQUESTS, None),
             AppError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, None),
             AppError::Conflict(m) => (StatusCode::CONFLICT, Some(m)),
+            AppError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, Some(m)),
+            AppError::PreconditionFailed(m) => (StatusCode::PRECONDITION_FAILED, Some(m)),
             AppError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, Some(m)),
             AppError::Internal(e)
                 if e.chain().any(|c| c.downcast_ref::<sea_orm::DbErr>().is_some_and(crate::db::is_unreachable)) =>
@@ -127,6 +138,10 @@ fn explain(status: StatusCode, max_upload: u64) -> (&'static str, String) {
             "The address of this request is longer than the site accepts. Shorten the search or the link.".to_owned(),
         ),
         431 => ("Request headers too large", "The request's headers are larger than the site accepts.".to_owned()),
+        409 => ("Conflict", "The record is not in a state that allows this; the message says why.".to_owned()),
+        412 => ("Precondition failed", "The record changed since you read it. Read it again, then retry.".to_owned()),
+        415 => ("Unsupported media type", "Send the body in the format the operation takes.".to_owned()),
+        422 => ("Cannot be used", "What was sent reads, but cannot be used as it is.".to_owned()),
         429 => ("Too many requests", "Please wait a minute and try again.".to_owned()),
         503 => ("Service unavailable", "The site cannot answer just now. Please try again in a minute.".to_owned()),
         s if s >= 500 => (

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use axum::Router;
 use axum::handler::Handler;
 use axum::http::Method;
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, get, post, put};
 
 use super::state::AppState;
 
@@ -52,6 +52,14 @@ impl Routes {
         T: 'static,
     {
         self.add(Method::POST, path, post(handler))
+    }
+
+    pub fn put<H, T>(self, path: &str, handler: H) -> Routes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::PUT, path, put(handler))
     }
 
     fn add(mut self, method: Method, path: &str, route: MethodRouter<AppState>) -> Routes {

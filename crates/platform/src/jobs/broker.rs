@@ -41,8 +41,8 @@ pub enum BrokerError {
     Timeout(&'static str),
 }
 
-/// How long connecting to RabbitMQ may take.
-const AMQP_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// How long connecting to RabbitMQ, or any one exchange with it, may take.
+const AMQP_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Clone)]
 pub enum Broker {
@@ -76,15 +76,38 @@ impl AmqpLink {
         }
         // Bounded: a broker host that drops packets would otherwise hold this lock (and every
         // consumer waiting to reconnect) for the system's connect timeout, minutes.
-        let connect = Connection::connect(&self.url, ConnectionProperties::default());
-        let connection = match tokio::time::timeout(AMQP_CONNECT_TIMEOUT, connect).await {
-            Ok(connected) => Arc::new(connected?),
+        let connect = async {
+            let connection = Arc::new(Connection::connect(&self.url, ConnectionProperties::default()).await?);
+            let publisher = connection.create_channel().await?;
+            publisher.confirm_select(ConfirmSelectOptions::default()).await?;
+            Ok::<_, lapin::Error>((connection, publisher))
+        };
+        let (connection, publisher) = match tokio::time::timeout(AMQP_TIMEOUT, connect).await {
+            Ok(connected) => connected?,
             Err(_) => return Err(BrokerError::Timeout("connecting to RabbitMQ")),
         };
-        let publisher = connection.create_channel().await?;
-        publisher.confirm_select(ConfirmSelectOptions::default()).await?;
         *slot = Some((connection.clone(), publisher.clone()));
         Ok((connection, publisher))
+    }
+
+    /// Runs one exchange with the broker (a publish and its confirms, opening a consumer),
+    /// bounded. A connection that died without lapin noticing can leave a confirm pending
+    /// forever, and a worker waiting on it could never stop; on a timeout the connection is
+    /// dropped, so the next use makes a new one.
+    pub(crate) async fn bounded<T, E: From<BrokerError>>(
+        &self,
+        what: &'static str,
+        exchange: impl Future<Output = Result<T, E>>,
+    ) -> Result<T, E> {
+        match tokio::time::timeout(AMQP_TIMEOUT, exchange).await {
+            Ok(result) => result,
+            Err(_) => {
+                if self.live.lock().await.take().is_some() {
+                    tracing::warn!(what, "RabbitMQ did not answer; dropping the connection");
+                }
+                Err(BrokerError::Timeout(what).into())
+            }
+        }
     }
 }
 
@@ -128,29 +151,32 @@ impl Broker {
                 Ok(())
             }
             Broker::Amqp { link, prefix } => {
-                let (_, publisher) = link.live().await?;
-                let publisher = &publisher;
-                let queue = Self::queue(prefix, job_type);
-                declare(publisher, &queue).await?;
-                let mut confirms = Vec::with_capacity(ids.len());
-                for id in ids {
-                    let confirm = publisher
-                        .basic_publish(
-                            "".into(),
-                            queue.as_str().into(),
-                            BasicPublishOptions::default(),
-                            id.to_string().as_bytes(),
-                            BasicProperties::default().with_delivery_mode(2),
-                        )
-                        .await?;
-                    confirms.push(confirm);
-                }
-                for confirm in confirms {
-                    if !confirm.await?.is_ack() {
-                        return Err(BrokerError::NotConfirmed);
+                link.bounded("publishing to RabbitMQ", async {
+                    let (_, publisher) = link.live().await?;
+                    let publisher = &publisher;
+                    let queue = Self::queue(prefix, job_type);
+                    declare(publisher, &queue).await?;
+                    let mut confirms = Vec::with_capacity(ids.len());
+                    for id in ids {
+                        let confirm = publisher
+                            .basic_publish(
+                                "".into(),
+                                queue.as_str().into(),
+                                BasicPublishOptions::default(),
+                                id.to_string().as_bytes(),
+                                BasicProperties::default().with_delivery_mode(2),
+                            )
+                            .await?;
+                        confirms.push(confirm);
                     }
-                }
-                Ok(())
+                    for confirm in confirms {
+                        if !confirm.await?.is_ack() {
+                            return Err(BrokerError::NotConfirmed);
+                        }
+                    }
+                    Ok(())
+                })
+                .await
             }
         }
     }
@@ -166,20 +192,23 @@ impl Broker {
                 Ok(Consumer::Redis { conn, queue: Self::queue(prefix, job_type) })
             }
             Broker::Amqp { link, prefix } => {
-                let (connection, _) = link.live().await?;
-                let channel = connection.create_channel().await?;
-                channel.basic_qos(prefetch, BasicQosOptions::default()).await?;
-                let queue = Self::queue(prefix, job_type);
-                declare(&channel, &queue).await?;
-                let consumer = channel
-                    .basic_consume(
-                        queue.as_str().into(),
-                        "".into(),
-                        BasicConsumeOptions::default(),
-                        FieldTable::default(),
-                    )
-                    .await?;
-                Ok(Consumer::Amqp { _channel: channel, consumer })
+                link.bounded("opening a RabbitMQ consumer", async {
+                    let (connection, _) = link.live().await?;
+                    let channel = connection.create_channel().await?;
+                    channel.basic_qos(prefetch, BasicQosOptions::default()).await?;
+                    let queue = Self::queue(prefix, job_type);
+                    declare(&channel, &queue).await?;
+                    let consumer = channel
+                        .basic_consume(
+                            queue.as_str().into(),
+                            "".into(),
+                            BasicConsumeOptions::default(),
+                            FieldTable::default(),
+                        )
+                        .await?;
+                    Ok(Consumer::Amqp { _channel: channel, consumer })
+                })
+                .await
             }
         }
     }
@@ -193,10 +222,13 @@ impl Broker {
                 Ok(())
             }
             Broker::Amqp { link, .. } => {
-                let (connection, _) = link.live().await?;
-                let channel = connection.create_channel().await?;
-                channel.close(200, "ping".into()).await?;
-                Ok(())
+                link.bounded("pinging RabbitMQ", async {
+                    let (connection, _) = link.live().await?;
+                    let channel = connection.create_channel().await?;
+                    channel.close(200, "ping".into()).await?;
+                    Ok(())
+                })
+                .await
             }
         }
     }
@@ -222,7 +254,13 @@ impl Delivery {
     /// Acknowledges the message (RabbitMQ); nothing to do on Redis.
     pub async fn ack(self) -> Result<(), BrokerError> {
         if let Some(delivery) = self.acker {
-            delivery.ack(BasicAckOptions::default()).await?;
+            // Bounded like every exchange: a worker's shutdown waits for its acks.
+            match tokio::time::timeout(AMQP_TIMEOUT, delivery.ack(BasicAckOptions::default())).await {
+                Ok(acked) => {
+                    acked?;
+                }
+                Err(_) => return Err(BrokerError::Timeout("acknowledging a RabbitMQ message")),
+            }
         }
         Ok(())
     }

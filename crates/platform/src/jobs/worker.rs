@@ -180,10 +180,26 @@ impl Worker {
                         tokio::spawn(consume(shared.clone(), broker.clone(), name, sem.clone(), shutdown.clone()))
                     })
                     .collect();
-                for c in consumers {
-                    let _ = c.await;
+                // Each stops at its next check of `shutdown`, and every broker exchange is bounded
+                // (`AmqpLink::bounded`); still, a stop never waits on the broker for longer than
+                // the grace period.
+                let aborts: Vec<_> =
+                    consumers.iter().map(JoinHandle::abort_handle).chain([relay.abort_handle()]).collect();
+                let stopped = async {
+                    for c in consumers {
+                        let _ = c.await;
+                    }
+                    let _ = relay.await;
+                };
+                tokio::pin!(stopped);
+                tokio::select! {
+                    () = &mut stopped => {}
+                    () = async { shutdown.cancelled().await; tokio::time::sleep(self.options.shutdown_grace).await } => {
+                        tracing::warn!("the broker consumers did not stop within the grace period; stopping them");
+                        aborts.iter().for_each(tokio::task::AbortHandle::abort);
+                        stopped.await;
+                    }
                 }
-                let _ = relay.await;
             }
         }
 

@@ -5,6 +5,7 @@
 //! instead of skipping, so a missing service can never pass silently.
 #![allow(dead_code)]
 
+pub mod api;
 pub mod beacon;
 pub mod bin;
 pub mod browser;
@@ -457,6 +458,21 @@ impl Deployment {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
     }
+}
+
+/// Waits at most `limit` for `child` to exit; kills it and answers `None` if it did not, so a
+/// process that hangs fails its test (with the log) instead of stalling the suite.
+pub fn exit_within(child: &mut std::process::Child, limit: std::time::Duration) -> Option<std::process::ExitStatus> {
+    let deadline = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < deadline {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return Some(status);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
 }
 
 /// Sends `signal` (e.g. "-KILL", "-TERM") to a child process.

@@ -6,7 +6,7 @@ mod companies;
 mod company_contacts;
 mod contract_notes;
 mod contract_types;
-mod contracts;
+pub(crate) mod contracts;
 mod feedback;
 
 use admin::BackOffice;

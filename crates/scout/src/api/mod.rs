@@ -11,8 +11,10 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use platform::http::api::{ApiError, PathId, json_with_etag};
 use platform::http::{AppError, AppState};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
+
+pub mod write;
 
 use crate::contracts::{self, Status};
 use crate::freshness;
@@ -158,24 +160,35 @@ impl From<Status> for ContractStatus {
     }
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Property {
     pub key: String,
     pub value: String,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LineItem {
     pub description: String,
+    #[serde(default)]
     pub manufacturer: Option<String>,
+    #[serde(default)]
     pub model_number: Option<String>,
+    #[serde(default)]
     pub quantity: Option<f64>,
+    #[serde(default)]
     pub unit_of_measure: Option<String>,
     /// Dollars per unit, or a percent discount when `percentage` is true.
+    #[serde(default)]
     pub unit_cost: Option<f64>,
+    #[serde(default)]
     pub total_cost: Option<f64>,
+    /// `unit_cost` is a percent discount rather than a price (default false).
+    #[serde(default)]
     pub percentage: bool,
     /// The supplier, when the contract has several.
+    #[serde(default)]
     pub company_name: Option<String>,
 }
 

@@ -1,0 +1,255 @@
+//! The API's write operations and scopes (issue 19), on both databases: a contract pushed by
+//! controller number, idempotent, found by search at once, audited under the client's name;
+//! `If-Match`; the policy behind every token; and every secured operation against every scope.
+
+mod common;
+
+use accounts::Role;
+use accounts::api::{Scope, Scopes};
+use axum::http::StatusCode;
+use common::api::{call, client, token_for};
+use common::builders::User;
+use common::{Backend, TestApp};
+use serde_json::{Value, json};
+
+const PATH: &str = "/api/v1/contracts/by-controller/77001";
+
+fn contract(description: &str, companies: &[&str]) -> Value {
+    json!({
+        "description": description,
+        "expiration": "2031-03-31",
+        "contract_type": "Commodity",
+        "contract_url": "https://finance.example.gov/contracts/77001.pdf",
+        "companies": companies,
+        "properties": [{"key": "Spec Number", "value": "SP-77001"}],
+        "line_items": [
+            {"description": "Bulk rock salt", "unit_cost": 61.25, "quantity": 4000.0, "unit_of_measure": "ton"},
+            {"description": "Calcium chloride", "unit_cost": 5.0, "percentage": true},
+        ],
+    })
+}
+
+async fn version(app: &TestApp) -> i64 {
+    app.count("SELECT version AS n FROM data_versions WHERE name = 'contracts'").await
+}
+
+/// The `via` of the audit entry of `action` on contracts.
+async fn via_of(app: &TestApp, action: &str) -> Option<String> {
+    use sea_orm::ConnectionTrait;
+    let db = &app.state.db;
+    let sql = format!("SELECT via FROM audit_log WHERE resource = 'contracts' AND action = '{action}'");
+    let row = db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await.expect("query");
+    row.and_then(|r| r.try_get::<Option<String>>("", "via").ok().flatten())
+}
+
+async fn audit_entries(app: &TestApp) -> i64 {
+    app.count("SELECT COUNT(*) AS n FROM audit_log WHERE resource = 'contracts'").await
+}
+
+async fn a_pushed_contract_is_written_once_found_at_once_and_audited_as_the_client(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let owner = User::new("controller@pittsburghpa.gov").roles(&[Role::Admin]).insert(&app).await;
+    let (_, id, secret) = client(&app, "Financial system", owner.id, "contracts:write").await;
+    let token = token_for(&app, &id, &secret, None).await;
+
+    // Created: 201, where to read it, its version, never cached.
+    let body = contract("Snow melting salt, winter 2031", &["Salt Supply Co", "Keystone Minerals"]);
+    let created = call(&app, "PUT", PATH, &token, Some(&body), &[]).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(created.header("location"), PATH);
+    assert_eq!(created.header("cache-control"), "private, no-store");
+    let tag = created.header("etag").to_owned();
+    assert!(tag.starts_with('"'), "a strong ETag: {tag}");
+    let stored = created.json();
+    assert_eq!(stored["controller_number"], "77001");
+    assert_eq!(stored["contract"]["companies"], json!(["Keystone Minerals", "Salt Supply Co"]), "sorted, as stored");
+    let contract_id = stored["id"].as_i64().expect("id");
+
+    // Found by search at once, with its line items on the public contract.
+    let found = app.get("/api/v1/contracts?q=melting").await;
+    let ids: Vec<i64> = found.json()["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["contract"]["id"].as_i64())
+        .collect();
+    assert_eq!(ids, [contract_id], "{}", found.body);
+    let public = app.get(&format!("/api/v1/contracts/{contract_id}")).await.json();
+    assert_eq!(public["line_items"].as_array().map(Vec::len), Some(2));
+    assert_eq!(public["properties"][0]["value"], "SP-77001");
+
+    // Audited as the owner, through the client.
+    assert_eq!(via_of(&app, "create").await.as_deref(), Some("API client “Financial system”"));
+    let actor = app.count("SELECT actor_id AS n FROM audit_log WHERE resource = 'contracts'").await;
+    assert_eq!(actor, i64::from(owner.id));
+
+    // The same contract again (companies in another order, other spacing): nothing written.
+    let (v1, entries) = (version(&app).await, audit_entries(&app).await);
+    let again =
+        contract(" Snow melting salt, winter 2031 ", &["Salt Supply Co", "Keystone Minerals", "Salt Supply Co"]);
+    let second = call(&app, "PUT", PATH, &token, Some(&again), &[]).await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.body);
+    assert_eq!(second.header("etag"), tag, "the same version");
+    assert_eq!((version(&app).await, audit_entries(&app).await), (v1, entries), "no version raised, no entry");
+
+    // A change under the current ETag: applied, with a new one; the old ETag is now stale.
+    let mut changed = contract("Snow melting salt, winter 2031", &["Salt Supply Co"]);
+    changed["line_items"] = json!([{"description": "Treated rock salt", "unit_cost": 64.0}]);
+    let update = call(&app, "PUT", PATH, &token, Some(&changed), &[("if-match", &tag)]).await;
+    assert_eq!(update.status, StatusCode::OK, "{}", update.body);
+    let new_tag = update.header("etag").to_owned();
+    assert_ne!(new_tag, tag);
+    assert_eq!(update.json()["id"].as_i64(), Some(contract_id), "the same contract, changed");
+    assert!(version(&app).await > v1);
+    let treated = app.get("/api/v1/contracts?q=treated").await.json();
+    assert_eq!(treated["total"], 1, "the new line item is searchable at once");
+
+    // A stale If-Match: 412, and nothing changes.
+    let mut lost = changed.clone();
+    lost["description"] = json!("Overwritten by a system that did not read first");
+    let stale = call(&app, "PUT", PATH, &token, Some(&lost), &[("if-match", &tag)]).await;
+    assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED, "{}", stale.body);
+    assert!(stale.json()["message"].as_str().is_some_and(|m| m.contains(&new_tag)), "{}", stale.body);
+    let now = call(&app, "GET", PATH, &token, None, &[]).await;
+    assert_eq!(now.header("etag"), new_tag);
+    assert_eq!(now.json()["contract"]["description"], "Snow melting salt, winter 2031");
+    // Create-only on an existing number: 412.
+    let create_only = call(&app, "PUT", PATH, &token, Some(&changed), &[("if-none-match", "*")]).await;
+    assert_eq!(create_only.status, StatusCode::PRECONDITION_FAILED);
+
+    // Archived: out of the default search, in it when asked; audited as the client.
+    let archived = call(&app, "POST", &format!("{PATH}/archive"), &token, None, &[("if-match", &new_tag)]).await;
+    assert_eq!(archived.status, StatusCode::OK, "{}", archived.body);
+    assert_eq!(archived.json()["archived"], true);
+    assert_eq!(app.get("/api/v1/contracts?q=treated").await.json()["total"], 0);
+    assert_eq!(app.get("/api/v1/contracts?q=treated&archived=true").await.json()["total"], 1);
+    let again = call(&app, "POST", &format!("{PATH}/archive"), &token, None, &[]).await;
+    assert_eq!(again.header("etag"), archived.header("etag"), "archiving twice changes nothing");
+    assert_eq!(via_of(&app, "archive").await.as_deref(), Some("API client “Financial system”"));
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'archive'").await, 1);
+}
+on_both_backends!(a_pushed_contract_is_written_once_found_at_once_and_audited_as_the_client);
+
+async fn a_write_needs_the_scope_a_user_who_may_edit_contracts_and_a_body_that_reads(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let admin = User::new("admin@pittsburghpa.gov").roles(&[Role::Admin]).insert(&app).await;
+    let staff = User::new("buyer@pittsburghpa.gov").roles(&[Role::Staff]).insert(&app).await;
+    let (_, id, secret) = client(&app, "Finance", admin.id, "contracts:write vendors:read").await;
+    let writer = token_for(&app, &id, &secret, None).await;
+    let reader = token_for(&app, &id, &secret, Some("vendors:read")).await;
+    let (_, staff_id, staff_secret) = client(&app, "Staff tool", staff.id, "contracts:write").await;
+    let staff_token = token_for(&app, &staff_id, &staff_secret, None).await;
+    let body = contract("Traffic cones", &["Cone Co"]);
+
+    let without_scope = call(&app, "PUT", PATH, &reader, Some(&body), &[]).await;
+    assert_eq!(without_scope.status, StatusCode::FORBIDDEN);
+    assert!(without_scope.header("www-authenticate").contains("scope=\"contracts:write\""));
+    // The scope only narrows: a staff member may not edit contracts in the back-office, so
+    // neither may a client acting for them.
+    let not_allowed = call(&app, "PUT", PATH, &staff_token, Some(&body), &[]).await;
+    assert_eq!(not_allowed.status, StatusCode::FORBIDDEN, "{}", not_allowed.body);
+    let anonymous = app
+        .request(
+            axum::http::Request::put(PATH)
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(body.to_string()))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    assert!(anonymous.header("www-authenticate").starts_with("Bearer"));
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM contracts").await, 0, "nothing written");
+
+    // Bodies that cannot be used are named, and nothing is written.
+    let types = app.count("SELECT COUNT(*) AS n FROM contract_types").await;
+    let mut bad = body.clone();
+    bad["department"] = json!("Department of Nowhere");
+    let r = call(&app, "PUT", PATH, &writer, Some(&bad), &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Department of Nowhere"), "{}", r.body);
+    let r = call(&app, "PUT", PATH, &writer, Some(&json!({"description": "Cones", "colour": "orange"})), &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "unknown fields are refused: {}", r.body);
+    let r = call(&app, "PUT", PATH, &writer, Some(&json!({"description": " "})), &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("`description`"), "{}", r.body);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM contracts").await, 0, "nothing written");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM contract_types").await, types, "not even the contract type");
+
+    // Two contracts with one number: the API will not guess.
+    for _ in 0..2 {
+        common::builders::Contract::new("Shared number").controller("55555").insert(&app).await;
+    }
+    let r = call(&app, "PUT", "/api/v1/contracts/by-controller/55555", &writer, Some(&body), &[]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("Several contracts"), "{}", r.body);
+    let r = call(&app, "POST", "/api/v1/contracts/by-controller/55555/archive", &writer, None, &[]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+}
+on_both_backends!(a_write_needs_the_scope_a_user_who_may_edit_contracts_and_a_body_that_reads);
+
+/// Every operation of the document that names a security scheme, called with a token of each
+/// single scope (and of none) of a user whom the policy allows everything: the operation
+/// refuses exactly the tokens without a scope it names (403 `insufficient_scope`) and serves
+/// the rest. Public operations serve every token.
+async fn each_scope_allows_exactly_its_operations(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let boss =
+        User::new("boss@pittsburghpa.gov").roles(&[Role::Superadmin, Role::Admin, Role::Conductor]).insert(&app).await;
+    let flow = common::builders::flow(&app, "Matrix flow", &["Review"]).await;
+    let existing = common::builders::Contract::new("Matrix contract").controller("M-1").insert(&app).await;
+    let doc = app.get("/api/openapi.json").await.json();
+
+    let mut sets: Vec<(String, Scopes)> = vec![("no scope".into(), Scopes::default())];
+    for scope in Scope::ALL {
+        sets.push((scope.name().to_owned(), Scopes::parse(scope.name()).expect("scope")));
+    }
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            if path == "/api/oauth/token" {
+                continue;
+            }
+            let needed: Vec<String> = op["security"]
+                .as_array()
+                .map(|reqs| {
+                    reqs.iter()
+                        .filter_map(|r| r["bearer"].as_array())
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let concrete = path
+                .replace("{number}", "M-1")
+                .replace("{id}", &if path.contains("/flows/") { flow } else { existing.id }.to_string());
+            let body = op.get("requestBody").is_some().then(|| contract("Matrix contract", &["Matrix Co"]));
+            for (name, scopes) in &sets {
+                let token = accounts::api::tokens::issue_personal(
+                    &app.state.db,
+                    &boss,
+                    "matrix",
+                    *scopes,
+                    chrono::Utc::now() + chrono::Duration::hours(1),
+                )
+                .await
+                .expect("token");
+                let r = call(&app, &method.to_uppercase(), &concrete, &token.token, body.as_ref(), &[]).await;
+                let allowed = needed.is_empty() || needed.iter().any(|n| n == name);
+                let what = format!("{method} {path} with {name}: {} {}", r.status, r.body);
+                if allowed && needed.is_empty() {
+                    // Public: the token is no obstacle (the sample ids may find nothing).
+                    assert!(![401, 403].contains(&r.status.as_u16()), "{what}");
+                } else if allowed {
+                    assert!(r.status.is_success(), "{what}");
+                } else {
+                    assert_eq!(r.status, StatusCode::FORBIDDEN, "{what}");
+                    assert!(r.header("www-authenticate").contains("insufficient_scope"), "{what}");
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 5 * 10, "only {checked} calls");
+}
+on_both_backends!(each_scope_allows_exactly_its_operations);
