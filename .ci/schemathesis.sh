@@ -3,9 +3,9 @@
 # every check, NUL bytes allowed in generated strings, a bounded number of examples per
 # operation. Each run serves the demo data from a fresh data folder (and, on PostgreSQL, a fresh
 # database), so the stateful phase finds real contracts, companies and opportunities to follow.
-# Every request under /api/v1 carries an access token of the configured client (CLIENT_ID,
-# acting for a superadmin with every scope), so the authenticated operations are fuzzed too,
-# and the `ignored_auth` check calls them without it (schemathesis.toml, written per run). Exits non-zero on any finding; called by .ci/run
+# The authenticated operations are fuzzed with an access token of the configured client
+# (CLIENT_ID, acting for a superadmin with every scope), the token endpoint with the client's
+# credentials, and the `ignored_auth` check calls them without (schemathesis.toml, per run). Exits non-zero on any finding; called by .ci/run
 # after the build.
 #
 #   bash .ci/schemathesis.sh                       # target/debug/procure, both databases
@@ -67,26 +67,24 @@ fuzz() {
     "http://127.0.0.1:$port/api/oauth/token" | python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
   PROCURE_FUZZ_CLIENT=$client PROCURE_FUZZ_SECRET=$secret
   export PROCURE_FUZZ_TOKEN PROCURE_FUZZ_CLIENT PROCURE_FUZZ_SECRET
-  # The token on /api/v1 only; the token endpoint gets the client's own credentials. A made-up
-  # or stale ETag in If-Match is schema-valid and rightly refused with 412.
+  # A made-up or stale ETag in If-Match is schema-valid and rightly refused with 412.
   cat >"$dir/schemathesis.toml" <<'TOML'
 [checks.positive_data_acceptance]
 expected-statuses = ["2xx", "3xx", 401, 403, 404, 409, 412, 429]
 
-[[operations]]
-include-path-regex = "^/api/v1/"
-headers = { Authorization = "Bearer ${PROCURE_FUZZ_TOKEN}" }
+# The security schemes of the document, by name: the token, and the client's own credentials.
+[auth.openapi.bearer]
+bearer = "${PROCURE_FUZZ_TOKEN}"
+
+[auth.openapi.client_basic]
+username = "${PROCURE_FUZZ_CLIENT}"
+password = "${PROCURE_FUZZ_SECRET}"
 
 # Contract writes: a made-up department or a blank description has the right shape and is
 # refused for its content (422); a made-up number is no contract (404).
 [[operations]]
 include-path-regex = "^/api/v1/contracts/by-controller/"
-headers = { Authorization = "Bearer ${PROCURE_FUZZ_TOKEN}" }
 checks.positive_data_acceptance.expected-statuses = ["2xx", 401, 403, 404, 409, 412, 422, 429]
-
-[[operations]]
-include-path = "/api/oauth/token"
-auth = { basic = { username = "${PROCURE_FUZZ_CLIENT}", password = "${PROCURE_FUZZ_SECRET}" } }
 TOML
   echo "== schemathesis on $name (port $port, $EXAMPLES examples per operation)"
   # From the scratch directory: schemathesis keeps a .schemathesis/ cache where it runs.

@@ -188,8 +188,8 @@ async fn save(
         Some(id) => Some(res.load(&txn, &state.config.site, id).await?.ok_or(AppError::NotFound)?),
         None => None,
     };
-    match res.save(&txn, &state.config.site, me, id, before.as_ref(), &input).await? {
-        Ok(saved) => {
+    match res.save_revealing(&txn, &state.config.site, me, id, before.as_ref(), &input).await? {
+        Ok((saved, reveal)) => {
             let after = res.load(&txn, &state.config.site, saved).await?;
             let label = after.as_ref().map_or_else(String::new, |v| res.label(v));
             let change = if id.is_some() { Change::Update } else { Change::Create };
@@ -210,6 +210,13 @@ async fn save(
                 Some(_) => format!("Saved {} “{label}”.", res.noun()),
                 None => format!("Added {} “{label}”.", res.noun()),
             };
+            if let Some(reveal) = reveal {
+                // Shown on this answer only (a POST's, never cached), not through the session.
+                let ctx = context! {
+                    message, reveal => Serde(reveal), slug => res.slug(), title => res.title(), id => saved,
+                };
+                return page_with_status(state, viewer, StatusCode::OK, "admin/revealed.html", ctx);
+            }
             viewer.set_flash(Flash::success(message)).await?;
             Ok(Redirect::to(&format!("/admin/{}/?saved={saved}", res.slug())).into_response())
         }

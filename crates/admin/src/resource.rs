@@ -143,6 +143,17 @@ pub enum AdminError {
 
 pub type Saved = Result<i32, FieldErrors>;
 
+/// A value a save made that is shown once, on the answer to the form, and kept nowhere (an API
+/// client's secret: only its hash is stored).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Reveal {
+    /// "Client secret".
+    pub label: &'static str,
+    pub value: String,
+    /// What to do with it, shown above it.
+    pub advice: String,
+}
+
 /// A table in the back-office. Implementations hold no state; the generic pages pass them a
 /// transaction (reads too, so a page sees one consistent state), the acting user and, where
 /// dates and times are read or shown, the site's configuration (its display time zone).
@@ -193,6 +204,21 @@ pub trait AdminResource: Send + Sync {
         stored: Option<&Values>,
         input: &Values,
     ) -> Result<Saved, AdminError>;
+    /// [`save`], for a table whose saves can make a value shown only once ([`Reveal`]): the
+    /// generic page then answers with that value instead of going back to the list.
+    ///
+    /// [`save`]: AdminResource::save
+    async fn save_revealing(
+        &self,
+        txn: &DatabaseTransaction,
+        site: &SiteConfig,
+        actor: &CurrentUser,
+        id: Option<i32>,
+        stored: Option<&Values>,
+        input: &Values,
+    ) -> Result<Result<(i32, Option<Reveal>), FieldErrors>, AdminError> {
+        Ok(self.save(txn, site, actor, id, stored, input).await?.map(|id| (id, None)))
+    }
     /// Deletes record `id`. Runs inside the page's transaction.
     async fn delete(&self, txn: &DatabaseTransaction, actor: &CurrentUser, id: i32) -> Result<(), AdminError>;
 }

@@ -373,3 +373,81 @@ async fn personal_tokens_are_made_shown_once_used_and_revoked_on_the_profile(bac
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
 }
 on_both_backends!(personal_tokens_are_made_shown_once_used_and_revoked_on_the_profile);
+
+/// The first `pcs_…` secret on a page.
+fn secret_in(body: &str) -> String {
+    let start = body.find("pcs_").expect("a secret on the page");
+    body[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect()
+}
+
+/// An admin registers a client in the back-office and sees its secret once; rotating the secret
+/// or deactivating the client stops its old credentials and tokens at once.
+async fn admins_register_rotate_and_deactivate_clients_in_the_back_office(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let admin = common::browser::Browser::sign_in_as(&app, "admin@pittsburghpa.gov", &[Role::Admin]).await;
+    User::new("controller@pittsburghpa.gov").roles(&[Role::Admin]).insert(&app).await;
+
+    let form = [
+        ("name", "Financial system"),
+        ("owner", "controller@pittsburghpa.gov"),
+        ("scopes", "contracts:write"),
+        ("scopes", "vendors:read"),
+        ("active", "on"),
+    ];
+    let made = admin.post("/admin/api-clients/new", &form).await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+    assert_eq!(made.header("cache-control"), "private, no-store");
+    let secret = secret_in(&made.body);
+    let row = api_client::Entity::find()
+        .filter(api_client::Column::Name.eq("Financial system"))
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("the client");
+    assert_ne!(row.secret_hash, secret, "only a hash is kept");
+    assert_eq!(row.scopes, "contracts:write vendors:read");
+    let token = token_for(&app, &row.client_id, &secret, None).await;
+    assert_eq!(get_with(&app, "/api/v1/me", &token).await.status, StatusCode::OK);
+    // Shown once: the edit form and the list never show it again.
+    let edit = admin.get(&format!("/admin/api-clients/{}/edit", row.id)).await;
+    assert!(!edit.body.contains(&secret) && edit.body.contains("Financial system"));
+    assert!(!admin.get("/admin/api-clients/").await.body.contains(&secret));
+    let logged = app.count("SELECT COUNT(*) AS n FROM audit_log WHERE resource = 'api-clients'").await;
+    assert_eq!(logged, 1);
+    let kept: String = {
+        use sea_orm::ConnectionTrait;
+        let db = &app.state.db;
+        let sql = "SELECT after FROM audit_log WHERE resource = 'api-clients'";
+        let row = db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await;
+        row.expect("query").expect("row").try_get("", "after").expect("after")
+    };
+    assert!(!kept.contains(&secret) && !kept.contains(&row.secret_hash), "the log keeps neither");
+
+    // Rotated: a new secret shown, the old one and its token dead.
+    let mut rotate = form.to_vec();
+    rotate.push(("rotate", "on"));
+    let rotated = admin.post(&format!("/admin/api-clients/{}/edit", row.id), &rotate).await;
+    assert_eq!(rotated.status, StatusCode::OK, "{}", rotated.body);
+    let new_secret = secret_in(&rotated.body);
+    assert_ne!(new_secret, secret);
+    assert_eq!(get_with(&app, "/api/v1/me", &token).await.status, StatusCode::UNAUTHORIZED);
+    let old = grant(&app, &[("grant_type", "client_credentials")], Some((&row.client_id, &secret))).await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED);
+    let token = token_for(&app, &row.client_id, &new_secret, None).await;
+
+    // Deactivated: no tokens, and the live one stops.
+    let inactive: Vec<_> = form.iter().filter(|(k, _)| *k != "active").copied().collect();
+    let saved = admin.post(&format!("/admin/api-clients/{}/edit", row.id), &inactive).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "no new secret, back to the list");
+    assert_eq!(get_with(&app, "/api/v1/me", &token).await.status, StatusCode::UNAUTHORIZED);
+    let refused = grant(&app, &[("grant_type", "client_credentials")], Some((&row.client_id, &new_secret))).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+
+    // Bad forms are refused with reasons; staff cannot reach the page.
+    let bad = admin.post("/admin/api-clients/new", &[("name", ""), ("owner", "nobody@example.org")]).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("Name the client.") && bad.body.contains("an active user"), "{}", bad.body);
+    let staff = common::browser::Browser::sign_in_as(&app, "buyer@pittsburghpa.gov", &[Role::Staff]).await;
+    assert_eq!(staff.get("/admin/api-clients/").await.status, StatusCode::FORBIDDEN);
+}
+on_both_backends!(admins_register_rotate_and_deactivate_clients_in_the_back_office);

@@ -202,6 +202,12 @@ pub async fn revoke_personal(db: &impl ConnectionTrait, user_id: i32, id: i32) -
     Ok(revoke(db, mine, Some(user_id)).await? == 1)
 }
 
+/// Revokes every live token of client `client` (its secret was rotated, it was deactivated or
+/// given another owner), as `actor`; how many.
+pub async fn revoke_client(db: &impl ConnectionTrait, client: i32, actor: Option<i32>) -> Result<u64, DbErr> {
+    revoke(db, Condition::all().add(api_token::Column::ClientId.eq(client)), actor).await
+}
+
 /// Revokes the live tokens `which` picks, as `actor`.
 async fn revoke(db: &impl ConnectionTrait, which: Condition, actor: Option<i32>) -> Result<u64, DbErr> {
     let now = Utc::now();

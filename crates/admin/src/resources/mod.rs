@@ -1,7 +1,9 @@
-//! The back-office's own tables (departments, accepted domains, users and their roles), and the
+//! The back-office's own tables (departments, accepted domains, users and their roles, API
+//! clients), and the
 //! lookup of every resource the wings contribute through their manifests ([`BackOffice`]).
 
 mod accepted_domains;
+mod api_clients;
 mod departments;
 mod users;
 
@@ -16,8 +18,12 @@ use crate::resource::AdminResource;
 pub struct BackOffice(pub &'static [&'static dyn AdminResource]);
 
 /// The back-office crate's own resources.
-pub(crate) const OWN: BackOffice =
-    BackOffice(&[&departments::Departments, &accepted_domains::AcceptedDomains, &users::Users]);
+pub(crate) const OWN: BackOffice = BackOffice(&[
+    &departments::Departments,
+    &accepted_domains::AcceptedDomains,
+    &users::Users,
+    &api_clients::ApiClients,
+]);
 
 /// Every resource of every mounted wing.
 pub fn all(state: &AppState) -> impl Iterator<Item = &'static dyn AdminResource> + '_ {
