@@ -20,7 +20,10 @@
 //! - `staff.rs`: `/beacon/admin/`: draft and edit with a document (PDF, Word or Excel by its
 //!   bytes, through the platform's upload kit), approve, archive; documents through short-lived
 //!   signed links for whoever may see the opportunity. `export.rs`: the vendor list as CSV or
-//!   TSV with the original's columns, spreadsheet formulas defused.
+//!   TSV with the original's columns, spreadsheet formulas defused, and as JSON
+//!   (`/api/v1/vendors`, `vendors:read`).
+//! - `subscriptions_api.rs`: a vendor's own subscriptions in the API, by its manage link's
+//!   signature (for a vendor's app; no password, as the page).
 //! - `pages.rs` (open and upcoming, closed, one opportunity; cached for anonymous visitors under
 //!   the `opportunities` data version, today and the next deadline), `feeds.rs` (Atom and
 //!   iCalendar), `api.rs` (`/api/v1/opportunities`), `emails.rs`, `demo.rs`, and `admin/`.
@@ -39,6 +42,7 @@ pub mod notify;
 mod pages;
 pub mod signup;
 mod staff;
+mod subscriptions_api;
 
 /// The opportunity form, as other wings' pages read and offer it.
 pub use staff::{form_choices, read_draft};
@@ -61,7 +65,11 @@ pub fn wing() -> Wing {
         .nightly("beacon.publish_due", PublishDue {})
         .nightly("beacon.deadline_reminders", notify::DeadlineReminders {})
         .monthly("beacon.digest", digest::Digest {}, &digest::DAYS)
-        .openapi(api::ApiDoc::openapi().merge_from(export::ApiDoc::openapi()))
+        .openapi(
+            api::ApiDoc::openapi()
+                .merge_from(export::ApiDoc::openapi())
+                .merge_from(subscriptions_api::ApiDoc::openapi()),
+        )
         .demo(demo_data)
         .with(admin::RESOURCES)
         .with(accounts::nav::UserLinks(&nav::StaffLinks))
@@ -92,6 +100,8 @@ fn routes() -> Routes {
         .get("/api/v1/opportunities", api::list_opportunities)
         .get("/api/v1/opportunities/{id}", api::opportunity_detail)
         .get("/api/v1/vendors", export::vendors_json)
+        .get("/api/v1/vendors/{id}/subscriptions", subscriptions_api::get_subscriptions)
+        .put("/api/v1/vendors/{id}/subscriptions", subscriptions_api::put_subscriptions)
         .get("/beacon/admin/", staff::index)
         .get("/beacon/admin/new", staff::new_form)
         .get("/beacon/admin/vendors.csv", export::csv)

@@ -179,6 +179,10 @@ async fn every_endpoint_answers_as_documented(backend: Backend) {
         c.insert(&app.state.db).await.expect("contract");
     }
     let mut fresh = 0;
+    // A vendor whose subscriptions the walk reads and sets with its manage link's signature.
+    let vendor = common::builders::Vendor::new("walker@vendor.example").confirmed().insert(&app).await;
+    let sig = beacon::links::VendorLinks::new(&app.state.secret, app.state.config.site.app_url.clone())
+        .signature(beacon::links::Purpose::Manage, vendor.id);
 
     let response = get(&app, "/api/openapi.json", None).await;
     assert_eq!(response.status, StatusCode::OK);
@@ -218,13 +222,25 @@ async fn every_endpoint_answers_as_documented(backend: Backend) {
                 flow
             } else if path.starts_with("/api/v1/opportunities/") {
                 opportunity
+            } else if path.starts_with("/api/v1/vendors/") {
+                vendor.id
             } else {
                 contract.id
             };
-            let concrete = path.replace("{id}", &id.to_string()).replace("{number}", "WALK-1");
+            // The signature, where the operation takes one, is part of its address.
+            let signed = params.iter().any(|p| p["name"] == "sig");
+            let concrete = path.replace("{id}", &id.to_string()).replace("{number}", "WALK-1")
+                + &if signed { format!("?sig={sig}") } else { String::new() };
             let writes = method != "get";
             let body_of = |description: &str| {
-                op.get("requestBody").is_some().then(|| ("application/json", contract_body(description)))
+                op.get("requestBody").is_some().then(|| {
+                    let body = if path.contains("/subscriptions") {
+                        json!({"categories": [], "opportunities": [], "newsletter": true}).to_string()
+                    } else {
+                        contract_body(description)
+                    };
+                    ("application/json", body)
+                })
             };
             let with_token =
                 |token| Call { method, token: Some(token), body: body_of("Walked contract"), ..Call::default() };
@@ -236,7 +252,9 @@ async fn every_endpoint_answers_as_documented(backend: Backend) {
             for status in responses.keys() {
                 let what = format!("{method} {path} → {status}");
                 let response = match status.as_str() {
-                    "200" if secured => send(&app, &format!("{concrete}{query}"), with_token(&token.token)).await,
+                    "200" if secured || writes => {
+                        send(&app, &format!("{concrete}{query}"), with_token(&token.token)).await
+                    }
                     "201" => {
                         assert!(
                             path.contains("{number}"),
@@ -309,6 +327,11 @@ async fn every_endpoint_answers_as_documented(backend: Backend) {
                         assert!(r.raw.is_empty(), "{what}: a 304 has no body");
                         r
                     }
+                    "404" if signed => {
+                        // Another vendor's id under this signature: no such page.
+                        let other = concrete.replacen(&format!("/{}/", vendor.id), "/999999/", 1);
+                        send(&app, &other, with_token(&token.token)).await
+                    }
                     "404" => {
                         assert!(path.contains("{id}"), "{what}: the walk only knows 404 as an unknown id");
                         ask(&app, who, &path.replace("{id}", "999999")).await
@@ -351,7 +374,8 @@ async fn every_endpoint_answers_as_documented(backend: Backend) {
                                 let address = if p["in"] == "path" {
                                     path.replace(&format!("{{{name}}}"), &bad)
                                 } else {
-                                    format!("{concrete}?{name}={bad}")
+                                    let base = concrete.split('?').next().unwrap_or(&concrete);
+                                    format!("{base}?{name}={bad}")
                                 };
                                 let r = ask(&app, who, &address).await;
                                 assert_eq!(r.status, StatusCode::BAD_REQUEST, "{what}: {name}={bad}: {}", r.body);

@@ -253,3 +253,63 @@ async fn each_scope_allows_exactly_its_operations(backend: Backend) {
     assert!(checked >= 5 * 10, "only {checked} calls");
 }
 on_both_backends!(each_scope_allows_exactly_its_operations);
+
+/// A vendor's app reads and sets the vendor's subscriptions with the signature of its manage
+/// link, as the page does; a wrong signature is no page, and what cannot be done is named.
+async fn a_vendor_manages_its_subscriptions_with_its_manage_link(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let salt = common::builders::Category::new("Road salt").insert(&app).await;
+    let paving = common::builders::Category::new("Paving").insert(&app).await;
+    let v = common::builders::Vendor::new("bids@saltco.example")
+        .categories(&[salt])
+        .confirmed()
+        .unsubscribed()
+        .insert(&app)
+        .await;
+    let links = beacon::links::VendorLinks::new(&app.state.secret, app.state.config.site.app_url.clone());
+    let sig = links.signature(beacon::links::Purpose::Manage, v.id);
+    let path = format!("/api/v1/vendors/{}/subscriptions?sig={sig}", v.id);
+    let request = |method: &str, body: Option<Value>| {
+        let mut r = axum::http::Request::builder().method(method).uri(path.as_str());
+        if body.is_some() {
+            r = r.header("content-type", "application/json");
+        }
+        r.body(axum::body::Body::from(body.map(|b| b.to_string()).unwrap_or_default())).expect("request")
+    };
+
+    let read = app.request(request("GET", None)).await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.body);
+    assert_eq!(read.header("cache-control"), "private, no-store", "the address carries a credential");
+    let now = read.json();
+    assert_eq!((now["subscribed"].as_bool(), now["categories"][0]["name"].as_str()), (Some(false), Some("Road salt")));
+
+    let set = json!({"categories": [paving], "opportunities": [], "newsletter": true});
+    let saved = app.request(request("PUT", Some(set))).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let now = saved.json();
+    assert_eq!(now["subscribed"], true, "saving subscribes again, as the page");
+    assert_eq!(
+        now["categories"].as_array().map(|c| c.iter().map(|c| c["id"].clone()).collect::<Vec<_>>()),
+        Some(vec![json!(paving)])
+    );
+    assert_eq!(app.count(&format!("SELECT COUNT(*) AS n FROM vendor_categories WHERE vendor_id = {}", v.id)).await, 1);
+
+    // What cannot be done is named, and nothing changes.
+    let bad = json!({"categories": [paving, 999999], "opportunities": [424242], "newsletter": false});
+    let refused = app.request(request("PUT", Some(bad))).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("999999") && refused.body.contains("424242"), "{}", refused.body);
+    assert_eq!(app.request(request("GET", None)).await.json()["newsletter"], true, "unchanged");
+
+    // Another vendor's id, the unsubscribe link's signature, or a malformed one: refused.
+    let other = common::builders::Vendor::new("other@pave.example").insert(&app).await;
+    let theirs = app.get_json(&format!("/api/v1/vendors/{}/subscriptions?sig={sig}", other.id)).await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    let unsubscribe = links.signature(beacon::links::Purpose::Unsubscribe, v.id);
+    let wrong = app.get_json(&format!("/api/v1/vendors/{}/subscriptions?sig={unsubscribe}", v.id)).await;
+    assert_eq!(wrong.status, StatusCode::NOT_FOUND);
+    let malformed = app.get_json(&format!("/api/v1/vendors/{}/subscriptions?sig=abc", v.id)).await;
+    assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
+    assert!(malformed.body.contains("`sig`"));
+}
+on_both_backends!(a_vendor_manages_its_subscriptions_with_its_manage_link);

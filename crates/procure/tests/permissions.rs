@@ -97,6 +97,8 @@ fn expected(route: &RouteInfo) -> Access {
         (true, "/api/v1/me") => Public(Some(401)),
         // The vendor list as JSON: staff, as its CSV; a token with vendors:read.
         (true, "/api/v1/vendors") => StaffLevel(200),
+        // A vendor's subscriptions need its manage link's signature; without one, a 400 naming it.
+        (_, "/api/v1/vendors/{id}/subscriptions") => Public(Some(400)),
         // Contract writes take a token only: a session, whatever its roles, is not enough.
         (_, "/api/v1/contracts/by-controller/{number}" | "/api/v1/contracts/by-controller/{number}/archive") => {
             Public(Some(401))
