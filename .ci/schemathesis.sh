@@ -80,11 +80,11 @@ bearer = "${PROCURE_FUZZ_TOKEN}"
 username = "${PROCURE_FUZZ_CLIENT}"
 password = "${PROCURE_FUZZ_SECRET}"
 
-# Contract writes: a made-up department or a blank description has the right shape and is
-# refused for its content (422); a made-up number is no contract (404).
+# Writes: a made-up department, a blank description or a date in the past has the right
+# shape and is refused for its content (422); a made-up number or id is no record (404).
 [[operations]]
-include-path-regex = "^/api/v1/contracts/by-controller/"
-checks.positive_data_acceptance.expected-statuses = ["2xx", 401, 403, 404, 409, 412, 422, 429]
+include-path-regex = "^/api/v1/(contracts/by-controller|opportunities/drafts)"
+checks.positive_data_acceptance.expected-statuses = ["2xx", 401, 403, 404, 409, 412, 413, 422, 429]
 TOML
   echo "== schemathesis on $name (port $port, $EXAMPLES examples per operation)"
   # From the scratch directory: schemathesis keeps a .schemathesis/ cache where it runs.

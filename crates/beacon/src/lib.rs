@@ -22,6 +22,8 @@
 //!   signed links for whoever may see the opportunity. `export.rs`: the vendor list as CSV or
 //!   TSV with the original's columns, spreadsheet formulas defused, and as JSON
 //!   (`/api/v1/vendors`, `vendors:read`).
+//! - `drafts_api.rs`: opportunity drafts and their documents in the API (`opportunities:write`),
+//!   through the staff page's services, so approval stays with Beacon's approvers.
 //! - `subscriptions_api.rs`: a vendor's own subscriptions in the API, by its manage link's
 //!   signature (for a vendor's app; no password, as the page).
 //! - `pages.rs` (open and upcoming, closed, one opportunity; cached for anonymous visitors under
@@ -32,6 +34,7 @@ mod admin;
 pub mod api;
 pub mod demo;
 pub mod digest;
+mod drafts_api;
 pub mod emails;
 mod export;
 mod feeds;
@@ -68,7 +71,8 @@ pub fn wing() -> Wing {
         .openapi(
             api::ApiDoc::openapi()
                 .merge_from(export::ApiDoc::openapi())
-                .merge_from(subscriptions_api::ApiDoc::openapi()),
+                .merge_from(subscriptions_api::ApiDoc::openapi())
+                .merge_from(drafts_api::ApiDoc::openapi()),
         )
         .demo(demo_data)
         .with(admin::RESOURCES)
@@ -100,6 +104,10 @@ fn routes() -> Routes {
         .get("/api/v1/opportunities", api::list_opportunities)
         .get("/api/v1/opportunities/{id}", api::opportunity_detail)
         .get("/api/v1/vendors", export::vendors_json)
+        .post("/api/v1/opportunities/drafts", drafts_api::create_draft)
+        .get("/api/v1/opportunities/drafts/{id}", drafts_api::get_draft)
+        .put("/api/v1/opportunities/drafts/{id}", drafts_api::put_draft)
+        .post("/api/v1/opportunities/drafts/{id}/documents", drafts_api::add_document)
         .get("/api/v1/vendors/{id}/subscriptions", subscriptions_api::get_subscriptions)
         .put("/api/v1/vendors/{id}/subscriptions", subscriptions_api::put_subscriptions)
         .get("/beacon/admin/", staff::index)

@@ -30,7 +30,7 @@ pub const DOCUMENT_TYPES: &[&str] = &[
 ];
 
 /// The opportunity form's one file field.
-const DOCUMENT: FileField =
+pub(crate) const DOCUMENT: FileField =
     FileField { name: "document", types: Some(DOCUMENT_TYPES), area: "opportunities", name_rule: None };
 
 /// The draft a form describes; dates it cannot read become errors.

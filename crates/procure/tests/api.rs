@@ -84,6 +84,21 @@ async fn send(app: &TestApp, path: &str, call: Call<'_>) -> common::Response {
     app.request(request.body(body).expect("request")).await
 }
 
+/// An opportunity draft as the API takes it, in `o`'s department and contract type.
+fn draft_body(o: &model::entities::opportunity::Model, title: &str) -> String {
+    let today = chrono::Utc::now().date_naive();
+    json!({
+        "title": title,
+        "description": "Resurfacing of city streets, walked by the API test.",
+        "department_id": o.department_id,
+        "contract_type_id": o.contract_type_id,
+        "planned_publish": today + chrono::Duration::days(1),
+        "planned_submission_start": today + chrono::Duration::days(2),
+        "planned_submission_end": chrono::Utc::now() + chrono::Duration::days(30),
+    })
+    .to_string()
+}
+
 /// A contract as the write operations take it.
 fn contract_body(description: &str) -> String {
     json!({
@@ -179,6 +194,10 @@ async fn every_endpoint_answers_as_documented(backend: Backend) {
         c.insert(&app.state.db).await.expect("contract");
     }
     let mut fresh = 0;
+    let walked_opportunity = {
+        use model::entities::opportunity;
+        opportunity::Entity::find_by_id(opportunity).one(&app.state.db).await.expect("q").expect("opportunity")
+    };
     // A vendor whose subscriptions the walk reads and sets with its manage link's signature.
     let vendor = common::builders::Vendor::new("walker@vendor.example").confirmed().insert(&app).await;
     let sig = beacon::links::VendorLinks::new(&app.state.secret, app.state.config.site.app_url.clone())
@@ -234,7 +253,9 @@ async fn every_endpoint_answers_as_documented(backend: Backend) {
             let writes = method != "get";
             let body_of = |description: &str| {
                 op.get("requestBody").is_some().then(|| {
-                    let body = if path.contains("/subscriptions") {
+                    let body = if path.contains("/opportunities/drafts") {
+                        draft_body(&walked_opportunity, description)
+                    } else if path.contains("/subscriptions") {
                         json!({"categories": [], "opportunities": [], "newsletter": true}).to_string()
                     } else {
                         contract_body(description)
@@ -242,8 +263,19 @@ async fn every_endpoint_answers_as_documented(backend: Backend) {
                     ("application/json", body)
                 })
             };
-            let with_token =
-                |token| Call { method, token: Some(token), body: body_of("Walked contract"), ..Call::default() };
+            let multipart = op.pointer("/requestBody/content/multipart~1form-data").is_some();
+            // A multipart operation's body: a title and a small PDF, or `file` instead.
+            let form = |file: Option<&[u8]>| -> Option<(&str, String)> {
+                let (kind, bytes) =
+                    common::api::multipart(&[("name", "Walked document")], file.map(|f| ("document", "walk.pdf", f)));
+                Some((Box::leak(kind.into_boxed_str()), String::from_utf8_lossy(&bytes).into_owned()))
+            };
+            let with_token = |token| Call {
+                method,
+                token: Some(token),
+                body: if multipart { form(Some(common::api::PDF)) } else { body_of("Walked contract") },
+                ..Call::default()
+            };
             // A query that finds the sample contract, where the operation takes one.
             let query = if params.iter().any(|p| p["name"] == "q") { "?q=protective+gear&expired=true" } else { "" };
             let responses = op["responses"].as_object().expect("responses");
@@ -255,14 +287,20 @@ async fn every_endpoint_answers_as_documented(backend: Backend) {
                     "200" if secured || writes => {
                         send(&app, &format!("{concrete}{query}"), with_token(&token.token)).await
                     }
-                    "201" => {
-                        assert!(
-                            path.contains("{number}"),
-                            "{what}: the walk only knows 201 as a new controller number"
-                        );
+                    "201" if path.contains("{number}") => {
                         fresh += 1;
                         send(&app, &path.replace("{number}", &format!("WALK-NEW-{fresh}")), with_token(&token.token))
                             .await
+                    }
+                    "201" => send(&app, &concrete, with_token(&token.token)).await,
+                    "404" if secured && path.contains("{id}") => {
+                        send(&app, &path.replace("{id}", "999999"), with_token(&token.token)).await
+                    }
+                    "413" => {
+                        assert!(multipart, "{what}: the walk only knows 413 as a file over the size cap");
+                        let cap = usize::try_from(app.state.config.uploads.max_content_length).expect("size");
+                        let big = vec![b'%'; cap + 1];
+                        send(&app, &concrete, Call { body: form(Some(&big)), ..with_token(&token.token) }).await
                     }
                     "401" if secured => {
                         let r = send(&app, &concrete, Call { token: None, ..with_token("") }).await;
@@ -288,6 +326,9 @@ async fn every_endpoint_answers_as_documented(backend: Backend) {
                     "415" => {
                         let body = Some(("text/plain", "description: boots".to_owned()));
                         send(&app, &concrete, Call { body, ..with_token(&token.token) }).await
+                    }
+                    "422" if multipart => {
+                        send(&app, &concrete, Call { body: form(None), ..with_token(&token.token) }).await
                     }
                     "422" => {
                         let body = Some(("application/json", json!({"description": 5}).to_string()));

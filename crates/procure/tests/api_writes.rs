@@ -197,6 +197,18 @@ async fn each_scope_allows_exactly_its_operations(backend: Backend) {
         User::new("boss@pittsburghpa.gov").roles(&[Role::Superadmin, Role::Admin, Role::Conductor]).insert(&app).await;
     let flow = common::builders::flow(&app, "Matrix flow", &["Review"]).await;
     let existing = common::builders::Contract::new("Matrix contract").controller("M-1").insert(&app).await;
+    let drafted = common::builders::Opportunity::new("Matrix draft").create(&app, &boss).await;
+    let (works, kind) = (drafted.department_id, drafted.contract_type_id);
+    let drafted = drafted.id;
+    let draft = json!({
+        "title": "Matrix draft",
+        "description": "Drafted by the scope matrix.",
+        "department_id": works,
+        "contract_type_id": kind,
+        "planned_publish": chrono::Utc::now().date_naive() + chrono::Duration::days(1),
+        "planned_submission_start": chrono::Utc::now().date_naive() + chrono::Duration::days(2),
+        "planned_submission_end": chrono::Utc::now() + chrono::Duration::days(30),
+    });
     let doc = app.get("/api/openapi.json").await.json();
 
     let mut sets: Vec<(String, Scopes)> = vec![("no scope".into(), Scopes::default())];
@@ -220,10 +232,22 @@ async fn each_scope_allows_exactly_its_operations(backend: Backend) {
                         .collect()
                 })
                 .unwrap_or_default();
-            let concrete = path
-                .replace("{number}", "M-1")
-                .replace("{id}", &if path.contains("/flows/") { flow } else { existing.id }.to_string());
-            let body = op.get("requestBody").is_some().then(|| contract("Matrix contract", &["Matrix Co"]));
+            let id = if path.contains("/flows/") {
+                flow
+            } else if path.contains("/opportunities/drafts/") {
+                drafted
+            } else {
+                existing.id
+            };
+            let concrete = path.replace("{number}", "M-1").replace("{id}", &id.to_string());
+            let multipart = op.pointer("/requestBody/content/multipart~1form-data").is_some();
+            let body = op.get("requestBody").is_some().then(|| {
+                if path.contains("/opportunities/drafts") {
+                    draft.clone()
+                } else {
+                    contract("Matrix contract", &["Matrix Co"])
+                }
+            });
             for (name, scopes) in &sets {
                 let token = accounts::api::tokens::issue_personal(
                     &app.state.db,
@@ -234,7 +258,15 @@ async fn each_scope_allows_exactly_its_operations(backend: Backend) {
                 )
                 .await
                 .expect("token");
-                let r = call(&app, &method.to_uppercase(), &concrete, &token.token, body.as_ref(), &[]).await;
+                let r = if multipart {
+                    let (kind, bytes) = common::api::multipart(
+                        &[("name", "Matrix document")],
+                        Some(("document", "m.pdf", common::api::PDF)),
+                    );
+                    common::api::call_raw(&app, &method.to_uppercase(), &concrete, &token.token, &kind, bytes).await
+                } else {
+                    call(&app, &method.to_uppercase(), &concrete, &token.token, body.as_ref(), &[]).await
+                };
                 let allowed = needed.is_empty() || needed.iter().any(|n| n == name);
                 let what = format!("{method} {path} with {name}: {} {}", r.status, r.body);
                 if allowed && needed.is_empty() {
@@ -313,3 +345,111 @@ async fn a_vendor_manages_its_subscriptions_with_its_manage_link(backend: Backen
     assert!(malformed.body.contains("`sig`"));
 }
 on_both_backends!(a_vendor_manages_its_subscriptions_with_its_manage_link);
+
+/// A draft made through the API by a staff member's client: sent for approval like one from the
+/// staff page, in the approvers' queue, never published by its client; changed under If-Match;
+/// documents attached by their bytes' type.
+async fn a_draft_made_through_the_api_waits_for_beacons_approvers(backend: Backend) {
+    use model::entities::{department, opportunity};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let buyer = User::new("buyer@pittsburghpa.gov").roles(&[Role::Staff]).insert(&app).await;
+    let conductor = common::browser::Browser::sign_in_as(&app, "approver@pittsburghpa.gov", &[Role::Conductor]).await;
+    let (_, id, secret) = client(&app, "Bid system", buyer.id, "opportunities:write").await;
+    let token = token_for(&app, &id, &secret, None).await;
+    let kind = common::builders::bid_type(&app).await;
+    let works = department::Entity::find()
+        .filter(department::Column::Name.eq("Department of Public Works"))
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("seeded department")
+        .id;
+    let today = chrono::Utc::now().date_naive();
+    let draft = |title: &str| {
+        json!({
+            "title": title,
+            "description": "Resurfacing of twelve streets in the East End.",
+            "department_id": works,
+            "contract_type_id": kind,
+            "planned_publish": today + chrono::Duration::days(1),
+            "planned_submission_start": today + chrono::Duration::days(2),
+            "planned_submission_end": chrono::Utc::now() + chrono::Duration::days(30),
+        })
+    };
+    let emails_before = app.queued_emails().await.len();
+
+    let made =
+        call(&app, "POST", "/api/v1/opportunities/drafts", &token, Some(&draft("Street resurfacing, fall")), &[]).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let view = made.json();
+    let draft_id = view["id"].as_i64().expect("id");
+    assert_eq!((view["approved"].as_bool(), view["contact"].as_str()), (Some(false), Some("buyer@pittsburghpa.gov")));
+    let row = opportunity::Entity::find_by_id(i32::try_from(draft_id).expect("id"))
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("row");
+    assert!(!row.is_public && row.published_at.is_none(), "a draft, not public");
+    assert!(app.queued_emails().await.len() > emails_before, "the approvers are asked, as for a staff draft");
+    // In the approvers' queue; not in the public list or API.
+    let queue = conductor.get("/beacon/admin/").await;
+    assert!(queue.body.contains("Street resurfacing, fall") && queue.body.contains("awaits"), "{}", queue.body);
+    assert_eq!(app.get_json(&format!("/api/v1/opportunities/{draft_id}")).await.status, StatusCode::NOT_FOUND);
+    // Its client cannot publish it: no operation approves, and the body cannot say so.
+    let doc = app.get("/api/openapi.json").await.json();
+    let paths: Vec<&String> = doc["paths"].as_object().expect("paths").keys().collect();
+    assert!(!paths.iter().any(|p| p.contains("approve") || p.contains("publish")), "{paths:?}");
+    let mut sneaky = draft("Street resurfacing, fall");
+    sneaky["is_public"] = json!(true);
+    let path = format!("/api/v1/opportunities/drafts/{draft_id}");
+    let refused = call(&app, "PUT", &path, &token, Some(&sneaky), &[]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM opportunities WHERE is_public").await, 0);
+
+    // Changed under its ETag; a stale one is 412.
+    let tag = made.header("etag").to_owned();
+    let changed =
+        call(&app, "PUT", &path, &token, Some(&draft("Street resurfacing, fall 2027")), &[("if-match", &tag)]).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert_eq!(changed.json()["title"], "Street resurfacing, fall 2027");
+    let stale = call(&app, "PUT", &path, &token, Some(&draft("Lost update")), &[("if-match", &tag)]).await;
+    assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED);
+    // Beacon's own rules, named: bids closing in the past.
+    let mut past = draft("Street resurfacing, fall 2027");
+    past["planned_submission_end"] = json!(chrono::Utc::now() - chrono::Duration::days(1));
+    let r = call(&app, "PUT", &path, &token, Some(&past), &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("`planned_submission_end`"), "{}", r.body);
+
+    // A document, by its bytes: a PDF is attached, a text file called .pdf is not.
+    let upload = |name: &str, bytes: &[u8]| {
+        let (kind, body) = common::api::multipart(&[("name", name)], Some(("document", "spec.pdf", bytes)));
+        axum::http::Request::post(format!("{path}/documents"))
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", kind)
+            .body(axum::body::Body::from(body))
+            .expect("request")
+    };
+    let attached = app.request(upload("Specifications", common::api::PDF)).await;
+    assert_eq!(attached.status, StatusCode::CREATED, "{}", attached.body);
+    let files = common::stored_files(&app).await;
+    let refused = app.request(upload("Not a PDF", b"just text, really")).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert_eq!(common::stored_files(&app).await, files, "the refused file is not kept");
+    let view = call(&app, "GET", &path, &token, None, &[]).await.json();
+    assert_eq!(view["documents"][0]["name"], "Specifications");
+
+    // Another staff member's client sees no such draft; the audit log names the client.
+    let other = User::new("other@pittsburghpa.gov").roles(&[Role::Staff]).insert(&app).await;
+    let (_, other_id, other_secret) = client(&app, "Other system", other.id, "opportunities:write").await;
+    let other_token = token_for(&app, &other_id, &other_secret, None).await;
+    assert_eq!(call(&app, "GET", &path, &other_token, None, &[]).await.status, StatusCode::NOT_FOUND);
+    let via = app
+        .count(
+            "SELECT COUNT(*) AS n FROM audit_log WHERE resource = 'opportunities' AND via = 'API client “Bid system”'",
+        )
+        .await;
+    assert_eq!(via, 3, "created, changed, a document added");
+}
+on_both_backends!(a_draft_made_through_the_api_waits_for_beacons_approvers);

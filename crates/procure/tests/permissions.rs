@@ -99,6 +99,13 @@ fn expected(route: &RouteInfo) -> Access {
         (true, "/api/v1/vendors") => StaffLevel(200),
         // A vendor's subscriptions need its manage link's signature; without one, a 400 naming it.
         (_, "/api/v1/vendors/{id}/subscriptions") => Public(Some(400)),
+        // Opportunity drafts through the API take a token only, as contract writes.
+        (
+            _,
+            "/api/v1/opportunities/drafts"
+            | "/api/v1/opportunities/drafts/{id}"
+            | "/api/v1/opportunities/drafts/{id}/documents",
+        ) => Public(Some(401)),
         // Contract writes take a token only: a session, whatever its roles, is not enough.
         (_, "/api/v1/contracts/by-controller/{number}" | "/api/v1/contracts/by-controller/{number}/archive") => {
             Public(Some(401))

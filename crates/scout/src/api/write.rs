@@ -21,7 +21,7 @@ use accounts::api::bearer::MissingScope;
 use accounts::api::{ApiCaller, Scope};
 use accounts::{Action, AdminArea, Denied, Resource, authorize};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, Utc};
@@ -410,10 +410,12 @@ pub async fn put_by_controller(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(raw): Path<String>,
-    headers: HeaderMap,
-    Json(body): Json<ContractBody>,
+    request: Request,
 ) -> Result<Response, Response> {
     may_write(&caller).map_err(IntoResponse::into_response)?;
+    // The body is read after the permission: a refused caller learns nothing from it.
+    let headers = request.headers().clone();
+    let Json(body) = Json::<ContractBody>::from_request(request, &state).await.map_err(IntoResponse::into_response)?;
     put(&state, &caller, &raw, &headers, body).await.map_err(IntoResponse::into_response)
 }
 
