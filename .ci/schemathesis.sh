@@ -83,8 +83,18 @@ password = "${PROCURE_FUZZ_SECRET}"
 # Writes: a made-up department, a blank description or a date in the past has the right
 # shape and is refused for its content (422); a made-up number or id is no record (404).
 [[operations]]
-include-path-regex = "^/api/v1/(contracts/by-controller|opportunities/drafts)"
+include-path-regex = "^/api/v1/(contracts/by-controller/|opportunities/drafts(/[^/]+)?$)"
 checks.positive_data_acceptance.expected-statuses = ["2xx", 401, 403, 404, 409, 412, 413, 422, 429]
+
+# A vendor's subscriptions: categories that do not exist, opportunities not followed (422).
+[[operations]]
+include-path-regex = "^/api/v1/vendors/[^/]+/subscriptions"
+checks.positive_data_acceptance.expected-statuses = ["2xx", 404, 422]
+
+# Documents: a multipart body whose part headers cannot be read is refused (400).
+[[operations]]
+include-path-regex = "/documents$"
+checks.positive_data_acceptance.expected-statuses = ["2xx", 400, 401, 403, 404, 413, 422, 429]
 TOML
   echo "== schemathesis on $name (port $port, $EXAMPLES examples per operation)"
   # From the scratch directory: schemathesis keeps a .schemathesis/ cache where it runs.

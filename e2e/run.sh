@@ -143,6 +143,10 @@ export LIVE_LINK
 CONDUCTOR_LINK=$(cd "$WORK" && env -i PATH="$PATH" HOME="$WORK" APP_URL="$BASE_URL" PORT="$PORT" DATA_DIR="$WORK/data" \
   "$PROCURE_BIN" createsuperuser --email e2e-conductor@example.org 2>>"$WORK/server.log")
 export CONDUCTOR_LINK
+# API access (tests/api_access.test.js): personal tokens and API clients, by a superadmin of its own.
+API_LINK=$(cd "$WORK" && env -i PATH="$PATH" HOME="$WORK" APP_URL="$BASE_URL" PORT="$PORT" DATA_DIR="$WORK/data" \
+  "$PROCURE_BIN" createsuperuser --email e2e-api@example.org 2>>"$WORK/server.log")
+export API_LINK
 # Screenshots of the pages the tests visit, at both widths, for a person to look at afterwards
 # (E2E_ARTIFACTS, default e2e/artifacts; emptied at each run, never committed).
 export ARTIFACTS_DIR=${E2E_ARTIFACTS:-$E2E_DIR/artifacts}

@@ -19,11 +19,11 @@ use accounts::api::{ApiCaller, Scope};
 use accounts::{Action, ServiceError};
 use axum::Json;
 use axum::extract::{FromRequest, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use model::entities::{opportunity, opportunity_category, opportunity_document, opportunity_required_document, user};
-use platform::http::api::{ApiError, PathId, check_preconditions, etag_of};
+use platform::http::api::{ApiError, PathId, check_preconditions, etag_of_json, private_json_with_etag};
 use platform::http::upload::UploadForm;
 use platform::http::{AppError, AppState};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
@@ -188,21 +188,11 @@ async fn view(db: &impl ConnectionTrait, o: &opportunity::Model) -> Result<Draft
 }
 
 fn tag_of(v: &DraftView) -> Result<String, AppError> {
-    serde_json::to_string(v).map(|b| etag_of(&b)).map_err(|e| AppError::Internal(e.into()))
+    etag_of_json(v)
 }
 
-/// The view as JSON with its `ETag`, never cached.
 fn answer<T: Serialize>(status: StatusCode, value: &T, location: Option<String>) -> Result<Response, AppError> {
-    let body = serde_json::to_string(value).map_err(|e| AppError::Internal(e.into()))?;
-    let tag = HeaderValue::from_str(&etag_of(&body)).map_err(|e| AppError::Internal(e.into()))?;
-    let mut response = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::ETAG, tag);
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    if let Some(value) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
-        headers.insert(header::LOCATION, value);
-    }
-    Ok(response)
+    private_json_with_etag(status, value, location.as_deref())
 }
 
 /// The opportunity, if the caller may see it (a draft only by its author, its contact and
@@ -226,6 +216,7 @@ async fn visible(db: &impl ConnectionTrait, caller: &ApiCaller, id: i32) -> Resu
     responses(
         (status = 201, description = "Drafted and sent for approval", body = DraftView,
             headers(("ETag" = String, description = "Its version"), ("Location" = String, description = "Where to read it"))),
+        (status = 400, description = "The body is not valid JSON", body = ApiError),
         (status = 401, description = "No access token, or one that is not good", body = ApiError),
         (status = 403, description = "The token lacks opportunities:write, or its user may not draft opportunities", body = ApiError),
         (status = 415, description = "The body is not JSON", body = ApiError),
@@ -310,7 +301,7 @@ pub async fn get_draft(
     responses(
         (status = 200, description = "Changed", body = DraftView,
             headers(("ETag" = String, description = "Its version now"))),
-        (status = 400, description = "The id is not a whole number from 1 to 2147483647", body = ApiError),
+        (status = 400, description = "The id is not a whole number from 1 to 2147483647, or the body is not valid JSON", body = ApiError),
         (status = 401, description = "No access token, or one that is not good", body = ApiError),
         (status = 403, description = "The token lacks opportunities:write, or its user may not change this opportunity", body = ApiError),
         (status = 404, description = "No opportunity with this id that the token's user may see", body = ApiError),

@@ -151,7 +151,7 @@ pub async fn get_subscriptions(
     request_body = SubscriptionsBody,
     responses(
         (status = 200, description = "Saved; what the vendor hears about now", body = Subscriptions),
-        (status = 400, description = "The id or the sig cannot be read", body = ApiError),
+        (status = 400, description = "The id or the sig cannot be read, or the body is not valid JSON", body = ApiError),
         (status = 404, description = "No vendor, or a sig that is not its manage link's", body = ApiError),
         (status = 415, description = "The body is not JSON", body = ApiError),
         (status = 422, description = "Not of the body's shape, or an unknown category or an opportunity not followed; the message names them", body = ApiError),

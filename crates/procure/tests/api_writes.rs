@@ -169,6 +169,7 @@ async fn a_write_needs_the_scope_a_user_who_may_edit_contracts_and_a_body_that_r
     assert!(r.body.contains("Department of Nowhere"), "{}", r.body);
     let r = call(&app, "PUT", PATH, &writer, Some(&json!({"description": "Cones", "colour": "orange"})), &[]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "unknown fields are refused: {}", r.body);
+    assert!(r.json()["message"].as_str().is_some_and(|m| m.contains("colour")), "and named: {}", r.body);
     let r = call(&app, "PUT", PATH, &writer, Some(&json!({"description": " "})), &[]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("`description`"), "{}", r.body);

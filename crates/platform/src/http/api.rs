@@ -72,6 +72,30 @@ pub fn json_with_etag(request: &HeaderMap, body: String) -> Result<Response, App
     Ok(response)
 }
 
+/// A write's answer, or a read of what a write will change: `value` as JSON with its strong
+/// `ETag` (what `If-Match` names next), `Location` if given, and never kept by a cache.
+pub fn private_json_with_etag<T: serde::Serialize>(
+    status: StatusCode,
+    value: &T,
+    location: Option<&str>,
+) -> Result<Response, AppError> {
+    let body = serde_json::to_string(value).map_err(|e| AppError::Internal(e.into()))?;
+    let tag = HeaderValue::from_str(&etag_of(&body)).map_err(|e| AppError::Internal(e.into()))?;
+    let mut response = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::ETAG, tag);
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    if let Some(value) = location.and_then(|l| HeaderValue::from_str(l).ok()) {
+        headers.insert(header::LOCATION, value);
+    }
+    Ok(response)
+}
+
+/// The `ETag` [`private_json_with_etag`] gives `value`.
+pub fn etag_of_json<T: serde::Serialize>(value: &T) -> Result<String, AppError> {
+    serde_json::to_string(value).map(|b| etag_of(&b)).map_err(|e| AppError::Internal(e.into()))
+}
+
 /// The strong ETag of `body`, as [`json_with_etag`] sends it.
 pub fn etag_of(body: &str) -> String {
     let digest = Sha256::digest(body.as_bytes());

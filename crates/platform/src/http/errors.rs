@@ -179,7 +179,8 @@ pub async fn render_errors(State(state): State<AppState>, request: Request, next
         return response;
     }
     let marked = response.extensions().get::<ErrorPage>().cloned();
-    let content_type = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let content_type =
+        response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let layer_made = content_type.is_empty() || content_type.starts_with("text/plain");
     let Some(page) = marked.or_else(|| layer_made.then(ErrorPage::default)) else {
         return response;
@@ -190,8 +191,21 @@ pub async fn render_errors(State(state): State<AppState>, request: Request, next
         hook(rid.clone(), format!("500 on {path}"));
     }
     let (title, standard) = explain(status, state.config.uploads.max_content_length);
-    let message = page.message.unwrap_or(standard);
-    let (parts, _) = response.into_parts();
+    let (parts, body) = response.into_parts();
+    // An API client is told what a framework layer said of its request ("missing field
+    // `title`", "expected a string"): the body's plain text, within reason. Pages keep the
+    // standard sentence.
+    let said = if json && status.is_client_error() && content_type.starts_with("text/plain") {
+        axum::body::to_bytes(body, 2_000)
+            .await
+            .ok()
+            .and_then(|b| String::from_utf8(b.to_vec()).ok())
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+    } else {
+        None
+    };
+    let message = page.message.or(said).unwrap_or(standard);
     let mut response = if json {
         let body = super::api::ApiError { status: status.as_u16(), error: title.to_owned(), message, request_id: rid };
         Response::from_parts(parts, Body::from(serde_json::to_string(&body).unwrap_or_default()))

@@ -22,12 +22,12 @@ use accounts::api::{ApiCaller, Scope};
 use accounts::{Action, AdminArea, Denied, Resource, authorize};
 use axum::Json;
 use axum::extract::{FromRequest, Path, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, Utc};
 use model::Stamp;
 use model::entities::{company, contract, contract_company, contract_property, contract_type, department, line_item};
-use platform::http::api::{ApiError, check_preconditions, etag_of};
+use platform::http::api::{ApiError, check_preconditions, etag_of_json, private_json_with_etag};
 use platform::http::{AppError, AppState};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
@@ -328,20 +328,12 @@ async fn stored(db: &impl ConnectionTrait, c: &contract::Model, number: &str) ->
     })
 }
 
-/// The answer: the stored contract as JSON with its `ETag`; never kept by a cache.
 fn answer(status: StatusCode, contract: &StoredContract) -> Result<Response, AppError> {
-    let body = serde_json::to_string(contract).map_err(|e| AppError::Internal(e.into()))?;
-    let tag = HeaderValue::from_str(&etag_of(&body)).map_err(|e| AppError::Internal(e.into()))?;
-    let mut response = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::ETAG, tag);
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    Ok(response)
+    private_json_with_etag(status, contract, None)
 }
 
-/// The stored contract's `ETag`.
 fn tag_of(contract: &StoredContract) -> Result<String, AppError> {
-    serde_json::to_string(contract).map(|b| etag_of(&b)).map_err(|e| AppError::Internal(e.into()))
+    etag_of_json(contract)
 }
 
 /// A contract by its controller number, as a `PUT` would send it, with the `ETag` to send back
@@ -397,7 +389,7 @@ pub async fn get_by_controller(
         (status = 201, description = "Created", body = StoredContract,
             headers(("ETag" = String, description = "The contract's version"),
                 ("Location" = String, description = "Where to read it"))),
-        (status = 400, description = "The number cannot be read", body = ApiError),
+        (status = 400, description = "The number cannot be read, or the body is not valid JSON", body = ApiError),
         (status = 401, description = "No access token, or one that is not good", body = ApiError),
         (status = 403, description = "The token lacks contracts:write, or its user may not edit contracts", body = ApiError),
         (status = 409, description = "Several contracts have this controller number", body = ApiError),
@@ -504,12 +496,8 @@ async fn put(
     match existing {
         Some(_) => answer(StatusCode::OK, &after),
         None => {
-            let mut response = answer(StatusCode::CREATED, &after)?;
             let location = format!("/api/v1/contracts/by-controller/{}", urlencoding(&number));
-            if let Ok(value) = HeaderValue::from_str(&location) {
-                response.headers_mut().insert(header::LOCATION, value);
-            }
-            Ok(response)
+            private_json_with_etag(StatusCode::CREATED, &after, Some(&location))
         }
     }
 }
