@@ -34,7 +34,7 @@ pub struct ApiDoc;
 #[into_params(parameter_in = Query)]
 pub struct Sig {
     /// The `sig` of the vendor's manage link (64 hexadecimal digits).
-    #[param(pattern = "^[0-9a-f]{64}$")]
+    #[param(pattern = "^[0-9a-f]{64}$", example = "5f2c0e8b1d7a4c3e9b6f0a2d8c4e1b7f3a9d5c0e2b8f4a6d1c7e3b9f5a0d2c8e")]
     sig: String,
 }
 

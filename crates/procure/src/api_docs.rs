@@ -152,7 +152,7 @@ fn described(v: &Value) -> String {
 /// The `curl` line for an operation: path parameters filled with an example id, query
 /// parameters that have an example, its credentials (the first security requirement) and its
 /// form body's example.
-fn example_request(base: &str, method: &str, path: &str, op: &Value) -> String {
+fn example_request(doc: &Value, base: &str, method: &str, path: &str, op: &Value) -> String {
     let parameters: Vec<Value> = op.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
     let mut flags = String::new();
     if method != "GET" {
@@ -169,6 +169,24 @@ fn example_request(base: &str, method: &str, path: &str, op: &Value) -> String {
     {
         flags.push_str(&format!("-d '{body}' "));
     }
+    if let Some(schema) = op.pointer("/requestBody/content/application~1json/schema") {
+        let body = example_of(doc, schema, "", 0).to_string().replace('\'', "'\\''");
+        flags.push_str(&format!("-H 'Content-Type: application/json' -d '{body}' "));
+    }
+    if let Some(schema) = op.pointer("/requestBody/content/multipart~1form-data/schema") {
+        // One -F per part: a file from disk for binary parts, text for the others.
+        let schema = match schema.get("$ref").and_then(Value::as_str) {
+            Some(r) => doc.pointer(&format!("/components/schemas/{}", ref_name(r))).unwrap_or(&Value::Null),
+            None => schema,
+        };
+        for (name, part) in schema.get("properties").and_then(Value::as_object).into_iter().flatten() {
+            if part.get("format").and_then(Value::as_str) == Some("binary") {
+                flags.push_str(&format!("-F '{name}=@{name}.pdf' "));
+            } else {
+                flags.push_str(&format!("-F '{name}={}' ", scalar(&example_of(doc, part, name, 0))));
+            }
+        }
+    }
     let mut url = path.to_owned();
     let mut query = url::form_urlencoded::Serializer::new(String::new());
     for p in &parameters {
@@ -178,6 +196,11 @@ fn example_request(base: &str, method: &str, path: &str, op: &Value) -> String {
             ("path", _) => url = url.replace(&format!("{{{name}}}"), &example.map_or("1".to_owned(), scalar)),
             ("query", Some(value)) => {
                 query.append_pair(&name, &scalar(value));
+            }
+            // A required parameter is in the example even without an example value.
+            ("query", None) if p.get("required").and_then(Value::as_bool).unwrap_or(false) => {
+                let schema = p.get("schema").unwrap_or(&Value::Null);
+                query.append_pair(&name, &scalar(&example_of(doc, schema, &name, 0)));
             }
             _ => {}
         }
@@ -290,8 +313,9 @@ fn operations(doc: &Value, base: &str) -> Vec<Operation> {
                     description: described(r),
                 })
                 .collect();
-            let example_response = op
-                .pointer("/responses/200/content/application~1json/schema")
+            let example_response = ["200", "201"]
+                .iter()
+                .find_map(|status| op.pointer(&format!("/responses/{status}/content/application~1json/schema")))
                 .map(|schema| serde_json::to_string_pretty(&example_of(doc, schema, "", 0)).unwrap_or_default());
             out.push(Operation {
                 anchor: text(op, "operationId"),
@@ -299,7 +323,7 @@ fn operations(doc: &Value, base: &str) -> Vec<Operation> {
                 path: path.clone(),
                 summary: text(op, "summary"),
                 description: markdown(&text(op, "description"), false),
-                example_request: example_request(base, &method.to_uppercase(), path, op),
+                example_request: example_request(doc, base, &method.to_uppercase(), path, op),
                 example_response,
                 parameters,
                 responses,
@@ -449,10 +473,13 @@ mod tests {
                 "{}",
                 op.example_request
             );
-            assert!(!op.example_request.contains('{'), "path parameters filled: {}", op.example_request);
-            let answer = op.example_response.expect("a 200 with a body");
+            let target = op.example_request.rsplit(" '").next().unwrap_or_default();
+            assert!(!target.contains('{'), "path parameters filled: {}", op.example_request);
+            let answer = op.example_response.expect("a 200 or 201 with a body");
             let value: Value = serde_json::from_str(&answer).expect("JSON");
-            assert!(value.is_object() && value.as_object().is_some_and(|o| !o.is_empty()), "{}: {answer}", op.path);
+            let filled =
+                value.as_object().is_some_and(|o| !o.is_empty()) || value.as_array().is_some_and(|a| !a.is_empty());
+            assert!(filled, "{}: {answer}", op.path);
         }
         let search = operations(doc, "").into_iter().find(|o| o.path == "/api/v1/contracts").expect("search");
         assert!(search.example_request.contains("q=road+salt"), "{}", search.example_request);
@@ -467,6 +494,17 @@ mod tests {
             "{}",
             of("/api/oauth/token")
         );
+        // Bodies as each operation takes them: JSON, or a multipart form with its file.
+        let put = ops
+            .iter()
+            .find(|o| o.path == "/api/v1/contracts/by-controller/{number}" && o.method == "PUT")
+            .map(|o| o.example_request.clone())
+            .expect("the contract PUT");
+        assert!(put.contains("-H 'Content-Type: application/json' -d '{\""), "{put}");
+        assert!(put.contains("\"description\":\"Road salt, winter 2027\""), "{put}");
+        let upload = of("/api/v1/opportunities/drafts/{id}/documents");
+        assert!(upload.contains("-F 'document=@document.pdf'") && upload.contains("-F 'name="), "{upload}");
+        assert!(of("/api/v1/vendors/{id}/subscriptions").contains("?sig="), "the signature is in the example");
     }
 
     #[test]

@@ -83,6 +83,7 @@ pub struct ContractBody {
     pub contract_url: Option<String>,
     /// Whether Scout shows the contract (default true).
     #[serde(default = "shown")]
+    #[schema(example = true)]
     pub visible: bool,
     /// The suppliers, by name; names not known yet add companies. Order does not matter.
     #[serde(default)]
