@@ -311,6 +311,12 @@ async fn an_unknown_configured_scope_stops_start_up() {
 }
 
 /// The token made on the profile page: shown once, listed by name with its last use, usable as
+/// The first value starting with `prefix` on a page (a token or secret shown once).
+fn shown_in(body: &str, prefix: &str) -> String {
+    let start = body.find(prefix).unwrap_or_else(|| panic!("no {prefix}… on the page"));
+    body[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect()
+}
+
 /// its maker within its scope, revoked by its row's button; county users get none.
 async fn personal_tokens_are_made_shown_once_used_and_revoked_on_the_profile(backend: Backend) {
     let Some(app) = TestApp::new(backend, &[]).await else { return };
@@ -330,9 +336,7 @@ async fn personal_tokens_are_made_shown_once_used_and_revoked_on_the_profile(bac
         staff.post("/profile/tokens", &[("name", "Vendor dashboard"), ("days", "30"), ("scope", "vendors:read")]).await;
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
     assert_eq!(made.header("cache-control"), "private, no-store");
-    let start = made.body.find(tokens::PERSONAL_PREFIX).expect("the token, shown");
-    let token: String =
-        made.body[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
+    let token = shown_in(&made.body, tokens::PERSONAL_PREFIX);
     assert!(token.len() > 40, "{token}");
 
     // Shown once: the profile lists it by name, never its value.
@@ -374,12 +378,6 @@ async fn personal_tokens_are_made_shown_once_used_and_revoked_on_the_profile(bac
 }
 on_both_backends!(personal_tokens_are_made_shown_once_used_and_revoked_on_the_profile);
 
-/// The first `pcs_…` secret on a page.
-fn secret_in(body: &str) -> String {
-    let start = body.find("pcs_").expect("a secret on the page");
-    body[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect()
-}
-
 /// An admin registers a client in the back-office and sees its secret once; rotating the secret
 /// or deactivating the client stops its old credentials and tokens at once.
 async fn admins_register_rotate_and_deactivate_clients_in_the_back_office(backend: Backend) {
@@ -397,7 +395,7 @@ async fn admins_register_rotate_and_deactivate_clients_in_the_back_office(backen
     let made = admin.post("/admin/api-clients/new", &form).await;
     assert_eq!(made.status, StatusCode::OK, "{}", made.body);
     assert_eq!(made.header("cache-control"), "private, no-store");
-    let secret = secret_in(&made.body);
+    let secret = shown_in(&made.body, "pcs_");
     let row = api_client::Entity::find()
         .filter(api_client::Column::Name.eq("Financial system"))
         .one(&app.state.db)
@@ -428,7 +426,7 @@ async fn admins_register_rotate_and_deactivate_clients_in_the_back_office(backen
     rotate.push(("rotate", "on"));
     let rotated = admin.post(&format!("/admin/api-clients/{}/edit", row.id), &rotate).await;
     assert_eq!(rotated.status, StatusCode::OK, "{}", rotated.body);
-    let new_secret = secret_in(&rotated.body);
+    let new_secret = shown_in(&rotated.body, "pcs_");
     assert_ne!(new_secret, secret);
     assert_eq!(get_with(&app, "/api/v1/me", &token).await.status, StatusCode::UNAUTHORIZED);
     let old = grant(&app, &[("grant_type", "client_credentials")], Some((&row.client_id, &secret))).await;

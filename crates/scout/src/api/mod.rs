@@ -192,6 +192,22 @@ pub struct LineItem {
     pub company_name: Option<String>,
 }
 
+impl From<model::entities::line_item::Model> for LineItem {
+    fn from(i: model::entities::line_item::Model) -> LineItem {
+        LineItem {
+            description: i.description,
+            manufacturer: i.manufacturer,
+            model_number: i.model_number,
+            quantity: i.quantity,
+            unit_of_measure: i.unit_of_measure,
+            unit_cost: i.unit_cost,
+            total_cost: i.total_cost,
+            percentage: i.percentage,
+            company_name: i.company_name,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Contract {
     #[serde(flatten)]
@@ -384,22 +400,7 @@ async fn contract_body(state: &AppState, id: i32) -> Result<Option<String>, AppE
         successors: d.successors.into_iter().map(ContractSummary::from).collect(),
         companies: d.companies.into_iter().map(CompanyRef::from).collect(),
         properties: d.properties.into_iter().map(|(key, value)| Property { key, value }).collect(),
-        line_items: d
-            .line_items
-            .into_iter()
-            .map(|l| l.item)
-            .map(|i| LineItem {
-                description: i.description,
-                manufacturer: i.manufacturer,
-                model_number: i.model_number,
-                quantity: i.quantity,
-                unit_of_measure: i.unit_of_measure,
-                unit_cost: i.unit_cost,
-                total_cost: i.total_cost,
-                percentage: i.percentage,
-                company_name: i.company_name,
-            })
-            .collect(),
+        line_items: d.line_items.into_iter().map(|l| LineItem::from(l.item)).collect(),
         followers: d.followers,
     };
     to_json(&body)

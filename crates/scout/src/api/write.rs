@@ -29,7 +29,9 @@ use model::Stamp;
 use model::entities::{company, contract, contract_company, contract_property, contract_type, department, line_item};
 use platform::http::api::{ApiError, check_preconditions, etag_of_json, private_json_with_etag};
 use platform::http::{AppError, AppState};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set, TryIntoModel,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
@@ -297,17 +299,7 @@ async fn stored(db: &impl ConnectionTrait, c: &contract::Model, number: &str) ->
         .all(db)
         .await?
         .into_iter()
-        .map(|i| LineItem {
-            description: i.description,
-            manufacturer: i.manufacturer,
-            model_number: i.model_number,
-            quantity: i.quantity,
-            unit_of_measure: i.unit_of_measure,
-            unit_cost: i.unit_cost,
-            total_cost: i.total_cost,
-            percentage: i.percentage,
-            company_name: i.company_name,
-        })
+        .map(LineItem::from)
         .collect();
     Ok(StoredContract {
         id: c.id,
@@ -475,8 +467,8 @@ async fn put(
     row.department_id = Set(department_id);
     row.is_visible = Set(body.visible);
     row.stamp(Some(actor), now);
-    let saved = row.save(&txn).await?;
-    let id = *saved.id.as_ref();
+    let saved = row.save(&txn).await?.try_into_model()?;
+    let id = saved.id;
     replace_children(&txn, &mut store, id, &body, actor).await?;
     crate::search::reindex(&txn, id).await?;
     crate::freshness::bump(&txn).await?;
@@ -491,8 +483,7 @@ async fn put(
         after: new_values.as_ref(),
     };
     admin::audit::record(&txn, actor, entry).await?;
-    let after = contract::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound)?;
-    let after = stored(&txn, &after, &number).await?;
+    let after = stored(&txn, &saved, &number).await?;
     txn.commit().await?;
     match existing {
         Some(_) => answer(StatusCode::OK, &after),
