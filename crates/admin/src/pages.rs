@@ -127,8 +127,9 @@ async fn form_page(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let txn = state.db.begin().await?;
-    let fields = res.fields(&txn, me).await?;
+    let mut fields = res.fields(&txn, me).await?;
     txn.commit().await?;
+    fields.retain(|f| id.is_some() || !f.edit_only);
     let heading = match id {
         Some(_) => format!("Edit {} {}", res.noun(), res.label(values)),
         None => format!("New {}", res.noun()),

@@ -54,11 +54,13 @@ pub struct Field {
     pub kind: FieldKind,
     pub required: bool,
     pub help: Option<&'static str>,
+    /// Shown on the edit form only: it acts on a record that exists (rotating a secret, say).
+    pub edit_only: bool,
 }
 
 impl Field {
     pub fn text(name: &'static str, label: &'static str) -> Field {
-        Field { name, label, kind: FieldKind::Text, required: false, help: None }
+        Field { name, label, kind: FieldKind::Text, required: false, help: None, edit_only: false }
     }
     pub fn email(name: &'static str, label: &'static str) -> Field {
         Field { kind: FieldKind::Email, ..Field::text(name, label) }
@@ -90,6 +92,10 @@ impl Field {
     }
     pub fn help(mut self, help: &'static str) -> Field {
         self.help = Some(help);
+        self
+    }
+    pub fn edit_only(mut self) -> Field {
+        self.edit_only = true;
         self
     }
 }

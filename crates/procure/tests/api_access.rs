@@ -385,6 +385,11 @@ async fn admins_register_rotate_and_deactivate_clients_in_the_back_office(backen
     let admin = common::browser::Browser::sign_in_as(&app, "admin@pittsburghpa.gov", &[Role::Admin]).await;
     User::new("controller@pittsburghpa.gov").roles(&[Role::Admin]).insert(&app).await;
 
+    // The new-client form offers no "Make a new secret": a new client always gets one.
+    let blank = admin.get("/admin/api-clients/new").await;
+    assert_eq!(blank.status, StatusCode::OK, "{}", blank.body);
+    assert!(blank.body.contains("name=\"scopes\"") && !blank.body.contains("name=\"rotate\""), "{}", blank.body);
+
     let form = [
         ("name", "Financial system"),
         ("owner", "controller@pittsburghpa.gov"),
@@ -409,6 +414,7 @@ async fn admins_register_rotate_and_deactivate_clients_in_the_back_office(backen
     // Shown once: the edit form and the list never show it again.
     let edit = admin.get(&format!("/admin/api-clients/{}/edit", row.id)).await;
     assert!(!edit.body.contains(&secret) && edit.body.contains("Financial system"));
+    assert!(edit.body.contains("name=\"rotate\""), "the edit form offers a new secret");
     assert!(!admin.get("/admin/api-clients/").await.body.contains(&secret));
     let logged = app.count("SELECT COUNT(*) AS n FROM audit_log WHERE resource = 'api-clients'").await;
     assert_eq!(logged, 1);

@@ -8,6 +8,7 @@ use accounts::Role;
 use accounts::api::{Scope, Scopes};
 use axum::http::StatusCode;
 use common::api::{call, client, token_for};
+use common::browser::Browser;
 use common::builders::User;
 use common::{Backend, TestApp};
 use serde_json::{Value, json};
@@ -127,6 +128,14 @@ async fn a_pushed_contract_is_written_once_found_at_once_and_audited_as_the_clie
     assert_eq!(again.header("etag"), archived.header("etag"), "archiving twice changes nothing");
     assert_eq!(via_of(&app, "archive").await.as_deref(), Some("API client “Financial system”"));
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'archive'").await, 1);
+
+    // The back-office's audit page names the person and, under them, the client they acted through.
+    let owner_browser = Browser::new(&app);
+    owner_browser.sign_in(owner.id).await;
+    let page = owner_browser.get("/admin/audit/?resource=contracts").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let through = page.body.matches("through API client “Financial system”").count();
+    assert_eq!(through, 3, "created, changed and archived, each through the client: {}", page.body);
 }
 on_both_backends!(a_pushed_contract_is_written_once_found_at_once_and_audited_as_the_client);
 

@@ -74,7 +74,8 @@ impl AdminResource for ApiClients {
                 .help("What its tokens may do, within its user's permissions."),
             Field::checkbox("active", "Active").help("An inactive client gets no tokens, and its tokens stop working."),
             Field::checkbox("rotate", "Make a new secret")
-                .help("The old secret and its tokens stop working at once; the new secret is shown once."),
+                .help("The old secret and its tokens stop working at once; the new secret is shown once.")
+                .edit_only(),
         ])
     }
 
