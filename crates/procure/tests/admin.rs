@@ -75,6 +75,34 @@ async fn an_admin_manages_departments_and_every_change_is_logged(backend: Backen
 }
 on_both_backends!(an_admin_manages_departments_and_every_change_is_logged);
 
+/// Contracts saved at the same moment that name one new company add it once: the form locks the
+/// names it may add, as the API's push does (tests/api_writes.rs).
+async fn contracts_saved_at_the_same_moment_add_a_new_company_once(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let admin = Browser::sign_in_as(&app, "admin@example.org", &[Role::Admin]).await;
+    let save_all = |companies: &'static str| {
+        let admin = &admin;
+        async move {
+            let saves = (0..6).map(|n| async move {
+                let description = format!("Road salt {n}");
+                let form = [("description", description.as_str()), ("visible", "on"), ("companies", companies)];
+                admin.post("/admin/contracts/new", &form).await
+            });
+            for saved in futures_util::future::join_all(saves).await {
+                assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+            }
+        }
+    };
+    // The first round opens the pool's connections, so the second runs side by side.
+    save_all("Keystone Minerals").await;
+    save_all("Brand New Salt Co\nKeystone Minerals").await;
+    let named = |name: &str| format!("SELECT COUNT(*) AS n FROM companies WHERE name = '{name}'");
+    assert_eq!(app.count(&named("Brand New Salt Co")).await, 1);
+    assert_eq!(app.count(&named("Keystone Minerals")).await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM contract_companies").await, 18);
+}
+on_both_backends!(contracts_saved_at_the_same_moment_add_a_new_company_once);
+
 #[tokio::test]
 async fn lists_are_paged_by_fifty() {
     let Some(app) = TestApp::new(Backend::Sqlite, &[]).await else { return };

@@ -139,6 +139,38 @@ async fn a_pushed_contract_is_written_once_found_at_once_and_audited_as_the_clie
 }
 on_both_backends!(a_pushed_contract_is_written_once_found_at_once_and_audited_as_the_client);
 
+/// Pushes that name one new company and one new contract type at the same moment add each once.
+/// Each push would find neither and try to add it, and all but one would fail on the name's
+/// unique index (500), were the names not locked.
+async fn pushes_at_the_same_moment_add_a_new_company_once(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let owner = User::new("controller@pittsburghpa.gov").roles(&[Role::Admin]).insert(&app).await;
+    let (_, id, secret) = client(&app, "Financial system", owner.id, "contracts:write").await;
+    let token = token_for(&app, &id, &secret, None).await;
+    let push_all = |paths: Vec<String>, body: Value| {
+        let (app, token) = (&app, &token);
+        async move {
+            let pushes = paths.iter().map(|path| call(app, "PUT", path, token, Some(&body), &[]));
+            for pushed in futures_util::future::join_all(pushes).await {
+                assert_eq!(pushed.status, StatusCode::CREATED, "{}", pushed.body);
+            }
+        }
+    };
+    let numbers = |from: u32| (from..from + 6).map(|n| format!("/api/v1/contracts/by-controller/{n}")).collect();
+    // A first round naming known things only: it opens the pool's connections, so that in the
+    // second the six transactions run side by side rather than one while the others connect.
+    push_all(numbers(87000), contract("Sand", &["Keystone Minerals"])).await;
+    let mut body = contract("Road salt", &["Brand New Salt Co", "Keystone Minerals"]);
+    body["contract_type"] = json!("Brand new type");
+    push_all(numbers(88000), body).await;
+    let companies = app.count("SELECT COUNT(*) AS n FROM companies WHERE name = 'Brand New Salt Co'").await;
+    let types = app.count("SELECT COUNT(*) AS n FROM contract_types WHERE name = 'Brand new type'").await;
+    assert_eq!((companies, types), (1, 1), "one company and one type, added by whichever push came first");
+    let linked = app.count("SELECT COUNT(*) AS n FROM contract_companies").await;
+    assert_eq!(linked, 18, "six contracts with two companies each, and six with one");
+}
+on_both_backends!(pushes_at_the_same_moment_add_a_new_company_once);
+
 async fn a_write_needs_the_scope_a_user_who_may_edit_contracts_and_a_body_that_reads(backend: Backend) {
     let Some(app) = TestApp::new(backend, &[]).await else { return };
     let admin = User::new("admin@pittsburghpa.gov").roles(&[Role::Admin]).insert(&app).await;

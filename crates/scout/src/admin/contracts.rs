@@ -291,6 +291,8 @@ impl AdminResource for Contracts {
         if !errors.is_empty() {
             return Ok(Err(errors));
         }
+        let companies = if changed("companies") { lines(one(input, "companies")) } else { Vec::new() };
+        crate::import::store::lock_names(db, companies.iter().map(String::as_str), None).await?;
         let now = Utc::now();
         let mut active = match id {
             Some(_) => admin::kit::editing::<contract::Entity>(db, id).await?,
@@ -328,8 +330,8 @@ impl AdminResource for Contracts {
                 .filter(contract_company::Column::ContractId.eq(saved.id))
                 .exec(db)
                 .await?;
-            for name in lines(one(input, "companies")) {
-                let (company_id, _) = store.company(db, &name).await?;
+            for name in &companies {
+                let (company_id, _) = store.company(db, name).await?;
                 store.link(db, saved.id, company_id).await?;
             }
         }

@@ -12,7 +12,9 @@
 //!   no version raised, no audit entry; so pushing the same data again is harmless.
 //! - The `ETag` is the digest of the stored representation ([`StoredContract`]). `If-Match` and
 //!   `If-None-Match: *` are checked inside the write's transaction, after the number's lock, so
-//!   two systems cannot overwrite each other unseen.
+//!   two systems cannot overwrite each other unseen. The names of the companies and contract
+//!   type it may add are locked too ([`crate::import::store::lock_names`]), so pushes at the
+//!   same moment add a new company once instead of failing on its unique name.
 //! - Each write is one transaction: the contract, its companies, details and line items, the
 //!   search index, the `contracts` data version and the audit entry, which names the client
 //!   (`model::audit::acting_through`).
@@ -415,6 +417,8 @@ async fn put(
     let body = normalise(body)?;
     let txn = platform::db::begin_write(&state.db).await?;
     platform::db::lock_key(&txn, &format!("contract:{number}")).await?;
+    let companies = body.companies.iter().map(String::as_str);
+    crate::import::store::lock_names(&txn, companies, body.contract_type.as_deref()).await?;
     let existing = find(&txn, &number).await?;
     let before = match &existing {
         Some(c) => Some(stored(&txn, c, &number).await?),

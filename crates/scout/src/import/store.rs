@@ -27,6 +27,27 @@ fn same<C: ColumnTrait, V: Into<sea_orm::Value>>(column: C, value: Option<V>) ->
     }
 }
 
+/// For a write of one contract that may add companies or a contract type by name (the API's
+/// push, the back-office form), before it locks any row: locks those names until the
+/// transaction ends. Two such writes naming one new company at once would each find none and
+/// each add it, and the second would fail on the name's unique index. Sorted, so two
+/// writes never wait for each other in a circle. An import does not take these locks: it may
+/// name thousands, more than PostgreSQL's lock table holds.
+pub async fn lock_names<'a>(
+    db: &impl ConnectionTrait,
+    companies: impl IntoIterator<Item = &'a str>,
+    contract_type: Option<&str>,
+) -> Result<(), DbErr> {
+    let mut keys: Vec<String> = companies.into_iter().map(|name| format!("company:{name}")).collect();
+    keys.extend(contract_type.map(|name| format!("contract-type:{name}")));
+    keys.sort_unstable();
+    keys.dedup();
+    for key in &keys {
+        platform::db::lock_key(db, key).await?;
+    }
+    Ok(())
+}
+
 /// Who is importing (the CLI: nobody), for the audit columns.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Actor(pub Option<i32>);
