@@ -160,9 +160,11 @@ pub async fn resolve(db: &impl ConnectionTrait, valid: &Valid) -> Result<Option<
         None => match users::find_by_email(db, &valid.email).await? {
             Some(existing) => existing.id,
             None if users::domain_is_accepted(db, &valid.email).await? => {
-                let created = users::sign_up_staff(db, &valid.email).await?;
-                tracing::info!(uid = created.id, "staff user created on first sign-in");
-                created.id
+                let (user, created) = users::find_or_sign_up_staff(db, &valid.email).await?;
+                if created {
+                    tracing::info!(uid = user.id, "staff user created on first sign-in");
+                }
+                user.id
             }
             None => return Ok(None),
         },

@@ -143,10 +143,17 @@ pub async fn set_roles(
     Ok(())
 }
 
-/// A staff member who signs themselves up: `staff`, in "New User" until they say otherwise.
-pub async fn sign_up_staff(db: &impl ConnectionTrait, email: &str) -> Result<user::Model, DbErr> {
+/// The user with `email`, or else a new staff member who signs themselves up: `staff`, in "New
+/// User" until they say otherwise. The address is locked first ([`platform::db::lock_key`]), so
+/// two requests at once (two drafts naming one new contact, say) make one user between them
+/// rather than the second failing on the unique address. Returns the user and whether it is new.
+pub async fn find_or_sign_up_staff(db: &impl ConnectionTrait, email: &str) -> Result<(user::Model, bool), DbErr> {
+    platform::db::lock_key(db, &format!("user:{}", email.to_lowercase())).await?;
+    if let Some(found) = find_by_email(db, email).await? {
+        return Ok((found, false));
+    }
     let new_users = department_id(db, NEW_USER_DEPARTMENT).await?;
-    create_user(db, email, new_users, &[Role::Staff], None).await
+    Ok((create_user(db, email, new_users, &[Role::Staff], None).await?, true))
 }
 
 /// `procure createsuperuser`: creates the user, or adds `superadmin` to an existing one (and

@@ -388,18 +388,15 @@ async fn a_vendor_manages_its_subscriptions_with_its_manage_link(backend: Backen
 }
 on_both_backends!(a_vendor_manages_its_subscriptions_with_its_manage_link);
 
-/// A draft made through the API by a staff member's client: sent for approval like one from the
-/// staff page, in the approvers' queue, never published by its client; changed under If-Match;
-/// documents attached by their bytes' type.
-async fn a_draft_made_through_the_api_waits_for_beacons_approvers(backend: Backend) {
-    use model::entities::{department, opportunity};
+/// A staff buyer's "Bid system" client that may write opportunities: an access token, and a
+/// draft body with the given title that the API accepts.
+async fn bid_system(app: &TestApp) -> (String, impl Fn(&str) -> Value) {
+    use model::entities::department;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let Some(app) = TestApp::new(backend, &[]).await else { return };
-    let buyer = User::new("buyer@pittsburghpa.gov").roles(&[Role::Staff]).insert(&app).await;
-    let conductor = common::browser::Browser::sign_in_as(&app, "approver@pittsburghpa.gov", &[Role::Conductor]).await;
-    let (_, id, secret) = client(&app, "Bid system", buyer.id, "opportunities:write").await;
-    let token = token_for(&app, &id, &secret, None).await;
-    let kind = common::builders::bid_type(&app).await;
+    let buyer = User::new("buyer@pittsburghpa.gov").roles(&[Role::Staff]).insert(app).await;
+    let (_, id, secret) = client(app, "Bid system", buyer.id, "opportunities:write").await;
+    let token = token_for(app, &id, &secret, None).await;
+    let kind = common::builders::bid_type(app).await;
     let works = department::Entity::find()
         .filter(department::Column::Name.eq("Department of Public Works"))
         .one(&app.state.db)
@@ -408,7 +405,7 @@ async fn a_draft_made_through_the_api_waits_for_beacons_approvers(backend: Backe
         .expect("seeded department")
         .id;
     let today = chrono::Utc::now().date_naive();
-    let draft = |title: &str| {
+    let draft = move |title: &str| {
         json!({
             "title": title,
             "description": "Resurfacing of twelve streets in the East End.",
@@ -419,6 +416,18 @@ async fn a_draft_made_through_the_api_waits_for_beacons_approvers(backend: Backe
             "planned_submission_end": chrono::Utc::now() + chrono::Duration::days(30),
         })
     };
+    (token, draft)
+}
+
+/// A draft made through the API by a staff member's client: sent for approval like one from the
+/// staff page, in the approvers' queue, never published by its client; changed under If-Match;
+/// documents attached by their bytes' type.
+async fn a_draft_made_through_the_api_waits_for_beacons_approvers(backend: Backend) {
+    use model::entities::opportunity;
+    use sea_orm::EntityTrait;
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let (token, draft) = bid_system(&app).await;
+    let conductor = common::browser::Browser::sign_in_as(&app, "approver@pittsburghpa.gov", &[Role::Conductor]).await;
     let emails_before = app.queued_emails().await.len();
 
     let made =
@@ -495,3 +504,33 @@ async fn a_draft_made_through_the_api_waits_for_beacons_approvers(backend: Backe
     assert_eq!(via, 3, "created, changed, a document added");
 }
 on_both_backends!(a_draft_made_through_the_api_waits_for_beacons_approvers);
+
+/// Drafts made at the same moment that name one city employee new to Procure as their contact
+/// sign them up once; the others find the new user (the address is unique: without the lock on
+/// it, all but one would fail).
+async fn drafts_at_the_same_moment_sign_up_a_new_contact_once(backend: Backend) {
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let (token, draft_titled) = bid_system(&app).await;
+    let draft = |contact: &str| {
+        let mut body = draft_titled("Street resurfacing");
+        body["contact"] = json!(contact);
+        body
+    };
+    let make_all = |body: Value| {
+        let (app, token) = (&app, &token);
+        async move {
+            let drafts = (0..6).map(|_| call(app, "POST", "/api/v1/opportunities/drafts", token, Some(&body), &[]));
+            for made in futures_util::future::join_all(drafts).await {
+                assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+                assert_eq!(made.json()["contact"], body["contact"]);
+            }
+        }
+    };
+    // The first round names the buyer: it opens the pool's connections, so the second runs side
+    // by side.
+    make_all(draft("buyer@pittsburghpa.gov")).await;
+    make_all(draft("new.engineer@pittsburghpa.gov")).await;
+    let users = app.count("SELECT COUNT(*) AS n FROM users WHERE email = 'new.engineer@pittsburghpa.gov'").await;
+    assert_eq!(users, 1, "signed up once");
+}
+on_both_backends!(drafts_at_the_same_moment_sign_up_a_new_contact_once);

@@ -115,10 +115,7 @@ async fn contact_of(db: &impl ConnectionTrait, d: &Draft) -> Result<Option<i32>,
     let Some(Ok(email)) = d.contact.as_deref().filter(|c| !c.trim().is_empty()).map(platform::mail::address) else {
         return Ok(None);
     };
-    match accounts::users::find_by_email(db, &email).await? {
-        Some(user) => Ok(Some(user.id)),
-        None => Ok(Some(accounts::users::sign_up_staff(db, &email).await?.id)),
-    }
+    Ok(Some(accounts::users::find_or_sign_up_staff(db, &email).await?.0.id))
 }
 
 /// Writes the draft's fields and its category and bid-document lists onto `active`'s record.
