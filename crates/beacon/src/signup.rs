@@ -321,10 +321,13 @@ pub async fn follow(
     if business_name.is_empty() {
         return Ok(Err(vec![("business_name", "Enter your business's name.".to_owned())]));
     }
-    let existing = vendor::Entity::find().filter(vendor::Column::Email.eq(email.as_str())).one(db).await?;
+    // The vendor is looked for after the limit's check, which on PostgreSQL locks the address
+    // until this transaction ends (SQLite has one writer anyway): looked for before it, a follow
+    // at the same moment could add the vendor meanwhile, and this one would fail adding it again.
     if !throttle::allow(db, &MAIL_LIMIT, &email, client).await? {
         return Ok(Ok(()));
     }
+    let existing = vendor::Entity::find().filter(vendor::Column::Email.eq(email.as_str())).one(db).await?;
     if let Some(existing) = existing {
         let link = mail.links.follow(existing.id, o.id).into();
         let message = FollowLink { business: existing.business_name.clone(), title: o.title.clone(), link };

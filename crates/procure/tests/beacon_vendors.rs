@@ -188,6 +188,45 @@ async fn anyone_follows_an_opportunity_by_email_without_changing_another_vendor(
 }
 on_both_backends!(anyone_follows_an_opportunity_by_email_without_changing_another_vendor);
 
+/// An opportunity of [`setup`]'s, drafted by its staff member and approved: open to follow.
+async fn open_opportunity(app: &TestApp) -> model::entities::opportunity::Model {
+    let db = &app.state.db;
+    let today = app.state.config.site.today();
+    let s = setup(app, today).await;
+    let now = Utc::now();
+    let o = lifecycle::create(db, Some(&s.staff), &s.draft, now).await.expect("draft");
+    lifecycle::approve(db, Some(&s.conductor), o.id, now, today).await.expect("approve")
+}
+
+/// Follows sent at the same moment from one new address make one vendor; none fails on the
+/// unique address (each had looked for the vendor before waiting its turn at the mail limit).
+async fn follows_at_the_same_moment_from_a_new_address_make_one_vendor(backend: Backend) {
+    use common::browser::Browser;
+    use model::entities::vendor;
+    use sea_orm::PaginatorTrait;
+    let Some(app) = TestApp::new(backend, &[]).await else { return };
+    let o = open_opportunity(&app).await;
+    let visitor = Browser::new(&app);
+    let path = format!("/beacon/opportunities/{}/follow", o.id);
+    let follow_all = |emails: [&'static str; 4]| {
+        let (visitor, path) = (&visitor, &path);
+        async move {
+            let follows = emails
+                .map(|email| async move { visitor.post(path, &[("email", email), ("business_name", "New Co")]).await });
+            for answer in futures_util::future::join_all(follows).await {
+                assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+            }
+        }
+    };
+    // The first round, from four addresses, opens the pool's connections.
+    follow_all(["a@vendors.example", "b@vendors.example", "c@vendors.example", "d@vendors.example"]).await;
+    follow_all(["new@vendors.example"; 4]).await;
+    let made =
+        vendor::Entity::find().filter(vendor::Column::Email.eq("new@vendors.example")).count(&app.state.db).await;
+    assert_eq!(made.expect("count"), 1);
+}
+on_both_backends!(follows_at_the_same_moment_from_a_new_address_make_one_vendor);
+
 /// POSTs `form` to `path`; the status and the page with the address typed replaced.
 async fn post(
     b: &common::browser::Browser<'_>,
@@ -445,12 +484,7 @@ on_both_backends!(vendors_ask_for_their_link_and_the_answer_tells_nothing);
 async fn the_follow_form_shows_its_errors_in_place(backend: Backend) {
     use common::browser::Browser;
     let Some(app) = TestApp::new(backend, &[]).await else { return };
-    let db = &app.state.db;
-    let today = app.state.config.site.today();
-    let s = setup(&app, today).await;
-    let now = Utc::now();
-    let o = lifecycle::create(db, Some(&s.staff), &s.draft, now).await.expect("draft");
-    lifecycle::approve(db, Some(&s.conductor), o.id, now, today).await.expect("approve");
+    let o = open_opportunity(&app).await;
     let path = format!("/beacon/opportunities/{}/follow", o.id);
     let form = app.get(&path).await;
     assert_eq!(form.status, StatusCode::OK);
