@@ -175,11 +175,7 @@ fn example_request(doc: &Value, base: &str, method: &str, path: &str, op: &Value
     }
     if let Some(schema) = op.pointer("/requestBody/content/multipart~1form-data/schema") {
         // One -F per part: a file from disk for binary parts, text for the others.
-        let schema = match schema.get("$ref").and_then(Value::as_str) {
-            Some(r) => doc.pointer(&format!("/components/schemas/{}", ref_name(r))).unwrap_or(&Value::Null),
-            None => schema,
-        };
-        for (name, part) in schema.get("properties").and_then(Value::as_object).into_iter().flatten() {
+        for (name, part) in resolved(doc, schema).get("properties").and_then(Value::as_object).into_iter().flatten() {
             if part.get("format").and_then(Value::as_str) == Some("binary") {
                 flags.push_str(&format!("-F '{name}=@{name}.pdf' "));
             } else {
@@ -223,9 +219,8 @@ fn example_of(doc: &Value, schema: &Value, name: &str, depth: usize) -> Value {
     if depth > 6 {
         return Value::Null;
     }
-    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
-        let target = doc.pointer(&format!("/components/schemas/{}", ref_name(r))).unwrap_or(&Value::Null);
-        return example_of(doc, target, name, depth + 1);
+    if schema.get("$ref").is_some() {
+        return example_of(doc, resolved(doc, schema), name, depth + 1);
     }
     if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
         let mut merged = serde_json::Map::new();
@@ -388,6 +383,14 @@ fn schemas(doc: &Value) -> Vec<Schema> {
             Schema { name: name.clone(), description: markdown(&text(s, "description"), false), properties, values }
         })
         .collect()
+}
+
+/// The schema a `$ref` names (null if the document lacks it), or `schema` itself.
+fn resolved<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema.get("$ref").and_then(Value::as_str) {
+        Some(r) => doc.pointer(&format!("/components/schemas/{}", ref_name(r))).unwrap_or(&Value::Null),
+        None => schema,
+    }
 }
 
 fn ref_name(r: &str) -> String {

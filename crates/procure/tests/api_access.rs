@@ -310,13 +310,13 @@ async fn an_unknown_configured_scope_stops_start_up() {
     );
 }
 
-/// The token made on the profile page: shown once, listed by name with its last use, usable as
 /// The first value starting with `prefix` on a page (a token or secret shown once).
 fn shown_in(body: &str, prefix: &str) -> String {
     let start = body.find(prefix).unwrap_or_else(|| panic!("no {prefix}… on the page"));
     body[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect()
 }
 
+/// The token made on the profile page: shown once, listed by name with its last use, usable as
 /// its maker within its scope, revoked by its row's button; county users get none.
 async fn personal_tokens_are_made_shown_once_used_and_revoked_on_the_profile(backend: Backend) {
     let Some(app) = TestApp::new(backend, &[]).await else { return };

@@ -417,8 +417,6 @@ async fn put(
     let body = normalise(body)?;
     let txn = platform::db::begin_write(&state.db).await?;
     platform::db::lock_key(&txn, &format!("contract:{number}")).await?;
-    let companies = body.companies.iter().map(String::as_str);
-    crate::import::store::lock_names(&txn, companies, body.contract_type.as_deref()).await?;
     let existing = find(&txn, &number).await?;
     let before = match &existing {
         Some(c) => Some(stored(&txn, c, &number).await?),
@@ -429,6 +427,9 @@ async fn put(
         txn.commit().await?;
         return answer(StatusCode::OK, &before);
     }
+    // Only a push that writes may add names; so far this transaction has only read.
+    let companies = body.companies.iter().map(String::as_str);
+    crate::import::store::lock_names(&txn, companies, body.contract_type.as_deref()).await?;
     let department_id = match &body.department {
         Some(name) => Some(
             department::Entity::find()
